@@ -1,0 +1,109 @@
+// Command-line parsing: one table of options (node:util parseArgs), each
+// command declaring which of them it accepts, so a misplaced option is a
+// usage error rather than silently ignored.
+import { parseArgs } from 'node:util';
+import { UsageError } from '../errors.js';
+
+export const COMMANDS = ['apply', 'plan', 'validate', 'observe', 'rollback', 'status', 'history', 'serve', 'hook', 'cron', 'release'] as const;
+export type CommandName = (typeof COMMANDS)[number];
+
+const OPTIONS = {
+  desired: { type: 'string' },
+  state: { type: 'string' },
+  rev: { type: 'string' },
+  worktree: { type: 'boolean' },
+  site: { type: 'string', multiple: true },
+  concurrency: { type: 'string' },
+  'log-level': { type: 'string' },
+  'log-file': { type: 'string' },
+  json: { type: 'boolean' },
+  observed: { type: 'string' },
+  import: { type: 'string' },
+  'import-u': { type: 'string' },
+  'detailed-exitcode': { type: 'boolean' },
+  verbose: { type: 'boolean', short: 'v' },
+  'dry-run': { type: 'boolean' },
+  rollback: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const;
+
+export type OptionName = keyof typeof OPTIONS;
+const COMMON: OptionName[] = ['desired', 'state', 'rev', 'worktree', 'log-level', 'log-file', 'json', 'help'];
+
+/** Which options each command accepts besides the common ones. */
+const ACCEPTS: Partial<Record<CommandName, OptionName[]>> = {
+  validate: [],
+  plan: ['site', 'observed', 'detailed-exitcode', 'verbose'],
+  observe: ['site', 'import', 'import-u', 'concurrency'],
+  apply: ['site', 'concurrency', 'dry-run', 'observed', 'rollback'],
+};
+
+export interface ParsedArgs {
+  command: CommandName;
+  positionals: string[];
+  values: Partial<Record<OptionName, string | boolean | string[]>>;
+  /** The command was implied (no command word given). */
+  implicit: boolean;
+}
+
+export function parseCommandLine(argv: string[]): ParsedArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError(cleanParseError((e as Error).message));
+  }
+  const [first, ...rest] = parsed.positionals;
+  const values = parsed.values as ParsedArgs['values'];
+  if (values.version || values.help) {
+    return { command: (first as CommandName) ?? 'apply', positionals: rest, values, implicit: first === undefined };
+  }
+  let command: CommandName = 'apply';
+  let positionals = parsed.positionals;
+  let implicit = true;
+  if (first !== undefined) {
+    if (!(COMMANDS as readonly string[]).includes(first)) {
+      throw new UsageError(`unknown command '${first}'; expected one of: ${COMMANDS.join(', ')} (see reconcile --help)`);
+    }
+    command = first as CommandName;
+    positionals = rest;
+    implicit = false;
+  }
+  if (values.rollback !== undefined) {
+    if (!implicit && command !== 'apply') throw new UsageError(`--rollback is its own command; use 'reconcile --rollback <tag>' or 'reconcile rollback <tag>'`);
+  }
+  const allowed = new Set<OptionName>([...COMMON, ...(ACCEPTS[command] ?? (Object.keys(OPTIONS) as OptionName[]))]);
+  for (const k of Object.keys(values) as OptionName[]) {
+    if (!allowed.has(k)) throw new UsageError(`option --${k} does not apply to '${command}' (see reconcile ${command} --help)`);
+  }
+  return { command, positionals, values, implicit };
+}
+
+function cleanParseError(message: string): string {
+  const m = /Unknown option '([^']+)'/.exec(message);
+  if (m) return `unknown option '${m[1]}' (see reconcile --help)`;
+  const missing = /Option '([^']+)' argument missing/.exec(message);
+  if (missing) return `option '${missing[1]!.replace(/^-\w, /, '')}' needs a value`;
+  return message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, '');
+}
+
+export function stringOpt(args: ParsedArgs, name: OptionName): string | undefined {
+  const v = args.values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function listOpt(args: ParsedArgs, name: OptionName): string[] {
+  const v = args.values[name];
+  return Array.isArray(v) ? v : [];
+}
+
+export function flag(args: ParsedArgs, name: OptionName): boolean {
+  return args.values[name] === true;
+}
+
+export function noPositionals(args: ParsedArgs): void {
+  if (args.positionals.length > 0) {
+    throw new UsageError(`'${args.command}' takes no arguments, got '${args.positionals[0]}' (see reconcile ${args.command} --help)`);
+  }
+}

@@ -1,0 +1,68 @@
+// --help texts: what each command does, its options, and its exit codes.
+
+const COMMON = `Common options:
+  --desired DIR       desired-state directory (default: desired-state)
+  --rev REV           git revision to read the desired state from (default: HEAD)
+  --worktree          read the desired state from the work tree instead of git
+  --state DIR         controller state directory (default: state)
+  --json              machine-readable output on stdout
+  --log-level LEVEL   fatal|error|warn|info|debug|trace (default: warn); logs are JSON on stderr
+  --log-file FILE     write logs to FILE instead of stderr
+  -h, --help          show help
+
+Exit codes: 0 success / in sync, 1 at least one site failed,
+2 invalid input or usage (nothing was changed), 3 plan --detailed-exitcode found changes.`;
+
+const TEXTS: Record<string, string> = {
+  main: `reconcile — keep pkgsrc software areas on grid sites as a git repository says
+
+Usage: reconcile [command] [options]
+
+Commands:
+  apply (default)     plan and carry out the changes at each site
+  plan                observe sites and print what apply would do
+  validate            check the desired state; file:line:col: message per problem
+  observe             probe sites, or --import a pkg_info listing a site sent
+  rollback <tag>      restore the package sets a tag produced (also --rollback <tag>)
+  status              the fleet report (text, JSON, HTML)
+  history             transactions, newest first
+  serve               HTTP report, JSON API and metrics
+  hook install        install pre-/post-receive hooks into a repository
+  cron                print a crontab line
+
+Run 'reconcile <command> --help' for a command's options.
+
+${COMMON}`,
+  validate: `Usage: reconcile validate [--desired DIR] [--rev REV | --worktree] [--json]
+
+Checks desired-state/sites.yaml and profiles/*.yaml against the schemas in
+schemas/ and for semantic problems: unknown or cyclic profiles, duplicate
+sites, packages both present and absent, versions no package can satisfy.
+Prints every problem as file:line:col: message and exits 2; otherwise prints
+a one-line summary and exits 0. Changes nothing.
+
+${COMMON}`,
+  plan: `Usage: reconcile plan [--site S]... [--observed DIR] [--json] [-v] [--detailed-exitcode]
+
+Computes, per site, what apply would do: + install, ~ upgrade/downgrade,
+- remove, with the reason for each. Changes nothing.
+
+  --site S              only this site (repeatable)
+  --observed DIR        plan from raw inventories in DIR (<SITE>.pkg_info and
+                        optional <SITE>.pkg_info-u) instead of state/observed
+  -v, --verbose         also list the packages left alone and why
+  --detailed-exitcode   exit 3 when anything would change
+
+${COMMON}`,
+  observe: `Usage: reconcile observe --site S --import FILE [--import-u FILE]
+
+Stores an inventory a site sent: FILE is raw 'pkg_info' output, the optional
+--import-u FILE is 'pkg_info -u' (the user-installed packages; the others are
+automatic dependencies). Malformed input stores nothing and exits 2.
+
+${COMMON}`,
+};
+
+export function helpText(command?: string): string {
+  return TEXTS[command ?? 'main'] ?? `${TEXTS.main}\n\n(no detailed help for '${command}' yet)`;
+}

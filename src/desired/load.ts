@@ -1,0 +1,158 @@
+// loadDesiredState: read desired-state/ at a git revision (or the work tree),
+// validate every file, resolve profiles, and yield per site the packages it
+// must have. Collects every problem before failing, and fails as a whole:
+// invalid desired state must change nothing anywhere.
+import path from 'node:path';
+import { InputError, type Problem } from '../errors.js';
+import { parseEntry } from './package-entry.js';
+import { PROTOTYPE, ProfileResolver, type ProfileDoc } from './profiles.js';
+import { checkSchema } from './schema-check.js';
+import { readSites, type SiteRecord } from './sites.js';
+import { openSource, type DesiredSource, type SourceOptions } from './source.js';
+import type { DesiredState, ResolvedSite } from './types.js';
+import { locate, parseYamlSource, type YamlSource } from './yaml-source.js';
+
+export interface LoadOptions extends SourceOptions {}
+
+export interface LoadResult {
+  state: DesiredState;
+  /** True when reading HEAD while the work tree has uncommitted desired-state edits. */
+  dirty: boolean;
+}
+
+export async function loadDesiredState(opts: LoadOptions): Promise<DesiredState> {
+  return (await loadDesiredStateWithInfo(opts)).state;
+}
+
+export async function loadDesiredStateWithInfo(opts: LoadOptions): Promise<LoadResult> {
+  const source = await openSource(opts);
+  const problems: Problem[] = [];
+  const display = (rel: string) => path.join(opts.dir, rel);
+
+  const sitesSrc = await readYaml(source, 'sites.yaml', display, problems, 'sites');
+  const { docs, broken } = await readProfiles(source, display, problems);
+  const records = sitesSrc ? readSites(sitesSrc, problems) : [];
+  checkProfileRefs(records, docs, broken, problems);
+  const resolver = new ProfileResolver(docs, problems);
+  const sites: ResolvedSite[] = [];
+  for (const r of records) {
+    const filtered: ResolvedSite['filtered'] = [];
+    const packages = resolver.resolveSite(
+      r.profiles.map((p) => p.name),
+      r.platform,
+      filtered,
+    );
+    if (packages) sites.push(toResolved(r, packages, filtered));
+  }
+  if (problems.length > 0) throw new InputError(sortProblems(problems));
+  const state: DesiredState = { revision: source.revision, dir: opts.dir, sites, profiles: [...docs.keys()].sort() };
+  if (source.commit) state.commit = source.commit;
+  return { state, dirty: source.dirty ?? false };
+}
+
+async function readYaml(
+  source: DesiredSource,
+  rel: string,
+  display: (rel: string) => string,
+  problems: Problem[],
+  schema: 'sites' | 'profile',
+): Promise<YamlSource | undefined> {
+  const file = display(rel);
+  const text = await source.read(rel);
+  if (text === undefined) {
+    const where = source.revision === 'worktree' ? 'in the work tree' : `at commit ${source.revision.slice(0, 12)}`;
+    problems.push({ location: { file }, message: `file not found ${where}; expected ${rel === 'sites.yaml' ? 'the list of sites' : 'a profile'}` });
+    return undefined;
+  }
+  const parsed = parseYamlSource(file, text);
+  if (!parsed.ok) {
+    problems.push(...parsed.problems);
+    return undefined;
+  }
+  const schemaProblems = checkSchema(schema, parsed.source);
+  problems.push(...schemaProblems);
+  return schemaProblems.length === 0 ? parsed.source : undefined;
+}
+
+/** Profiles that parsed, and the names of those that exist but did not (already reported). */
+async function readProfiles(
+  source: DesiredSource,
+  display: (rel: string) => string,
+  problems: Problem[],
+): Promise<{ docs: Map<string, ProfileDoc>; broken: Set<string> }> {
+  const names = await source.list('profiles');
+  const docs = new Map<string, ProfileDoc>();
+  const broken = new Set<string>();
+  const loaded = await Promise.all(
+    names.map(async (fileName) => {
+      const rel = `profiles/${fileName}`;
+      if (!fileName.endsWith('.yaml')) {
+        if (fileName.endsWith('.yml')) problems.push({ location: { file: display(rel) }, message: 'profile files must end in .yaml; rename it' });
+        return undefined;
+      }
+      const name = fileName.slice(0, -'.yaml'.length);
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) {
+        problems.push({ location: { file: display(rel) }, message: `'${name}' is not a valid profile name; expected letters, digits, '.', '_' or '-'` });
+        return undefined;
+      }
+      const src = await readYaml(source, rel, display, problems, 'profile');
+      if (!src) broken.add(name);
+      return src ? toProfileDoc(name, src, problems) : undefined;
+    }),
+  );
+  for (const d of loaded) if (d) docs.set(d.name, d);
+  return { docs, broken };
+}
+
+function toProfileDoc(name: string, src: YamlSource, problems: Problem[]): ProfileDoc {
+  const value = src.value as { extends?: string[]; packages?: unknown[] };
+  const doc: ProfileDoc = { name, file: src.file, extends: [], decls: [] };
+  (value.extends ?? []).forEach((parent, i) => {
+    const location = locate(src, ['extends', i]);
+    if (parent === PROTOTYPE) {
+      problems.push({ location, message: `profiles extend ${PROTOTYPE} implicitly; remove it from extends` });
+      return;
+    }
+    doc.extends.push({ name: parent, location });
+  });
+  (value.packages ?? []).forEach((raw, i) => {
+    const location = locate(src, ['packages', i]);
+    const r = parseEntry(raw);
+    if (r.ok) doc.decls.push({ entry: r.entry, location });
+    else problems.push({ location, message: r.message });
+  });
+  return doc;
+}
+
+function checkProfileRefs(records: SiteRecord[], docs: Map<string, ProfileDoc>, broken: Set<string>, problems: Problem[]): void {
+  const known = () => [...docs.keys()].sort().join(', ') || 'none';
+  const seen = new Set<string>();
+  for (const r of records) {
+    for (const p of r.profiles) {
+      const key = `${p.location.line}:${p.location.column}`;
+      if (!docs.has(p.name) && !broken.has(p.name) && !seen.has(key)) {
+        seen.add(key);
+        problems.push({ location: p.location, message: `unknown profile '${p.name}' for site '${r.name}'; expected one of profiles/*.yaml: ${known()}` });
+      }
+    }
+  }
+  for (const d of docs.values()) {
+    for (const e of d.extends) {
+      if (!docs.has(e.name) && !broken.has(e.name)) problems.push({ location: e.location, message: `profile '${d.name}' extends unknown profile '${e.name}'; expected one of: ${known()}` });
+    }
+  }
+}
+
+function toResolved(r: SiteRecord, packages: ResolvedSite['packages'], filtered: ResolvedSite['filtered']): ResolvedSite {
+  const { profiles, location, ...rest } = r;
+  return { ...rest, profiles: profiles.map((p) => p.name), packages, filtered, source: location };
+}
+
+function sortProblems(problems: Problem[]): Problem[] {
+  return [...problems].sort(
+    (a, b) =>
+      a.location.file.localeCompare(b.location.file) ||
+      (a.location.line ?? 0) - (b.location.line ?? 0) ||
+      (a.location.column ?? 0) - (b.location.column ?? 0),
+  );
+}

@@ -1,0 +1,196 @@
+// Resolving profiles into one package set per site: `extends`, the implicit
+// ALL prototype, platform filters, and the rule "later and more specific
+// wins; a real conflict between unrelated profiles is an error naming both".
+import { formatLocation, type Problem, type SourceLocation } from '../errors.js';
+import { platformExclusion, type PackageEntry } from './package-entry.js';
+import type { DesiredPackage } from './types.js';
+import { mayIntersect } from './version-range.js';
+
+export const PROTOTYPE = 'ALL';
+
+export interface ProfileDecl {
+  entry: PackageEntry;
+  location: SourceLocation;
+}
+
+export interface ProfileDoc {
+  name: string;
+  file: string;
+  extends: { name: string; location: SourceLocation }[];
+  decls: ProfileDecl[];
+}
+
+/** A resolved package plus the profiles whose own declarations produced it. */
+interface Held {
+  pkg: DesiredPackage;
+  origins: string[];
+}
+type Layer = Map<string, Held>;
+
+export interface Filtered {
+  name: string;
+  source: SourceLocation;
+  reason: string;
+}
+
+export class ProfileResolver {
+  private readonly cache = new Map<string, Layer>();
+  private readonly ancestorsCache = new Map<string, Set<string>>();
+  private readonly reported = new Set<string>();
+
+  constructor(
+    private readonly docs: Map<string, ProfileDoc>,
+    private readonly problems: Problem[],
+  ) {}
+
+  /** The packages of a site, or undefined when its profiles conflict. */
+  resolveSite(profiles: string[], platform: string, filtered: Filtered[]): DesiredPackage[] | undefined {
+    const before = this.problems.length;
+    const layers = profiles.filter((p) => this.docs.has(p)).map((p) => this.resolve(p, platform, []));
+    let site = this.combineSiblings(layers);
+    if (this.docs.has(PROTOTYPE)) site = override(this.resolve(PROTOTYPE, platform, []), site);
+    this.collectFiltered([PROTOTYPE, ...profiles], platform, filtered);
+    if (this.problems.length > before) return undefined;
+    return [...site.values()].map((h) => h.pkg).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Every profile reachable from `name` through extends (and ALL). */
+  ancestors(name: string): Set<string> {
+    let set = this.ancestorsCache.get(name);
+    if (set) return set;
+    set = new Set();
+    this.ancestorsCache.set(name, set);
+    for (const parent of this.parentsOf(name)) {
+      set.add(parent);
+      for (const a of this.ancestors(parent)) set.add(a);
+    }
+    return set;
+  }
+
+  private parentsOf(name: string): string[] {
+    const doc = this.docs.get(name);
+    const own = (doc?.extends ?? []).map((e) => e.name).filter((n) => this.docs.has(n));
+    return name !== PROTOTYPE && this.docs.has(PROTOTYPE) ? [PROTOTYPE, ...own] : own;
+  }
+
+  private resolve(name: string, platform: string, stack: string[]): Layer {
+    const key = `${name}\0${platform}`;
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+    const doc = this.docs.get(name)!;
+    const parents: Layer[] = [];
+    for (const parent of this.parentsOf(name)) {
+      if (parent === name || stack.includes(parent)) {
+        this.reportCycle([...stack, name, parent], doc);
+        continue;
+      }
+      parents.push(this.resolve(parent, platform, [...stack, name]));
+    }
+    const inherited = new Map<string, Held>();
+    for (const [k, h] of this.combineSiblings(parents)) {
+      inherited.set(k, { pkg: { ...h.pkg, via: [name, ...h.pkg.via] }, origins: h.origins });
+    }
+    const layer = override(inherited, this.ownLayer(doc, platform));
+    this.cache.set(key, layer);
+    return layer;
+  }
+
+  private ownLayer(doc: ProfileDoc, platform: string): Layer {
+    const layer: Layer = new Map();
+    for (const d of doc.decls) {
+      if (platformExclusion(d.entry, platform)) continue;
+      const prev = layer.get(d.entry.name);
+      if (prev) {
+        this.report(d.location, `package '${d.entry.name}' is declared twice in profile '${doc.name}' for platform ${platform} (also at ${formatLocation(prev.pkg.sources[0]!)}); keep one entry, or separate them with hosts_supported`);
+        continue;
+      }
+      layer.set(d.entry.name, {
+        pkg: { name: d.entry.name, patterns: [d.entry.pattern], state: d.entry.state, sources: [d.location], via: [doc.name] },
+        origins: [doc.name],
+      });
+    }
+    return layer;
+  }
+
+  private combineSiblings(layers: Layer[]): Layer {
+    if (layers.length === 1) return layers[0]!;
+    const out: Layer = new Map();
+    for (const layer of layers) {
+      for (const [k, h] of layer) {
+        const prev = out.get(k);
+        out.set(k, prev ? this.combinePair(prev, h) : h);
+      }
+    }
+    return out;
+  }
+
+  /** Two unrelated profiles of one site both speak about a package. */
+  private combinePair(a: Held, b: Held): Held {
+    if (sameSources(a.pkg, b.pkg)) return a;
+    if (this.overrides(b, a)) return b;
+    if (this.overrides(a, b)) return a;
+    const [x, y] = [a.pkg, b.pkg];
+    const here = y.sources[0]!;
+    const there = x.sources.map(formatLocation).join(', ');
+    if (x.state !== y.state) {
+      this.report(here, `package '${y.name}' is ${y.state} here but ${x.state} at ${there} (profiles ${x.via[0]} and ${y.via[0]} of one site); make them agree`);
+      return a;
+    }
+    for (const p of x.patterns) {
+      for (const q of y.patterns) {
+        if (!mayIntersect(p, q, x.name)) {
+          this.report(here, `'${q}' and '${p}' (at ${there}) cannot both be satisfied by any version of ${x.name} (profiles ${y.via[0]} and ${x.via[0]} of one site); make the versions overlap`);
+          return a;
+        }
+      }
+    }
+    const patterns = [...new Set([...x.patterns, ...y.patterns])];
+    const pkg: DesiredPackage = { ...x, patterns, sources: [...x.sources, ...y.sources] };
+    return { pkg, origins: [...a.origins, ...b.origins] };
+  }
+
+  /** `winner` is more specific: each origin of `loser` is an ancestor of a winner's origin. */
+  private overrides(winner: Held, loser: Held): boolean {
+    return loser.origins.every((o) => winner.origins.some((w) => this.ancestors(w).has(o)));
+  }
+
+  private collectFiltered(names: string[], platform: string, out: Filtered[]): void {
+    const seen = new Set<string>();
+    const visit = (n: string) => {
+      if (seen.has(n) || !this.docs.has(n)) return;
+      seen.add(n);
+      for (const d of this.docs.get(n)!.decls) {
+        const reason = platformExclusion(d.entry, platform);
+        if (reason) out.push({ name: d.entry.name, source: d.location, reason });
+      }
+      for (const p of this.parentsOf(n)) visit(p);
+    };
+    names.forEach(visit);
+  }
+
+  private reportCycle(chain: string[], doc: ProfileDoc): void {
+    const start = chain.indexOf(chain[chain.length - 1]!);
+    const cycle = chain.slice(start);
+    const ref = doc.extends.find((e) => e.name === cycle[cycle.length - 1]);
+    this.report(ref?.location ?? { file: doc.file, line: 1, column: 1 }, `profile '${doc.name}' extends itself through ${cycle.join(' → ')}; remove one of these extends`);
+  }
+
+  private report(location: SourceLocation, message: string): void {
+    const key = `${formatLocation(location)}: ${message}`;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.problems.push({ location, message });
+  }
+}
+
+function override(base: Layer, top: Layer): Layer {
+  if (top.size === 0) return base;
+  if (base.size === 0) return top;
+  const out = new Map(base);
+  for (const [k, h] of top) out.set(k, h);
+  return out;
+}
+
+function sameSources(a: DesiredPackage, b: DesiredPackage): boolean {
+  return a.sources.length === b.sources.length && a.sources.every((s, i) => formatLocation(s) === formatLocation(b.sources[i]!));
+}

@@ -1,0 +1,62 @@
+// The resolved desired state: what every site must have, with the place in
+// the desired-state repository each requirement came from.
+import type { SourceLocation } from '../errors.js';
+
+export type PackageState = 'present' | 'absent' | 'frozen';
+export type BackendName = 'local' | 'slurm' | 'arc';
+
+/** One package requirement of one site, after profiles are merged. */
+export interface DesiredPackage {
+  /** The package base name (PKGBASE), the key everything pairs on. */
+  name: string;
+  /**
+   * pkgsrc patterns an installed or offered package must all match. Usually
+   * one; two profiles of a site that both constrain a package contribute one
+   * each (their intersection is what the site needs).
+   */
+  patterns: string[];
+  state: PackageState;
+  /** Where each contributing declaration is (file:line:col). */
+  sources: SourceLocation[];
+  /** The profile chain it came through, outermost first (e.g. analysis → base). */
+  via: string[];
+}
+
+export interface ResolvedSite {
+  name: string;
+  backend: BackendName;
+  endpoint?: string;
+  sw_area: string;
+  prefix: string;
+  platform: string;
+  pkg_path: string;
+  bootstrap?: string;
+  tags: string[];
+  profiles: string[];
+  userpkgs: boolean;
+  autoremove: boolean;
+  /** Package bases no plan may remove; always includes pkg_install. */
+  protect: string[];
+  job_time_limit: number;
+  account?: string;
+  qos?: string;
+  /** Desired packages by base name, sorted by name. */
+  packages: DesiredPackage[];
+  /** Declarations dropped for this site by hosts_supported / hosts_not_supported. */
+  filtered: { name: string; source: SourceLocation; reason: string }[];
+  source: SourceLocation;
+}
+
+export interface DesiredState {
+  /** What was read: a commit id, or "worktree". */
+  revision: string;
+  /** The full commit id when read from git. */
+  commit?: string;
+  /** The directory the state was read from, as given by the user. */
+  dir: string;
+  sites: ResolvedSite[];
+  profiles: string[];
+}
+
+/** Seconds a job may take, queue time included, unless a site says otherwise. */
+export const DEFAULT_JOB_TIME_LIMIT = 3600;
