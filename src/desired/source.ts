@@ -81,12 +81,9 @@ async function gitSource(dir: string, shown: string, rev: string): Promise<Desir
       }
     },
     list: async (rel) => {
-      const out = await git.raw(['ls-tree', '-z', '--name-only', commit, '--', `${prefix}${rel}/`]).catch(() => '');
-      return out
-        .split('\0')
-        .filter(Boolean)
-        .map((p) => p.slice(p.lastIndexOf('/') + 1))
-        .sort();
+      // `<commit>:<path>` names the tree itself, independent of the cwd.
+      const out = await git.raw(['ls-tree', '--full-tree', '-z', '--name-only', `${commit}:${prefix}${rel}`]).catch(() => '');
+      return out.split('\0').filter(Boolean).sort();
     },
   };
 }
