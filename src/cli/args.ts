@@ -18,6 +18,7 @@ const OPTIONS = {
   'log-file': { type: 'string' },
   json: { type: 'boolean' },
   observed: { type: 'string' },
+  catalog: { type: 'string' },
   import: { type: 'string' },
   'import-u': { type: 'string' },
   'detailed-exitcode': { type: 'boolean' },
@@ -34,9 +35,9 @@ const COMMON: OptionName[] = ['desired', 'state', 'rev', 'worktree', 'log-level'
 /** Which options each command accepts besides the common ones. */
 const ACCEPTS: Partial<Record<CommandName, OptionName[]>> = {
   validate: [],
-  plan: ['site', 'observed', 'detailed-exitcode', 'verbose'],
+  plan: ['site', 'observed', 'catalog', 'detailed-exitcode', 'verbose'],
   observe: ['site', 'import', 'import-u', 'concurrency'],
-  apply: ['site', 'concurrency', 'dry-run', 'observed', 'rollback'],
+  apply: ['site', 'concurrency', 'dry-run', 'observed', 'catalog', 'rollback'],
 };
 
 export interface ParsedArgs {

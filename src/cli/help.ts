@@ -50,6 +50,8 @@ Computes, per site, what apply would do: + install, ~ upgrade/downgrade,
   --site S              only this site (repeatable)
   --observed DIR        plan from raw inventories in DIR (<SITE>.pkg_info and
                         optional <SITE>.pkg_info-u) instead of state/observed
+  --catalog DIR|URL     resolve versions against this pkg_summary instead of
+                        each site's pkg_path (offline planning, mirrors)
   -v, --verbose         also list the packages left alone and why
   --detailed-exitcode   exit 3 when anything would change
 

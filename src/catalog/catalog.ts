@@ -1,0 +1,84 @@
+// The binary packages on offer at a PKG_PATH, and the choice pkg_add would
+// make among them. Pure; loading lives in load.ts.
+import { compilePattern, type Matcher } from '../pkgsrc/pattern.js';
+import { splitPkgName } from '../pkgsrc/pkgname.js';
+import { compareParsed, parseVersionCached } from '../pkgsrc/version.js';
+
+export interface CatalogPackage {
+  pkgname: string;
+  name: string;
+  version: string;
+  /** DEPENDS patterns from pkg_summary. */
+  depends: string[];
+}
+
+const matchers = new Map<string, Matcher>();
+/** Patterns repeat across sites and runs; compile each once. */
+export function matcherFor(pattern: string): Matcher {
+  let m = matchers.get(pattern);
+  if (!m) {
+    m = compilePattern(pattern);
+    matchers.set(pattern, m);
+  }
+  return m;
+}
+
+export function matchesAll(patterns: readonly string[], pkgname: string): boolean {
+  for (const p of patterns) if (!matcherFor(p)(pkgname)) return false;
+  return true;
+}
+
+export class Catalog {
+  private readonly byPkgname = new Map<string, CatalogPackage>();
+  private readonly byName = new Map<string, CatalogPackage[]>();
+  private readonly resolved = new Map<string, CatalogPackage | null>();
+
+  constructor(
+    readonly location: string,
+    packages: Iterable<{ pkgname: string; depends?: readonly string[] }>,
+  ) {
+    for (const p of packages) {
+      const split = splitPkgName(p.pkgname);
+      if (!split || this.byPkgname.has(p.pkgname)) continue;
+      const pkg: CatalogPackage = { pkgname: p.pkgname, name: split.base, version: split.version, depends: [...(p.depends ?? [])] };
+      this.byPkgname.set(p.pkgname, pkg);
+      const list = this.byName.get(split.base);
+      if (list) list.push(pkg);
+      else this.byName.set(split.base, [pkg]);
+    }
+  }
+
+  get size(): number {
+    return this.byPkgname.size;
+  }
+
+  get(pkgname: string): CatalogPackage | undefined {
+    return this.byPkgname.get(pkgname);
+  }
+
+  versionsOf(name: string): readonly CatalogPackage[] {
+    return this.byName.get(name) ?? [];
+  }
+
+  /**
+   * The package pkg_add would pick for `name` under every pattern: the
+   * greatest dewey version; on a tie the name that sorts first (pkg_order).
+   */
+  resolve(name: string, patterns: readonly string[]): CatalogPackage | undefined {
+    const key = `${name}\0${patterns.join('\0')}`;
+    const hit = this.resolved.get(key);
+    if (hit !== undefined) return hit ?? undefined;
+    let best: CatalogPackage | undefined;
+    for (const c of this.byName.get(name) ?? []) {
+      if (!matchesAll(patterns, c.pkgname)) continue;
+      if (!best || better(c, best)) best = c;
+    }
+    this.resolved.set(key, best ?? null);
+    return best;
+  }
+}
+
+function better(a: CatalogPackage, b: CatalogPackage): boolean {
+  const c = compareParsed(parseVersionCached(a.version), parseVersionCached(b.version));
+  return c > 0 || (c === 0 && a.pkgname < b.pkgname);
+}

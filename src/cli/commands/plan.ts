@@ -1,0 +1,65 @@
+// `reconcile plan`: what apply would do, per site, and why. Sites are planned
+// one after another and printed as they are done, so a thousand sites with
+// thousands of packages each never sit in memory together.
+import { CatalogCache } from '../../catalog/load.js';
+import type { Catalog } from '../../catalog/catalog.js';
+import { checkObservedDir, readObservedSite } from '../../observed/observed-dir.js';
+import { readInventory } from '../../observed/store.js';
+import type { Inventory } from '../../observed/types.js';
+import { planSite } from '../../plan/plan-site.js';
+import { renderSitePlan, renderSummary } from '../../plan/render.js';
+import type { SitePlan } from '../../plan/types.js';
+import { summarise } from '../../plan/types.js';
+import { flag, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
+import { desiredFromArgs, selectSites, stateDirFromArgs } from '../common.js';
+import type { CommandResult, Io } from '../io.js';
+
+export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
+  noPositionals(args);
+  const desired = await desiredFromArgs(args, io);
+  const sites = selectSites(desired, args);
+  const observedDir = stringOpt(args, 'observed');
+  if (observedDir) await checkObservedDir(observedDir);
+  const stateDir = stateDirFromArgs(args);
+  const observe = (site: string): Promise<Inventory | undefined> => (observedDir ? readObservedSite(observedDir, site) : readInventory(stateDir, site));
+  const catalogs = new CatalogCache();
+  const catalogOverride = stringOpt(args, 'catalog');
+  const catalogFor = (pkgPath: string): Promise<Catalog | Error> => catalogs.get(catalogOverride ?? pkgPath).catch((e: Error) => e);
+  const json = flag(args, 'json');
+  const verbose = flag(args, 'verbose');
+
+  const done: SitePlan[] = [];
+  if (json) io.out(`{"format":"vo-reconcile-plan/1","revision":${JSON.stringify(desired.revision)},"sites":[`);
+  // Read the next site's inventory while this one is planned.
+  let next = sites.length > 0 ? observe(sites[0]!.name) : undefined;
+  for (let i = 0; i < sites.length; i++) {
+    const site = sites[i]!;
+    const inventory = await next!;
+    next = i + 1 < sites.length ? observe(sites[i + 1]!.name) : undefined;
+    next?.catch(() => undefined);
+    const plan = planSite(site, inventory, await catalogFor(site.pkg_path));
+    done.push(slim(plan));
+    if (json) io.out(`${i > 0 ? ',' : ''}${JSON.stringify(verbose ? plan : withKeptCounts(plan))}`);
+    else for (const line of renderSitePlan(plan, verbose)) io.out(line);
+  }
+  const summary = summarise(done);
+  if (json) io.out(`],"summary":${JSON.stringify(summary)}}`);
+  else io.out(renderSummary(done));
+
+  if (summary.failed > 0) return { exitCode: 1 };
+  if (flag(args, 'detailed-exitcode') && summary.changed > 0) return { exitCode: 3 };
+  return { exitCode: 0 };
+}
+
+/** Only what the summary needs, so plans already printed can be freed. */
+function slim(p: SitePlan): SitePlan {
+  return { site: p.site, status: p.status, actions: p.actions, kept: [], errors: p.errors };
+}
+
+/** Kept packages as counts by reason: the full list (-v) is large at big sites. */
+function withKeptCounts(p: SitePlan): Omit<SitePlan, 'kept'> & { keptCounts: Record<string, number> } {
+  const keptCounts: Record<string, number> = {};
+  for (const k of p.kept) keptCounts[k.reason] = (keptCounts[k.reason] ?? 0) + 1;
+  const { kept: _kept, ...rest } = p;
+  return { ...rest, keptCounts };
+}

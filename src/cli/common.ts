@@ -1,0 +1,34 @@
+// What several commands share: reading the desired state the options name,
+// and choosing the sites they act on.
+import { UsageError } from '../errors.js';
+import { loadDesiredStateWithInfo } from '../desired/load.js';
+import type { DesiredState, ResolvedSite } from '../desired/types.js';
+import { flag, listOpt, stringOpt, type ParsedArgs } from './args.js';
+import type { Io } from './io.js';
+
+export async function desiredFromArgs(args: ParsedArgs, io: Io): Promise<DesiredState> {
+  const { state, dirty } = await loadDesiredStateWithInfo({
+    dir: stringOpt(args, 'desired') ?? 'desired-state',
+    rev: stringOpt(args, 'rev'),
+    worktree: flag(args, 'worktree'),
+  });
+  if (dirty) io.err(`note: ${state.dir} has uncommitted changes; using commit ${state.commit!.slice(0, 12)} (--worktree uses the edited files)`);
+  return state;
+}
+
+export function stateDirFromArgs(args: ParsedArgs): string {
+  return stringOpt(args, 'state') ?? 'state';
+}
+
+/** The sites named by --site (all when none), in sites.yaml order. */
+export function selectSites(desired: DesiredState, args: ParsedArgs): ResolvedSite[] {
+  const wanted = listOpt(args, 'site');
+  if (wanted.length === 0) return desired.sites;
+  const known = new Set(desired.sites.map((s) => s.name));
+  const unknown = wanted.filter((w) => !known.has(w));
+  if (unknown.length > 0) {
+    throw new UsageError(`unknown site${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `'${u}'`).join(', ')}; sites.yaml has: ${[...known].join(', ')}`);
+  }
+  const set = new Set(wanted);
+  return desired.sites.filter((s) => set.has(s.name));
+}

@@ -1,0 +1,48 @@
+// Build an Inventory from raw `pkg_info` (and optionally `pkg_info -u`)
+// output. Pure: the caller reads the files and supplies the time.
+import { InputError, type Problem } from '../errors.js';
+import { parsePkgInfo } from '../pkgsrc/pkg-info.js';
+import { splitPkgName } from '../pkgsrc/pkgname.js';
+import type { Inventory, InstalledPackage, ObservationSource } from './types.js';
+
+export interface RawInventory {
+  site: string;
+  pkgInfo: { text: string; file: string };
+  /** `pkg_info -u` output: the user-installed packages. */
+  userInstalled?: { text: string; file: string };
+  observedAt: string;
+  source: ObservationSource;
+  origin?: string;
+}
+
+export function inventoryFromPkgInfo(raw: RawInventory): Inventory {
+  const entries = parsePkgInfo(raw.pkgInfo.text, { file: raw.pkgInfo.file });
+  const user = raw.userInstalled ? parsePkgInfo(raw.userInstalled.text, { file: raw.userInstalled.file }) : undefined;
+  if (user) checkUserSubset(entries.map((e) => e.pkgname), user, raw.userInstalled!.file);
+  const userSet = user ? new Set(user.map((e) => e.pkgname)) : undefined;
+  const packages: InstalledPackage[] = entries.map((e) => {
+    const split = splitPkgName(e.pkgname)!;
+    return { pkgname: e.pkgname, name: split.base, version: split.version, comment: e.comment, automatic: userSet ? !userSet.has(e.pkgname) : false };
+  });
+  packages.sort((a, b) => (a.pkgname < b.pkgname ? -1 : a.pkgname > b.pkgname ? 1 : 0));
+  return {
+    site: raw.site,
+    packages,
+    userListKnown: user !== undefined,
+    observedAt: raw.observedAt,
+    source: raw.source,
+    origin: raw.origin ?? raw.pkgInfo.file,
+  };
+}
+
+/** `pkg_info -u` lists a subset of `pkg_info`; anything else means the two files do not belong together. */
+function checkUserSubset(all: string[], user: { pkgname: string; line: number }[], file: string): void {
+  const known = new Set(all);
+  const problems: Problem[] = user
+    .filter((u) => !known.has(u.pkgname))
+    .map((u) => ({
+      location: { file, line: u.line, column: 1 },
+      message: `'${u.pkgname}' is listed as user-installed but is not in the pkg_info listing; expected both listings from the same site at the same time`,
+    }));
+  if (problems.length > 0) throw new InputError(problems);
+}

@@ -1,0 +1,43 @@
+// state/observed/<site>.json: the last observation of each site, written
+// atomically so a crash leaves the previous one intact.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { mkdir } from 'node:fs/promises';
+import { InputError } from '../errors.js';
+import type { Inventory } from './types.js';
+
+const SITE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** The file of a site's observation; a name that could leave state/ is refused. */
+export function observedFile(stateDir: string, site: string): string {
+  if (!SITE_NAME.test(site) || site.includes('..')) {
+    throw new InputError({ location: { file: '--site' }, message: `invalid site name ${JSON.stringify(site)}; expected letters, digits, '.', '_' or '-'` });
+  }
+  return path.join(stateDir, 'observed', `${site}.json`);
+}
+
+export async function writeInventory(stateDir: string, inv: Inventory): Promise<string> {
+  const file = observedFile(stateDir, inv.site);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFileAtomic(file, `${JSON.stringify(inv, null, 1)}\n`, { fsync: true });
+  return file;
+}
+
+export async function readInventory(stateDir: string, site: string): Promise<Inventory | undefined> {
+  const file = observedFile(stateDir, site);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  try {
+    const inv = JSON.parse(text) as Inventory;
+    if (inv.site !== site || !Array.isArray(inv.packages)) throw new Error(`expected the observation of ${site}`);
+    return inv;
+  } catch (e) {
+    throw new InputError({ location: { file, line: 1 }, message: `corrupt observation: ${(e as Error).message}; observe the site again` });
+  }
+}

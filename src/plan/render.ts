@@ -1,0 +1,43 @@
+// A plan as a person reads it: one block per site, a line per change, and a
+// summary line. With verbose, also the packages left alone and why.
+import type { KeptPackage, PlanAction, SitePlan } from './types.js';
+import { summarise } from './types.js';
+
+export function renderSitePlan(p: SitePlan, verbose: boolean): string[] {
+  const lines: string[] = [];
+  if (p.status === 'unobserved') return [`${p.site}: not observed — ${p.errors[0]?.message ?? ''}`];
+  const changes = p.actions.length;
+  const head = p.status === 'error' ? `${p.site}: ERROR, nothing will be done here` : changes === 0 ? `${p.site}: in sync (${p.kept.length} packages left as they are)` : `${p.site}: ${changes} change${changes === 1 ? '' : 's'}`;
+  lines.push(head);
+  for (const e of p.errors) lines.push(`  ! ${e.message}${e.sources?.length ? ` (${e.sources.join(', ')})` : ''}`);
+  for (const a of p.actions) lines.push(`  ${actionLine(a)}`);
+  if (verbose) for (const k of p.kept) lines.push(`  = ${keptLine(k)}`);
+  else if (changes > 0 && p.kept.length > 0) lines.push(`  = ${p.kept.length} package${p.kept.length === 1 ? '' : 's'} left as they are (-v lists them)`);
+  return lines;
+}
+
+function actionLine(a: PlanAction): string {
+  switch (a.action) {
+    case 'install':
+      return `+ install ${a.pkgname}    # ${a.reason}`;
+    case 'remove':
+      return `- remove ${a.pkgname}    # ${a.reason}`;
+    default:
+      return `~ ${a.action} ${a.name} ${versionOf(a.from!, a.name)} → ${versionOf(a.pkgname, a.name)}    # ${a.reason}`;
+  }
+}
+
+function versionOf(pkgname: string, name: string): string {
+  return pkgname.startsWith(`${name}-`) ? pkgname.slice(name.length + 1) : pkgname;
+}
+
+function keptLine(k: KeptPackage): string {
+  return `${k.pkgname ?? k.name} (${k.reason}: ${k.detail})`;
+}
+
+export function renderSummary(sites: readonly SitePlan[]): string {
+  const s = summarise(sites);
+  const parts = [`${s.install} to install`, `${s.upgrade} to upgrade`, `${s.downgrade} to downgrade`, `${s.remove} to remove`];
+  const failed = s.failed > 0 ? `; ${s.failed} site${s.failed === 1 ? '' : 's'} cannot be planned` : '';
+  return `Plan: ${parts.join(', ')} at ${s.changed} of ${s.sites} site${s.sites === 1 ? '' : 's'} (${s.inSync} in sync${failed}).`;
+}
