@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { InputError, UsageError } from '../errors.js';
 import { parseCommandLine, type CommandName, type ParsedArgs } from './args.js';
+import { observeCommand } from './commands/observe.js';
 import { planCommand } from './commands/plan.js';
 import { validateCommand } from './commands/validate.js';
 import { helpText } from './help.js';
@@ -14,6 +15,7 @@ type Command = (args: ParsedArgs, io: Io) => Promise<CommandResult>;
 const COMMANDS: Partial<Record<CommandName, Command>> = {
   validate: validateCommand,
   plan: planCommand,
+  observe: observeCommand,
 };
 
 export async function runCli(argv: string[], io: Io): Promise<number> {

@@ -1,0 +1,42 @@
+// `reconcile observe --site S --import FILE [--import-u FILE]`: store an
+// inventory a site sent. Probing sites through jobs arrives with the
+// backends; until then observe needs --import.
+import { readFile } from 'node:fs/promises';
+import { InputError, UsageError } from '../../errors.js';
+import { inventoryFromPkgInfo } from '../../observed/inventory.js';
+import { writeInventory } from '../../observed/store.js';
+import { flag, listOpt, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
+import { desiredFromArgs, selectSites, stateDirFromArgs } from '../common.js';
+import type { CommandResult, Io } from '../io.js';
+
+export async function observeCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
+  noPositionals(args);
+  const file = stringOpt(args, 'import');
+  if (!file) throw new UsageError(`observe needs --import FILE (probe jobs are not available yet)`);
+  const sites = listOpt(args, 'site');
+  if (sites.length !== 1) throw new UsageError(`observe --import needs exactly one --site`);
+  const desired = await desiredFromArgs(args, io);
+  const [site] = selectSites(desired, args);
+  const userFile = stringOpt(args, 'import-u');
+  const inventory = inventoryFromPkgInfo({
+    site: site!.name,
+    pkgInfo: { text: await readInput(file), file },
+    ...(userFile ? { userInstalled: { text: await readInput(userFile), file: userFile } } : {}),
+    observedAt: new Date().toISOString(),
+    source: 'import',
+    origin: file,
+  });
+  const stored = await writeInventory(stateDirFromArgs(args), inventory);
+  const automatic = inventory.packages.filter((p) => p.automatic).length;
+  if (flag(args, 'json')) io.out(JSON.stringify({ site: site!.name, packages: inventory.packages.length, automatic, file: stored }));
+  else io.out(`${site!.name}: stored ${inventory.packages.length} packages (${inventory.userListKnown ? `${automatic} automatic` : 'no -u listing: none taken as automatic'}) in ${stored}`);
+  return { exitCode: 0 };
+}
+
+async function readInput(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (e) {
+    throw new InputError({ location: { file }, message: `cannot read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}` });
+  }
+}

@@ -1,0 +1,94 @@
+// `reconcile plan` end to end on the shipped example: golden text and JSON,
+// exit codes, and refusal of bad inventories.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { bin, cli } from '../helpers/cli.js';
+import { expectGolden } from '../helpers/golden.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const EXAMPLE = ['--worktree', '--observed', 'desired-state/examples/observed', '--catalog', 'desired-state/examples/catalog'];
+
+describe('reconcile plan on the example', () => {
+  it('prints the readable diff (golden)', async () => {
+    const r = await cli(['plan', ...EXAMPLE]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expectGolden('plan-example.txt', r.stdout);
+  });
+
+  it('lists kept packages and why with -v (golden)', async () => {
+    const r = await cli(['plan', '-v', '--site', 'DESY-HH', ...EXAMPLE]);
+    expectGolden('plan-example-verbose.txt', r.stdout);
+    expect(r.stdout).toMatch(/emacs-30\.1 \(unmanaged: not declared; userpkgs leaves it alone\)/);
+    expect(r.stdout).toMatch(/gcc12-12\.4\.0 \(frozen: frozen at/);
+    expect(r.stdout).toMatch(/pkg_install-20250417 \(protected: the package tools are always protected\)/);
+  });
+
+  it('emits JSON with an action field per action (golden)', async () => {
+    const r = await cli(['plan', '--json', ...EXAMPLE]);
+    const plan = JSON.parse(r.stdout);
+    expect(plan.format).toBe('vo-reconcile-plan/1');
+    expect(plan.summary).toEqual({ sites: 3, changed: 2, inSync: 1, failed: 0, install: 12, upgrade: 2, downgrade: 0, remove: 2 });
+    for (const s of plan.sites) for (const a of s.actions) expect(['install', 'upgrade', 'downgrade', 'remove']).toContain(a.action);
+    // Inventory files carry their checkout time; everything else is fixed.
+    for (const s of plan.sites) if (s.observed) s.observed.at = '<mtime>';
+    expectGolden('plan-example.json', `${JSON.stringify(plan, null, 1)}\n`);
+  });
+
+  it('exits 3 with --detailed-exitcode when something would change, 0 when in sync', async () => {
+    expect((await cli(['plan', '--detailed-exitcode', ...EXAMPLE])).code).toBe(3);
+    expect((await cli(['plan', '--detailed-exitcode', '--site', 'UKI-NORTHGRID-LIV-HEP', ...EXAMPLE])).code).toBe(0);
+  });
+
+  it('exits 1 when a site cannot be planned, still planning the others', async () => {
+    const r = await cli(['plan', '--worktree', '--observed', 'desired-state/examples/observed', '--catalog', '/nonexistent/All']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^UKI-NORTHGRID-LIV-HEP: ERROR, nothing will be done here\n {2}! \/nonexistent\/All: no package summary here/);
+    expect(r.stdout).toMatch(/; 3 sites cannot be planned\)\.\n$/);
+  });
+
+  it('refuses a malformed inventory with its file and line, exit 2', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'DESY-HH.pkg_info'), 'foo-1.0             Foo\nfoo;rm -rf /        evil\n');
+    const r = await cli(['plan', '--worktree', '--site', 'DESY-HH', '--observed', dir, '--catalog', 'desired-state/examples/catalog']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^${dir}/DESY-HH\\.pkg_info:2:1: `));
+    expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+  });
+
+  it('refuses an unknown site with exit 2', async () => {
+    const r = await cli(['plan', '--site', 'NOPE', ...EXAMPLE]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^reconcile: unknown site 'NOPE'; sites\.yaml has: UKI-NORTHGRID-LIV-HEP, DESY-HH, UNI-ARM-TEST\n$/);
+  });
+
+  it('is what npm start shows a newcomer (the built binary at HEAD)', async () => {
+    const r = await bin(['plan', '--observed', 'desired-state/examples/observed', '--catalog', 'desired-state/examples/catalog']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Plan: 12 to install, 2 to upgrade, 0 to downgrade, 2 to remove at 2 of 3 sites \(1 in sync\)\.$/m);
+  });
+});
+
+describe('reconcile observe --import', () => {
+  it('stores an inventory with automatic flags, and plan uses it', async () => {
+    const state = tempDir();
+    const obs = 'desired-state/examples/observed/DESY-HH.pkg_info';
+    const r = await cli(['observe', '--worktree', '--site', 'DESY-HH', '--import', obs, '--import-u', `${obs}-u`, '--state', state]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`DESY-HH: stored 38 packages (19 automatic) in ${state}/observed/DESY-HH.json\n`);
+    const p = await cli(['plan', '--worktree', '--site', 'DESY-HH', '--state', state, '--catalog', 'desired-state/examples/catalog']);
+    expect(p.stdout).toMatch(/^DESY-HH: 5 changes$/m);
+  });
+
+  it('stores nothing when the listing is malformed', async () => {
+    const state = tempDir();
+    const bad = path.join(state, 'bad.txt');
+    writeFileSync(bad, 'fine-1.0            ok\n  indented-1.0 no\n');
+    const r = await cli(['observe', '--worktree', '--site', 'DESY-HH', '--import', bad, '--state', state]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^${bad}:2:1: `));
+    const p = await cli(['plan', '--worktree', '--site', 'DESY-HH', '--state', state, '--catalog', 'desired-state/examples/catalog']);
+    expect(p.stdout).toMatch(/DESY-HH: not observed/);
+  });
+});
