@@ -1,6 +1,6 @@
 // The binary packages on offer at a PKG_PATH, and the choice pkg_add would
 // make among them. Pure; loading lives in load.ts.
-import { compilePattern, type Matcher } from '../pkgsrc/pattern.js';
+import { compilePattern, patternBase, type Matcher } from '../pkgsrc/pattern.js';
 import { splitPkgName } from '../pkgsrc/pkgname.js';
 import { compareParsed, parseVersionCached } from '../pkgsrc/version.js';
 
@@ -58,6 +58,21 @@ export class Catalog {
 
   versionsOf(name: string): readonly CatalogPackage[] {
     return this.byName.get(name) ?? [];
+  }
+
+  /** The best match of one pattern among all packages (DEPENDS resolution), pkgname or undefined. */
+  best(pattern: string): string | undefined {
+    const key = `\0${pattern}`;
+    const hit = this.resolved.get(key);
+    if (hit !== undefined) return hit?.pkgname;
+    const m = matcherFor(pattern);
+    const base = patternBase(pattern);
+    let best: CatalogPackage | undefined;
+    for (const c of base !== undefined ? (this.byName.get(base) ?? []) : this.byPkgname.values()) {
+      if (m(c.pkgname) && (!best || better(c, best))) best = c;
+    }
+    this.resolved.set(key, best ?? null);
+    return best?.pkgname;
   }
 
   /**

@@ -89,9 +89,25 @@ export class DependencyIndex {
     return kept;
   }
 
-  /** Automatic packages no root reaches through DEPENDS (to remove), and who keeps the others. */
-  unneeded<T extends { pkgname: string }>(automatic: readonly T[], roots: readonly string[]): { remove: T[]; keep: Map<T, string> } {
-    const keep = this.requiredAmong(automatic, roots);
-    return { remove: automatic.filter((a) => !keep.has(a)), keep };
+  /**
+   * What pkg_add will install on its own for `targets`: each DEPENDS that no
+   * installed package satisfies pulls in the catalog's best match, whose
+   * own DEPENDS are then followed.
+   */
+  pulledBy(targets: readonly string[], satisfiedInstalled: (pattern: string) => boolean): string[] {
+    const pulled: string[] = [];
+    const present = new Set(targets);
+    const queue = [...targets];
+    while (queue.length > 0) {
+      for (const pattern of this.dependsOf(queue.shift()!)) {
+        if (satisfiedInstalled(pattern) || [...present].some((p) => matcherFor(pattern)(p))) continue;
+        const best = this.catalog.best(pattern);
+        if (!best || present.has(best)) continue;
+        present.add(best);
+        pulled.push(best);
+        queue.push(best);
+      }
+    }
+    return pulled;
   }
 }

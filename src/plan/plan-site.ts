@@ -2,10 +2,11 @@
 // deterministic. Desired and installed are paired by package name with
 // explicit absence on either side; the action follows from the pair.
 import type { Catalog, CatalogPackage } from '../catalog/catalog.js';
-import { matchesAll } from '../catalog/catalog.js';
+import { matcherFor, matchesAll } from '../catalog/catalog.js';
 import { formatLocation } from '../errors.js';
 import type { DesiredPackage, ResolvedSite } from '../desired/types.js';
 import type { InstalledPackage, Inventory } from '../observed/types.js';
+import { patternBase } from '../pkgsrc/pattern.js';
 import { compareParsed, parseVersionCached } from '../pkgsrc/version.js';
 import { DependencyIndex } from './dependencies.js';
 import { orderChanges, orderRemovals } from './order.js';
@@ -34,7 +35,6 @@ class SitePlanner {
   /** Installed packages nobody declared that are candidates for removal. */
   private readonly undeclared: InstalledPackage[] = [];
   private readonly automaticUndeclared: InstalledPackage[] = [];
-  private readonly automaticSet = new Set<InstalledPackage>();
   private readonly absentRemovals: { pkg: InstalledPackage; action: PlanAction }[] = [];
 
   constructor(
@@ -122,7 +122,6 @@ class SitePlanner {
       this.kept.push({ name: pkg.name, pkgname: pkg.pkgname, reason: 'protected', detail: pkg.name === 'pkg_install' ? 'the package tools are always protected' : 'listed in protect' });
     } else if (pkg.automatic) {
       this.automaticUndeclared.push(pkg);
-      this.automaticSet.add(pkg);
     } else if (this.site.userpkgs) {
       this.kept.push({ name: pkg.name, pkgname: pkg.pkgname, reason: 'unmanaged', detail: 'not declared; userpkgs leaves it alone' });
     } else {
@@ -131,60 +130,78 @@ class SitePlanner {
   }
 
   /**
-   * Removal must not strand what stays: a package still required by one
-   * that stays is kept (if undeclared) or is an error (if declared absent).
-   * Automatic packages go only under autoremove, and only when nothing left
-   * needs them.
+   * Removal must not strand what stays. The packages that stay for certain
+   * (declared, protected, unmanaged, the new versions, and what pkg_add will
+   * pull in for them) are roots; an undeclared package is kept only when a
+   * root needs it, directly or through another kept package. Automatic
+   * packages are roots too unless autoremove lets the unneeded ones go.
    */
   private planRemovals(): void {
     const deps = new DependencyIndex(this.catalog);
-    const removing = new Set<InstalledPackage>([...this.undeclared, ...this.absentRemovals.map((r) => r.pkg)]);
-    const staying = this.stayingPackages(removing);
-    const keepRequired = deps.requiredAmong(this.undeclared, staying);
-    for (const [pkg, by] of keepRequired) {
-      removing.delete(pkg);
-      this.kept.push({ name: pkg.name, pkgname: pkg.pkgname, reason: 'required', detail: `not declared, but required by ${by}` });
-    }
+    const roots = this.rootPackages();
+    roots.push(...deps.pulledBy(this.changes.map((c) => c.pkgname), (p) => this.findInstalled(p)));
+    const { autoremove, needed, blocker } = this.decideNeeded(roots, deps);
+    const removals: PlanAction[] = [];
     for (const r of this.absentRemovals) {
-      const by = deps.requiredBy(r.pkg, staying);
-      if (by) {
-        this.errors.push({ name: r.pkg.name, message: `${r.pkg.pkgname} is declared absent but still required by ${by}`, sources: r.action.sources ?? [] });
-        removing.delete(r.pkg);
-      }
+      const by = deps.requiredBy(r.pkg, [...roots, ...(autoremove ? [] : this.automaticUndeclared.map((p) => p.pkgname)), ...[...needed.keys()].map((p) => p.pkgname)]);
+      if (by) this.errors.push({ name: r.pkg.name, message: `${r.pkg.pkgname} is declared absent but still required by ${by}`, sources: r.action.sources ?? [] });
+      else removals.push(r.action);
     }
-    const removals = this.absentRemovals.filter((r) => removing.has(r.pkg)).map((r) => r.action);
     for (const pkg of this.undeclared) {
-      if (removing.has(pkg)) removals.push({ action: 'remove', name: pkg.name, pkgname: pkg.pkgname, reason: 'not in the desired state' });
+      const by = needed.get(pkg);
+      if (by) this.kept.push({ name: pkg.name, pkgname: pkg.pkgname, reason: 'required', detail: `not declared, but required by ${by}` });
+      else removals.push({ action: 'remove', name: pkg.name, pkgname: pkg.pkgname, reason: 'not in the desired state' });
     }
-    this.removals.push(...orderRemovals(removals, deps.dependsOf), ...this.autoremovals(deps, removing));
+    const autoremovals: PlanAction[] = [];
+    for (const pkg of this.automaticUndeclared) {
+      const by = needed.get(pkg);
+      if (autoremove && !by) autoremovals.push({ action: 'remove', name: pkg.name, pkgname: pkg.pkgname, reason: 'automatic dependency no longer required (autoremove)' });
+      else this.kept.push({ name: pkg.name, pkgname: pkg.pkgname, reason: 'automatic', detail: automaticDetail(by, this.site.autoremove, blocker) });
+    }
+    // One order for both: an autoremoved dependant must still go before what it needs.
+    const auto = new Set(autoremovals);
+    this.removals.push(...orderRemovals([...removals, ...autoremovals], deps.dependsOf, (a) => auto.has(a)));
   }
 
-  private autoremovals(deps: DependencyIndex, removing: Set<InstalledPackage>): PlanAction[] {
-    if (!this.site.autoremove || this.automaticUndeclared.length === 0) {
-      for (const pkg of this.automaticUndeclared) this.kept.push({ name: pkg.name, pkgname: pkg.pkgname, reason: 'automatic', detail: 'installed as a dependency' });
-      return [];
+  /**
+   * Which removal candidates something staying needs. Under autoremove the
+   * automatic packages are candidates too, unless a package that stays has
+   * dependencies the catalog does not know (then nothing automatic can be
+   * shown unneeded, and they all stay).
+   */
+  private decideNeeded(roots: string[], deps: DependencyIndex): { autoremove: boolean; needed: Map<InstalledPackage, string>; blocker?: string } {
+    const automatic = this.automaticUndeclared;
+    if (this.site.autoremove && automatic.length > 0) {
+      const needed = deps.requiredAmong([...this.undeclared, ...automatic], roots);
+      const staying = [...roots, ...[...needed.keys()].map((p) => p.pkgname)];
+      const unknown = staying.filter((p) => !deps.knows(p));
+      if (unknown.length === 0) return { autoremove: true, needed };
+      const blocker = `dependencies of ${unknown[0]}${unknown.length > 1 ? ` and ${unknown.length - 1} more` : ''} are not in the catalog`;
+      return { autoremove: false, needed: deps.requiredAmong(this.undeclared, [...roots, ...automatic.map((p) => p.pkgname)]), blocker };
     }
-    const roots = this.stayingPackages(removing, false);
-    const unknown = roots.filter((s) => !deps.knows(s));
-    if (unknown.length > 0) {
-      const detail = `installed as a dependency; autoremove skipped: dependencies of ${unknown[0]}${unknown.length > 1 ? ` and ${unknown.length - 1} more` : ''} are not in the catalog`;
-      for (const pkg of this.automaticUndeclared) this.kept.push({ name: pkg.name, pkgname: pkg.pkgname, reason: 'automatic', detail });
-      return [];
-    }
-    const { remove, keep } = deps.unneeded(this.automaticUndeclared, roots);
-    for (const [pkg, by] of keep) this.kept.push({ name: pkg.name, pkgname: pkg.pkgname, reason: 'automatic', detail: `installed as a dependency of ${by}` });
-    const actions = remove.map((pkg): PlanAction => ({ action: 'remove', name: pkg.name, pkgname: pkg.pkgname, reason: 'automatic dependency no longer required (autoremove)' }));
-    return orderRemovals(actions, deps.dependsOf);
+    return { autoremove: false, needed: deps.requiredAmong(this.undeclared, [...roots, ...automatic.map((p) => p.pkgname)]) };
   }
 
-  /** The package names the site will have after the plan; automatic undeclared ones only when asked. */
-  private stayingPackages(removing: Set<InstalledPackage>, withAutomatic = true): string[] {
+  /** Installed packages that stay whatever the dependencies say, plus the new versions. */
+  private rootPackages(): string[] {
+    const leaving = new Set<InstalledPackage>([...this.undeclared, ...this.automaticUndeclared, ...this.absentRemovals.map((r) => r.pkg)]);
     const replaced = new Set(this.changes.flatMap((c) => (c.from ? [c.from] : [])));
-    const out: string[] = [];
-    for (const pkg of this.inventory.packages) {
-      if (!removing.has(pkg) && !replaced.has(pkg.pkgname) && (withAutomatic || !this.automaticSet.has(pkg))) out.push(pkg.pkgname);
-    }
+    const out = this.inventory.packages.filter((p) => !leaving.has(p) && !replaced.has(p.pkgname)).map((p) => p.pkgname);
     for (const c of this.changes) out.push(c.pkgname);
     return out;
   }
+
+  /** Whether some installed package (the job runs removals last, so any of them) matches a DEPENDS pattern. */
+  private findInstalled(pattern: string): boolean {
+    const m = matcherFor(pattern);
+    const base = patternBase(pattern);
+    const pool = base !== undefined ? (this.installed.get(base) ?? []) : this.inventory.packages;
+    return pool.some((p) => m(p.pkgname));
+  }
+}
+
+function automaticDetail(by: string | undefined, autoremove: boolean, blocker: string | undefined): string {
+  if (by) return `installed as a dependency of ${by}`;
+  if (autoremove && blocker) return `installed as a dependency; autoremove skipped: ${blocker}`;
+  return 'installed as a dependency';
 }

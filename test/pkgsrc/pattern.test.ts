@@ -78,9 +78,12 @@ describe('trap-like cases from SEMANTICS.md', () => {
   });
 
   it('only `>` then `<` is a range', () => {
-    yes('foo<2.0>1.0', 'foo-0.5'); // one `<` test against "2.0>1.0" = 2.0.1.0
-    yes('foo<2.0>1.0', 'foo-2.0.0.0');
-    no('foo<2.0>1.0', 'foo-2.0.1');
+    // one `<` test against "2.0>1.0": the '>' is skipped, giving [2,0,0,1,0,0]
+    // (SEMANTICS.md says [2,0,0,0,1,0,0]; the oracle has foo-2.0.1 matching)
+    yes('foo<2.0>1.0', 'foo-0.5');
+    yes('foo<2.0>1.0', 'foo-2.0.1');
+    no('foo<2.0>1.0', 'foo-2.01');
+    no('foo<2.0>1.0', 'foo-20230101');
     yes('foo>=1.2<2', 'foo-2.0rc1');
     no('foo>=1.2<2', 'foo-2.0');
     yes('foo>=1.0<2<3', 'foo-2.2'); // upper bound text "2<3" = 2.3
@@ -94,7 +97,9 @@ describe('trap-like cases from SEMANTICS.md', () => {
     no('foo>=0', 'foo');
     no('foo>=1', 'foo-bar-1.0');
     yes('foo>= 1.0', 'foo-1.0');
-    yes('foo>=1.0-2', 'foo-1.0.2');
+    // "1.0-2" is [1,0,0,2]: above every 1.0.x, below 1.01 (the oracle agrees)
+    yes('foo>=1.0-2', 'foo-1.02');
+    no('foo>=1.0-2', 'foo-1.0.9');
   });
 
   it('wraps big numbers in bounds too', () => {
@@ -155,8 +160,9 @@ describe('trap-like cases from SEMANTICS.md', () => {
     yes('foo-[1', 'foo-[1'); // unterminated bracket: a literal '['
     yes('foo\\-1.*', 'foo-1.0');
     no('foo-1.\\', 'foo-1.\\'.slice(0, -1)); // a trailing backslash never matches
-    yes('foo-?', 'foo-é'); // one character ...
-    no('foo-?.0', 'foo-é.0'.replace('é', '\u{1F600}')); // ... but bytes, like C
+    no('foo-?', 'foo-é'); // `?` is one byte, as in C; é is two in UTF-8
+    yes('foo-??', 'foo-é');
+    yes('foo-[!a][!a]', 'foo-é');
   });
 });
 
@@ -205,10 +211,14 @@ describe('bestMatch', () => {
 });
 
 // Versions that can follow `name>=` without changing how the pattern parses.
-const version = fc.array(fc.oneof(
-  fc.stringMatching(/^[0-9]{1,6}$/),
-  fc.constantFrom('.', '_', 'alpha', 'beta', 'rc', 'pre', 'pl', 'nb', 'a', 'z', 'x', '+', '~'),
-), { maxLength: 6 }).map((t) => t.join('')).map((v) => `${Math.floor(v.length % 10)}${v}`);
+// Each digit run is followed by a non-digit token so runs stay below 2^31.
+const version = fc.tuple(
+  fc.nat(999_999).map(String),
+  fc.array(fc.tuple(
+    fc.constantFrom('.', '_', 'alpha', 'beta', 'rc', 'pre', 'pl', 'nb', 'a', 'z', 'x', '+', '~'),
+    fc.oneof(fc.constant(''), fc.nat(999_999).map(String)),
+  ), { maxLength: 5 }),
+).map(([head, rest]) => head + rest.map(([t, d]) => t + d).join(''));
 const base = fc.constantFrom('foo', 'py311-requests', 'font-adobe-100dpi', 'gtk2+', 'x');
 
 describe('properties', () => {
@@ -245,7 +255,10 @@ describe('properties', () => {
     fc.assert(fc.property(fc.constantFrom('foo', 'foo>=1', 'foo<5', '{foo,bar}-[0-9]*'), fc.array(pkg), (p, pkgs) => {
       const best = bestMatch(p, pkgs);
       const matches = pkgs.filter((n) => matchPattern(p, n));
-      if (best === undefined) return expect(matches).toEqual([]);
+      if (best === undefined) {
+        expect(matches).toEqual([]);
+        return;
+      }
       expect(matches).toContain(best);
       const bv = best.slice(best.lastIndexOf('-') + 1);
       for (const n of matches) expect(compareVersions(n.slice(n.lastIndexOf('-') + 1), bv)).toBeLessThanOrEqual(0);

@@ -1,0 +1,453 @@
+// pkgsrc package patterns, matched exactly like pkg_install's opattern.c
+// `pkg_match` (what `pkg_admin pmatch` runs) and ordered like `pkg_order`;
+// see test/fixtures/pkgsrc/SEMANTICS.md §3 and "Best match".
+//
+// Evaluation order: quick reject on the first two characters, csh `{a,b}`
+// alternatives (each expansion re-runs the whole algorithm), dewey
+// comparison when `<` or `>` occurs, fnmatch(3) with FNM_PERIOD, exact
+// string compare, then `pattern-[0-9]*`. Patterns are compiled once:
+// alternatives expanded, dewey bounds parsed, bracket expressions turned
+// into per-byte lookup tables. The glob engine follows glibc's fnmatch in
+// the C locale (the oracle was captured on Linux) and, like C, sees bytes.
+
+import { PatternError } from '../errors.js';
+import { compareParsed, parseVersion, parseVersionCached, testCmp } from './version.js';
+import type { DeweyOp, ParsedVersion } from './version.js';
+
+export type Matcher = (pkgname: string) => boolean;
+
+/** ispkgpattern(): does s use any pattern syntax at all? */
+export function isPkgPattern(s: string): boolean {
+  return /[<>[\]?*{]/.test(s);
+}
+
+// ---- fnmatch(pattern, string, FNM_PERIOD), glibc semantics, C locale ----
+
+const FAIL = -1;
+const LITERAL = -2; // unterminated `[`: glibc retries it as a plain '['
+const CLASSES: Record<string, (c: number) => boolean> = {
+  alnum: (c) => isAlpha(c) || isDigit(c), alpha: (c) => isAlpha(c),
+  blank: (c) => c === 32 || c === 9, cntrl: (c) => c < 32 || c === 127,
+  digit: (c) => isDigit(c), graph: (c) => c > 32 && c < 127,
+  lower: (c) => c >= 97 && c <= 122, print: (c) => c >= 32 && c < 127,
+  punct: (c) => c > 32 && c < 127 && !isAlpha(c) && !isDigit(c),
+  space: (c) => c === 32 || (c >= 9 && c <= 13), upper: (c) => c >= 65 && c <= 90,
+  xdigit: (c) => isDigit(c) || ((c | 32) >= 97 && (c | 32) <= 102),
+};
+const CLASS_NAME_MAX = 2048; // glibc's CHARCLASS_NAME_MAX
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+const isAlpha = (c: number): boolean => (c | 32) >= 97 && (c | 32) <= 122;
+const at = (p: string, i: number): number => (i < p.length ? p.charCodeAt(i) : 0);
+
+/** A read position in a NUL-terminated pattern, like C's `*p++`. */
+class Cursor {
+  constructor(readonly p: string, public i: number) {}
+  peek(k = 0): number { return at(this.p, this.i + k); }
+  next(): number { return at(this.p, this.i++); }
+}
+
+/** Index of the '.' in the `.]` closing a collating symbol opened at i, or FAIL. */
+function dotClose(p: string, i: number): number {
+  for (let q = i + 1; ; q++) {
+    if (at(p, q) === 0) return FAIL;
+    if (at(p, q) === 46 && at(p, q + 1) === 93) return q;
+  }
+}
+
+/** `[:name:]` with i at the ':': [name, index after], or null when it is no class syntax. */
+function readClass(p: string, i: number): [string, number] | null {
+  for (let q = i + 1; ; q++) {
+    if (q - i > CLASS_NAME_MAX) return ['', q]; // glibc rejects it; '' is never valid either
+    const c = at(p, q);
+    if (c === 58 && at(p, q + 1) === 93) return [p.slice(i + 1, q), q + 2];
+    if (c < 97 || c >= 122) return null; // glibc's own test, which excludes 'z'
+  }
+}
+
+/** glibc's walk over the rest of a bracket after a hit: index after `]`, or FAIL. */
+function skipRest(p: string, i: number, negated: boolean): number {
+  for (let c = at(p, i++); c !== 93; c = at(p, i++)) {
+    if (c === 0) return FAIL;
+    if (c === 92) {
+      if (at(p, i++) === 0) return FAIL;
+    } else if (c === 91 && at(p, i) === 58) {
+      for (let q = i + 1; ; q++) {
+        if (q - i === CLASS_NAME_MAX) return FAIL;
+        if (at(p, q) === 58 && at(p, q + 1) === 93) { i = q + 2; break; }
+        if (at(p, q) < 97 || at(p, q) >= 122) break; // rescan from the ':'
+      }
+    } else if (c === 91 && at(p, i) === 61) {
+      if (at(p, i + 1) === 0 || at(p, i + 2) !== 61 || at(p, i + 3) !== 93) return FAIL;
+      i += 4;
+    } else if (c === 91 && at(p, i) === 46) {
+      const q = dotClose(p, i);
+      if (q === FAIL) return FAIL;
+      i = q + 2;
+    }
+  }
+  return negated ? FAIL : i;
+}
+
+const HIT = -3; // element outcomes besides FAIL/LITERAL; >= 0 is the next pattern char
+
+/** Optional `-hi` after element lo (glibc's range branch). */
+function rangeTail(cur: Cursor, lo: number, c: number, fn: number): number {
+  if (c !== 45 || cur.peek() === 93) return c;
+  let hi = cur.next();
+  if (hi === 91 && cur.peek() === 46) {
+    const q = dotClose(cur.p, cur.i);
+    if (q !== cur.i + 2) return FAIL; // C locale: single-character symbols only
+    hi = cur.peek(1);
+    cur.i = q + 2;
+  } else if (hi === 92) hi = cur.next();
+  if (hi === 0) return FAIL;
+  return lo <= fn && fn <= hi ? HIT : cur.next();
+}
+
+/** A plain element; a following `-x` (x not `]`) makes it a range start instead. */
+function plainElement(cur: Cursor, lo: number, fn: number): number {
+  const isRange = cur.peek() === 45 && cur.peek(1) !== 0 && cur.peek(1) !== 93;
+  if (!isRange && lo === fn) return HIT;
+  return rangeTail(cur, lo, cur.next(), fn);
+}
+
+/** One bracket element starting with c (already read); see the HIT note. */
+function element(cur: Cursor, c: number, fn: number): number {
+  const { p, i } = cur;
+  if (c === 92) return cur.peek() === 0 ? FAIL : plainElement(cur, cur.next(), fn);
+  const cls = c === 91 && cur.peek() === 58 ? readClass(p, i) : null;
+  if (cls) {
+    const test = Object.hasOwn(CLASSES, cls[0]) ? CLASSES[cls[0]] : undefined;
+    cur.i = cls[1];
+    return !test ? FAIL : test(fn) ? HIT : cur.next();
+  }
+  if (c === 91 && at(p, i) === 61 && at(p, i + 1) !== 0 && at(p, i + 2) === 61 && at(p, i + 3) === 93) {
+    cur.i = i + 4;
+    return fn === at(p, i + 1) ? HIT : cur.next();
+  }
+  if (c === 0) return LITERAL;
+  if (c !== 91 || at(p, i) !== 46) return plainElement(cur, c, fn);
+  const q = dotClose(p, i);
+  if (q !== i + 2) return FAIL; // unclosed, or a multi-character symbol
+  cur.i = q + 2;
+  const isRange = cur.peek() === 45 && cur.peek(1) !== 0;
+  if (!isRange && fn === at(p, i + 1)) return HIT;
+  return rangeTail(cur, at(p, i + 1), cur.next(), fn);
+}
+
+/**
+ * glibc's bracket loop for the body starting at i against byte fn: index after
+ * the bracket when fn is accepted, FAIL, or LITERAL when the bracket never closes.
+ */
+function evalBracket(p: string, i: number, fn: number): number {
+  const cur = new Cursor(p, i);
+  const negated = cur.peek() === 33 || cur.peek() === 94; // '!' or '^'
+  if (negated) cur.i++;
+  for (let c = cur.next(); ; ) {
+    c = element(cur, c, fn);
+    if (c === HIT) return skipRest(p, cur.i, negated);
+    if (c < 0) return c;
+    if (c === 93) return negated ? cur.i : FAIL;
+  }
+}
+
+interface Glob {
+  p: string; // the pattern, as UTF-8 bytes in a binary string when not ASCII
+  tables: (Int32Array | undefined)[]; // bracket outcome per byte, by `[` position
+  bytes: boolean; // whether names must be seen as bytes (`?` and `[` count bytes)
+}
+
+const NON_ASCII = /[^\0-\x7f]/;
+const toBytes = (s: string): string => (NON_ASCII.test(s) ? Buffer.from(s, 'utf8').toString('latin1') : s);
+
+function compileGlob(pattern: string): Glob {
+  return { p: toBytes(pattern), tables: [], bytes: /[?[]/.test(pattern) || NON_ASCII.test(pattern) };
+}
+
+function bracketTable(g: Glob, pi: number): Int32Array {
+  let t = g.tables[pi];
+  if (!t) {
+    t = new Int32Array(256);
+    for (let b = 0; b < 256; b++) t[b] = evalBracket(g.p, pi + 1, b);
+    g.tables[pi] = t;
+  }
+  return t;
+}
+
+/** One non-`*` token at pi against s[si]: the next pattern index, or FAIL. */
+function step(g: Glob, pi: number, s: string, si: number): number {
+  const p = g.p;
+  const c = p.charCodeAt(pi);
+  const ch = s.charCodeAt(si);
+  const leadingDot = si === 0 && ch === 46; // FNM_PERIOD: only a literal '.' may match it
+  if (c === 63) return leadingDot ? FAIL : pi + 1;
+  if (c === 92) return pi + 1 < p.length && p.charCodeAt(pi + 1) === ch ? pi + 2 : FAIL;
+  if (c !== 91) return c === ch ? pi + 1 : FAIL;
+  if (leadingDot) return FAIL;
+  const r = ch < 256 ? bracketTable(g, pi)[ch]! : evalBracket(p, pi + 1, ch);
+  return r === LITERAL ? (ch === 91 ? pi + 1 : FAIL) : r;
+}
+
+/** fnmatch(g, name, FNM_PERIOD) == 0; backtracking to the last `*` is complete here. */
+function globMatch(g: Glob, name: string): boolean {
+  const s = g.bytes ? toBytes(name) : name;
+  const p = g.p;
+  let pi = 0;
+  let si = 0;
+  let starP = -1; // resume point after the last `*`, and where its match ends
+  let starS = 0;
+  for (;;) {
+    if (pi < p.length && p.charCodeAt(pi) === 42) {
+      if (si === 0 && s.charCodeAt(0) === 46) return false;
+      while (p.charCodeAt(pi) === 42) pi++;
+      if (pi === p.length) return true;
+      starP = pi;
+      starS = si;
+      continue;
+    }
+    if (pi === p.length && si === s.length) return true;
+    const next = pi < p.length && si < s.length ? step(g, pi, s, si) : FAIL;
+    if (next >= 0) {
+      pi = next;
+      si++;
+    } else {
+      if (starP < 0 || starS >= s.length) return false;
+      pi = starP; // let the last `*` swallow one more character
+      si = ++starS;
+    }
+  }
+}
+
+// ---- csh-style alternatives (opattern.c alternate_match) ----
+
+/**
+ * Offset of the first `{` that is never closed, or -1. A stray `}` outside a
+ * group is plain text. Checking the whole pattern up front is equivalent to
+ * alternate_match's group-by-group check, since every alternative is itself
+ * balanced.
+ */
+function unclosedBrace(pattern: string): number {
+  const open: number[] = [];
+  for (let i = 0; i < pattern.length; i++) {
+    if (pattern[i] === '{') open.push(i);
+    else if (pattern[i] === '}') open.pop();
+  }
+  return open.length > 0 ? open[0]! : -1;
+}
+
+/** The first `{...}` group: text before, the alternatives, text after; null if none. */
+function firstGroup(pattern: string): { head: string; alts: string[]; tail: string } | null {
+  const open = pattern.indexOf('{');
+  if (open < 0) return null;
+  const alts: string[] = [];
+  let depth = 0;
+  let start = open + 1;
+  for (let i = start; ; i++) {
+    const c = pattern[i];
+    if (c === '{') depth++;
+    else if (c === '}' && depth > 0) depth--;
+    else if (depth === 0 && (c === ',' || c === '}')) {
+      alts.push(pattern.slice(start, i));
+      start = i + 1;
+      if (c === '}') return { head: pattern.slice(0, open), alts, tail: pattern.slice(i + 1) };
+    }
+  }
+}
+
+const EXPANSION_LIMIT = 4096;
+
+/** Every brace-free expansion, or null when there are more than EXPANSION_LIMIT. */
+function expand(pattern: string, out: Set<string> = new Set()): Set<string> | null {
+  const g = firstGroup(pattern);
+  if (!g) return out.add(pattern).size > EXPANSION_LIMIT ? null : out;
+  for (const alt of g.alts) if (!expand(g.head + alt + g.tail, out)) return null;
+  return out;
+}
+
+// ---- one brace-free pattern ----
+
+const isSimple = (c: number): boolean => isDigit(c) || isAlpha(c) || c === 45;
+
+/** quick_pkg_match: a leading alphanumeric or '-' must be equal in the name. */
+function quickOk(e: string, name: string): boolean {
+  const c0 = e.charCodeAt(0);
+  if (!isSimple(c0)) return true;
+  if (c0 !== name.charCodeAt(0)) return false;
+  const c1 = e.charCodeAt(1);
+  return !isSimple(c1) || c1 === name.charCodeAt(1);
+}
+
+const OPS: DeweyOp[] = ['<=', '<', '>=', '>']; // dewey.c's table order: `<=` before `<`
+const readOp = (e: string, i: number): DeweyOp => OPS.find((op) => e.startsWith(op, i))!;
+const PKG_PATTERN_MAX = 1024; // dewey_match copies the lower bound into a buffer this size
+
+/** dewey_match with everything that depends only on the pattern done up front. */
+function compileDewey(e: string, sep: number): Matcher {
+  const name = e.slice(0, sep);
+  const op = readOp(e, sep);
+  const rest = sep + op.length;
+  const upperAt = op[0] === '>' ? e.indexOf('<', rest) : -1;
+  const upperOp = upperAt >= 0 ? readOp(e, upperAt) : undefined;
+  const upper = upperOp ? parseVersion(e.slice(upperAt + upperOp.length)) : undefined;
+  const lowerText = upperAt >= 0 ? e.slice(rest, Math.min(upperAt, rest + PKG_PATTERN_MAX - 1)) : e.slice(rest);
+  const lower = parseVersion(lowerText);
+  return (pkg) => {
+    const dash = pkg.lastIndexOf('-');
+    if (dash !== name.length || !pkg.startsWith(name)) return false;
+    const v = parseVersionCached(pkg.slice(dash + 1));
+    if (upper && !testCmp(compareParsed(v, upper), upperOp!)) return false;
+    return testCmp(compareParsed(v, lower), op);
+  };
+}
+
+/** The `pattern-[0-9]*` retry; a plain-text pattern needs no glob engine. */
+function compileFallback(e: string): Matcher {
+  if (/[*?[\\]/.test(e)) {
+    const g = compileGlob(`${e}-[0-9]*`);
+    return (pkg) => globMatch(g, pkg);
+  }
+  const n = e.length;
+  return (pkg) => pkg.length > n + 1 && pkg.charCodeAt(n) === 45 && isDigit(pkg.charCodeAt(n + 1)) && pkg.startsWith(e);
+}
+
+function compileLeaf(e: string): Matcher {
+  const sep = e.search(/[<>]/);
+  const body = sep >= 0 ? compileDewey(e, sep) : compileText(e);
+  return (pkg) => quickOk(e, pkg) && body(pkg);
+}
+
+function compileText(e: string): Matcher {
+  const fallback = compileFallback(e);
+  if (!/[*?[\]]/.test(e)) return (pkg) => pkg === e || fallback(pkg);
+  const g = compileGlob(e);
+  return (pkg) => globMatch(g, pkg) || pkg === e || fallback(pkg);
+}
+
+/** Straight transcription of pkg_match's recursion, for patterns with huge expansions. */
+function matchRecursive(pattern: string, pkg: string): boolean {
+  if (!quickOk(pattern, pkg)) return false;
+  const g = firstGroup(pattern);
+  if (!g) return compileLeaf(pattern)(pkg);
+  let found = false;
+  for (const alt of g.alts) if (matchRecursive(g.head + alt + g.tail, pkg)) found = true;
+  return found;
+}
+
+// ---- public API ----
+
+/**
+ * A matcher equivalent to `pkg_admin pmatch pattern NAME`. Throws PatternError
+ * for unbalanced braces (pkg_admin's "Malformed alternate"; it only reports it
+ * when the quick reject lets the name through, but never matches either way).
+ */
+export function compilePattern(pattern: string): Matcher {
+  const bad = unclosedBrace(pattern);
+  if (bad >= 0) {
+    throw new PatternError(pattern, `Malformed alternate \`${pattern}': unbalanced '{' at offset ` +
+      `${bad}, expected a matching '}' (pkg_admin exits 1 for this pattern)`);
+  }
+  const leaves = expand(pattern);
+  if (!leaves) return (pkg) => matchRecursive(pattern, pkg);
+  const fns = [...leaves].map(compileLeaf);
+  if (fns.length === 1) return fns[0]!;
+  return (pkg) => {
+    for (const f of fns) if (f(pkg)) return true;
+    return false;
+  };
+}
+
+const compiled = new Map<string, Matcher>();
+
+export function matchPattern(pattern: string, pkgname: string): boolean {
+  let m = compiled.get(pattern);
+  if (!m) {
+    if (compiled.size >= 10_000) compiled.clear();
+    m = compilePattern(pattern);
+    compiled.set(pattern, m);
+  }
+  return m(pkgname);
+}
+
+/** strcmp order: UTF-8 byte order, i.e. code point order (not UTF-16 unit order). */
+function strcmp(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) { // surrogates sort after U+E000..U+FFFF
+      x = x < 0xe000 ? x + 0x2000 : x - 0x800;
+      y = y < 0xe000 ? y + 0x2000 : y - 0x800;
+    }
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/** pkg_order's verdict for two versioned matches: does a replace b? */
+function beats(a: string, av: ParsedVersion, b: string, bv: ParsedVersion): boolean {
+  const c = compareParsed(av, bv);
+  return c > 0 || (c === 0 && strcmp(a, b) < 0);
+}
+
+/**
+ * pkg_order applied over the candidates in the given order: the matching name
+ * with the greatest version; equal versions go to the lower strcmp name. A
+ * matching name without '-' only wins while nothing else has matched.
+ */
+export function bestMatch(pattern: string, pkgnames: Iterable<string>): string | undefined {
+  const m = compilePattern(pattern);
+  let best: string | undefined;
+  let bestV: ParsedVersion | undefined;
+  for (const name of pkgnames) {
+    if (!m(name)) continue;
+    const dash = name.lastIndexOf('-');
+    if (best !== undefined && dash < 0) continue;
+    const v = dash < 0 ? undefined : parseVersionCached(name.slice(dash + 1));
+    if (best === undefined || bestV === undefined || (v !== undefined && beats(name, v, best, bestV))) {
+      best = name;
+      bestV = v;
+    }
+  }
+  return best;
+}
+
+/** Expansions of a well-formed pattern, or null (malformed or too many). */
+function leavesOf(pattern: string): string[] | null {
+  const leaves = unclosedBrace(pattern) < 0 ? expand(pattern) : null;
+  return leaves ? [...leaves] : null;
+}
+
+/**
+ * The one package base every match must have, or undefined. Only dewey
+ * patterns pin the base: `*` spans '-' and the `-[0-9]*` fallback lets bare
+ * and glob patterns reach longer bases (`font-adobe` matches
+ * `font-adobe-100dpi-1.0.4`, `foo-[0-9]*` matches `foo-1-x-2`). Use
+ * patternPrefix to narrow a catalog for those.
+ */
+export function patternBase(pattern: string): string | undefined {
+  const leaves = leavesOf(pattern);
+  if (!leaves) return undefined;
+  let base: string | undefined;
+  for (const e of leaves) {
+    const sep = e.search(/[<>]/);
+    if (sep < 0 || (base !== undefined && base !== e.slice(0, sep))) return undefined;
+    base = e.slice(0, sep);
+  }
+  return base;
+}
+
+/** A string every matching package name starts with (possibly ''). */
+export function patternPrefix(pattern: string): string {
+  const leaves = leavesOf(pattern);
+  if (!leaves) return '';
+  const prefixes = leaves.map((e) => {
+    const sep = e.search(/[<>]/);
+    return sep >= 0 ? `${e.slice(0, sep)}-` : e.slice(0, e.search(/[*?[\\]|$/));
+  });
+  return prefixes.reduce((acc, p) => {
+    let i = 0;
+    while (i < acc.length && i < p.length && acc[i] === p[i]) i++;
+    return acc.slice(0, i);
+  });
+}
