@@ -1,0 +1,88 @@
+// The local backend: runs the job script on this machine, detached in its
+// own process group so a controller that dies does not take the job with it
+// and a successor can pick it up. Output and exit code land in the job's
+// directory under state/jobs/.
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Backend, JobHandle, JobPoll, JobRequest } from './types.js';
+
+export class LocalBackend implements Backend {
+  readonly name = 'local' as const;
+
+  constructor(private readonly jobsDir: string) {}
+
+  private dir(id: string): string {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id)) throw new Error(`invalid local job id ${JSON.stringify(id)}`);
+    return path.join(this.jobsDir, id);
+  }
+
+  async submit(req: JobRequest): Promise<JobHandle> {
+    const dir = this.dir(req.jobName);
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'job.sh'), req.script, { mode: 0o755 });
+    // The wrapper records the exit code atomically once the script is done.
+    const wrapper = 'sh ./job.sh > output 2>&1; echo $? > rc.tmp && mv rc.tmp rc';
+    const child = spawn('/bin/sh', ['-c', wrapper], { cwd: dir, detached: true, stdio: 'ignore', env: jobEnv() });
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', reject);
+    });
+    await writeFile(path.join(dir, 'pid'), `${child.pid}\n`);
+    child.unref();
+    return { backend: 'local', id: req.jobName, site: req.site.name, submittedAt: new Date().toISOString() };
+  }
+
+  async poll(job: JobHandle): Promise<JobPoll> {
+    const dir = this.dir(job.id);
+    const rc = await readFile(path.join(dir, 'rc'), 'utf8').catch(() => undefined);
+    if (rc !== undefined) return { state: 'done', exitCode: Number(rc.trim()) };
+    const pid = await this.pid(job);
+    if (pid !== undefined && alive(pid)) return { state: 'running' };
+    // Read again: the job may have finished between the two looks.
+    const late = await readFile(path.join(dir, 'rc'), 'utf8').catch(() => undefined);
+    if (late !== undefined) return { state: 'done', exitCode: Number(late.trim()) };
+    return { state: 'lost', detail: pid === undefined ? 'the job never started' : `process ${pid} ended without an exit code (killed)` };
+  }
+
+  async fetchOutput(job: JobHandle): Promise<string> {
+    return readFile(path.join(this.dir(job.id), 'output'), 'utf8').catch(() => '');
+  }
+
+  async cancel(job: JobHandle): Promise<void> {
+    const pid = await this.pid(job);
+    if (pid === undefined) return;
+    signalGroup(pid, 'SIGTERM');
+    for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+    signalGroup(pid, 'SIGKILL');
+  }
+
+  private async pid(job: JobHandle): Promise<number | undefined> {
+    const text = await readFile(path.join(this.dir(job.id), 'pid'), 'utf8').catch(() => undefined);
+    const pid = Number(text?.trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  }
+}
+
+/** A job sees a plain environment, as it would at a site: no controller secrets. */
+function jobEnv(): NodeJS.ProcessEnv {
+  const keep = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'TZ', 'TMPDIR', 'VO_EMULATOR_LOG'];
+  return Object.fromEntries(keep.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
+}

@@ -1,0 +1,46 @@
+// The one small interface every backend implements: submit a job script to
+// a site, poll it, fetch its output, cancel it. One file per backend.
+import type { BackendName, ResolvedSite } from '../desired/types.js';
+
+export interface JobRequest {
+  txid: string;
+  /** Used as the job's name at the site, so a lost job id can be found again. */
+  jobName: string;
+  site: ResolvedSite;
+  script: string;
+  /** Seconds the job may take, queue time included. */
+  timeLimit: number;
+}
+
+/** What the journal keeps to find a job again after a controller restart. */
+export interface JobHandle {
+  backend: BackendName;
+  id: string;
+  site: string;
+  submittedAt: string;
+}
+
+export type JobState = 'queued' | 'running' | 'done' | 'lost';
+
+export interface JobPoll {
+  state: JobState;
+  /** The script's exit code, when done and known. */
+  exitCode?: number;
+  detail?: string;
+}
+
+export interface Backend {
+  readonly name: BackendName;
+  submit(req: JobRequest): Promise<JobHandle>;
+  poll(job: JobHandle): Promise<JobPoll>;
+  fetchOutput(job: JobHandle): Promise<string>;
+  cancel(job: JobHandle): Promise<void>;
+}
+
+/** A backend failure that may pass (network, a busy CE): retried within a bound. */
+export class TransientBackendError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TransientBackendError';
+  }
+}

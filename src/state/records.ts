@@ -1,0 +1,94 @@
+// The journal's vocabulary. A transaction is begin → submitted → finished →
+// end; a controller that finds begin/submitted without end resumes it.
+import type { JobHandle } from '../backends/types.js';
+import type { AuditFinding } from '../observed/types.js';
+import type { ActionKind, SitePlan } from '../plan/types.js';
+
+export type TransactionKind = 'apply' | 'probe' | 'rollback';
+export type TransactionStatus = 'succeeded' | 'failed' | 'busy' | 'stale' | 'timed-out' | 'cancelled';
+
+export interface BeginRecord {
+  type: 'begin';
+  txid: string;
+  at: string;
+  site: string;
+  kind: TransactionKind;
+  /** The desired-state commit (or "worktree") and the tags pointing at it. */
+  revision: string;
+  tags: string[];
+  plan: SitePlan;
+  /** Framing nonce of the job script and the pkgnames the plan assumed. */
+  nonce: string;
+  expected?: string[];
+  controller: string;
+  /** Seconds, queue time included. */
+  timeLimit: number;
+  rollback?: { tag: string; restores: string[] };
+}
+
+export interface SubmittedRecord {
+  type: 'submitted';
+  txid: string;
+  at: string;
+  job: JobHandle;
+}
+
+export interface ActionResult {
+  action: ActionKind;
+  pkgname: string;
+  outcome: 'done' | 'failed' | 'skipped';
+  rc?: number;
+  /** The last lines the tool printed. */
+  output?: string[];
+}
+
+export interface FinishedRecord {
+  type: 'finished';
+  txid: string;
+  at: string;
+  exitCode?: number;
+  jobStatus?: string;
+  results: ActionResult[];
+  /** The site's packages after the job: pkgnames, and which are automatic. */
+  observedAfter?: { packages: string[]; automatic: string[]; comments?: Record<string, string> };
+  audit: AuditFinding[];
+  pkgToolsVersion?: string;
+  notes: string[];
+}
+
+export interface EndRecord {
+  type: 'end';
+  txid: string;
+  at: string;
+  site: string;
+  status: TransactionStatus;
+  reason?: string;
+}
+
+export type JournalRecord = BeginRecord | SubmittedRecord | FinishedRecord | EndRecord;
+
+/** A transaction folded from its records. */
+export interface Transaction {
+  txid: string;
+  site: string;
+  begin: BeginRecord;
+  submitted?: SubmittedRecord;
+  finished?: FinishedRecord;
+  end?: EndRecord;
+}
+
+export function foldTransactions(records: readonly JournalRecord[]): Transaction[] {
+  const byId = new Map<string, Transaction>();
+  for (const r of records) {
+    if (r.type === 'begin') {
+      if (!byId.has(r.txid)) byId.set(r.txid, { txid: r.txid, site: r.site, begin: r });
+      continue;
+    }
+    const tx = byId.get(r.txid);
+    if (!tx) continue;
+    if (r.type === 'submitted') tx.submitted ??= r;
+    else if (r.type === 'finished') tx.finished ??= r;
+    else if (r.type === 'end') tx.end ??= r;
+  }
+  return [...byId.values()];
+}

@@ -1,0 +1,94 @@
+// The controller's per-site lock in state/locks/: one job at a time per
+// site across processes (and machines sharing state/ over NFS: mkdir, not
+// flock). proper-lockfile keeps the lock fresh while we hold it and treats
+// one not refreshed within the lease as stale; the owner file beside it says
+// who holds it, for "busy" in reports and waiting messages.
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import lockfile from 'proper-lockfile';
+import writeFileAtomic from 'write-file-atomic';
+
+export interface LockOwner {
+  controller: string;
+  pid: number;
+  txid?: string;
+  command: string;
+  since: string;
+}
+
+/** A holder that stops refreshing for this long is presumed dead. */
+export const LOCK_LEASE_MS = 30_000;
+
+export function controllerId(): string {
+  return `${hostname()}:${process.pid}`;
+}
+
+function paths(stateDir: string, site: string) {
+  const base = path.join(stateDir, 'locks', site);
+  return { target: base, lock: `${base}.lock`, owner: `${base}.owner.json` };
+}
+
+export type Release = () => Promise<void>;
+
+/** Try once; undefined when another controller holds the site. */
+export async function tryLockSite(stateDir: string, site: string, owner: Omit<LockOwner, 'controller' | 'pid' | 'since'>): Promise<Release | undefined> {
+  const p = paths(stateDir, site);
+  await mkdir(path.dirname(p.target), { recursive: true });
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(p.target, {
+      realpath: false,
+      lockfilePath: p.lock,
+      stale: LOCK_LEASE_MS,
+      retries: 0,
+      onCompromised: (err) => {
+        // Someone broke our lock (we failed to refresh it in time). Say so loudly; the journal will show the overlap risk.
+        process.stderr.write(`reconcile: lock of site ${site} was compromised: ${err.message}\n`);
+      },
+    });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ELOCKED') return undefined;
+    throw e;
+  }
+  const full: LockOwner = { ...owner, controller: controllerId(), pid: process.pid, since: new Date().toISOString() };
+  await writeFileAtomic(p.owner, `${JSON.stringify(full)}\n`);
+  return async () => {
+    await rm(p.owner, { force: true });
+    await release().catch(() => undefined);
+  };
+}
+
+/** Wait for the site's lock, calling onBusy with the holder while waiting. */
+export async function lockSite(
+  stateDir: string,
+  site: string,
+  owner: Omit<LockOwner, 'controller' | 'pid' | 'since'>,
+  opts: { timeoutMs: number; onBusy?: (holder: LockOwner | undefined) => void; pollMs?: number },
+): Promise<Release | undefined> {
+  const deadline = Date.now() + opts.timeoutMs;
+  let told = false;
+  for (;;) {
+    const release = await tryLockSite(stateDir, site, owner);
+    if (release) return release;
+    if (!told) {
+      opts.onBusy?.(await readSiteLock(stateDir, site));
+      told = true;
+    }
+    if (Date.now() >= deadline) return undefined;
+    await new Promise((r) => setTimeout(r, opts.pollMs ?? 250));
+  }
+}
+
+/** Who holds a site's lock, if anyone does (for reports). */
+export async function readSiteLock(stateDir: string, site: string): Promise<LockOwner | undefined> {
+  const p = paths(stateDir, site);
+  const locked = await lockfile.check(p.target, { realpath: false, lockfilePath: p.lock, stale: LOCK_LEASE_MS }).catch(() => false);
+  if (!locked) return undefined;
+  const text = await readFile(p.owner, 'utf8').catch(() => undefined);
+  try {
+    return text ? (JSON.parse(text) as LockOwner) : undefined;
+  } catch {
+    return undefined;
+  }
+}
