@@ -3,12 +3,16 @@
 // and a successor can pick it up. Output and exit code land in the job's
 // directory under state/jobs/.
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { ResolvedSite } from '../desired/types.js';
 import type { Backend, JobHandle, JobPoll, JobRequest } from './types.js';
 
 export class LocalBackend implements Backend {
   readonly name = 'local' as const;
+
+  /** Jobs this process started, resolved when their wrapper exits. */
+  private readonly exits = new Map<string, Promise<void>>();
 
   constructor(private readonly jobsDir: string) {}
 
@@ -28,6 +32,7 @@ export class LocalBackend implements Backend {
       child.once('spawn', resolve);
       child.once('error', reject);
     });
+    this.exits.set(req.jobName, new Promise((resolve) => child.once('exit', () => resolve())));
     await writeFile(path.join(dir, 'pid'), `${child.pid}\n`);
     child.unref();
     return { backend: 'local', id: req.jobName, site: req.site.name, submittedAt: new Date().toISOString() };
@@ -43,6 +48,17 @@ export class LocalBackend implements Backend {
     const late = await readFile(path.join(dir, 'rc'), 'utf8').catch(() => undefined);
     if (late !== undefined) return { state: 'done', exitCode: Number(late.trim()) };
     return { state: 'lost', detail: pid === undefined ? 'the job never started' : `process ${pid} ended without an exit code (killed)` };
+  }
+
+  async find(jobName: string, site: ResolvedSite): Promise<JobHandle | undefined> {
+    const dir = this.dir(jobName);
+    const st = await stat(path.join(dir, 'pid')).catch(() => undefined);
+    return st ? { backend: 'local', id: jobName, site: site.name, submittedAt: st.mtime.toISOString() } : undefined;
+  }
+
+  waitFor(job: JobHandle): Promise<JobPoll> | undefined {
+    const exit = this.exits.get(job.id);
+    return exit?.then(() => this.poll(job));
   }
 
   async fetchOutput(job: JobHandle): Promise<string> {

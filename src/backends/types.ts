@@ -35,6 +35,13 @@ export interface Backend {
   poll(job: JobHandle): Promise<JobPoll>;
   fetchOutput(job: JobHandle): Promise<string>;
   cancel(job: JobHandle): Promise<void>;
+  /**
+   * Find a job by the name it was submitted under, for a controller that
+   * died between submitting and journalling the id.
+   */
+  find(jobName: string, site: ResolvedSite): Promise<JobHandle | undefined>;
+  /** When the backend can tell the moment a job ends (a local child), wait for it instead of polling. */
+  waitFor?(job: JobHandle): Promise<JobPoll> | undefined;
 }
 
 /** A backend failure that may pass (network, a busy CE): retried within a bound. */

@@ -37,7 +37,8 @@ const ACCEPTS: Partial<Record<CommandName, OptionName[]>> = {
   validate: [],
   plan: ['site', 'observed', 'catalog', 'detailed-exitcode', 'verbose'],
   observe: ['site', 'import', 'import-u', 'concurrency'],
-  apply: ['site', 'concurrency', 'dry-run', 'observed', 'catalog', 'rollback'],
+  apply: ['site', 'concurrency', 'dry-run', 'catalog'],
+  history: ['site'],
 };
 
 export interface ParsedArgs {

@@ -4,6 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { InputError, UsageError } from '../errors.js';
 import { parseCommandLine, type CommandName, type ParsedArgs } from './args.js';
+import { applyCommand } from './commands/apply.js';
+import { historyCommand } from './commands/history.js';
 import { observeCommand } from './commands/observe.js';
 import { planCommand } from './commands/plan.js';
 import { validateCommand } from './commands/validate.js';
@@ -16,6 +18,8 @@ const COMMANDS: Partial<Record<CommandName, Command>> = {
   validate: validateCommand,
   plan: planCommand,
   observe: observeCommand,
+  apply: applyCommand,
+  history: historyCommand,
 };
 
 export async function runCli(argv: string[], io: Io): Promise<number> {

@@ -21,6 +21,8 @@ export interface JobSpec {
    * "stale") if the site has changed since; undefined for a probe.
    */
   expected?: string[];
+  /** A probe only reports what the site has: no bootstrap, no actions. */
+  probe?: boolean;
 }
 
 /** Job exit codes; the framing lines say the same in words. */

@@ -136,7 +136,13 @@ vo_bootstrap() {
   [ -x "$PREFIX/sbin/pkg_add" ]
 }
 
+# A prefix without pkg_install has no packages: a fresh site.
 vo_inventory() {
+  if [ ! -x "$PREFIX/sbin/pkg_info" ]; then
+    vo_step inventory true
+    vo_step inventory-u true
+    return 0
+  fi
   vo_step inventory "$PREFIX/sbin/pkg_info"
   vo_step inventory-u "$PREFIX/sbin/pkg_info" -u
 }`;
@@ -170,6 +176,7 @@ ${expected.join('\n')}${expected.length > 0 ? '\n' : ''}${delimiter}
 }
 
 function main(spec: JobSpec): string {
+  if (spec.probe) return probeMain();
   const actions = spec.actions.map((a, i) => actionLine(a, i + 1)).join('\n');
   return `
 trap 'vo_release' EXIT
@@ -187,6 +194,22 @@ vo_inventory
 if [ "$VO_FAILED" = 1 ]; then
   vo_finish failed 1
 fi
+vo_finish ok 0`;
+}
+
+function probeMain(): string {
+  return `
+trap 'vo_release' EXIT
+trap 'vo_mark "killed"; vo_release; exit 143' HUP INT TERM
+
+vo_mark "start $VO_TXN"
+vo_step preflight vo_preflight || vo_finish unusable 2
+vo_step lock vo_lock || vo_finish busy 75
+if [ -x "$PREFIX/sbin/pkg_info" ]; then
+  vo_step version "$PREFIX/sbin/pkg_info" -V
+  vo_step audit "$PREFIX/sbin/pkg_admin" audit
+fi
+vo_inventory
 vo_finish ok 0`;
 }
 

@@ -1,7 +1,7 @@
 // Build an Inventory from raw `pkg_info` (and optionally `pkg_info -u`)
 // output. Pure: the caller reads the files and supplies the time.
 import { InputError, type Problem } from '../errors.js';
-import { parsePkgInfo } from '../pkgsrc/pkg-info.js';
+import { parsePkgInfo, type PkgInfoEntry } from '../pkgsrc/pkg-info.js';
 import { splitPkgName } from '../pkgsrc/pkgname.js';
 import type { Inventory, InstalledPackage, ObservationSource } from './types.js';
 
@@ -19,6 +19,16 @@ export function inventoryFromPkgInfo(raw: RawInventory): Inventory {
   const entries = parsePkgInfo(raw.pkgInfo.text, { file: raw.pkgInfo.file });
   const user = raw.userInstalled ? parsePkgInfo(raw.userInstalled.text, { file: raw.userInstalled.file }) : undefined;
   if (user) checkUserSubset(entries.map((e) => e.pkgname), user, raw.userInstalled!.file);
+  return inventoryFromEntries(raw.site, entries, user, { observedAt: raw.observedAt, source: raw.source, origin: raw.origin ?? raw.pkgInfo.file });
+}
+
+/** An Inventory from parsed listings; without a -u listing nothing is taken as automatic. */
+export function inventoryFromEntries(
+  site: string,
+  entries: readonly PkgInfoEntry[],
+  user: readonly PkgInfoEntry[] | undefined,
+  meta: { observedAt: string; source: ObservationSource; origin: string },
+): Inventory {
   const userSet = user ? new Set(user.map((e) => e.pkgname)) : undefined;
   const packages: InstalledPackage[] = entries.map((e) => {
     const split = splitPkgName(e.pkgname)!;
@@ -26,12 +36,10 @@ export function inventoryFromPkgInfo(raw: RawInventory): Inventory {
   });
   packages.sort((a, b) => (a.pkgname < b.pkgname ? -1 : a.pkgname > b.pkgname ? 1 : 0));
   return {
-    site: raw.site,
+    site,
     packages,
     userListKnown: user !== undefined,
-    observedAt: raw.observedAt,
-    source: raw.source,
-    origin: raw.origin ?? raw.pkgInfo.file,
+    ...meta,
   };
 }
 

@@ -11,8 +11,8 @@
 // the C locale (the oracle was captured on Linux) and, like C, sees bytes.
 
 import { PatternError } from '../errors.js';
-import { compareParsed, parseVersion, parseVersionCached, testCmp } from './version.js';
-import type { DeweyOp, ParsedVersion } from './version.js';
+import { bestVersion, deweyMatch, parseDeweyPattern } from './version.js';
+import type { DeweyPattern } from './version.js';
 
 export type Matcher = (pkgname: string) => boolean;
 
@@ -256,12 +256,19 @@ function firstGroup(pattern: string): { head: string; alts: string[]; tail: stri
 
 const EXPANSION_LIMIT = 4096;
 
-/** Every brace-free expansion, or null when there are more than EXPANSION_LIMIT. */
-function expand(pattern: string, out: Set<string> = new Set()): Set<string> | null {
-  const g = firstGroup(pattern);
-  if (!g) return out.add(pattern).size > EXPANSION_LIMIT ? null : out;
-  for (const alt of g.alts) if (!expand(g.head + alt + g.tail, out)) return null;
-  return out;
+/** Every brace-free expansion, or null past EXPANSION_LIMIT distinct intermediate patterns. */
+function expand(pattern: string): string[] | null {
+  const seen = new Set<string>(); // `{,}{,}...` must not cost 2^n
+  const leaves: string[] = [];
+  for (const todo = [pattern]; todo.length > 0; ) {
+    const p = todo.pop()!;
+    if (seen.has(p)) continue;
+    if (seen.add(p).size > EXPANSION_LIMIT) return null;
+    const g = firstGroup(p);
+    if (!g) leaves.push(p);
+    else for (const alt of g.alts) todo.push(g.head + alt + g.tail);
+  }
+  return leaves;
 }
 
 // ---- one brace-free pattern ----
@@ -277,57 +284,40 @@ function quickOk(e: string, name: string): boolean {
   return !isSimple(c1) || c1 === name.charCodeAt(1);
 }
 
-const OPS: DeweyOp[] = ['<=', '<', '>=', '>']; // dewey.c's table order: `<=` before `<`
-const readOp = (e: string, i: number): DeweyOp => OPS.find((op) => e.startsWith(op, i))!;
-const PKG_PATTERN_MAX = 1024; // dewey_match copies the lower bound into a buffer this size
+/**
+ * A brace-free pattern, as data so one monomorphic function matches them all.
+ * `prefix` (literal text every match starts with) also covers quick_pkg_match:
+ * the characters it checks are always literal.
+ */
+interface Leaf { e: string; prefix: string; dewey?: DeweyPattern; glob?: Glob; fallback?: Glob }
 
-/** dewey_match with everything that depends only on the pattern done up front. */
-function compileDewey(e: string, sep: number): Matcher {
-  const name = e.slice(0, sep);
-  const op = readOp(e, sep);
-  const rest = sep + op.length;
-  const upperAt = op[0] === '>' ? e.indexOf('<', rest) : -1;
-  const upperOp = upperAt >= 0 ? readOp(e, upperAt) : undefined;
-  const upper = upperOp ? parseVersion(e.slice(upperAt + upperOp.length)) : undefined;
-  const lowerText = upperAt >= 0 ? e.slice(rest, Math.min(upperAt, rest + PKG_PATTERN_MAX - 1)) : e.slice(rest);
-  const lower = parseVersion(lowerText);
-  return (pkg) => {
-    const dash = pkg.lastIndexOf('-');
-    if (dash !== name.length || !pkg.startsWith(name)) return false;
-    const v = parseVersionCached(pkg.slice(dash + 1));
-    if (upper && !testCmp(compareParsed(v, upper), upperOp!)) return false;
-    return testCmp(compareParsed(v, lower), op);
+function compileLeaf(e: string): Leaf {
+  const sep = e.search(/[<>]/);
+  if (sep >= 0) return { e, prefix: `${e.slice(0, sep)}-`, dewey: parseDeweyPattern(e), glob: undefined, fallback: undefined };
+  return {
+    e,
+    prefix: e.slice(0, e.search(/[*?[\\]|$/)),
+    dewey: undefined,
+    glob: /[*?[\]]/.test(e) ? compileGlob(e) : undefined,
+    // a plain-text pattern needs no glob engine for its `-[0-9]*` retry
+    fallback: /[*?[\\]/.test(e) ? compileGlob(`${e}-[0-9]*`) : undefined,
   };
 }
 
-/** The `pattern-[0-9]*` retry; a plain-text pattern needs no glob engine. */
-function compileFallback(e: string): Matcher {
-  if (/[*?[\\]/.test(e)) {
-    const g = compileGlob(`${e}-[0-9]*`);
-    return (pkg) => globMatch(g, pkg);
-  }
-  const n = e.length;
-  return (pkg) => pkg.length > n + 1 && pkg.charCodeAt(n) === 45 && isDigit(pkg.charCodeAt(n + 1)) && pkg.startsWith(e);
-}
-
-function compileLeaf(e: string): Matcher {
-  const sep = e.search(/[<>]/);
-  const body = sep >= 0 ? compileDewey(e, sep) : compileText(e);
-  return (pkg) => quickOk(e, pkg) && body(pkg);
-}
-
-function compileText(e: string): Matcher {
-  const fallback = compileFallback(e);
-  if (!/[*?[\]]/.test(e)) return (pkg) => pkg === e || fallback(pkg);
-  const g = compileGlob(e);
-  return (pkg) => globMatch(g, pkg) || pkg === e || fallback(pkg);
+function matchLeaf(l: Leaf, pkg: string): boolean {
+  if (!pkg.startsWith(l.prefix)) return false;
+  if (l.dewey) return deweyMatch(l.dewey, pkg);
+  if ((l.glob && globMatch(l.glob, pkg)) || pkg === l.e) return true;
+  if (l.fallback) return globMatch(l.fallback, pkg);
+  const n = l.e.length; // prefix is e itself here
+  return pkg.length > n + 1 && pkg.charCodeAt(n) === 45 && isDigit(pkg.charCodeAt(n + 1));
 }
 
 /** Straight transcription of pkg_match's recursion, for patterns with huge expansions. */
 function matchRecursive(pattern: string, pkg: string): boolean {
   if (!quickOk(pattern, pkg)) return false;
   const g = firstGroup(pattern);
-  if (!g) return compileLeaf(pattern)(pkg);
+  if (!g) return matchLeaf(compileLeaf(pattern), pkg);
   let found = false;
   for (const alt of g.alts) if (matchRecursive(g.head + alt + g.tail, pkg)) found = true;
   return found;
@@ -348,74 +338,47 @@ export function compilePattern(pattern: string): Matcher {
   }
   const leaves = expand(pattern);
   if (!leaves) return (pkg) => matchRecursive(pattern, pkg);
-  const fns = [...leaves].map(compileLeaf);
-  if (fns.length === 1) return fns[0]!;
+  const compiledLeaves = leaves.map(compileLeaf);
+  const [only] = compiledLeaves;
+  if (compiledLeaves.length === 1 && only) return (pkg) => matchLeaf(only, pkg);
   return (pkg) => {
-    for (const f of fns) if (f(pkg)) return true;
+    for (const l of compiledLeaves) if (matchLeaf(l, pkg)) return true;
     return false;
   };
 }
 
-const compiled = new Map<string, Matcher>();
-
-export function matchPattern(pattern: string, pkgname: string): boolean {
+// Callers re-evaluate the same few hundred patterns per site; compile each once.
+let compiled = new Map<string, Matcher>();
+function cachedMatcher(pattern: string): Matcher {
   let m = compiled.get(pattern);
   if (!m) {
-    if (compiled.size >= 10_000) compiled.clear();
+    if (compiled.size >= 10_000) compiled = new Map();
     m = compilePattern(pattern);
     compiled.set(pattern, m);
   }
-  return m(pkgname);
+  return m;
 }
 
-/** strcmp order: UTF-8 byte order, i.e. code point order (not UTF-16 unit order). */
-function strcmp(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x === y) continue;
-    if (x >= 0xd800 && y >= 0xd800) { // surrogates sort after U+E000..U+FFFF
-      x = x < 0xe000 ? x + 0x2000 : x - 0x800;
-      y = y < 0xe000 ? y + 0x2000 : y - 0x800;
-    }
-    return x - y;
-  }
-  return a.length - b.length;
-}
-
-/** pkg_order's verdict for two versioned matches: does a replace b? */
-function beats(a: string, av: ParsedVersion, b: string, bv: ParsedVersion): boolean {
-  const c = compareParsed(av, bv);
-  return c > 0 || (c === 0 && strcmp(a, b) < 0);
+export function matchPattern(pattern: string, pkgname: string): boolean {
+  return cachedMatcher(pattern)(pkgname);
 }
 
 /**
  * pkg_order applied over the candidates in the given order: the matching name
- * with the greatest version; equal versions go to the lower strcmp name. A
- * matching name without '-' only wins while nothing else has matched.
+ * with the greatest version; equal versions go to the lower strcmp name.
  */
 export function bestMatch(pattern: string, pkgnames: Iterable<string>): string | undefined {
-  const m = compilePattern(pattern);
-  let best: string | undefined;
-  let bestV: ParsedVersion | undefined;
-  for (const name of pkgnames) {
-    if (!m(name)) continue;
-    const dash = name.lastIndexOf('-');
-    if (best !== undefined && dash < 0) continue;
-    const v = dash < 0 ? undefined : parseVersionCached(name.slice(dash + 1));
-    if (best === undefined || bestV === undefined || (v !== undefined && beats(name, v, best, bestV))) {
-      best = name;
-      bestV = v;
-    }
-  }
-  return best;
+  const m = cachedMatcher(pattern);
+  return bestVersion(filter(pkgnames, m));
+}
+
+function* filter(names: Iterable<string>, keep: Matcher): Iterable<string> {
+  for (const n of names) if (keep(n)) yield n;
 }
 
 /** Expansions of a well-formed pattern, or null (malformed or too many). */
 function leavesOf(pattern: string): string[] | null {
-  const leaves = unclosedBrace(pattern) < 0 ? expand(pattern) : null;
-  return leaves ? [...leaves] : null;
+  return unclosedBrace(pattern) < 0 ? expand(pattern) : null;
 }
 
 /**
@@ -441,10 +404,7 @@ export function patternBase(pattern: string): string | undefined {
 export function patternPrefix(pattern: string): string {
   const leaves = leavesOf(pattern);
   if (!leaves) return '';
-  const prefixes = leaves.map((e) => {
-    const sep = e.search(/[<>]/);
-    return sep >= 0 ? `${e.slice(0, sep)}-` : e.slice(0, e.search(/[*?[\\]|$/));
-  });
+  const prefixes = leaves.map((e) => compileLeaf(e).prefix);
   return prefixes.reduce((acc, p) => {
     let i = 0;
     while (i < acc.length && i < p.length && acc[i] === p[i]) i++;

@@ -19,23 +19,6 @@ export interface PkgInfoEntry {
 const NAME_FIELD = 19;
 
 /**
- * Everything diagnosePkgName could object to inside a name token (which
- * already stops at the first space), plus NUL. Text without any of these
- * (nearly every real listing) lets names be checked by shape alone: one
- * native scan of the whole text is much cheaper than a per-character loop
- * over millions of names. The only backtracking is a one-character lookahead.
- */
-const EXOTIC = /[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]|\r(?!\n)/;
-
-/** BASE-VERSION shape: a non-empty base and a digit after the last '-'. */
-function hasPkgNameShape(name: string): boolean {
-  const dash = name.lastIndexOf('-');
-  if (dash <= 0) return false;
-  const c = name.charCodeAt(dash + 1);
-  return c >= 0x30 && c <= 0x39;
-}
-
-/**
  * End offset of the text without trailing whitespace-only lines, so a final
  * blank line (or several) is tolerated, while blank lines between packages
  * are still reported.
@@ -72,7 +55,6 @@ interface LineContext {
   problems: Problem[];
   seen: Set<string>;
   out: PkgInfoEntry[];
-  clean: boolean;
 }
 
 function parseLine(ctx: LineContext, start: number, end: number, line: number): void {
@@ -85,13 +67,13 @@ function parseLine(ctx: LineContext, start: number, end: number, line: number): 
     return;
   }
   const pkgname = text.slice(start, sp);
-  const bad = ctx.clean && hasPkgNameShape(pkgname) ? null : diagnosePkgName(pkgname);
+  const bad = diagnosePkgName(pkgname);
   if (bad) {
     problems.push({ location: { file, line, column: bad.offset + 1 }, message: bad.expected });
     return;
   }
   // One hash lookup per line (add + size check) instead of has + add: this
-  // set is the single largest cost of parsing a clean listing.
+  // set is a large share of the cost of parsing a clean listing.
   const before = ctx.seen.size;
   ctx.seen.add(pkgname);
   if (ctx.seen.size === before) {
@@ -115,8 +97,9 @@ function nulProblem(text: string, start: number, end: number, file: string, line
  */
 export function parsePkgInfo(text: string, opts: { file?: string } = {}): PkgInfoEntry[] {
   const file = opts.file ?? '<pkg_info>';
-  const clean = !EXOTIC.test(text);
-  const ctx: LineContext = { text, file, problems: [], seen: new Set(), out: [], clean };
+  const ctx: LineContext = { text, file, problems: [], seen: new Set(), out: [] };
+  // One scan up front keeps the NUL check off the hot path for clean input.
+  const hasNul = text.indexOf('\0') >= 0;
   const stop = contentEnd(text);
   let pos = 0;
   let line = 1;
@@ -124,7 +107,7 @@ export function parsePkgInfo(text: string, opts: { file?: string } = {}): PkgInf
     let eol = text.indexOf('\n', pos);
     if (eol < 0 || eol > stop) eol = stop;
     const end = eol > pos && text.charCodeAt(eol - 1) === 0x0d ? eol - 1 : eol;
-    const nul = clean ? null : nulProblem(text, pos, end, file, line);
+    const nul = hasNul ? nulProblem(text, pos, end, file, line) : null;
     if (nul) ctx.problems.push(nul);
     else parseLine(ctx, pos, end, line);
     pos = eol + 1;

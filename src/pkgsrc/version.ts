@@ -4,10 +4,11 @@
 // A version becomes a list of C `int` components plus a separate "nb"
 // number. dewey.c does all arithmetic in C `int` without overflow checks,
 // so digit runs wrap modulo 2^32 and components are compared by the sign of
-// their *wrapped difference*. That makes the order non-transitive for
-// components near ±2^31 (e.g. `0` < `2147483648` and `4294967296` <
-// `2147483648`, although `4294967296` = `0`); we reproduce it on purpose
-// because the real tools behave that way.
+// their *wrapped difference*. For components 2^31 apart that difference is
+// INT_MIN both ways, so `0` < `2147483648` and `2147483648` < `0` both hold,
+// and near ±2^31 the order is not transitive. The oracle shows the real tools
+// doing exactly this, so it is reproduced on purpose; below 2^30 it is a
+// total order.
 
 /** A parsed version. Treat it as immutable: matchers share cached copies. */
 export interface ParsedVersion {
@@ -145,4 +146,97 @@ export function testCmp(cmp: number, op: DeweyOp): boolean {
 /** dewey_cmp(version, op, bound). */
 export function deweyTest(version: string, op: DeweyOp, bound: string): boolean {
   return testCmp(compareVersions(version, bound), op);
+}
+
+// ---- dewey_match: `name OP version` patterns, e.g. `foo>=1.2<2` ----
+
+/** A dewey pattern with its bounds parsed once. */
+export interface DeweyPattern {
+  name: string; // text before the first `<`/`>`, compared byte for byte with the base
+  op: DeweyOp;
+  lower: ParsedVersion;
+  upperOp?: DeweyOp; // only after `>`/`>=`: the first later `<` starts an upper bound
+  upper?: ParsedVersion;
+}
+
+const OPS: DeweyOp[] = ['<=', '<', '>=', '>']; // dewey.c's table order: `<=` before `<`
+const readOp = (e: string, i: number): DeweyOp => OPS.find((op) => e.startsWith(op, i))!;
+const PKG_PATTERN_MAX = 1024; // dewey_match copies the lower bound into a buffer this size
+
+/** Parse a brace-free pattern containing `<` or `>`; undefined otherwise. */
+export function parseDeweyPattern(pattern: string): DeweyPattern | undefined {
+  const sep = pattern.search(/[<>]/);
+  if (sep < 0) return undefined;
+  const name = pattern.slice(0, sep);
+  const op = readOp(pattern, sep);
+  const rest = sep + op.length;
+  const upperAt = op[0] === '>' ? pattern.indexOf('<', rest) : -1;
+  if (upperAt < 0) return { name, op, lower: parseVersion(pattern.slice(rest)) };
+  const upperOp = readOp(pattern, upperAt);
+  const lower = parseVersion(pattern.slice(rest, Math.min(upperAt, rest + PKG_PATTERN_MAX - 1)));
+  return { name, op, lower, upperOp, upper: parseVersion(pattern.slice(upperAt + upperOp.length)) };
+}
+
+// Versions of catalog names, keyed by the whole name to skip slicing per test.
+let byPkgName = new Map<string, ParsedVersion>();
+function versionOf(pkg: string, dash: number): ParsedVersion {
+  let v = byPkgName.get(pkg);
+  if (v === undefined) {
+    if (byPkgName.size >= CACHE_LIMIT) byPkgName = new Map();
+    v = parseVersionCached(pkg.slice(dash + 1));
+    byPkgName.set(pkg, v);
+  }
+  return v;
+}
+
+/** dewey_match(): a name without '-' never matches. */
+export function deweyMatch(d: DeweyPattern, pkgname: string): boolean {
+  const dash = pkgname.lastIndexOf('-');
+  if (dash !== d.name.length || !pkgname.startsWith(d.name)) return false;
+  const v = versionOf(pkgname, dash);
+  if (d.upper && !testCmp(compareParsed(v, d.upper), d.upperOp!)) return false;
+  return testCmp(compareParsed(v, d.lower), d.op);
+}
+
+// ---- pkg_order: picking the best of several matching names ----
+
+/** strcmp order: UTF-8 byte order, i.e. code point order (not UTF-16 unit order). */
+function strcmp(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) { // surrogates sort after U+E000..U+FFFF
+      x = x < 0xe000 ? x + 0x2000 : x - 0x800;
+      y = y < 0xe000 ? y + 0x2000 : y - 0x800;
+    }
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/**
+ * The name pkg_order keeps when fed these (already matching) names in order:
+ * greatest version, ties to the lower strcmp name. A name without '-' only
+ * wins while nothing else has been seen, and is displaced by any versioned one.
+ */
+export function bestVersion(pkgnames: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestV: ParsedVersion | undefined;
+  for (const name of pkgnames) {
+    const dash = name.lastIndexOf('-');
+    if (best !== undefined && dash < 0) continue;
+    const v = dash < 0 ? undefined : versionOf(name, dash);
+    if (best === undefined || bestV === undefined || (v !== undefined && beats(name, v, best, bestV))) {
+      best = name;
+      bestV = v;
+    }
+  }
+  return best;
+}
+
+function beats(a: string, av: ParsedVersion, b: string, bv: ParsedVersion): boolean {
+  const c = compareParsed(av, bv);
+  return c > 0 || (c === 0 && strcmp(a, b) < 0);
 }

@@ -1,0 +1,66 @@
+// The reconcile loop over the selected sites: a p-queue bounds how many
+// sites are in flight; each site runs alone under its lock; a failing or
+// slow site never holds up the others.
+import PQueue from 'p-queue';
+import { LocalBackend } from '../backends/local.js';
+import type { Backend } from '../backends/types.js';
+import type { Catalog } from '../catalog/catalog.js';
+import { CatalogCache } from '../catalog/load.js';
+import type { BackendName, ResolvedSite } from '../desired/types.js';
+import { Journal } from '../state/journal.js';
+import { controllerId } from '../state/site-lock.js';
+import path from 'node:path';
+import type { RunContext, SiteEvent } from './context.js';
+import { reconcileSite, type SiteResult } from './reconcile-site.js';
+
+export interface ApplyOptions {
+  stateDir: string;
+  revision: string;
+  tags: string[];
+  concurrency: number;
+  dryRun: boolean;
+  /** Read versions from here instead of each site's pkg_path. */
+  catalogOverride?: string;
+  pollMs?: number;
+  emit(e: SiteEvent): void;
+}
+
+export async function applySites(sites: readonly ResolvedSite[], opts: ApplyOptions): Promise<SiteResult[]> {
+  const ctx = runContext(opts);
+  const catalogs = new CatalogCache();
+  const catalogFor = (s: ResolvedSite): Promise<Catalog | Error> => catalogs.get(opts.catalogOverride ?? s.pkg_path).catch((e: Error) => e);
+  const queue = new PQueue({ concurrency: opts.concurrency });
+  const results = await Promise.all(
+    sites.map((s) =>
+      queue.add(async (): Promise<SiteResult> => {
+        try {
+          const result = await reconcileSite(ctx, s, await catalogFor(s));
+          opts.emit({ site: s.name, kind: 'done', detail: `${result.status}: ${result.detail}` });
+          return result;
+        } catch (e) {
+          // One site's surprise is that site's failure, never the fleet's.
+          const detail = `internal error: ${(e as Error).message}`;
+          opts.emit({ site: s.name, kind: 'done', detail: `failed: ${detail}` });
+          return { site: s.name, status: 'failed', detail };
+        }
+      }) as Promise<SiteResult>,
+    ),
+  );
+  return results;
+}
+
+function runContext(opts: ApplyOptions): RunContext {
+  const local = new LocalBackend(path.join(opts.stateDir, 'jobs'));
+  const backends: Partial<Record<BackendName, Backend>> = { local };
+  return {
+    stateDir: opts.stateDir,
+    journal: new Journal(opts.stateDir),
+    backend: (name) => backends[name] ?? new Error(`the ${name} backend is not available in this version; use backend: local`),
+    revision: opts.revision,
+    tags: opts.tags,
+    controller: controllerId(),
+    pollMs: opts.pollMs ?? 2000,
+    dryRun: opts.dryRun,
+    emit: opts.emit,
+  };
+}

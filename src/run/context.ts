@@ -1,0 +1,25 @@
+// What the reconcile loop needs from its surroundings, passed explicitly.
+import type { Backend } from '../backends/types.js';
+import type { BackendName } from '../desired/types.js';
+import type { Journal } from '../state/journal.js';
+
+export type SiteEventKind = 'waiting-lock' | 'locked' | 'resuming' | 'probing' | 'planned' | 'submitted' | 'finished' | 'done' | 'skipped';
+
+export interface SiteEvent {
+  site: string;
+  kind: SiteEventKind;
+  detail: string;
+}
+
+export interface RunContext {
+  stateDir: string;
+  journal: Journal;
+  backend(name: BackendName): Backend | Error;
+  revision: string;
+  tags: string[];
+  controller: string;
+  /** How often to poll backends that cannot announce a job's end. */
+  pollMs: number;
+  dryRun: boolean;
+  emit(e: SiteEvent): void;
+}

@@ -1,0 +1,111 @@
+// One site, start to end, under its controller lock: finish what a dead
+// controller left, observe if needed, plan, carry out, and plan again when
+// the job finds the site changed since it was observed.
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Catalog } from '../catalog/catalog.js';
+import type { ResolvedSite } from '../desired/types.js';
+import { readInventory } from '../observed/store.js';
+import { planSite } from '../plan/plan-site.js';
+import type { SitePlan } from '../plan/types.js';
+import { foldTransactions, type Transaction } from '../state/records.js';
+import { lockSite } from '../state/site-lock.js';
+import type { RunContext } from './context.js';
+import { finishTransaction, jobScriptFor, startTransaction } from './transaction.js';
+import { newNonce, newTxid } from './txid.js';
+
+export type SiteResult =
+  | { site: string; status: 'in-sync' | 'dry-run'; detail: string }
+  | { site: string; status: 'changed'; detail: string; txid: string }
+  | { site: string; status: 'failed'; detail: string; txid?: string };
+
+/** Job submitted, but the site kept changing under us: how many fresh plans to try. */
+const MAX_PLANS = 3;
+
+export async function reconcileSite(ctx: RunContext, site: ResolvedSite, catalog: Catalog | Error): Promise<SiteResult> {
+  const release = await lockSite(ctx.stateDir, site.name, { command: 'apply' }, {
+    timeoutMs: site.job_time_limit * 1000,
+    onBusy: (holder) => ctx.emit({ site: site.name, kind: 'waiting-lock', detail: holder ? `held by ${holder.controller} (${holder.command}) since ${holder.since}` : 'held by another controller' }),
+  });
+  if (!release) return { site: site.name, status: 'failed', detail: `busy: another controller held the site for longer than its job time limit (${site.job_time_limit}s)` };
+  try {
+    const resumed = await resumeUnfinished(ctx, site);
+    if (resumed && resumed.status === 'failed' && resumed.detail.startsWith('busy')) return resumed;
+    return await planAndApply(ctx, site, catalog);
+  } finally {
+    await release();
+  }
+}
+
+async function planAndApply(ctx: RunContext, site: ResolvedSite, catalog: Catalog | Error): Promise<SiteResult> {
+  let inventory = await readInventory(ctx.stateDir, site.name);
+  for (let attempt = 1; attempt <= MAX_PLANS; attempt++) {
+    if (!inventory) {
+      ctx.emit({ site: site.name, kind: 'probing', detail: 'no observation yet: probing the site' });
+      const probe = await startTransaction(ctx, site, emptyPlan(site.name), 'probe');
+      if (!probe.inventory) return { site: site.name, status: 'failed', detail: `probe failed: ${probe.reason ?? probe.status}`, txid: probe.txid };
+      inventory = probe.inventory;
+    }
+    const plan = planSite(site, inventory, catalog);
+    if (plan.status !== 'ok') return { site: site.name, status: 'failed', detail: plan.errors.map((e) => e.message).join('; ') };
+    if (plan.actions.length === 0) return { site: site.name, status: 'in-sync', detail: `in sync (${inventory.packages.length} packages)` };
+    ctx.emit({ site: site.name, kind: 'planned', detail: describe(plan) });
+    const expected = inventory.packages.map((p) => p.pkgname);
+    if (ctx.dryRun) return writeDryRun(ctx, site, plan, expected);
+    const outcome = await startTransaction(ctx, site, plan, 'apply', expected);
+    if (outcome.status === 'succeeded') return { site: site.name, status: 'changed', detail: describe(plan), txid: outcome.txid };
+    if (outcome.status !== 'stale') return { site: site.name, status: 'failed', detail: `${outcome.status}: ${outcome.reason ?? ''}`, txid: outcome.txid };
+    inventory = outcome.inventory;
+  }
+  return { site: site.name, status: 'failed', detail: `the site changed under every one of ${MAX_PLANS} plans; is something else installing packages there?` };
+}
+
+/** Transactions this site's journal left open: wait for their jobs rather than submit again. */
+async function resumeUnfinished(ctx: RunContext, site: ResolvedSite): Promise<SiteResult | undefined> {
+  const { records } = await ctx.journal.read();
+  const open = foldTransactions(records).filter((t) => t.site === site.name && !t.end);
+  let last: SiteResult | undefined;
+  for (const tx of open) last = await resume(ctx, site, tx);
+  return last;
+}
+
+async function resume(ctx: RunContext, site: ResolvedSite, tx: Transaction): Promise<SiteResult> {
+  const backend = ctx.backend(tx.submitted?.job.backend ?? site.backend);
+  let handle = tx.submitted?.job;
+  if (!handle && !(backend instanceof Error)) {
+    handle = await backend.find(tx.txid, site).catch(() => undefined);
+    if (handle) await ctx.journal.append({ type: 'submitted', txid: tx.txid, at: new Date().toISOString(), job: handle });
+  }
+  if (!handle) {
+    const reason = 'the controller stopped before the job was submitted';
+    await ctx.journal.append({ type: 'end', txid: tx.txid, at: new Date().toISOString(), site: site.name, status: 'failed', reason });
+    return { site: site.name, status: 'failed', detail: reason, txid: tx.txid };
+  }
+  ctx.emit({ site: site.name, kind: 'resuming', detail: `waiting for job ${handle.id} of ${tx.txid}, left by ${tx.begin.controller}` });
+  const outcome = await finishTransaction(ctx, site, tx.begin, handle);
+  const detail = `resumed ${tx.txid}: ${outcome.status}${outcome.reason ? ` — ${outcome.reason}` : ''}`;
+  return outcome.status === 'succeeded' ? { site: site.name, status: 'changed', detail, txid: tx.txid } : { site: site.name, status: 'failed', detail, txid: tx.txid };
+}
+
+async function writeDryRun(ctx: RunContext, site: ResolvedSite, plan: SitePlan, expected: string[]): Promise<SiteResult> {
+  const txid = newTxid(site.name);
+  const script = jobScriptFor(site, { txid, nonce: newNonce(), plan, expected, kind: 'apply', controller: ctx.controller });
+  const dir = path.join(ctx.stateDir, 'jobs', 'dry-run');
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `${site.name}.sh`);
+  await writeFile(file, script, { mode: 0o755 });
+  return { site: site.name, status: 'dry-run', detail: `${describe(plan)}; job script written to ${file}` };
+}
+
+function emptyPlan(site: string): SitePlan {
+  return { site, status: 'ok', actions: [], kept: [], errors: [] };
+}
+
+function describe(plan: SitePlan): string {
+  const count = (k: string) => plan.actions.filter((a) => a.action === k).length;
+  return (['install', 'upgrade', 'downgrade', 'remove'] as const)
+    .map((k) => [k, count(k)] as const)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${n} to ${k}`)
+    .join(', ');
+}

@@ -1,0 +1,186 @@
+// One transaction: journal its begin, submit the job, journal the job id
+// *before* waiting, wait (resumable), read and verify the outcome, journal
+// it, and keep the site's observed state. The journal says at every instant
+// what a successor controller must do.
+import { TransientBackendError, type Backend, type JobHandle, type JobPoll } from '../backends/types.js';
+import type { ResolvedSite } from '../desired/types.js';
+import { parseJobOutput, type JobOutput } from '../jobs/parse-output.js';
+import { renderJobScript } from '../jobs/render-script.js';
+import { inventoryFromEntries } from '../observed/inventory.js';
+import { writeInventory } from '../observed/store.js';
+import type { Inventory } from '../observed/types.js';
+import type { SitePlan } from '../plan/types.js';
+import type { ActionResult, BeginRecord, FinishedRecord, TransactionKind, TransactionStatus } from '../state/records.js';
+import type { RunContext } from './context.js';
+import { newNonce, newTxid } from './txid.js';
+import { verifyOutcome } from './verify.js';
+
+export interface TxOutcome {
+  txid: string;
+  status: TransactionStatus;
+  reason?: string;
+  inventory?: Inventory;
+}
+
+const SUBMIT_ATTEMPTS = 3;
+
+export async function startTransaction(ctx: RunContext, site: ResolvedSite, plan: SitePlan, kind: TransactionKind, expected?: string[], extra: Partial<BeginRecord> = {}): Promise<TxOutcome> {
+  const begin: BeginRecord = {
+    type: 'begin',
+    txid: newTxid(site.name),
+    at: new Date().toISOString(),
+    site: site.name,
+    kind,
+    revision: ctx.revision,
+    tags: ctx.tags,
+    plan,
+    nonce: newNonce(),
+    ...(expected ? { expected } : {}),
+    controller: ctx.controller,
+    timeLimit: site.job_time_limit,
+    ...extra,
+  };
+  const backend = ctx.backend(site.backend);
+  if (backend instanceof Error) return endWithout(ctx, begin, backend.message, false);
+  await ctx.journal.append(begin);
+  let handle: JobHandle;
+  try {
+    handle = await submit(backend, site, begin);
+  } catch (e) {
+    return endWithout(ctx, begin, `submitting the job failed: ${(e as Error).message}`, true);
+  }
+  await ctx.journal.append({ type: 'submitted', txid: begin.txid, at: new Date().toISOString(), job: handle });
+  ctx.emit({ site: site.name, kind: 'submitted', detail: `${kind} job ${handle.id} (${handle.backend})` });
+  return finishTransaction(ctx, site, begin, handle);
+}
+
+export function jobScriptFor(site: ResolvedSite, begin: Pick<BeginRecord, 'txid' | 'nonce' | 'plan' | 'expected' | 'kind' | 'controller'>): string {
+  return renderJobScript({
+    txid: begin.txid,
+    nonce: begin.nonce,
+    site: site.name,
+    swArea: site.sw_area,
+    prefix: site.prefix,
+    pkgPath: site.pkg_path,
+    ...(site.bootstrap ? { bootstrap: site.bootstrap } : {}),
+    lease: site.job_time_limit,
+    controller: begin.controller.replace(/[^A-Za-z0-9._:@-]/g, '_'),
+    actions: begin.plan.actions,
+    ...(begin.expected ? { expected: begin.expected } : {}),
+    probe: begin.kind === 'probe',
+  });
+}
+
+async function submit(backend: Backend, site: ResolvedSite, begin: BeginRecord): Promise<JobHandle> {
+  const req = { txid: begin.txid, jobName: begin.txid, site, script: jobScriptFor(site, begin), timeLimit: site.job_time_limit };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await backend.submit(req);
+    } catch (e) {
+      if (!(e instanceof TransientBackendError) || attempt >= SUBMIT_ATTEMPTS) throw e;
+      await sleep(1000 * attempt);
+    }
+  }
+}
+
+async function endWithout(ctx: RunContext, begin: BeginRecord, reason: string, begun: boolean): Promise<TxOutcome> {
+  if (begun) await ctx.journal.append({ type: 'end', txid: begin.txid, at: new Date().toISOString(), site: begin.site, status: 'failed', reason });
+  return { txid: begin.txid, status: 'failed', reason };
+}
+
+/** Wait for a submitted job (also one a previous controller submitted) and record how it went. */
+export async function finishTransaction(ctx: RunContext, site: ResolvedSite, begin: BeginRecord, handle: JobHandle): Promise<TxOutcome> {
+  const backend = ctx.backend(handle.backend);
+  if (backend instanceof Error) return endWithout(ctx, begin, backend.message, true);
+  const deadline = Date.parse(handle.submittedAt) + begin.timeLimit * 1000;
+  const poll = await waitForJob(backend, handle, deadline, ctx.pollMs);
+  if (poll === 'timed-out') await backend.cancel(handle).catch(() => undefined);
+  const output = await backend.fetchOutput(handle).catch((e: Error) => `(output could not be fetched: ${e.message})`);
+  const parsed = parseJobOutput(output, begin.nonce);
+  const inventory = parsed.inventory
+    ? inventoryFromEntries(site.name, parsed.inventory, parsed.userInstalled, { observedAt: new Date().toISOString(), source: 'job', origin: begin.txid })
+    : undefined;
+  const finished = finishedRecord(begin, parsed, poll === 'timed-out' ? undefined : poll, inventory);
+  const { status, reason } = judge(begin, parsed, poll, inventory);
+  await ctx.journal.append(finished, { type: 'end', txid: begin.txid, at: new Date().toISOString(), site: site.name, status, ...(reason ? { reason } : {}) });
+  if (inventory) await writeInventory(ctx.stateDir, { ...inventory, ...(parsed.audit.length ? { audit: parsed.audit } : {}), ...(parsed.pkgToolsVersion ? { pkgToolsVersion: parsed.pkgToolsVersion } : {}) });
+  ctx.emit({ site: site.name, kind: 'finished', detail: `${begin.kind} ${begin.txid}: ${status}${reason ? ` — ${reason}` : ''}` });
+  return { txid: begin.txid, status, ...(reason ? { reason } : {}), ...(inventory ? { inventory } : {}) };
+}
+
+async function waitForJob(backend: Backend, handle: JobHandle, deadline: number, pollMs: number): Promise<JobPoll | 'timed-out'> {
+  const announced = backend.waitFor?.(handle);
+  if (announced) {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timed-out'>((resolve) => (timer = setTimeout(() => resolve('timed-out'), Math.max(0, deadline - Date.now()))));
+    try {
+      return await Promise.race([announced, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  let transientErrors = 0;
+  for (;;) {
+    try {
+      const p = await backend.poll(handle);
+      transientErrors = 0;
+      if (p.state === 'done' || p.state === 'lost') return p;
+    } catch (e) {
+      if (!(e instanceof TransientBackendError) || ++transientErrors > 5) return { state: 'lost', detail: `polling failed: ${(e as Error).message}` };
+    }
+    if (Date.now() >= deadline) return 'timed-out';
+    await sleep(Math.min(pollMs, Math.max(10, deadline - Date.now())));
+  }
+}
+
+function finishedRecord(begin: BeginRecord, parsed: JobOutput, poll: JobPoll | undefined, inventory: Inventory | undefined): FinishedRecord {
+  return {
+    type: 'finished',
+    txid: begin.txid,
+    at: new Date().toISOString(),
+    ...(poll?.exitCode !== undefined ? { exitCode: poll.exitCode } : {}),
+    ...(parsed.status ? { jobStatus: parsed.status } : {}),
+    results: actionResults(begin, parsed),
+    ...(inventory
+      ? {
+          observedAfter: {
+            packages: inventory.packages.map((p) => p.pkgname),
+            automatic: inventory.packages.filter((p) => p.automatic).map((p) => p.pkgname),
+          },
+        }
+      : {}),
+    audit: parsed.audit,
+    ...(parsed.pkgToolsVersion ? { pkgToolsVersion: parsed.pkgToolsVersion } : {}),
+    notes: [...parsed.lockNotes, ...(parsed.problem ? [parsed.problem] : [])],
+  };
+}
+
+function actionResults(begin: BeginRecord, parsed: JobOutput): ActionResult[] {
+  return begin.plan.actions.map((a, i) => {
+    const step = parsed.steps.find((s) => s.label === `action ${i + 1} ${a.action} ${a.pkgname}`);
+    if (!step) return { action: a.action, pkgname: a.pkgname, outcome: 'skipped' };
+    const outcome = step.rc === 0 ? 'done' : 'failed';
+    return { action: a.action, pkgname: a.pkgname, outcome, ...(step.rc !== undefined ? { rc: step.rc } : {}), output: step.output.slice(-20) };
+  });
+}
+
+/** The transaction's verdict: the job's word, checked against what the site now has. */
+function judge(begin: BeginRecord, parsed: JobOutput, poll: JobPoll | 'timed-out', inventory: Inventory | undefined): { status: TransactionStatus; reason?: string } {
+  if (poll === 'timed-out') return { status: 'timed-out', reason: `the job exceeded its time limit of ${begin.timeLimit}s (queue time included) and was cancelled` };
+  if (parsed.status === 'busy') return { status: 'busy', reason: `another job holds the site: ${parsed.lockNotes.find((n) => n.startsWith('busy')) ?? 'owner unknown'}` };
+  if (parsed.status === 'stale') return { status: 'stale', reason: 'the site changed since it was observed; nothing was done' };
+  if (parsed.status === 'unusable') {
+    const step = parsed.steps.find((s) => s.rc !== undefined && s.rc !== 0);
+    return { status: 'failed', reason: `${step?.label ?? 'preflight'}: ${step?.output.filter(Boolean).slice(-3).join(' / ') || 'the site cannot run jobs'}` };
+  }
+  if (parsed.problem) return { status: 'failed', reason: poll.state === 'lost' ? `job lost: ${poll.detail ?? ''}; ${parsed.problem}` : parsed.problem };
+  const failed = parsed.steps.find((s) => s.label.startsWith('action ') && s.rc !== 0);
+  const mismatches = inventory ? verifyOutcome(begin.plan.actions, inventory.packages.map((p) => p.pkgname)) : ['no package listing after the job'];
+  if (failed) return { status: 'failed', reason: `${failed.label} exited ${failed.rc}: ${failed.output.filter(Boolean).slice(-2).join(' / ')}` };
+  if (mismatches.length > 0) return { status: 'failed', reason: `the job reported success but ${mismatches.join('; ')}` };
+  return { status: 'succeeded' };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
