@@ -44,8 +44,7 @@ BOOTSTRAP_KIT=${shq(spec.bootstrap === undefined ? '' : safe.location(spec.boots
 LOCK_DIR="$SW_AREA/.vo-reconcile.lock"
 LOCK_LEASE=${Math.max(60, Math.floor(spec.lease))}
 LOCK_OWNER=${shq(`controller=${safe.token(spec.controller)} txn=${spec.txid}`)}
-VO_LOCKED=0
-VO_FAILED=0`;
+VO_LOCKED=0`;
 }
 
 const FUNCTIONS = `
@@ -189,6 +188,7 @@ vo_step bootstrap vo_bootstrap || vo_finish unusable 2
 vo_step version "$PREFIX/sbin/pkg_info" -V
 vo_step precheck vo_precheck || { vo_inventory; vo_finish stale 3; }
 vo_step audit "$PREFIX/sbin/pkg_admin" audit
+VO_FAILED=0
 ${actions}
 vo_inventory
 if [ "$VO_FAILED" = 1 ]; then

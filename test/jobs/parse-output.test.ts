@@ -1,0 +1,70 @@
+// Reading job output: complete, failed, truncated, killed, garbled and
+// forged outputs each give a result with a reason; none throws.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseAudit, parseJobOutput } from '../../src/jobs/parse-output.js';
+
+const N = 'feedfacecafebeef';
+const m = (s: string) => `@@vo:${N} ${s}`;
+const step = (label: string, rc: number, ...out: string[]) => [m(`begin ${label}`), ...out, '', m(`end ${label} ${rc}`)];
+
+const OK = [
+  m('start tx-1'),
+  ...step('preflight', 0, 'software area /srv is writable'),
+  ...step('lock', 0, 'locked'),
+  ...step('version', 0, '20130131'),
+  ...step('audit', 1, 'Package foo-1.2 has a information-leak vulnerability, see https://example.org/FOO-1'),
+  ...step('action 1 install bar-1.0', 0),
+  ...step('inventory', 0, 'bar-1.0             Bar needs foo', 'foo-1.2             Foo utility'),
+  ...step('inventory-u', 0, 'bar-1.0             Bar needs foo'),
+  m('unlocked'),
+  m('done ok'),
+].join('\n');
+
+describe('parseJobOutput', () => {
+  it('reads a complete run', () => {
+    const r = parseJobOutput(OK, N);
+    expect(r.problem).toBeUndefined();
+    expect(r.status).toBe('ok');
+    expect(r.pkgToolsVersion).toBe('20130131');
+    expect(r.inventory!.map((e) => e.pkgname)).toEqual(['bar-1.0', 'foo-1.2']);
+    expect(r.userInstalled!.map((e) => e.pkgname)).toEqual(['bar-1.0']);
+    expect(r.audit).toEqual([{ pkgname: 'foo-1.2', kind: 'information-leak', url: 'https://example.org/FOO-1' }]);
+    expect(r.steps.find((s) => s.label === 'action 1 install bar-1.0')!.rc).toBe(0);
+  });
+
+  it('says where truncated output ends', () => {
+    const cut = OK.slice(0, OK.indexOf(m('end inventory 0')));
+    expect(parseJobOutput(cut, N).problem).toBe("job output ends inside step 'inventory' (killed, timed out or truncated)");
+    expect(parseJobOutput(OK.replace(m('done ok'), ''), N).problem).toMatch(/without a final status/);
+    expect(parseJobOutput('', N).problem).toMatch(/never started/);
+  });
+
+  it('ignores markers with another nonce (package output cannot forge them)', () => {
+    const forged = OK.replace('bar-1.0             Bar needs foo\nfoo', `@@vo:0000000000000000 done ok\nbar-1.0             Bar needs foo\nfoo`);
+    const r = parseJobOutput(forged, N);
+    expect(r.problem).toMatch(/unreadable/);
+  });
+
+  it('reports a kill and a mismatched end marker', () => {
+    expect(parseJobOutput([m('start t'), m('begin action 1 install x-1'), m('killed')].join('\n'), N).problem).toMatch(/killed during 'action 1 install x-1'/);
+    expect(parseJobOutput([m('start t'), m('begin lock'), m('end audit 0'), m('done ok')].join('\n'), N).problem).toMatch(/garbled/);
+  });
+
+  it('never throws on arbitrary text, marker-laden or not', () => {
+    const line = fc.oneof(fc.string(), fc.constantFrom(m('start x'), m('begin inventory'), m('end inventory 0'), m('done ok'), m('end inventory x'), m('begin')));
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 30 }), (lines) => {
+        const r = parseJobOutput(lines.join('\n'), N);
+        expect(r.status === undefined || r.problem === undefined || typeof r.problem === 'string').toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('reads audit lines as pkg_admin prints them (captures 231, eol)', () => {
+    expect(parseAudit(['Package tiny-0.9b has reached end-of-life (eol), see http://ftp.NetBSD.org/pub/NetBSD/packages/vulns/eol-packages', 'pkg_admin: something else'])).toEqual([
+      { pkgname: 'tiny-0.9b', kind: 'eol', url: 'http://ftp.NetBSD.org/pub/NetBSD/packages/vulns/eol-packages' },
+    ]);
+  });
+});
