@@ -56,9 +56,36 @@ Computes, per site, what apply would do: + install, ~ upgrade/downgrade,
   --detailed-exitcode   exit 3 when anything would change
 
 ${COMMON}`,
-  observe: `Usage: reconcile observe --site S --import FILE [--import-u FILE]
+  apply: `Usage: reconcile [apply] [--site S]... [--concurrency N] [--dry-run] [--catalog DIR|URL]
 
-Stores an inventory a site sent: FILE is raw 'pkg_info' output, the optional
+Plans each selected site against its latest observation (probing it first
+if it was never observed) and carries the plan out as one job per site:
+installs and upgrades first, removals last. The job refuses to act when the
+site changed since it was observed; the site is then planned again. Every
+transaction is journalled in state/journal.jsonl before its job is waited
+on, so a controller that dies is followed by one that resumes the job.
+
+  --site S           only this site (repeatable)
+  --concurrency N    sites in flight at once (default 8); one job per site
+  --dry-run          write the job scripts to state/jobs/dry-run/, submit nothing
+  --catalog DIR|URL  resolve versions against this pkg_summary instead of pkg_path
+
+Exit 1 if any site failed (the others still converge).
+
+${COMMON}`,
+  history: `Usage: reconcile history [--site S]... [--json]
+
+Transactions from state/journal.jsonl, newest first: when, site, kind,
+result, the desired-state commit and its tags, the actions, and why a
+failed one failed. A torn last journal line is reported on stderr.
+
+${COMMON}`,
+  observe: `Usage: reconcile observe [--site S]... [--concurrency N]
+       reconcile observe --site S --import FILE [--import-u FILE]
+
+Without --import, runs a probe job at each selected site (through the same
+queue and site locks as apply) and stores what it found under
+state/observed/. With --import, stores an inventory a site sent: FILE is raw 'pkg_info' output, the optional
 --import-u FILE is 'pkg_info -u' (the user-installed packages; the others are
 automatic dependencies). Malformed input stores nothing and exits 2.
 

@@ -11,7 +11,7 @@ import { Journal } from '../state/journal.js';
 import { controllerId } from '../state/site-lock.js';
 import path from 'node:path';
 import type { RunContext, SiteEvent } from './context.js';
-import { reconcileSite, type SiteResult } from './reconcile-site.js';
+import { observeSite, reconcileSite, type SiteResult } from './reconcile-site.js';
 
 export interface ApplyOptions {
   stateDir: string;
@@ -29,18 +29,28 @@ export async function applySites(sites: readonly ResolvedSite[], opts: ApplyOpti
   const ctx = runContext(opts);
   const catalogs = new CatalogCache();
   const catalogFor = (s: ResolvedSite): Promise<Catalog | Error> => catalogs.get(opts.catalogOverride ?? s.pkg_path).catch((e: Error) => e);
+  return forEachSite(sites, opts, async (s) => reconcileSite(ctx, s, await catalogFor(s)));
+}
+
+/** Probe jobs for the sites, through the same queue, locks and journal as apply. */
+export async function observeSites(sites: readonly ResolvedSite[], opts: ApplyOptions): Promise<SiteResult[]> {
+  const ctx = runContext(opts);
+  return forEachSite(sites, opts, (s) => observeSite(ctx, s));
+}
+
+async function forEachSite(sites: readonly ResolvedSite[], opts: ApplyOptions, work: (s: ResolvedSite) => Promise<SiteResult>): Promise<SiteResult[]> {
   const queue = new PQueue({ concurrency: opts.concurrency });
   const results = await Promise.all(
     sites.map((s) =>
       queue.add(async (): Promise<SiteResult> => {
         try {
-          const result = await reconcileSite(ctx, s, await catalogFor(s));
-          opts.emit({ site: s.name, kind: 'done', detail: `${result.status}: ${result.detail}` });
+          const result = await work(s);
+          opts.emit({ site: s.name, kind: 'done', detail: result.status === 'failed' ? `FAILED: ${result.detail}` : result.detail });
           return result;
         } catch (e) {
           // One site's surprise is that site's failure, never the fleet's.
           const detail = `internal error: ${(e as Error).message}`;
-          opts.emit({ site: s.name, kind: 'done', detail: `failed: ${detail}` });
+          opts.emit({ site: s.name, kind: 'done', detail: `FAILED: ${detail}` });
           return { site: s.name, status: 'failed', detail };
         }
       }) as Promise<SiteResult>,

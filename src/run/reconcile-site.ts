@@ -22,16 +22,28 @@ export type SiteResult =
 /** Job submitted, but the site kept changing under us: how many fresh plans to try. */
 const MAX_PLANS = 3;
 
+/** Probe a site: what does it have now? Same lock and journal as apply. */
+export async function observeSite(ctx: RunContext, site: ResolvedSite): Promise<SiteResult> {
+  return underLock(ctx, site, 'observe', async () => {
+    const probe = await startTransaction(ctx, site, emptyPlan(site.name), 'probe');
+    if (!probe.inventory) return { site: site.name, status: 'failed', detail: `probe failed: ${probe.reason ?? probe.status}`, txid: probe.txid };
+    return { site: site.name, status: 'in-sync', detail: `observed ${probe.inventory.packages.length} packages` };
+  });
+}
+
 export async function reconcileSite(ctx: RunContext, site: ResolvedSite, catalog: Catalog | Error): Promise<SiteResult> {
-  const release = await lockSite(ctx.stateDir, site.name, { command: 'apply' }, {
+  return underLock(ctx, site, 'apply', () => planAndApply(ctx, site, catalog));
+}
+
+async function underLock(ctx: RunContext, site: ResolvedSite, command: string, work: () => Promise<SiteResult>): Promise<SiteResult> {
+  const release = await lockSite(ctx.stateDir, site.name, { command }, {
     timeoutMs: site.job_time_limit * 1000,
     onBusy: (holder) => ctx.emit({ site: site.name, kind: 'waiting-lock', detail: holder ? `held by ${holder.controller} (${holder.command}) since ${holder.since}` : 'held by another controller' }),
   });
   if (!release) return { site: site.name, status: 'failed', detail: `busy: another controller held the site for longer than its job time limit (${site.job_time_limit}s)` };
   try {
-    const resumed = await resumeUnfinished(ctx, site);
-    if (resumed && resumed.status === 'failed' && resumed.detail.startsWith('busy')) return resumed;
-    return await planAndApply(ctx, site, catalog);
+    await resumeUnfinished(ctx, site);
+    return await work();
   } finally {
     await release();
   }

@@ -3,7 +3,7 @@
 import { UsageError } from '../../errors.js';
 import { tagsAt } from '../../desired/tags.js';
 import { applySites } from '../../run/apply.js';
-import type { SiteEvent } from '../../run/context.js';
+import { progressPrinter } from '../progress.js';
 import { flag, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
 import { desiredFromArgs, selectSites, stateDirFromArgs } from '../common.js';
 import type { CommandResult, Io } from '../io.js';
@@ -14,10 +14,7 @@ export async function applyCommand(args: ParsedArgs, io: Io): Promise<CommandRes
   const desired = await desiredFromArgs(args, io);
   const sites = selectSites(desired, args);
   const json = flag(args, 'json');
-  const started = Date.now();
-  const emit = (e: SiteEvent) => {
-    if (!json) io.out(`${elapsed(started)} ${e.site}: ${e.kind === 'done' ? '' : `${e.kind}: `}${e.detail}`);
-  };
+  const { emit, started } = progressPrinter(io, sites.length, json);
   const results = await applySites(sites, {
     stateDir: stateDirFromArgs(args),
     revision: desired.revision,
@@ -38,13 +35,9 @@ export async function applyCommand(args: ParsedArgs, io: Io): Promise<CommandRes
   return { exitCode: failed > 0 ? 1 : 0 };
 }
 
-function parseConcurrency(v: string | undefined): number {
+export function parseConcurrency(v: string | undefined): number {
   if (v === undefined) return 8;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1 || n > 1024) throw new UsageError(`--concurrency must be a whole number from 1 to 1024, got '${v}'`);
   return n;
-}
-
-function elapsed(since: number): string {
-  return `[${((Date.now() - since) / 1000).toFixed(1).padStart(6)}s]`;
 }

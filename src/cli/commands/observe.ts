@@ -8,11 +8,15 @@ import { writeInventory } from '../../observed/store.js';
 import { flag, listOpt, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
 import { desiredFromArgs, selectSites, stateDirFromArgs } from '../common.js';
 import type { CommandResult, Io } from '../io.js';
+import { progressPrinter } from '../progress.js';
+import { parseConcurrency } from './apply.js';
+import { observeSites } from '../../run/apply.js';
+import { tagsAt } from '../../desired/tags.js';
 
 export async function observeCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   noPositionals(args);
   const file = stringOpt(args, 'import');
-  if (!file) throw new UsageError(`observe needs --import FILE (probe jobs are not available yet)`);
+  if (!file) return probeCommand(args, io);
   const sites = listOpt(args, 'site');
   if (sites.length !== 1) throw new UsageError(`observe --import needs exactly one --site`);
   const desired = await desiredFromArgs(args, io);
@@ -39,4 +43,25 @@ async function readInput(file: string): Promise<string> {
   } catch (e) {
     throw new InputError({ location: { file }, message: `cannot read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}` });
   }
+}
+
+/** Without --import: a probe job per site, through the same queue and locks as apply. */
+async function probeCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
+  if (stringOpt(args, 'import-u')) throw new UsageError('--import-u goes with --import');
+  const desired = await desiredFromArgs(args, io);
+  const sites = selectSites(desired, args);
+  const json = flag(args, 'json');
+  const { emit } = progressPrinter(io, sites.length, json);
+  const results = await observeSites(sites, {
+    stateDir: stateDirFromArgs(args),
+    revision: desired.revision,
+    tags: await tagsAt(desired.dir, desired.commit),
+    concurrency: parseConcurrency(stringOpt(args, 'concurrency')),
+    dryRun: false,
+    emit,
+  });
+  const failed = results.filter((r) => r.status === 'failed').length;
+  if (json) io.out(JSON.stringify({ results }));
+  else io.out(`Observe: ${results.length - failed} observed, ${failed} failed.`);
+  return { exitCode: failed > 0 ? 1 : 0 };
 }
