@@ -2,10 +2,10 @@
 // own process group so a controller that dies does not take the job with it
 // and a successor can pick it up. Output and exit code land in the job's
 // directory under state/jobs/.
-import { spawn } from 'node:child_process';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedSite } from '../desired/types.js';
+import { Launcher } from './local-launcher.js';
 import type { Backend, JobHandle, JobPoll, JobRequest } from './types.js';
 
 export class LocalBackend implements Backend {
@@ -13,6 +13,8 @@ export class LocalBackend implements Backend {
 
   /** Jobs this process started, resolved when their wrapper exits. */
   private readonly exits = new Map<string, Promise<void>>();
+
+  private readonly launcher = new Launcher();
 
   constructor(private readonly jobsDir: string) {}
 
@@ -25,16 +27,10 @@ export class LocalBackend implements Backend {
     const dir = this.dir(req.jobName);
     await mkdir(dir, { recursive: true });
     await writeFile(path.join(dir, 'job.sh'), req.script, { mode: 0o755 });
-    // The wrapper records the exit code atomically once the script is done.
-    const wrapper = 'sh ./job.sh > output 2>&1; echo $? > rc.tmp && mv rc.tmp rc';
-    const child = spawn('/bin/sh', ['-c', wrapper], { cwd: dir, detached: true, stdio: 'ignore', env: jobEnv() });
-    await new Promise<void>((resolve, reject) => {
-      child.once('spawn', resolve);
-      child.once('error', reject);
-    });
-    this.exits.set(req.jobName, new Promise((resolve) => child.once('exit', () => resolve())));
-    await writeFile(path.join(dir, 'pid'), `${child.pid}\n`);
-    child.unref();
+    const ended = this.launcher.ended(req.jobName);
+    const pid = await this.launcher.launch(req.jobName, path.resolve(dir));
+    this.exits.set(req.jobName, ended);
+    await writeFile(path.join(dir, 'pid'), `${pid}\n`);
     return { backend: 'local', id: req.jobName, site: req.site.name, submittedAt: new Date().toISOString() };
   }
 
@@ -78,12 +74,6 @@ export class LocalBackend implements Backend {
     const pid = Number(text?.trim());
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   }
-}
-
-/** A job sees a plain environment, as it would at a site: no controller secrets. */
-function jobEnv(): NodeJS.ProcessEnv {
-  const keep = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'TZ', 'TMPDIR', 'VO_EMULATOR_LOG'];
-  return Object.fromEntries(keep.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
 }
 
 function alive(pid: number): boolean {

@@ -80,7 +80,7 @@ vo_finish() {
 }
 
 vo_preflight() {
-  if [ ! -d "$SW_AREA" ] || ! touch "$SW_AREA/.vo-reconcile.probe.$$" 2>/dev/null; then
+  if [ ! -d "$SW_AREA" ] || ! { : > "$SW_AREA/.vo-reconcile.probe.$$"; } 2>/dev/null; then
     echo "software area $SW_AREA is not writable by $(id -un 2>/dev/null || echo this user)"
     return 1
   fi
@@ -153,23 +153,21 @@ vo_precheck() {
   echo "probe: no precondition"
 }`;
   }
-  const delimiter = `VO_EXPECTED_${safe.token(spec.nonce)}`;
+  // Sorted here as LC_ALL=C sort orders them (pkgnames are ASCII).
   const expected = [...spec.expected].map(safe.pkgname).sort();
   return `
 # The plan was made from exactly these packages; anything else means the
 # site changed since it was observed, and the plan must be made again.
+VO_EXPECTED=${shq(expected.join('\n'))}
 vo_precheck() {
-  mkdir -p "$LOCK_DIR/work" || return 1
-  "$PREFIX/sbin/pkg_info" -a > "$LOCK_DIR/work/listing" || return 1
-  awk '{ print $1 }' "$LOCK_DIR/work/listing" | LC_ALL=C sort > "$LOCK_DIR/work/current"
-  LC_ALL=C sort > "$LOCK_DIR/work/expected" <<'${delimiter}'
-${expected.join('\n')}${expected.length > 0 ? '\n' : ''}${delimiter}
-  if cmp -s "$LOCK_DIR/work/expected" "$LOCK_DIR/work/current"; then
-    echo "site is as observed ($(wc -l < "$LOCK_DIR/work/current" | tr -d ' ') packages)"
+  vo_current=$("$PREFIX/sbin/pkg_info" -a | awk '{ print $1 }' | LC_ALL=C sort) || return 1
+  if [ "$vo_current" = "$VO_EXPECTED" ]; then
+    echo "site is as observed (${expected.length} packages)"
     return 0
   fi
   echo "site changed since it was observed; only there (>) or only expected (<):"
-  LC_ALL=C comm -3 "$LOCK_DIR/work/expected" "$LOCK_DIR/work/current" | awk '/^\\t/ { sub(/^\\t/, ""); print "> " $0; next } { print "< " $0 }'
+  printf '%s\\n' "$vo_current" > "$LOCK_DIR/current"
+  printf '%s\\n' "$VO_EXPECTED" | LC_ALL=C comm -3 - "$LOCK_DIR/current" | awk '/^\\t/ { sub(/^\\t/, ""); print "> " $0; next } { print "< " $0 }'
   return 1
 }`;
 }

@@ -8,6 +8,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import { CatalogCache } from '../catalog/load.js';
 import type { BackendName, ResolvedSite } from '../desired/types.js';
 import { Journal } from '../state/journal.js';
+import { OpenTransactions } from './open-transactions.js';
 import { controllerId } from '../state/site-lock.js';
 import path from 'node:path';
 import type { RunContext, SiteEvent } from './context.js';
@@ -62,9 +63,12 @@ async function forEachSite(sites: readonly ResolvedSite[], opts: ApplyOptions, w
 function runContext(opts: ApplyOptions): RunContext {
   const local = new LocalBackend(path.join(opts.stateDir, 'jobs'));
   const backends: Partial<Record<BackendName, Backend>> = { local };
+  const journal = new Journal(opts.stateDir);
+  const open = new OpenTransactions(journal);
   return {
     stateDir: opts.stateDir,
-    journal: new Journal(opts.stateDir),
+    journal,
+    openTransactions: (site) => open.forSite(site),
     backend: (name) => backends[name] ?? new Error(`the ${name} backend is not available in this version; use backend: local`),
     revision: opts.revision,
     tags: opts.tags,

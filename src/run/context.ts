@@ -2,6 +2,7 @@
 import type { Backend } from '../backends/types.js';
 import type { BackendName } from '../desired/types.js';
 import type { Journal } from '../state/journal.js';
+import type { Transaction } from '../state/records.js';
 
 export type SiteEventKind = 'waiting-lock' | 'locked' | 'resuming' | 'probing' | 'planned' | 'submitted' | 'finished' | 'done' | 'skipped';
 
@@ -22,4 +23,6 @@ export interface RunContext {
   pollMs: number;
   dryRun: boolean;
   emit(e: SiteEvent): void;
+  /** Transactions of a site with no end in the journal, as of now. */
+  openTransactions(site: string): Promise<Transaction[]>;
 }

@@ -8,7 +8,7 @@ import type { ResolvedSite } from '../desired/types.js';
 import { readInventory } from '../observed/store.js';
 import { planSite } from '../plan/plan-site.js';
 import type { SitePlan } from '../plan/types.js';
-import { foldTransactions, type Transaction } from '../state/records.js';
+import type { Transaction } from '../state/records.js';
 import { lockSite } from '../state/site-lock.js';
 import type { RunContext } from './context.js';
 import { finishTransaction, jobScriptFor, startTransaction } from './transaction.js';
@@ -74,8 +74,7 @@ async function planAndApply(ctx: RunContext, site: ResolvedSite, catalog: Catalo
 
 /** Transactions this site's journal left open: wait for their jobs rather than submit again. */
 async function resumeUnfinished(ctx: RunContext, site: ResolvedSite): Promise<SiteResult | undefined> {
-  const { records } = await ctx.journal.read();
-  const open = foldTransactions(records).filter((t) => t.site === site.name && !t.end);
+  const open = await ctx.openTransactions(site.name);
   let last: SiteResult | undefined;
   for (const tx of open) last = await resume(ctx, site, tx);
   return last;

@@ -15,6 +15,8 @@ export interface JournalRead {
 
 export class Journal {
   readonly file: string;
+  /** Bytes already read by readNew(). */
+  private offset = 0;
 
   constructor(stateDir: string) {
     this.file = path.join(stateDir, 'journal.jsonl');
@@ -43,6 +45,32 @@ export class Journal {
       throw e;
     }
     return parseJournal(text);
+  }
+
+  /**
+   * The records appended since the previous readNew() (all of them the
+   * first time): cheap to call once per site while a run goes on.
+   */
+  async readNew(): Promise<JournalRead> {
+    let fh: FileHandle;
+    try {
+      fh = await open(this.file, 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], damaged: [] };
+      throw e;
+    }
+    try {
+      const { size } = await fh.stat();
+      if (size <= this.offset) return { records: [], damaged: [] };
+      const buf = Buffer.alloc(size - this.offset);
+      await fh.read(buf, 0, buf.length, this.offset);
+      // Only whole lines: a line being written now is read next time.
+      const end = buf.lastIndexOf(0x0a) + 1;
+      this.offset += end;
+      return parseJournal(buf.subarray(0, end).toString('utf8'));
+    } finally {
+      await fh.close();
+    }
   }
 }
 

@@ -1,0 +1,81 @@
+// Starting local jobs through one small long-lived sh. Forking the
+// controller itself costs ~10 ms of blocked event loop per job (the whole
+// Node process is copied); forking a tiny sh costs next to nothing. Each
+// job runs under setsid in its own session and process group, so it
+// survives the controller and can be cancelled as a group.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { shq } from '../jobs/shell.js';
+
+export class Launcher {
+  private sh: ChildProcess | undefined;
+  private readonly pids = new Map<string, (pid: number) => void>();
+  private readonly ends = new Map<string, () => void>();
+
+  /** Start `sh ./job.sh` in `dir`; resolves with the job's process group id. */
+  launch(id: string, dir: string): Promise<number> {
+    const sh = this.shell();
+    const wrapper = `sh ./job.sh > output 2>&1; echo $? > rc.tmp && mv rc.tmp rc; echo "end ${id}"`;
+    // The subshell exits at once, so the job is re-parented to init, which
+    // reaps it: an ended job never lingers as a zombie that looks alive.
+    const line = `(cd ${shq(dir)} && { setsid sh -c ${shq(wrapper)} < /dev/null 2>/dev/null & echo "pid ${id} $!"; })\n`;
+    return new Promise((resolve) => {
+      this.pids.set(id, resolve);
+      this.holdWhileWaiting();
+      sh.stdin!.write(line);
+    });
+  }
+
+  /** Resolves when a job this launcher started has ended (its exit code is in rc). */
+  ended(id: string): Promise<void> {
+    return new Promise((resolve) => {
+      this.ends.set(id, resolve);
+      this.holdWhileWaiting();
+    });
+  }
+
+  /** Keep the process alive while someone waits on the launcher, and only then. */
+  private holdWhileWaiting(): void {
+    const sh = this.sh;
+    if (!sh) return;
+    const stdout = sh.stdout as unknown as { ref(): void; unref(): void };
+    if (this.pids.size + this.ends.size > 0) {
+      sh.ref();
+      stdout.ref();
+    } else {
+      sh.unref();
+      stdout.unref();
+    }
+  }
+
+  private shell(): ChildProcess {
+    if (this.sh) return this.sh;
+    const sh = spawn('/bin/sh', ['-s'], { stdio: ['pipe', 'pipe', 'ignore'], env: jobEnv() });
+    createInterface({ input: sh.stdout! }).on('line', (l) => this.onLine(l));
+    // Waiting jobs keep the controller alive; the launcher itself must not.
+    sh.unref();
+    (sh.stdin as unknown as { unref?: () => void }).unref?.();
+    (sh.stdout as unknown as { unref?: () => void }).unref?.();
+    this.sh = sh;
+    this.holdWhileWaiting();
+    return sh;
+  }
+
+  private onLine(line: string): void {
+    const [word, id, pid] = line.split(' ');
+    if (word === 'pid' && id) {
+      this.pids.get(id)?.(Number(pid));
+      this.pids.delete(id);
+    } else if (word === 'end' && id) {
+      this.ends.get(id)?.();
+      this.ends.delete(id);
+    }
+    this.holdWhileWaiting();
+  }
+}
+
+/** A job sees a plain environment, as it would at a site: no controller secrets. */
+export function jobEnv(): NodeJS.ProcessEnv {
+  const keep = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'TZ', 'TMPDIR', 'VO_EMULATOR_LOG'];
+  return Object.fromEntries(keep.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
+}
