@@ -2,6 +2,7 @@
 // own process group so a controller that dies does not take the job with it
 // and a successor can pick it up. Output and exit code land in the job's
 // directory under state/jobs/.
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedSite } from '../desired/types.js';
@@ -76,12 +77,22 @@ export class LocalBackend implements Backend {
   }
 }
 
+/**
+ * Is the job's process still running? A zombie is not: where nothing reaps
+ * orphans (some container inits), a killed job lingers as one.
+ */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return true;
   }
 }
 

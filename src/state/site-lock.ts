@@ -17,8 +17,11 @@ export interface LockOwner {
   since: string;
 }
 
-/** A holder that stops refreshing for this long is presumed dead. */
-export const LOCK_LEASE_MS = 30_000;
+/**
+ * A holder that stops refreshing its lock for this long is presumed dead
+ * (a killed controller). RECONCILE_LOCK_LEASE_MS shortens it for tests.
+ */
+export const LOCK_LEASE_MS = Math.max(2000, Number(process.env.RECONCILE_LOCK_LEASE_MS) || 20_000);
 
 export function controllerId(): string {
   return `${hostname()}:${process.pid}`;

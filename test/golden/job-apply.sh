@@ -54,7 +54,7 @@ vo_finish() {
 }
 
 vo_preflight() {
-  if [ ! -d "$SW_AREA" ] || ! touch "$SW_AREA/.vo-reconcile.probe.$$" 2>/dev/null; then
+  if [ ! -d "$SW_AREA" ] || ! { : > "$SW_AREA/.vo-reconcile.probe.$$"; } 2>/dev/null; then
     echo "software area $SW_AREA is not writable by $(id -un 2>/dev/null || echo this user)"
     return 1
   fi
@@ -122,21 +122,18 @@ vo_inventory() {
 
 # The plan was made from exactly these packages; anything else means the
 # site changed since it was observed, and the plan must be made again.
-vo_precheck() {
-  mkdir -p "$LOCK_DIR/work" || return 1
-  "$PREFIX/sbin/pkg_info" -a > "$LOCK_DIR/work/listing" || return 1
-  awk '{ print $1 }' "$LOCK_DIR/work/listing" | LC_ALL=C sort > "$LOCK_DIR/work/current"
-  LC_ALL=C sort > "$LOCK_DIR/work/expected" <<'VO_EXPECTED_0123456789abcdef'
-hdf5-1.12.3nb2
+VO_EXPECTED='hdf5-1.12.3nb2
 pkg_install-20250417
-python27-2.7.18nb20
-VO_EXPECTED_0123456789abcdef
-  if cmp -s "$LOCK_DIR/work/expected" "$LOCK_DIR/work/current"; then
-    echo "site is as observed ($(wc -l < "$LOCK_DIR/work/current" | tr -d ' ') packages)"
+python27-2.7.18nb20'
+vo_precheck() {
+  vo_current=$("$PREFIX/sbin/pkg_info" -a | awk '{ print $1 }' | LC_ALL=C sort) || return 1
+  if [ "$vo_current" = "$VO_EXPECTED" ]; then
+    echo "site is as observed (3 packages)"
     return 0
   fi
   echo "site changed since it was observed; only there (>) or only expected (<):"
-  LC_ALL=C comm -3 "$LOCK_DIR/work/expected" "$LOCK_DIR/work/current" | awk '/^\t/ { sub(/^\t/, ""); print "> " $0; next } { print "< " $0 }'
+  printf '%s\n' "$vo_current" > "$LOCK_DIR/current"
+  printf '%s\n' "$VO_EXPECTED" | LC_ALL=C comm -3 - "$LOCK_DIR/current" | awk '/^\t/ { sub(/^\t/, ""); print "> " $0; next } { print "< " $0 }'
   return 1
 }
 

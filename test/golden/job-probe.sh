@@ -54,7 +54,7 @@ vo_finish() {
 }
 
 vo_preflight() {
-  if [ ! -d "$SW_AREA" ] || ! touch "$SW_AREA/.vo-reconcile.probe.$$" 2>/dev/null; then
+  if [ ! -d "$SW_AREA" ] || ! { : > "$SW_AREA/.vo-reconcile.probe.$$"; } 2>/dev/null; then
     echo "software area $SW_AREA is not writable by $(id -un 2>/dev/null || echo this user)"
     return 1
   fi

@@ -150,6 +150,14 @@ describe('trap-like cases from SEMANTICS.md', () => {
     yes('{foo,bar}-{1.0,2.0nb3}', 'bar-2.0nb3');
   });
 
+  it('copes with repeated and very many alternatives', () => {
+    yes('{,}'.repeat(30) + 'foo', 'foo-1.0'); // duplicates are expanded once
+    const many = '{a,b}'.repeat(13) + '-[0-9]*'; // 8192 expansions: matched lazily
+    yes(many, 'ababababababa-1');
+    no(many, 'aaaaaaaaaaaac-1');
+    no(many, 'aaaaaaaaaaaa-1');
+  });
+
   it('follows glibc fnmatch for brackets and escapes', () => {
     yes('foo-[!0-9]*', 'foo-x1');
     yes('foo-[^0-9]*', 'foo-x1');
