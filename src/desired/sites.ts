@@ -2,25 +2,11 @@
 // fields filled in, duplicate names and unknown profiles reported.
 import { formatLocation, type Problem, type SourceLocation } from '../errors.js';
 import { locate, type YamlSource } from './yaml-source.js';
-import { DEFAULT_JOB_TIME_LIMIT, type BackendName } from './types.js';
+import { DEFAULT_JOB_TIME_LIMIT, type BackendName, type ResolvedSite } from './types.js';
 
-export interface SiteRecord {
-  name: string;
-  backend: BackendName;
-  endpoint?: string;
-  sw_area: string;
-  prefix: string;
-  platform: string;
-  pkg_path: string;
-  bootstrap?: string;
-  tags: string[];
+/** A site as sites.yaml says, before its profiles are resolved. */
+export interface SiteRecord extends Omit<ResolvedSite, 'profiles' | 'packages' | 'filtered' | 'source'> {
   profiles: { name: string; location: SourceLocation }[];
-  userpkgs: boolean;
-  autoremove: boolean;
-  protect: string[];
-  job_time_limit: number;
-  account?: string;
-  qos?: string;
   location: SourceLocation;
 }
 

@@ -175,13 +175,7 @@ vo_precheck() {
 function main(spec: JobSpec): string {
   if (spec.probe) return probeMain();
   const actions = spec.actions.map((a, i) => actionLine(a, i + 1)).join('\n');
-  return `
-trap 'vo_release' EXIT
-trap 'vo_mark "killed"; vo_release; exit 143' HUP INT TERM
-
-vo_mark "start $VO_TXN"
-vo_step preflight vo_preflight || vo_finish unusable 2
-vo_step lock vo_lock || vo_finish busy 75
+  return `${PREAMBLE}
 vo_step bootstrap vo_bootstrap || vo_finish unusable 2
 vo_step version "$PREFIX/sbin/pkg_info" -V
 vo_step precheck vo_precheck || { vo_inventory; vo_finish stale 3; }
@@ -195,14 +189,17 @@ fi
 vo_finish ok 0`;
 }
 
-function probeMain(): string {
-  return `
+/** Every job starts the same way: traps, start mark, writable software area, site lock. */
+const PREAMBLE = `
 trap 'vo_release' EXIT
 trap 'vo_mark "killed"; vo_release; exit 143' HUP INT TERM
 
 vo_mark "start $VO_TXN"
 vo_step preflight vo_preflight || vo_finish unusable 2
-vo_step lock vo_lock || vo_finish busy 75
+vo_step lock vo_lock || vo_finish busy 75`;
+
+function probeMain(): string {
+  return `${PREAMBLE}
 if [ -x "$PREFIX/sbin/pkg_info" ]; then
   vo_step version "$PREFIX/sbin/pkg_info" -V
   vo_step audit "$PREFIX/sbin/pkg_admin" audit

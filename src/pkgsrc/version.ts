@@ -18,13 +18,6 @@ export interface ParsedVersion {
 
 export type DeweyOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
 
-/** Split `BASE-VERSION` at the last `-`; null when there is no `-`. */
-export function splitPkgName(pkgname: string): { base: string; version: string } | null {
-  const i = pkgname.lastIndexOf('-');
-  if (i < 0) return null;
-  return { base: pkgname.slice(0, i), version: pkgname.slice(i + 1) };
-}
-
 // Component values of dewey.c's modifier table; order matters because the
 // table is scanned first-match (`pre` before `pl`, all before single letters).
 const ALPHA = -3;

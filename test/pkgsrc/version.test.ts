@@ -8,9 +8,9 @@ import {
   compareVersions,
   deweyTest,
   parseVersion,
-  splitPkgName,
   type DeweyOp,
 } from '../../src/pkgsrc/version.js';
+import { splitPkgName } from '../../src/pkgsrc/pkgname.js';
 
 const FIXTURES = new URL('../fixtures/pkgsrc/', import.meta.url);
 const SYMBOL = { '-1': '<', '0': '=', '1': '>' } as const;
@@ -108,7 +108,8 @@ describe('splitPkgName', () => {
   it('splits at the last dash', () => {
     expect(splitPkgName('py311-requests-2.31.0')).toEqual({ base: 'py311-requests', version: '2.31.0' });
     expect(splitPkgName('font-adobe-100dpi-1.0.4')).toEqual({ base: 'font-adobe-100dpi', version: '1.0.4' });
-    expect(splitPkgName('foo-')).toEqual({ base: 'foo', version: '' });
+    // A name with an empty version is no package name at all.
+    expect(splitPkgName('foo-')).toBeNull();
     expect(splitPkgName('foo')).toBeNull();
   });
 });
