@@ -1,6 +1,7 @@
 // The binary packages on offer at a PKG_PATH, and the choice pkg_add would
 // make among them. Pure; loading lives in load.ts.
 import { compilePattern, patternBase, type Matcher } from '../pkgsrc/pattern.js';
+import { NameIndex, PatternIndex } from '../pkgsrc/name-index.js';
 import { splitPkgName } from '../pkgsrc/pkgname.js';
 import { compareParsed, parseVersionCached } from '../pkgsrc/version.js';
 
@@ -32,6 +33,9 @@ export class Catalog {
   private readonly byPkgname = new Map<string, CatalogPackage>();
   private readonly byName = new Map<string, CatalogPackage[]>();
   private readonly resolved = new Map<string, CatalogPackage | null>();
+  private index: NameIndex<CatalogPackage> | undefined;
+  private reverse: PatternIndex<{ pattern: string; owner: string }> | undefined;
+  private readonly requirersMemo = new Map<string, string[]>();
 
   constructor(
     readonly location: string,
@@ -60,6 +64,28 @@ export class Catalog {
     return this.byName.get(name) ?? [];
   }
 
+  /**
+   * The catalog packages whose DEPENDS match `pkgname` (which need not be in
+   * the catalog). Shared by every site planned against this catalog.
+   */
+  requirers(pkgname: string): readonly string[] {
+    let owners = this.requirersMemo.get(pkgname);
+    if (owners) return owners;
+    this.reverse ??= this.reverseIndex();
+    owners = [];
+    for (const e of this.reverse.candidates(pkgname)) if (matcherFor(e.pattern)(pkgname)) owners.push(e.owner);
+    // A copy as the key: the caller's string may be a slice pinning a whole inventory file.
+    this.requirersMemo.set(JSON.parse(JSON.stringify(pkgname)) as string, owners);
+    return owners;
+  }
+
+  /** DEPENDS edges keyed like names, so a pkgname finds the patterns that may match it. */
+  private reverseIndex(): PatternIndex<{ pattern: string; owner: string }> {
+    const edges: { pattern: string; owner: string }[] = [];
+    for (const p of this.byPkgname.values()) for (const pattern of p.depends) edges.push({ pattern, owner: p.pkgname });
+    return new PatternIndex(edges);
+  }
+
   /** The best match of one pattern among all packages (DEPENDS resolution), pkgname or undefined. */
   best(pattern: string): string | undefined {
     const key = `\0${pattern}`;
@@ -67,8 +93,9 @@ export class Catalog {
     if (hit !== undefined) return hit?.pkgname;
     const m = matcherFor(pattern);
     const base = patternBase(pattern);
+    this.index ??= new NameIndex(this.byPkgname.values());
     let best: CatalogPackage | undefined;
-    for (const c of base !== undefined ? (this.byName.get(base) ?? []) : this.byPkgname.values()) {
+    for (const c of base !== undefined ? (this.byName.get(base) ?? []) : this.index.candidates(pattern)) {
       if (m(c.pkgname) && (!best || better(c, best))) best = c;
     }
     this.resolved.set(key, best ?? null);

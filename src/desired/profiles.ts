@@ -43,8 +43,25 @@ export class ProfileResolver {
     private readonly problems: Problem[],
   ) {}
 
-  /** The packages of a site, or undefined when its profiles conflict. */
+  private readonly siteCache = new Map<string, { packages: DesiredPackage[] | undefined; filtered: Filtered[] }>();
+
+  /**
+   * The packages of a site, or undefined when its profiles conflict. Sites
+   * with the same profiles and platform share one (read-only) result.
+   */
   resolveSite(profiles: string[], platform: string, filtered: Filtered[]): DesiredPackage[] | undefined {
+    const key = `${platform}\0${profiles.join('\0')}`;
+    let hit = this.siteCache.get(key);
+    if (!hit) {
+      const found: Filtered[] = [];
+      hit = { packages: this.resolveUncached(profiles, platform, found), filtered: found };
+      this.siteCache.set(key, hit);
+    }
+    filtered.push(...hit.filtered);
+    return hit.packages;
+  }
+
+  private resolveUncached(profiles: string[], platform: string, filtered: Filtered[]): DesiredPackage[] | undefined {
     const before = this.problems.length;
     const layers = profiles.filter((p) => this.docs.has(p)).map((p) => this.resolve(p, platform, []));
     let site = this.combineSiblings(layers);

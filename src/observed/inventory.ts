@@ -2,7 +2,6 @@
 // output. Pure: the caller reads the files and supplies the time.
 import { InputError, type Problem } from '../errors.js';
 import { parsePkgInfo, type PkgInfoEntry } from '../pkgsrc/pkg-info.js';
-import { splitPkgName } from '../pkgsrc/pkgname.js';
 import type { Inventory, InstalledPackage, ObservationSource } from './types.js';
 
 export interface RawInventory {
@@ -31,8 +30,9 @@ export function inventoryFromEntries(
 ): Inventory {
   const userSet = user ? new Set(user.map((e) => e.pkgname)) : undefined;
   const packages: InstalledPackage[] = entries.map((e) => {
-    const split = splitPkgName(e.pkgname)!;
-    return { pkgname: e.pkgname, name: split.base, version: split.version, comment: e.comment, automatic: userSet ? !userSet.has(e.pkgname) : false };
+    // parsePkgInfo has validated the name: split at the last '-' without checking again.
+    const dash = e.pkgname.lastIndexOf('-');
+    return { pkgname: e.pkgname, name: e.pkgname.slice(0, dash), version: e.pkgname.slice(dash + 1), comment: e.comment, automatic: userSet ? !userSet.has(e.pkgname) : false };
   });
   packages.sort((a, b) => (a.pkgname < b.pkgname ? -1 : a.pkgname > b.pkgname ? 1 : 0));
   return {

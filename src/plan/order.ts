@@ -3,7 +3,7 @@
 // ("never remove before the replacement is in; leaves first"). Ties break
 // by name so plans are deterministic.
 import { matcherFor } from '../catalog/catalog.js';
-import { indexKey } from './dependencies.js';
+import { patternKey } from '../pkgsrc/name-index.js';
 import type { PlanAction } from './types.js';
 
 type DependsOf = (pkgname: string) => readonly string[];
@@ -67,7 +67,7 @@ function dependencyPairs(items: PlanAction[], dependsOf: DependsOf): [number, nu
   const pairs: [number, number][] = [];
   items.forEach((owner, o) => {
     for (const pattern of dependsOf(owner.pkgname)) {
-      const key = indexKey(pattern);
+      const key = patternKey(pattern);
       const candidates = key === undefined ? items.map((_, i) => i) : (byKey.get(key) ?? []);
       for (const d of candidates) if (d !== o && matcherFor(pattern)(items[d]!.pkgname)) pairs.push([o, d]);
     }

@@ -6,9 +6,10 @@ import { matcherFor, matchesAll } from '../catalog/catalog.js';
 import { formatLocation } from '../errors.js';
 import type { DesiredPackage, ResolvedSite } from '../desired/types.js';
 import type { InstalledPackage, Inventory } from '../observed/types.js';
+import { NameIndex } from '../pkgsrc/name-index.js';
 import { patternBase } from '../pkgsrc/pattern.js';
 import { compareParsed, parseVersionCached } from '../pkgsrc/version.js';
-import { DependencyIndex } from './dependencies.js';
+import { DependencyIndex, pulledBy } from './dependencies.js';
 import { orderChanges, orderRemovals } from './order.js';
 import type { KeptPackage, PlanAction, PlanProblem, SitePlan } from './types.js';
 
@@ -36,6 +37,7 @@ class SitePlanner {
   private readonly undeclared: InstalledPackage[] = [];
   private readonly automaticUndeclared: InstalledPackage[] = [];
   private readonly absentRemovals: { pkg: InstalledPackage; action: PlanAction }[] = [];
+  private installedIndex: NameIndex<InstalledPackage> | undefined;
 
   constructor(
     private readonly site: ResolvedSite,
@@ -137,13 +139,14 @@ class SitePlanner {
    * packages are roots too unless autoremove lets the unneeded ones go.
    */
   private planRemovals(): void {
-    const deps = new DependencyIndex(this.catalog);
     const roots = this.rootPackages();
-    roots.push(...deps.pulledBy(this.changes.map((c) => c.pkgname), (p) => this.findInstalled(p)));
+    roots.push(...pulledBy(this.catalog, this.changes.map((c) => c.pkgname), (p) => this.findInstalled(p)));
+    const deps = new DependencyIndex(this.catalog);
     const { autoremove, needed, blocker } = this.decideNeeded(roots, deps);
     const removals: PlanAction[] = [];
     for (const r of this.absentRemovals) {
-      const by = deps.requiredBy(r.pkg, [...roots, ...(autoremove ? [] : this.automaticUndeclared.map((p) => p.pkgname)), ...[...needed.keys()].map((p) => p.pkgname)]);
+      const staying = new Set([...roots, ...(autoremove ? [] : this.automaticUndeclared.map((p) => p.pkgname)), ...[...needed.keys()].map((p) => p.pkgname)]);
+      const by = deps.requiredBy(r.pkg.pkgname, staying);
       if (by) this.errors.push({ name: r.pkg.name, message: `${r.pkg.pkgname} is declared absent but still required by ${by}`, sources: r.action.sources ?? [] });
       else removals.push(r.action);
     }
@@ -195,8 +198,9 @@ class SitePlanner {
   private findInstalled(pattern: string): boolean {
     const m = matcherFor(pattern);
     const base = patternBase(pattern);
-    const pool = base !== undefined ? (this.installed.get(base) ?? []) : this.inventory.packages;
-    return pool.some((p) => m(p.pkgname));
+    if (base !== undefined) return (this.installed.get(base) ?? []).some((p) => m(p.pkgname));
+    this.installedIndex ??= new NameIndex(this.inventory.packages);
+    return this.installedIndex.candidates(pattern).some((p) => m(p.pkgname));
   }
 }
 

@@ -1,7 +1,7 @@
 // A plan as a person reads it: one block per site, a line per change, and a
 // summary line. With verbose, also the packages left alone and why.
 import type { KeptPackage, PlanAction, SitePlan } from './types.js';
-import { summarise } from './types.js';
+import type { PlanSummary } from './types.js';
 
 export function renderSitePlan(p: SitePlan, verbose: boolean): string[] {
   const lines: string[] = [];
@@ -35,8 +35,7 @@ function keptLine(k: KeptPackage): string {
   return `${k.pkgname ?? k.name} (${k.reason}: ${k.detail})`;
 }
 
-export function renderSummary(sites: readonly SitePlan[]): string {
-  const s = summarise(sites);
+export function renderSummary(s: PlanSummary): string {
   const parts = [`${s.install} to install`, `${s.upgrade} to upgrade`, `${s.downgrade} to downgrade`, `${s.remove} to remove`];
   const failed = s.failed > 0 ? `; ${s.failed} site${s.failed === 1 ? '' : 's'} cannot be planned` : '';
   return `Plan: ${parts.join(', ')} at ${s.changed} of ${s.sites} site${s.sites === 1 ? '' : 's'} (${s.inSync} in sync${failed}).`;

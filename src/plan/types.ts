@@ -63,13 +63,20 @@ export interface PlanSummary {
   remove: number;
 }
 
-export function summarise(sites: readonly SitePlan[]): PlanSummary {
-  const s: PlanSummary = { sites: sites.length, changed: 0, inSync: 0, failed: 0, install: 0, upgrade: 0, downgrade: 0, remove: 0 };
-  for (const p of sites) {
-    if (p.status !== 'ok') s.failed++;
-    else if (p.actions.length > 0) s.changed++;
-    else s.inSync++;
-    for (const a of p.actions) s[a.action]++;
-  }
+export function emptySummary(): PlanSummary {
+  return { sites: 0, changed: 0, inSync: 0, failed: 0, install: 0, upgrade: 0, downgrade: 0, remove: 0 };
+}
+
+/** Count one more site's plan into a summary (so plans need not be kept). */
+export function addToSummary(s: PlanSummary, p: SitePlan): PlanSummary {
+  s.sites++;
+  if (p.status !== 'ok') s.failed++;
+  else if (p.actions.length > 0) s.changed++;
+  else s.inSync++;
+  for (const a of p.actions) s[a.action]++;
   return s;
+}
+
+export function summarise(sites: readonly SitePlan[]): PlanSummary {
+  return sites.reduce(addToSummary, emptySummary());
 }

@@ -9,7 +9,7 @@ import type { Inventory } from '../../observed/types.js';
 import { planSite } from '../../plan/plan-site.js';
 import { renderSitePlan, renderSummary } from '../../plan/render.js';
 import type { SitePlan } from '../../plan/types.js';
-import { summarise } from '../../plan/types.js';
+import { addToSummary, emptySummary } from '../../plan/types.js';
 import { flag, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
 import { desiredFromArgs, selectSites, stateDirFromArgs } from '../common.js';
 import type { CommandResult, Io } from '../io.js';
@@ -28,7 +28,8 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   const json = flag(args, 'json');
   const verbose = flag(args, 'verbose');
 
-  const done: SitePlan[] = [];
+  // Only counts are kept: a plan's strings can pin its whole inventory file in memory.
+  const summary = emptySummary();
   if (json) io.out(`{"format":"vo-reconcile-plan/1","revision":${JSON.stringify(desired.revision)},"sites":[`);
   // Read the next site's inventory while this one is planned.
   let next = sites.length > 0 ? observe(sites[0]!.name) : undefined;
@@ -38,22 +39,16 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
     next = i + 1 < sites.length ? observe(sites[i + 1]!.name) : undefined;
     next?.catch(() => undefined);
     const plan = planSite(site, inventory, await catalogFor(site.pkg_path));
-    done.push(slim(plan));
+    addToSummary(summary, plan);
     if (json) io.out(`${i > 0 ? ',' : ''}${JSON.stringify(verbose ? plan : withKeptCounts(plan))}`);
     else for (const line of renderSitePlan(plan, verbose)) io.out(line);
   }
-  const summary = summarise(done);
   if (json) io.out(`],"summary":${JSON.stringify(summary)}}`);
-  else io.out(renderSummary(done));
+  else io.out(renderSummary(summary));
 
   if (summary.failed > 0) return { exitCode: 1 };
   if (flag(args, 'detailed-exitcode') && summary.changed > 0) return { exitCode: 3 };
   return { exitCode: 0 };
-}
-
-/** Only what the summary needs, so plans already printed can be freed. */
-function slim(p: SitePlan): SitePlan {
-  return { site: p.site, status: p.status, actions: p.actions, kept: [], errors: p.errors };
 }
 
 /** Kept packages as counts by reason: the full list (-v) is large at big sites. */
