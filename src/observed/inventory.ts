@@ -21,7 +21,11 @@ export function inventoryFromPkgInfo(raw: RawInventory): Inventory {
   return inventoryFromEntries(raw.site, entries, user, { observedAt: raw.observedAt, source: raw.source, origin: raw.origin ?? raw.pkgInfo.file });
 }
 
-/** An Inventory from parsed listings; without a -u listing nothing is taken as automatic. */
+/**
+ * An Inventory from parsed listings; without a -u listing nothing is taken
+ * as automatic. Packages stay in listing order: sorting thousands of names
+ * per site would cost more than planning it; what is stored is sorted.
+ */
 export function inventoryFromEntries(
   site: string,
   entries: readonly PkgInfoEntry[],
@@ -34,7 +38,6 @@ export function inventoryFromEntries(
     const dash = e.pkgname.lastIndexOf('-');
     return { pkgname: e.pkgname, name: e.pkgname.slice(0, dash), version: e.pkgname.slice(dash + 1), comment: e.comment, automatic: userSet ? !userSet.has(e.pkgname) : false };
   });
-  packages.sort((a, b) => (a.pkgname < b.pkgname ? -1 : a.pkgname > b.pkgname ? 1 : 0));
   return {
     site,
     packages,

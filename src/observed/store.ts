@@ -20,7 +20,8 @@ export function observedFile(stateDir: string, site: string): string {
 export async function writeInventory(stateDir: string, inv: Inventory): Promise<string> {
   const file = observedFile(stateDir, inv.site);
   await mkdir(path.dirname(file), { recursive: true });
-  await writeFileAtomic(file, `${JSON.stringify(inv, null, 1)}\n`, { fsync: true });
+  const packages = [...inv.packages].sort((a, b) => (a.pkgname < b.pkgname ? -1 : a.pkgname > b.pkgname ? 1 : 0));
+  await writeFileAtomic(file, `${JSON.stringify({ ...inv, packages }, null, 1)}\n`, { fsync: true });
   return file;
 }
 

@@ -21,7 +21,7 @@ export type ObservationSource = 'import' | 'observed-dir' | 'probe' | 'job' | 'r
 
 export interface Inventory {
   site: string;
-  /** Sorted by pkgname. */
+  /** In the order pkg_info listed them (stored observations are sorted by pkgname). */
   packages: InstalledPackage[];
   /**
    * Whether the user-installed list (`pkg_info -u`) was known. Without it

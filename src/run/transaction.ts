@@ -144,8 +144,8 @@ function finishedRecord(begin: BeginRecord, parsed: JobOutput, poll: JobPoll | u
     ...(inventory
       ? {
           observedAfter: {
-            packages: inventory.packages.map((p) => p.pkgname),
-            automatic: inventory.packages.filter((p) => p.automatic).map((p) => p.pkgname),
+            packages: inventory.packages.map((p) => p.pkgname).sort(),
+            automatic: inventory.packages.filter((p) => p.automatic).map((p) => p.pkgname).sort(),
           },
         }
       : {}),
