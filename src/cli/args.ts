@@ -25,6 +25,7 @@ const OPTIONS = {
   verbose: { type: 'boolean', short: 'v' },
   'dry-run': { type: 'boolean' },
   rollback: { type: 'string' },
+  tags: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -38,7 +39,9 @@ const ACCEPTS: Partial<Record<CommandName, OptionName[]>> = {
   plan: ['site', 'observed', 'catalog', 'detailed-exitcode', 'verbose'],
   observe: ['site', 'import', 'import-u', 'concurrency'],
   apply: ['site', 'concurrency', 'dry-run', 'catalog'],
-  history: ['site'],
+  history: ['site', 'tags', 'catalog'],
+  rollback: ['site', 'concurrency', 'dry-run', 'catalog', 'rollback'],
+  release: [],
 };
 
 export interface ParsedArgs {
@@ -73,7 +76,8 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     implicit = false;
   }
   if (values.rollback !== undefined) {
-    if (!implicit && command !== 'apply') throw new UsageError(`--rollback is its own command; use 'reconcile --rollback <tag>' or 'reconcile rollback <tag>'`);
+    if (!implicit) throw new UsageError(`--rollback is its own command; use 'reconcile --rollback <tag>' or 'reconcile rollback <tag>'`);
+    command = 'rollback';
   }
   const allowed = new Set<OptionName>([...COMMON, ...(ACCEPTS[command] ?? (Object.keys(OPTIONS) as OptionName[]))]);
   for (const k of Object.keys(values) as OptionName[]) {

@@ -8,6 +8,7 @@ import { applyCommand } from './commands/apply.js';
 import { historyCommand } from './commands/history.js';
 import { observeCommand } from './commands/observe.js';
 import { planCommand } from './commands/plan.js';
+import { releaseCommand, rollbackCommand } from './commands/rollback.js';
 import { validateCommand } from './commands/validate.js';
 import { helpText } from './help.js';
 import type { CommandResult, Io } from './io.js';
@@ -20,6 +21,8 @@ const COMMANDS: Partial<Record<CommandName, Command>> = {
   observe: observeCommand,
   apply: applyCommand,
   history: historyCommand,
+  rollback: rollbackCommand,
+  release: releaseCommand,
 };
 
 export async function runCli(argv: string[], io: Io): Promise<number> {

@@ -213,6 +213,7 @@ function actionLine(a: PlanAction, n: number): string {
   const pkg = safe.pkgname(a.pkgname);
   const tool = TOOL[a.action];
   const [cmd, ...flags] = tool.split(' ');
+  if (a.automatic && a.action !== 'remove') flags.unshift('-A');
   const argv = [`"$PREFIX/sbin/${cmd}"`, ...flags, shq(pkg)].join(' ');
   return `[ "$VO_FAILED" = 0 ] && { vo_step ${shq(`action ${n} ${a.action} ${pkg}`)} ${argv} || VO_FAILED=1; }`;
 }

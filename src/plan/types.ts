@@ -14,6 +14,8 @@ export interface PlanAction {
   reason: string;
   /** Where the desired state asks for it (file:line:col). */
   sources?: string[];
+  /** Install it marked automatic (pkg_add -A): a rollback restoring a dependency. */
+  automatic?: boolean;
 }
 
 export type KeepReason = 'in-sync' | 'frozen' | 'unmanaged' | 'automatic' | 'protected' | 'required';

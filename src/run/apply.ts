@@ -13,6 +13,7 @@ import { controllerId } from '../state/site-lock.js';
 import path from 'node:path';
 import type { RunContext, SiteEvent } from './context.js';
 import { observeSite, reconcileSite, type SiteResult } from './reconcile-site.js';
+import { rollbackSite } from './rollback-site.js';
 
 export interface ApplyOptions {
   stateDir: string;
@@ -31,6 +32,14 @@ export async function applySites(sites: readonly ResolvedSite[], opts: ApplyOpti
   const catalogs = new CatalogCache();
   const catalogFor = (s: ResolvedSite): Promise<Catalog | Error> => catalogs.get(opts.catalogOverride ?? s.pkg_path).catch((e: Error) => e);
   return forEachSite(sites, opts, async (s) => reconcileSite(ctx, s, await catalogFor(s)));
+}
+
+/** Roll the sites back to what a tag produced (see rollback-site.ts). */
+export async function rollbackSites(sites: readonly ResolvedSite[], atTag: ReadonlyMap<string, ResolvedSite>, target: { tag: string; commit: string }, opts: ApplyOptions): Promise<SiteResult[]> {
+  const ctx = runContext(opts);
+  const catalogs = new CatalogCache();
+  const catalogFor = (s: ResolvedSite): Promise<Catalog | Error> => catalogs.get(opts.catalogOverride ?? s.pkg_path).catch((e: Error) => e);
+  return forEachSite(sites, opts, async (s) => rollbackSite(ctx, s, await catalogFor(s), { ...target, siteAtTag: atTag.get(s.name) }));
 }
 
 /** Probe jobs for the sites, through the same queue, locks and journal as apply. */
@@ -69,6 +78,7 @@ function runContext(opts: ApplyOptions): RunContext {
     stateDir: opts.stateDir,
     journal,
     openTransactions: (site) => open.forSite(site),
+    lastAppliedRevision: (site) => open.lastAppliedRevision(site),
     backend: (name) => backends[name] ?? new Error(`the ${name} backend is not available in this version; use backend: local`),
     revision: opts.revision,
     tags: opts.tags,

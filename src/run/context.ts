@@ -4,7 +4,7 @@ import type { BackendName } from '../desired/types.js';
 import type { Journal } from '../state/journal.js';
 import type { Transaction } from '../state/records.js';
 
-export type SiteEventKind = 'waiting-lock' | 'locked' | 'resuming' | 'probing' | 'planned' | 'submitted' | 'finished' | 'done' | 'skipped';
+export type SiteEventKind = 'waiting-lock' | 'locked' | 'resuming' | 'probing' | 'planned' | 'submitted' | 'finished' | 'done' | 'skipped' | 'released';
 
 export interface SiteEvent {
   site: string;
@@ -25,4 +25,6 @@ export interface RunContext {
   emit(e: SiteEvent): void;
   /** Transactions of a site with no end in the journal, as of now. */
   openTransactions(site: string): Promise<Transaction[]>;
+  /** The revision the site's last successful apply brought it to ("rollback:<commit>" after a rollback). */
+  lastAppliedRevision(site: string): Promise<string | undefined>;
 }

@@ -7,16 +7,35 @@ import { foldTransactions, type JournalRecord, type Transaction } from '../state
 export class OpenTransactions {
   /** Records of transactions not (yet) seen to end, by txid. */
   private readonly open = new Map<string, JournalRecord[]>();
+  /** Per site, the desired-state revision its last successful transaction applied. */
+  private readonly lastRevision = new Map<string, string>();
 
   constructor(private readonly journal: Journal) {}
 
   async forSite(site: string): Promise<Transaction[]> {
-    const { records } = await this.journal.readNew();
-    for (const r of records) {
-      if (r.type === 'end') this.open.delete(r.txid);
-      else this.open.set(r.txid, [...(this.open.get(r.txid) ?? []), r]);
-    }
+    await this.catchUp();
     const mine = [...this.open.values()].filter((rs) => rs.some((r) => r.type === 'begin' && r.site === site));
     return foldTransactions(mine.flat());
+  }
+
+  /** The revision the site's last successful apply or rollback brought it to. */
+  async lastAppliedRevision(site: string): Promise<string | undefined> {
+    await this.catchUp();
+    return this.lastRevision.get(site);
+  }
+
+  private async catchUp(): Promise<void> {
+    const { records } = await this.journal.readNew();
+    for (const r of records) {
+      if (r.type !== 'end') {
+        this.open.set(r.txid, [...(this.open.get(r.txid) ?? []), r]);
+        continue;
+      }
+      const begin = this.open.get(r.txid)?.find((x) => x.type === 'begin');
+      if (begin?.type === 'begin' && r.status === 'succeeded' && begin.kind !== 'probe') {
+        this.lastRevision.set(r.site, begin.kind === 'rollback' ? `rollback:${begin.rollback?.commit}` : begin.revision);
+      }
+      this.open.delete(r.txid);
+    }
   }
 }

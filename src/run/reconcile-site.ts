@@ -11,11 +11,13 @@ import type { SitePlan } from '../plan/types.js';
 import type { Transaction } from '../state/records.js';
 import { lockSite } from '../state/site-lock.js';
 import type { RunContext } from './context.js';
-import { finishTransaction, jobScriptFor, startTransaction } from './transaction.js';
+import { finishTransaction, jobScriptFor, recordWithoutJob, startTransaction } from './transaction.js';
+import { desiredFingerprint } from '../rollback/fingerprint.js';
+import { readHold, releaseHold } from '../rollback/holds.js';
 import { newNonce, newTxid } from './txid.js';
 
 export type SiteResult =
-  | { site: string; status: 'in-sync' | 'dry-run'; detail: string }
+  | { site: string; status: 'in-sync' | 'dry-run' | 'held'; detail: string }
   | { site: string; status: 'changed'; detail: string; txid: string }
   | { site: string; status: 'failed'; detail: string; txid?: string };
 
@@ -35,7 +37,7 @@ export async function reconcileSite(ctx: RunContext, site: ResolvedSite, catalog
   return underLock(ctx, site, 'apply', () => planAndApply(ctx, site, catalog));
 }
 
-async function underLock(ctx: RunContext, site: ResolvedSite, command: string, work: () => Promise<SiteResult>): Promise<SiteResult> {
+export async function underLock(ctx: RunContext, site: ResolvedSite, command: string, work: () => Promise<SiteResult>): Promise<SiteResult> {
   const release = await lockSite(ctx.stateDir, site.name, { command }, {
     timeoutMs: site.job_time_limit * 1000,
     onBusy: (holder) => ctx.emit({ site: site.name, kind: 'waiting-lock', detail: holder ? `held by ${holder.controller} (${holder.command}) since ${holder.since}` : 'held by another controller' }),
@@ -50,6 +52,8 @@ async function underLock(ctx: RunContext, site: ResolvedSite, command: string, w
 }
 
 async function planAndApply(ctx: RunContext, site: ResolvedSite, catalog: Catalog | Error): Promise<SiteResult> {
+  const held = await checkHold(ctx, site);
+  if (held) return held;
   let inventory = await readInventory(ctx.stateDir, site.name);
   for (let attempt = 1; attempt <= MAX_PLANS; attempt++) {
     if (!inventory) {
@@ -60,7 +64,11 @@ async function planAndApply(ctx: RunContext, site: ResolvedSite, catalog: Catalo
     }
     const plan = planSite(site, inventory, catalog);
     if (plan.status !== 'ok') return { site: site.name, status: 'failed', detail: plan.errors.map((e) => e.message).join('; ') };
-    if (plan.actions.length === 0) return { site: site.name, status: 'in-sync', detail: `in sync (${inventory.packages.length} packages)` };
+    if (plan.actions.length === 0) {
+      // Journal that the site is at this revision (once), so a rollback to it knows what it had.
+      if (!ctx.dryRun && (await ctx.lastAppliedRevision(site.name)) !== ctx.revision) await recordWithoutJob(ctx, site, plan, 'apply', inventory);
+      return { site: site.name, status: 'in-sync', detail: `in sync (${inventory.packages.length} packages)` };
+    }
     ctx.emit({ site: site.name, kind: 'planned', detail: describe(plan) });
     const expected = inventory.packages.map((p) => p.pkgname);
     if (ctx.dryRun) return writeDryRun(ctx, site, plan, expected);
@@ -70,6 +78,26 @@ async function planAndApply(ctx: RunContext, site: ResolvedSite, catalog: Catalo
     inventory = outcome.inventory;
   }
   return { site: site.name, status: 'failed', detail: `the site changed under every one of ${MAX_PLANS} plans; is something else installing packages there?` };
+}
+
+/**
+ * A rolled-back site stays as it was rolled back to until the desired state
+ * at HEAD says the same as the tag did (then the hold goes by itself), or
+ * `reconcile release` lifts it.
+ */
+async function checkHold(ctx: RunContext, site: ResolvedSite): Promise<SiteResult | undefined> {
+  const hold = await readHold(ctx.stateDir, site.name);
+  if (!hold) return undefined;
+  if (desiredFingerprint(site) === hold.desired) {
+    if (!ctx.dryRun) await releaseHold(ctx.stateDir, site.name);
+    ctx.emit({ site: site.name, kind: 'released', detail: `hold from rollback to ${hold.tag} lifted: the desired state now equals ${hold.tag}'s` });
+    return undefined;
+  }
+  return {
+    site: site.name,
+    status: 'held',
+    detail: `held since the rollback to ${hold.tag} (${hold.txid}, ${hold.at}); left alone until the desired state equals ${hold.tag}'s or 'reconcile release ${site.name}'`,
+  };
 }
 
 /** Transactions this site's journal left open: wait for their jobs rather than submit again. */
@@ -108,11 +136,11 @@ async function writeDryRun(ctx: RunContext, site: ResolvedSite, plan: SitePlan, 
   return { site: site.name, status: 'dry-run', detail: `${describe(plan)}; job script written to ${file}` };
 }
 
-function emptyPlan(site: string): SitePlan {
+export function emptyPlan(site: string): SitePlan {
   return { site, status: 'ok', actions: [], kept: [], errors: [] };
 }
 
-function describe(plan: SitePlan): string {
+export function describe(plan: SitePlan): string {
   const count = (k: string) => plan.actions.filter((a) => a.action === k).length;
   return (['install', 'upgrade', 'downgrade', 'remove'] as const)
     .map((k) => [k, count(k)] as const)

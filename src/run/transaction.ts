@@ -54,6 +54,25 @@ export async function startTransaction(ctx: RunContext, site: ResolvedSite, plan
   return finishTransaction(ctx, site, begin, handle);
 }
 
+/**
+ * A transaction that needed no job (the site was already as wanted):
+ * journalled so the journal knows which commit the site is at, which is
+ * what a later rollback to that commit restores.
+ */
+export async function recordWithoutJob(ctx: RunContext, site: ResolvedSite, plan: SitePlan, kind: TransactionKind, inventory: Inventory, extra: Partial<BeginRecord> = {}): Promise<TxOutcome> {
+  const at = new Date().toISOString();
+  const txid = newTxid(site.name);
+  const begin: BeginRecord = { type: 'begin', txid, at, site: site.name, kind, revision: ctx.revision, tags: ctx.tags, plan, nonce: '', controller: ctx.controller, timeLimit: site.job_time_limit, ...extra };
+  const packages = inventory.packages.map((p) => p.pkgname).sort();
+  const automatic = inventory.packages.filter((p) => p.automatic).map((p) => p.pkgname).sort();
+  await ctx.journal.append(
+    begin,
+    { type: 'finished', txid, at, results: [], observedAfter: { packages, automatic }, audit: [], notes: ['nothing to do: no job was run'] },
+    { type: 'end', txid, at, site: site.name, status: 'succeeded', reason: 'already as wanted' },
+  );
+  return { txid, status: 'succeeded', inventory };
+}
+
 export function jobScriptFor(site: ResolvedSite, begin: Pick<BeginRecord, 'txid' | 'nonce' | 'plan' | 'expected' | 'kind' | 'controller'>): string {
   return renderJobScript({
     txid: begin.txid,

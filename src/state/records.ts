@@ -23,7 +23,8 @@ export interface BeginRecord {
   controller: string;
   /** Seconds, queue time included. */
   timeLimit: number;
-  rollback?: { tag: string; restores: string[] };
+  /** For a rollback: the tag, its commit, and the transactions whose package sets it restores. */
+  rollback?: { tag: string; commit: string; restores: string[] };
 }
 
 export interface SubmittedRecord {

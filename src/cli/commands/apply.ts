@@ -29,7 +29,7 @@ export async function applyCommand(args: ParsedArgs, io: Io): Promise<CommandRes
   if (json) io.out(JSON.stringify({ revision: desired.revision, results }));
   else {
     io.out(
-      `Apply: ${count('changed')} changed, ${count('in-sync')} in sync${count('dry-run') ? `, ${count('dry-run')} dry-run` : ''}, ${failed} failed of ${results.length} site${results.length === 1 ? '' : 's'} in ${((Date.now() - started) / 1000).toFixed(1)}s.`,
+      `Apply: ${count('changed')} changed, ${count('in-sync')} in sync${count('held') ? `, ${count('held')} held` : ''}${count('dry-run') ? `, ${count('dry-run')} dry-run` : ''}, ${failed} failed of ${results.length} site${results.length === 1 ? '' : 's'} in ${((Date.now() - started) / 1000).toFixed(1)}s.`,
     );
   }
   return { exitCode: failed > 0 ? 1 : 0 };

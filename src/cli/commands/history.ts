@@ -1,8 +1,12 @@
 // `reconcile history`: transactions, newest first.
 import { Journal } from '../../state/journal.js';
 import { foldTransactions, type Transaction } from '../../state/records.js';
-import { flag, listOpt, noPositionals, type ParsedArgs } from '../args.js';
-import { stateDirFromArgs } from '../common.js';
+import { flag, listOpt, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
+import { CatalogCache } from '../../catalog/load.js';
+import { readInventory } from '../../observed/store.js';
+import { restorability } from '../../rollback/restorability.js';
+import { listHolds } from '../../rollback/holds.js';
+import { desiredFromArgs, selectSites, stateDirFromArgs } from '../common.js';
 import type { CommandResult, Io } from '../io.js';
 
 export async function historyCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
@@ -10,6 +14,7 @@ export async function historyCommand(args: ParsedArgs, io: Io): Promise<CommandR
   const journal = new Journal(stateDirFromArgs(args));
   const { records, damaged } = await journal.read();
   for (const d of damaged) io.err(`${journal.file}:${d.line}: ${d.reason}`);
+  if (flag(args, 'tags')) return tagsReport(args, io, foldTransactions(records));
   const sites = new Set(listOpt(args, 'site'));
   const txs = foldTransactions(records)
     .filter((t) => sites.size === 0 || sites.has(t.site))
@@ -17,6 +22,9 @@ export async function historyCommand(args: ParsedArgs, io: Io): Promise<CommandR
   if (flag(args, 'json')) {
     io.out(JSON.stringify(txs.map(summary)));
     return { exitCode: 0 };
+  }
+  for (const h of await listHolds(stateDirFromArgs(args))) {
+    if (sites.size === 0 || sites.has(h.site)) io.out(`${h.site}: HELD since the rollback to ${h.tag} (${h.txid}, ${h.at}); 'reconcile release ${h.site}' lifts it`);
   }
   if (txs.length === 0) io.out('no transactions yet');
   for (const t of txs) io.out(line(t));
@@ -46,4 +54,33 @@ function line(t: Transaction): string {
   const actions = t.begin.plan.actions.map((a) => `${a.action === 'remove' ? '-' : a.action === 'install' ? '+' : '~'}${a.pkgname}`).join(' ');
   const status = t.end?.status ?? 'unfinished';
   return `${t.begin.at} ${t.site} ${t.begin.kind} ${status} ${rev}${tags} ${t.txid}${actions ? ` ${actions}` : ''}${t.end?.reason ? ` — ${t.end.reason}` : ''}`;
+}
+
+/** `history --tags`: per tag, where it can still be restored and what is missing where not. */
+async function tagsReport(args: ParsedArgs, io: Io, txs: Transaction[]): Promise<CommandResult> {
+  const desired = await desiredFromArgs(args, io);
+  const catalogs = new CatalogCache();
+  const override = stringOpt(args, 'catalog');
+  const stateDir = stateDirFromArgs(args);
+  const sites = await Promise.all(
+    selectSites(desired, args).map(async (s) => ({
+      name: s.name,
+      catalog: await catalogs.get(override ?? s.pkg_path).catch((e: Error) => e),
+      installed: new Set((await readInventory(stateDir, s.name))?.packages.map((p) => p.pkgname) ?? []),
+    })),
+  );
+  const report = restorability(txs, sites);
+  if (flag(args, 'json')) {
+    io.out(JSON.stringify(report));
+    return { exitCode: 0 };
+  }
+  if (report.length === 0) io.out('no tagged transactions yet');
+  for (const t of report) {
+    io.out(`${t.tag} (${t.commit.slice(0, 12)}):`);
+    for (const s of t.sites) {
+      const what = s.restorable ? `restorable${s.txid ? ` (${s.txid})` : ''}` : `NOT restorable${s.missing.length ? `: no longer on offer: ${s.missing.join(', ')}` : ''}`;
+      io.out(`  ${s.site}: ${what}${s.reason ? ` — ${s.reason}` : ''}`);
+    }
+  }
+  return { exitCode: 0 };
 }

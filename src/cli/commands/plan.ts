@@ -7,6 +7,7 @@ import { checkObservedDir, readObservedSite } from '../../observed/observed-dir.
 import { readInventory } from '../../observed/store.js';
 import type { Inventory } from '../../observed/types.js';
 import { planSite } from '../../plan/plan-site.js';
+import { readHold } from '../../rollback/holds.js';
 import { renderSitePlan, renderSummary } from '../../plan/render.js';
 import type { SitePlan } from '../../plan/types.js';
 import { addToSummary, emptySummary } from '../../plan/types.js';
@@ -40,8 +41,13 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
     next?.catch(() => undefined);
     const plan = planSite(site, inventory, await catalogFor(site.pkg_path));
     addToSummary(summary, plan);
-    if (json) io.out(`${i > 0 ? ',' : ''}${JSON.stringify(verbose ? plan : withKeptCounts(plan))}`);
-    else for (const line of renderSitePlan(plan, verbose)) io.out(line);
+    const hold = await readHold(stateDir, site.name);
+    const held = hold ? { tag: hold.tag, txid: hold.txid, at: hold.at } : undefined;
+    if (json) io.out(`${i > 0 ? ',' : ''}${JSON.stringify({ ...(verbose ? plan : withKeptCounts(plan)), ...(held ? { held } : {}) })}`);
+    else {
+      for (const line of renderSitePlan(plan, verbose)) io.out(line);
+      if (held) io.out(`  (held since the rollback to ${held.tag}, ${held.txid}: apply leaves it alone until the desired state equals ${held.tag}'s or 'reconcile release ${site.name}')`);
+    }
   }
   if (json) io.out(`],"summary":${JSON.stringify(summary)}}`);
   else io.out(renderSummary(summary));

@@ -1,0 +1,52 @@
+// `reconcile rollback <tag>` / `reconcile --rollback <tag>`: bring sites back
+// to the package sets a tag produced; `reconcile release <site>` lifts the
+// hold a rollback leaves.
+import { UsageError } from '../../errors.js';
+import { loadDesiredState } from '../../desired/load.js';
+import { tagsAt } from '../../desired/tags.js';
+import { releaseHold } from '../../rollback/holds.js';
+import { rollbackSites } from '../../run/apply.js';
+import { flag, stringOpt, type ParsedArgs } from '../args.js';
+import { desiredFromArgs, selectSites, stateDirFromArgs } from '../common.js';
+import type { CommandResult, Io } from '../io.js';
+import { progressPrinter } from '../progress.js';
+import { parseConcurrency } from './apply.js';
+
+export async function rollbackCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
+  const tag = stringOpt(args, 'rollback') ?? args.positionals[0];
+  if (!tag) throw new UsageError('rollback needs a tag: reconcile rollback <tag>');
+  if (args.positionals.length > (stringOpt(args, 'rollback') ? 0 : 1)) throw new UsageError(`rollback takes one tag, got '${args.positionals.join(' ')}'`);
+  const desired = await desiredFromArgs(args, io);
+  // Read from git at the tag, never from the work tree; an unknown tag is exit 2 before anything runs.
+  const atTag = await loadDesiredState({ dir: desired.dir, rev: tag });
+  const sites = selectSites(desired, args);
+  const json = flag(args, 'json');
+  const { emit, started } = progressPrinter(io, sites.length, json);
+  const results = await rollbackSites(sites, new Map(atTag.sites.map((s) => [s.name, s])), { tag, commit: atTag.commit! }, {
+    stateDir: stateDirFromArgs(args),
+    revision: desired.revision,
+    tags: await tagsAt(desired.dir, desired.commit),
+    concurrency: parseConcurrency(stringOpt(args, 'concurrency')),
+    dryRun: flag(args, 'dry-run'),
+    ...(stringOpt(args, 'catalog') ? { catalogOverride: stringOpt(args, 'catalog')! } : {}),
+    emit,
+  });
+  const failed = results.filter((r) => r.status === 'failed').length;
+  if (json) io.out(JSON.stringify({ tag, commit: atTag.commit, results }));
+  else io.out(`Rollback to ${tag} (${atTag.commit!.slice(0, 12)}): ${results.length - failed} rolled back, ${failed} failed, in ${((Date.now() - started) / 1000).toFixed(1)}s.`);
+  return { exitCode: failed > 0 ? 1 : 0 };
+}
+
+export async function releaseCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
+  if (args.positionals.length === 0) throw new UsageError('release needs a site: reconcile release <site>');
+  const desired = await desiredFromArgs(args, io);
+  const known = new Set(desired.sites.map((s) => s.name));
+  for (const site of args.positionals) {
+    if (!known.has(site)) throw new UsageError(`unknown site '${site}'; sites.yaml has: ${[...known].join(', ')}`);
+  }
+  for (const site of args.positionals) {
+    const was = await releaseHold(stateDirFromArgs(args), site);
+    io.out(was ? `${site}: hold released; the next apply brings it to the desired state` : `${site}: was not held`);
+  }
+  return { exitCode: 0 };
+}

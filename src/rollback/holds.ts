@@ -1,0 +1,47 @@
+// Holds: a site rolled back to a tag is left alone by apply, scheduled and
+// push-triggered runs until the desired state at HEAD equals what it was
+// rolled back to, or `reconcile release <site>` lifts the hold.
+import { readFile, readdir, rm, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { observedFile } from '../observed/store.js';
+
+export interface Hold {
+  site: string;
+  tag: string;
+  commit: string;
+  txid: string;
+  at: string;
+  /** The site's resolved desired packages at the tag's commit, as compared with HEAD's. */
+  desired: string;
+}
+
+function holdFile(stateDir: string, site: string): string {
+  // observedFile validates the site name; holds live beside observations.
+  return path.join(path.dirname(path.dirname(observedFile(stateDir, site))), 'holds', `${site}.json`);
+}
+
+export async function writeHold(stateDir: string, hold: Hold): Promise<void> {
+  const file = holdFile(stateDir, hold.site);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFileAtomic(file, `${JSON.stringify(hold, null, 1)}\n`);
+}
+
+export async function readHold(stateDir: string, site: string): Promise<Hold | undefined> {
+  const text = await readFile(holdFile(stateDir, site), 'utf8').catch(() => undefined);
+  return text ? (JSON.parse(text) as Hold) : undefined;
+}
+
+export async function releaseHold(stateDir: string, site: string): Promise<boolean> {
+  const file = holdFile(stateDir, site);
+  const existed = (await readHold(stateDir, site)) !== undefined;
+  await rm(file, { force: true });
+  return existed;
+}
+
+export async function listHolds(stateDir: string): Promise<Hold[]> {
+  const dir = path.join(stateDir, 'holds');
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const holds = await Promise.all(names.filter((n) => n.endsWith('.json')).map((n) => readHold(stateDir, n.slice(0, -5))));
+  return holds.filter((h): h is Hold => h !== undefined);
+}

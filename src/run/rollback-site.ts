@@ -1,0 +1,79 @@
+// Rolling one site back to what a tag produced, under its lock: the exact
+// package set of the transaction that applied the tag's commit, or — for a
+// site the tag never reached — a plan from the desired state at that
+// commit. Nothing is touched unless every package needed is on offer.
+import type { Catalog } from '../catalog/catalog.js';
+import type { ResolvedSite } from '../desired/types.js';
+import { readInventory } from '../observed/store.js';
+import type { Inventory } from '../observed/types.js';
+import { planSite } from '../plan/plan-site.js';
+import type { SitePlan } from '../plan/types.js';
+import { desiredFingerprint } from '../rollback/fingerprint.js';
+import { writeHold } from '../rollback/holds.js';
+import { planRestore } from '../rollback/plan-rollback.js';
+import { restorePoint } from '../rollback/restore-point.js';
+import { foldTransactions } from '../state/records.js';
+import type { RunContext } from './context.js';
+import { describe, emptyPlan, underLock, type SiteResult } from './reconcile-site.js';
+import { recordWithoutJob, startTransaction } from './transaction.js';
+
+export interface RollbackTarget {
+  tag: string;
+  commit: string;
+  /** The site as the desired state at the tag's commit resolves it (undefined if it did not exist then). */
+  siteAtTag: ResolvedSite | undefined;
+}
+
+const MAX_PLANS = 3;
+
+export async function rollbackSite(ctx: RunContext, site: ResolvedSite, catalog: Catalog | Error, target: RollbackTarget): Promise<SiteResult> {
+  return underLock(ctx, site, 'rollback', async () => {
+    if (catalog instanceof Error) return { site: site.name, status: 'failed', detail: catalog.message };
+    const { records } = await ctx.journal.read();
+    const point = restorePoint(foldTransactions(records), site.name, target.commit);
+    if (!point && !target.siteAtTag) return { site: site.name, status: 'failed', detail: `${site.name} is not in the desired state at ${target.tag}; nothing to roll back to` };
+    const how = point ? `restoring the package set of ${point.txid}` : `${target.tag} never reached this site: planned from the desired state at ${target.tag}`;
+    let inventory = await currentInventory(ctx, site);
+    for (let attempt = 1; attempt <= MAX_PLANS && inventory; attempt++) {
+      const planned = point ? planRestore(site, point, inventory, catalog) : planFromTag(target.siteAtTag!, inventory, catalog);
+      if (!planned.ok) return { site: site.name, status: 'failed', detail: `cannot roll back to ${target.tag} (${how}); nothing was changed here: ${planned.reason}` };
+      const { plan } = planned;
+      const extra = { rollback: { tag: target.tag, commit: target.commit, restores: point ? [point.txid] : [] } };
+      ctx.emit({ site: site.name, kind: 'planned', detail: `rollback to ${target.tag}: ${how}; ${describe(plan) || 'nothing to change'}` });
+      if (ctx.dryRun) return { site: site.name, status: 'dry-run', detail: `${how}; ${describe(plan) || 'nothing to change'}` };
+      const outcome =
+        plan.actions.length === 0
+          ? await recordWithoutJob(ctx, site, plan, 'rollback', inventory, extra)
+          : await startTransaction(ctx, site, plan, 'rollback', inventory.packages.map((p) => p.pkgname), extra);
+      if (outcome.status === 'succeeded') {
+        await writeHold(ctx.stateDir, {
+          site: site.name,
+          tag: target.tag,
+          commit: target.commit,
+          txid: outcome.txid,
+          at: new Date().toISOString(),
+          desired: target.siteAtTag ? desiredFingerprint(target.siteAtTag) : '',
+        });
+        return { site: site.name, status: 'changed', detail: `rolled back to ${target.tag} (${how}); ${describe(plan) || 'nothing needed changing'}; held`, txid: outcome.txid };
+      }
+      if (outcome.status !== 'stale') return { site: site.name, status: 'failed', detail: `${outcome.status}: ${outcome.reason ?? ''}`, txid: outcome.txid };
+      inventory = outcome.inventory;
+    }
+    return { site: site.name, status: 'failed', detail: inventory ? 'the site kept changing under the rollback' : 'could not observe the site' };
+  });
+}
+
+type Planned = { ok: true; plan: SitePlan } | { ok: false; reason: string };
+
+function planFromTag(siteAtTag: ResolvedSite, inventory: Inventory, catalog: Catalog): Planned {
+  const plan = planSite(siteAtTag, inventory, catalog);
+  if (plan.status !== 'ok') return { ok: false, reason: plan.errors.map((e) => e.message).join('; ') };
+  return { ok: true, plan };
+}
+
+async function currentInventory(ctx: RunContext, site: ResolvedSite): Promise<Inventory | undefined> {
+  const known = await readInventory(ctx.stateDir, site.name);
+  if (known) return known;
+  ctx.emit({ site: site.name, kind: 'probing', detail: 'no observation yet: probing the site' });
+  return (await startTransaction(ctx, site, emptyPlan(site.name), 'probe')).inventory;
+}
