@@ -73,7 +73,32 @@ on, so a controller that dies is followed by one that resumes the job.
 Exit 1 if any site failed (the others still converge).
 
 ${COMMON}`,
-  history: `Usage: reconcile history [--site S]... [--json]
+  rollback: `Usage: reconcile rollback <tag> [--site S]... [--dry-run] [--concurrency N]
+       reconcile --rollback <tag> ...
+
+Brings each selected site back to what <tag> produced there: the exact
+package set (PKGNAMEs, downgrades included) after the last successful
+transaction that applied the tag's commit. A site the tag never reached is
+planned from the desired state at that commit (read from git), and the
+output says so. A site whose needed binary packages are no longer in its
+catalog is refused and left unchanged; the others proceed.
+
+A rolled-back site is held: apply leaves it alone until the desired state
+at HEAD equals the tag's, or 'reconcile release <site>'. An unknown tag is
+exit 2 before anything runs.
+
+${COMMON}`,
+  release: `Usage: reconcile release <site>...
+
+Lifts the hold a rollback left on a site; the next apply brings it to the
+desired state at HEAD.
+
+${COMMON}`,
+  history: `Usage: reconcile history [--site S]... [--json] [--tags]
+
+  --tags   per tag, the sites where its package sets can still be restored,
+           and what is no longer on offer where they cannot
+
 
 Transactions from state/journal.jsonl, newest first: when, site, kind,
 result, the desired-state commit and its tags, the actions, and why a
