@@ -74,7 +74,7 @@ async function planAndApply(ctx: RunContext, site: ResolvedSite, catalog: Catalo
     if (ctx.dryRun) return writeDryRun(ctx, site, plan, expected);
     const outcome = await startTransaction(ctx, site, plan, 'apply', expected);
     if (outcome.status === 'succeeded') return { site: site.name, status: 'changed', detail: describe(plan), txid: outcome.txid };
-    if (outcome.status !== 'stale') return { site: site.name, status: 'failed', detail: `${outcome.status}: ${outcome.reason ?? ''}`, txid: outcome.txid };
+    if (outcome.status !== 'stale') return { site: site.name, status: 'failed', detail: outcome.status === 'failed' ? outcome.reason ?? 'failed' : `${outcome.status}: ${outcome.reason ?? ''}`, txid: outcome.txid };
     inventory = outcome.inventory;
   }
   return { site: site.name, status: 'failed', detail: `the site changed under every one of ${MAX_PLANS} plans; is something else installing packages there?` };

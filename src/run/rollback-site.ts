@@ -56,7 +56,7 @@ export async function rollbackSite(ctx: RunContext, site: ResolvedSite, catalog:
         });
         return { site: site.name, status: 'changed', detail: `rolled back to ${target.tag} (${how}); ${describe(plan) || 'nothing needed changing'}; held`, txid: outcome.txid };
       }
-      if (outcome.status !== 'stale') return { site: site.name, status: 'failed', detail: `${outcome.status}: ${outcome.reason ?? ''}`, txid: outcome.txid };
+      if (outcome.status !== 'stale') return { site: site.name, status: 'failed', detail: outcome.status === 'failed' ? outcome.reason ?? 'failed' : `${outcome.status}: ${outcome.reason ?? ''}`, txid: outcome.txid };
       inventory = outcome.inventory;
     }
     return { site: site.name, status: 'failed', detail: inventory ? 'the site kept changing under the rollback' : 'could not observe the site' };
