@@ -15,10 +15,19 @@ export class Launcher {
   /** Start `sh ./job.sh` in `dir`; resolves with the job's process group id. */
   launch(id: string, dir: string): Promise<number> {
     const sh = this.shell();
-    const wrapper = `sh ./job.sh > output 2>&1; echo $? > rc.tmp && mv rc.tmp rc; echo "end ${id}"`;
-    // The subshell exits at once, so the job is re-parented to init, which
-    // reaps it: an ended job never lingers as a zombie that looks alive.
-    const line = `(cd ${shq(dir)} && { setsid sh -c ${shq(wrapper)} < /dev/null 2>/dev/null & echo "pid ${id} $!"; })\n`;
+    // The wrapper outlives a TERM to the group, so the job's own trap can
+    // release its site lock, and then records the job's exit code.
+    const wrapper = [
+      "trap ':' HUP INT TERM",
+      'sh ./job.sh > output 2>&1 &',
+      'job=$!',
+      'while :; do wait "$job"; rc=$?; kill -0 "$job" 2>/dev/null || break; done',
+      `echo "$rc" > rc.tmp && mv rc.tmp rc; echo "end ${id}"`,
+    ].join('\n');
+    // The subshell exits at once, so the job is re-parented to init (no
+    // zombie that looks alive); the pid file is written before anything can
+    // be lost, so a successor finds a job its controller died launching.
+    const line = `(cd ${shq(dir)} && { setsid sh -c ${shq(wrapper)} < /dev/null 2>/dev/null & echo "$!" > pid; echo "pid ${id} $!"; })\n`;
     return new Promise((resolve) => {
       this.pids.set(id, resolve);
       this.holdWhileWaiting();

@@ -2,7 +2,7 @@
 // own process group so a controller that dies does not take the job with it
 // and a successor can pick it up. Output and exit code land in the job's
 // directory under state/jobs/.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedSite } from '../desired/types.js';
@@ -29,9 +29,8 @@ export class LocalBackend implements Backend {
     await mkdir(dir, { recursive: true });
     await writeFile(path.join(dir, 'job.sh'), req.script, { mode: 0o755 });
     const ended = this.launcher.ended(req.jobName);
-    const pid = await this.launcher.launch(req.jobName, path.resolve(dir));
+    await this.launcher.launch(req.jobName, path.resolve(dir));
     this.exits.set(req.jobName, ended);
-    await writeFile(path.join(dir, 'pid'), `${pid}\n`);
     return { backend: 'local', id: req.jobName, site: req.site.name, submittedAt: new Date().toISOString() };
   }
 
@@ -62,11 +61,13 @@ export class LocalBackend implements Backend {
     return readFile(path.join(this.dir(job.id), 'output'), 'utf8').catch(() => '');
   }
 
+  /** TERM the job's process group, give its trap time to release the site lock, then KILL what is left. */
   async cancel(job: JobHandle): Promise<void> {
     const pid = await this.pid(job);
     if (pid === undefined) return;
     signalGroup(pid, 'SIGTERM');
-    for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+    const rc = path.join(this.dir(job.id), 'rc');
+    for (let i = 0; i < 100 && alive(pid) && !existsSync(rc); i++) await new Promise((r) => setTimeout(r, 100));
     signalGroup(pid, 'SIGKILL');
   }
 

@@ -62,6 +62,9 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   const [first, ...rest] = parsed.positionals;
   const values = parsed.values as ParsedArgs['values'];
   if (values.version || values.help) {
+    if (first !== undefined && !(COMMANDS as readonly string[]).includes(first)) {
+      throw new UsageError(`unknown command '${first}'; expected one of: ${COMMANDS.join(', ')} (see reconcile --help)`);
+    }
     return { command: (first as CommandName) ?? 'apply', positionals: rest, values, implicit: first === undefined };
   }
   let command: CommandName = 'apply';

@@ -22,7 +22,7 @@ export interface JobOutput {
   pkgToolsVersion?: string;
   audit: AuditFinding[];
   /** Lock events worth reporting (a stale lock broken, who holds a busy one). */
-  lockNotes: string[];
+  notes: string[];
   /** Why the output cannot be trusted, if it cannot. */
   problem?: string;
 }
@@ -31,22 +31,28 @@ const STATUSES = new Set(['ok', 'failed', 'unusable', 'stale', 'busy']);
 
 export function parseJobOutput(text: string, nonce: string): JobOutput {
   const mark = `@@vo:${nonce} `;
-  const out: JobOutput = { steps: [], audit: [], lockNotes: [] };
+  const out: JobOutput = { steps: [], audit: [], notes: [] };
   let current: StepResult | undefined;
   let started = false;
+  let inWarnings = false;
   for (const line of text.split('\n')) {
     if (!line.startsWith(mark)) {
-      current?.output.push(line);
+      if (inWarnings) out.notes.push(`warning: ${line}`);
+      else current?.output.push(line);
       continue;
     }
     const [event, ...rest] = line.slice(mark.length).split(' ');
     const arg = rest.join(' ');
+    if (event === 'warnings' || event === 'end-warnings') {
+      inWarnings = event === 'warnings';
+      continue;
+    }
     if (event === 'start') started = true;
     else if (event === 'begin') out.steps.push((current = { label: arg, output: [] }));
     else if (event === 'end') current = endStep(current, arg, out);
     else if (event === 'done') out.status = STATUSES.has(arg) ? (arg as JobStatus) : out.status;
     else if (event === 'killed') out.status = 'killed';
-    else if (event === 'stale-lock' || event === 'busy') out.lockNotes.push(`${event} ${arg}`);
+    else if (event === 'stale-lock' || event === 'busy') out.notes.push(`${event} ${arg}`);
   }
   if (!started) out.problem = 'no output from the job script (it never started, or its output was lost)';
   else if (out.status === undefined) out.problem = truncation(out.steps);

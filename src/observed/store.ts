@@ -32,7 +32,7 @@ export async function readInventory(stateDir: string, site: string): Promise<Inv
     text = await readFile(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
+    throw new InputError({ location: { file }, message: `cannot read the observation: ${(e as Error).message} (is --state a directory?)` });
   }
   try {
     const inv = JSON.parse(text) as Inventory;

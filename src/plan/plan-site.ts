@@ -122,6 +122,8 @@ class SitePlanner {
   private planUndeclared(pkg: InstalledPackage): void {
     if (this.protect.has(pkg.name)) {
       this.kept.push({ name: pkg.name, pkgname: pkg.pkgname, reason: 'protected', detail: pkg.name === 'pkg_install' ? 'the package tools are always protected' : 'listed in protect' });
+    } else if (!this.inventory.userListKnown) {
+      this.kept.push({ name: pkg.name, pkgname: pkg.pkgname, reason: 'unmanaged', detail: 'not declared; without a pkg_info -u listing it may be a dependency, so it is not removed' });
     } else if (pkg.automatic) {
       this.automaticUndeclared.push(pkg);
     } else if (this.site.userpkgs) {

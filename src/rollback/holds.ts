@@ -4,6 +4,7 @@
 import { readFile, readdir, rm, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
+import { InputError } from '../errors.js';
 import { observedFile } from '../observed/store.js';
 
 export interface Hold {
@@ -28,13 +29,25 @@ export async function writeHold(stateDir: string, hold: Hold): Promise<void> {
 }
 
 export async function readHold(stateDir: string, site: string): Promise<Hold | undefined> {
-  const text = await readFile(holdFile(stateDir, site), 'utf8').catch(() => undefined);
-  return text ? (JSON.parse(text) as Hold) : undefined;
+  const file = holdFile(stateDir, site);
+  const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined;
+    throw new InputError({ location: { file }, message: `cannot read the hold: ${e.message} (is --state a directory?)` });
+  });
+  if (text === undefined) return undefined;
+  try {
+    const hold = JSON.parse(text) as Hold;
+    if (hold.site !== site || typeof hold.tag !== 'string') throw new Error(`expected the hold of ${site}`);
+    return hold;
+  } catch (e) {
+    throw new InputError({ location: { file, line: 1 }, message: `corrupt hold: ${(e as Error).message}; remove the file or run 'reconcile release ${site}'` });
+  }
 }
 
 export async function releaseHold(stateDir: string, site: string): Promise<boolean> {
   const file = holdFile(stateDir, site);
-  const existed = (await readHold(stateDir, site)) !== undefined;
+  // A corrupt hold is still a hold: release removes it too.
+  const existed = await readFile(file).then(() => true, () => false);
   await rm(file, { force: true });
   return existed;
 }

@@ -26,8 +26,14 @@ export function planRestore(site: ResolvedSite, point: RestorePoint, inventory: 
       return { name, patterns: [pkgname], state: 'present', sources: [{ file: `transaction ${point.txid}` }], via: [] };
     })
     .filter((p) => !frozenNames.has(p.name));
-  // An exact restore also takes away dependencies the tag did not have (autoremove).
-  const restored: ResolvedSite = { ...site, autoremove: true, packages: [...packages, ...frozen].sort((a, b) => (a.name < b.name ? -1 : 1)) };
+  // What HEAD declares but the tag did not have is managed, so it goes even
+  // under userpkgs; an exact restore also takes away dependencies the tag
+  // did not have (autoremove).
+  const restoredNames = new Set(packages.map((p) => p.name));
+  const gone: DesiredPackage[] = site.packages
+    .filter((d) => d.state !== 'frozen' && !restoredNames.has(d.name))
+    .map((d) => ({ ...d, patterns: [d.name], state: 'absent' }));
+  const restored: ResolvedSite = { ...site, autoremove: true, packages: [...packages, ...gone, ...frozen].sort((a, b) => (a.name < b.name ? -1 : 1)) };
   const plan = planSite(restored, inventory, catalog);
   if (plan.status !== 'ok') return { ok: false, missing: [], reason: plan.errors.map((e) => e.message).join('; ') };
   for (const a of plan.actions) if (a.action !== 'remove' && auto.has(a.pkgname)) a.automatic = true;

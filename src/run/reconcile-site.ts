@@ -13,7 +13,7 @@ import { lockSite } from '../state/site-lock.js';
 import type { RunContext } from './context.js';
 import { finishTransaction, jobScriptFor, recordWithoutJob, startTransaction } from './transaction.js';
 import { desiredFingerprint } from '../rollback/fingerprint.js';
-import { readHold, releaseHold } from '../rollback/holds.js';
+import { readHold, releaseHold, writeHold } from '../rollback/holds.js';
 import { newNonce, newTxid } from './txid.js';
 
 export type SiteResult =
@@ -44,7 +44,8 @@ export async function underLock(ctx: RunContext, site: ResolvedSite, command: st
   });
   if (!release) return { site: site.name, status: 'failed', detail: `busy: another controller held the site for longer than its job time limit (${site.job_time_limit}s)` };
   try {
-    await resumeUnfinished(ctx, site);
+    // A dry run touches no site: it neither waits for nor finishes old jobs.
+    if (!ctx.dryRun) await resumeUnfinished(ctx, site);
     return await work();
   } finally {
     await release();
@@ -56,6 +57,7 @@ async function planAndApply(ctx: RunContext, site: ResolvedSite, catalog: Catalo
   if (held) return held;
   let inventory = await readInventory(ctx.stateDir, site.name);
   for (let attempt = 1; attempt <= MAX_PLANS; attempt++) {
+    if (!inventory && ctx.dryRun) return { site: site.name, status: 'failed', detail: "never observed, and a dry run runs no probe job; run 'reconcile observe' first" };
     if (!inventory) {
       ctx.emit({ site: site.name, kind: 'probing', detail: 'no observation yet: probing the site' });
       const probe = await startTransaction(ctx, site, emptyPlan(site.name), 'probe');
@@ -122,6 +124,9 @@ async function resume(ctx: RunContext, site: ResolvedSite, tx: Transaction): Pro
   }
   ctx.emit({ site: site.name, kind: 'resuming', detail: `waiting for job ${handle.id} of ${tx.txid}, left by ${tx.begin.controller}` });
   const outcome = await finishTransaction(ctx, site, tx.begin, handle);
+  if (outcome.status === 'succeeded' && tx.begin.kind === 'rollback' && tx.begin.rollback) {
+    await writeHold(ctx.stateDir, { site: site.name, tag: tx.begin.rollback.tag, commit: tx.begin.rollback.commit, txid: tx.txid, at: new Date().toISOString(), desired: tx.begin.rollback.desired });
+  }
   const detail = `resumed ${tx.txid}: ${outcome.status}${outcome.reason ? ` — ${outcome.reason}` : ''}`;
   return outcome.status === 'succeeded' ? { site: site.name, status: 'changed', detail, txid: tx.txid } : { site: site.name, status: 'failed', detail, txid: tx.txid };
 }

@@ -38,7 +38,8 @@ export async function rollbackSite(ctx: RunContext, site: ResolvedSite, catalog:
       const planned = point ? planRestore(site, point, inventory, catalog) : planFromTag(target.siteAtTag!, inventory, catalog);
       if (!planned.ok) return { site: site.name, status: 'failed', detail: `cannot roll back to ${target.tag} (${how}); nothing was changed here: ${planned.reason}` };
       const { plan } = planned;
-      const extra = { rollback: { tag: target.tag, commit: target.commit, restores: point ? [point.txid] : [] } };
+      const desired = target.siteAtTag ? desiredFingerprint(target.siteAtTag) : '';
+      const extra = { rollback: { tag: target.tag, commit: target.commit, restores: point ? [point.txid] : [], desired } };
       ctx.emit({ site: site.name, kind: 'planned', detail: `rollback to ${target.tag}: ${how}; ${describe(plan) || 'nothing to change'}` });
       if (ctx.dryRun) return { site: site.name, status: 'dry-run', detail: `${how}; ${describe(plan) || 'nothing to change'}` };
       const outcome =
@@ -46,14 +47,7 @@ export async function rollbackSite(ctx: RunContext, site: ResolvedSite, catalog:
           ? await recordWithoutJob(ctx, site, plan, 'rollback', inventory, extra)
           : await startTransaction(ctx, site, plan, 'rollback', inventory.packages.map((p) => p.pkgname), extra);
       if (outcome.status === 'succeeded') {
-        await writeHold(ctx.stateDir, {
-          site: site.name,
-          tag: target.tag,
-          commit: target.commit,
-          txid: outcome.txid,
-          at: new Date().toISOString(),
-          desired: target.siteAtTag ? desiredFingerprint(target.siteAtTag) : '',
-        });
+        await holdAfterRollback(ctx, site.name, outcome.txid, extra.rollback);
         return { site: site.name, status: 'changed', detail: `rolled back to ${target.tag} (${how}); ${describe(plan) || 'nothing needed changing'}; held`, txid: outcome.txid };
       }
       if (outcome.status !== 'stale') return { site: site.name, status: 'failed', detail: outcome.status === 'failed' ? outcome.reason ?? 'failed' : `${outcome.status}: ${outcome.reason ?? ''}`, txid: outcome.txid };
@@ -73,7 +67,12 @@ function planFromTag(siteAtTag: ResolvedSite, inventory: Inventory, catalog: Cat
 
 async function currentInventory(ctx: RunContext, site: ResolvedSite): Promise<Inventory | undefined> {
   const known = await readInventory(ctx.stateDir, site.name);
-  if (known) return known;
+  if (known || ctx.dryRun) return known;
   ctx.emit({ site: site.name, kind: 'probing', detail: 'no observation yet: probing the site' });
   return (await startTransaction(ctx, site, emptyPlan(site.name), 'probe')).inventory;
+}
+
+/** A successful rollback holds its site. */
+async function holdAfterRollback(ctx: RunContext, site: string, txid: string, rb: { tag: string; commit: string; desired: string }): Promise<void> {
+  await writeHold(ctx.stateDir, { site, tag: rb.tag, commit: rb.commit, txid, at: new Date().toISOString(), desired: rb.desired });
 }

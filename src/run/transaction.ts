@@ -130,14 +130,18 @@ export async function finishTransaction(ctx: RunContext, site: ResolvedSite, beg
 async function waitForJob(backend: Backend, handle: JobHandle, deadline: number, pollMs: number): Promise<JobPoll | 'timed-out'> {
   const announced = backend.waitFor?.(handle);
   if (announced) {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timed-out'>((resolve) => (timer = setTimeout(() => resolve('timed-out'), Math.max(0, deadline - Date.now()))));
+    // The announcement is prompt; a slow poll still notices a job killed from outside.
+    const stop = new AbortController();
     try {
-      return await Promise.race([announced, timeout]);
+      return await Promise.race([announced, pollUntil(backend, handle, deadline, Math.max(pollMs, 2000), stop.signal)]);
     } finally {
-      clearTimeout(timer);
+      stop.abort();
     }
   }
+  return pollUntil(backend, handle, deadline, pollMs);
+}
+
+async function pollUntil(backend: Backend, handle: JobHandle, deadline: number, pollMs: number, stop?: AbortSignal): Promise<JobPoll | 'timed-out'> {
   let transientErrors = 0;
   for (;;) {
     try {
@@ -148,7 +152,8 @@ async function waitForJob(backend: Backend, handle: JobHandle, deadline: number,
       if (!(e instanceof TransientBackendError) || ++transientErrors > 5) return { state: 'lost', detail: `polling failed: ${(e as Error).message}` };
     }
     if (Date.now() >= deadline) return 'timed-out';
-    await sleep(Math.min(pollMs, Math.max(10, deadline - Date.now())));
+    await sleep(Math.min(pollMs, Math.max(10, deadline - Date.now())), stop);
+    if (stop?.aborted) return new Promise(() => undefined);
   }
 }
 
@@ -170,7 +175,7 @@ function finishedRecord(begin: BeginRecord, parsed: JobOutput, poll: JobPoll | u
       : {}),
     audit: parsed.audit,
     ...(parsed.pkgToolsVersion ? { pkgToolsVersion: parsed.pkgToolsVersion } : {}),
-    notes: [...parsed.lockNotes, ...(parsed.problem ? [parsed.problem] : [])],
+    notes: [...parsed.notes, ...(parsed.problem ? [parsed.problem] : [])],
   };
 }
 
@@ -186,7 +191,7 @@ function actionResults(begin: BeginRecord, parsed: JobOutput): ActionResult[] {
 /** The transaction's verdict: the job's word, checked against what the site now has. */
 function judge(begin: BeginRecord, parsed: JobOutput, poll: JobPoll | 'timed-out', inventory: Inventory | undefined): { status: TransactionStatus; reason?: string } {
   if (poll === 'timed-out') return { status: 'timed-out', reason: `the job exceeded its time limit of ${begin.timeLimit}s (queue time included) and was cancelled` };
-  if (parsed.status === 'busy') return { status: 'busy', reason: `another job holds the site: ${parsed.lockNotes.find((n) => n.startsWith('busy')) ?? 'owner unknown'}` };
+  if (parsed.status === 'busy') return { status: 'busy', reason: `another job holds the site: ${parsed.notes.find((n) => n.startsWith('busy')) ?? 'owner unknown'}` };
   if (parsed.status === 'stale') return { status: 'stale', reason: 'the site changed since it was observed; nothing was done' };
   if (parsed.status === 'unusable') {
     const step = parsed.steps.find((s) => s.rc !== undefined && s.rc !== 0);
@@ -200,6 +205,12 @@ function judge(begin: BeginRecord, parsed: JobOutput, poll: JobPoll | 'timed-out
   return { status: 'succeeded' };
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+function sleep(ms: number, stop?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    stop?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }

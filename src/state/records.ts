@@ -24,7 +24,7 @@ export interface BeginRecord {
   /** Seconds, queue time included. */
   timeLimit: number;
   /** For a rollback: the tag, its commit, and the transactions whose package sets it restores. */
-  rollback?: { tag: string; commit: string; restores: string[] };
+  rollback?: { tag: string; commit: string; restores: string[]; /** desiredFingerprint at the tag, for the hold. */ desired: string };
 }
 
 export interface SubmittedRecord {

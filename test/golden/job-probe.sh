@@ -39,11 +39,14 @@ vo_step() {
   return "$vo_rc"
 }
 
+# Only our own lock is removed: one broken as stale may belong to a successor now.
 vo_release() {
   if [ "$VO_LOCKED" = 1 ]; then
-    rm -rf "$LOCK_DIR"
+    if grep -q " txn=$VO_TXN " "$LOCK_DIR/owner" 2>/dev/null; then
+      rm -rf "$LOCK_DIR"
+      vo_mark "unlocked"
+    fi
     VO_LOCKED=0
-    vo_mark "unlocked"
   fi
 }
 
@@ -65,28 +68,40 @@ vo_preflight() {
 vo_take_lock() {
   mkdir "$LOCK_DIR" 2>/dev/null || return 1
   VO_LOCKED=1
-  printf '%s time=%s lease=%s\n' "$LOCK_OWNER" "$(date +%s)" "$LOCK_LEASE" > "$LOCK_DIR/owner"
+  printf '%s time=%s lease=%s\n' "$LOCK_OWNER " "$(date +%s)" "$LOCK_LEASE" > "$LOCK_DIR/owner"
 }
 
-# A lock whose holder outlived its lease is broken (its job was killed or lost).
+# A lock whose holder outlived its lease is broken (its job was killed or
+# lost). Breaking takes a second, short-lived lock, and re-reads the owner
+# under it, so two jobs that both saw the stale lock cannot both take over.
 vo_lock() {
   if vo_take_lock; then
     echo "locked $LOCK_DIR"
     return 0
   fi
   vo_owner=$(tr -d '\n' < "$LOCK_DIR/owner" 2>/dev/null)
-  vo_since=$(printf '%s\n' "$vo_owner" | sed -n 's/.* time=\([0-9][0-9]*\).*/\1/p')
-  vo_lease=$(printf '%s\n' "$vo_owner" | sed -n 's/.* lease=\([0-9][0-9]*\).*/\1/p')
-  if [ -n "$vo_since" ] && [ $(($(date +%s) - vo_since)) -gt "${vo_lease:-$LOCK_LEASE}" ]; then
-    vo_mark "stale-lock $vo_owner"
-    rm -rf "$LOCK_DIR"
-    if vo_take_lock; then
+  if vo_is_stale "$vo_owner" && mkdir "$LOCK_DIR.break" 2>/dev/null; then
+    vo_again=$(tr -d '\n' < "$LOCK_DIR/owner" 2>/dev/null)
+    if [ "$vo_again" = "$vo_owner" ]; then
+      vo_mark "stale-lock $vo_owner"
+      rm -rf "$LOCK_DIR"
+    fi
+    vo_take_lock
+    vo_got=$?
+    rmdir "$LOCK_DIR.break"
+    if [ "$vo_got" = 0 ]; then
       echo "broke a stale lock and locked $LOCK_DIR"
       return 0
     fi
   fi
   vo_mark "busy ${vo_owner:-owner unknown}"
   return 1
+}
+
+vo_is_stale() {
+  vo_since=$(printf '%s\n' "$1" | sed -n 's/.* time=\([0-9][0-9]*\).*/\1/p')
+  vo_lease=$(printf '%s\n' "$1" | sed -n 's/.* lease=\([0-9][0-9]*\).*/\1/p')
+  [ -n "$vo_since" ] && [ $(($(date +%s) - vo_since)) -gt "${vo_lease:-$LOCK_LEASE}" ]
 }
 
 vo_bootstrap() {
@@ -116,8 +131,20 @@ vo_inventory() {
     vo_step inventory-u true
     return 0
   fi
-  vo_step inventory "$PREFIX/sbin/pkg_info"
-  vo_step inventory-u "$PREFIX/sbin/pkg_info" -u
+  vo_step inventory vo_listing
+  vo_step inventory-u vo_listing -u
+}
+
+# A listing must be only the listing: the tool's warnings are framed apart.
+vo_listing() {
+  "$PREFIX/sbin/pkg_info" "$@" 2>"$LOCK_DIR/listing.err"
+  vo_rc=$?
+  if [ -s "$LOCK_DIR/listing.err" ]; then
+    vo_mark "warnings"
+    cat "$LOCK_DIR/listing.err"
+    vo_mark "end-warnings"
+  fi
+  return "$vo_rc"
 }
 
 vo_precheck() {

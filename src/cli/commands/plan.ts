@@ -25,6 +25,8 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   const observe = (site: string): Promise<Inventory | undefined> => (observedDir ? readObservedSite(observedDir, site) : readInventory(stateDir, site));
   const catalogs = new CatalogCache();
   const catalogOverride = stringOpt(args, 'catalog');
+  // A catalog named on the command line that cannot be read is bad input, not a site failure.
+  if (catalogOverride) await catalogs.get(catalogOverride);
   const catalogFor = (pkgPath: string): Promise<Catalog | Error> => catalogs.get(catalogOverride ?? pkgPath).catch((e: Error) => e);
   const json = flag(args, 'json');
   const verbose = flag(args, 'verbose');
