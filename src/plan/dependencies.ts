@@ -1,6 +1,7 @@
-// Who needs whom at a site, from the DEPENDS of pkg_summary. Only packages
-// the catalog still offers have known dependencies; callers decide what an
-// unknown means (it is never taken as "needs nothing" for autoremove).
+// Who needs whom at a site, from the DEPENDS of pkg_summary. An installed
+// version the catalog no longer offers is taken to depend on what its
+// package's newest offered version depends on (DEPENDS rarely change
+// between revisions); autoremove still treats such a package as unknown.
 import type { Catalog } from '../catalog/catalog.js';
 import { matcherFor } from '../catalog/catalog.js';
 import { NameIndex } from '../pkgsrc/name-index.js';
@@ -17,11 +18,27 @@ export class DependencyIndex {
     return this.catalog.get(pkgname) !== undefined;
   }
 
-  dependsOf = (pkgname: string): readonly string[] => this.catalog.get(pkgname)?.depends ?? [];
+  dependsOf = (pkgname: string): readonly string[] => (this.catalog.get(pkgname) ?? this.standInFor(pkgname))?.depends ?? [];
+
+  /** The offered package whose DEPENDS stand in for an installed version no longer offered. */
+  private standInFor(pkgname: string) {
+    const base = pkgname.slice(0, pkgname.lastIndexOf('-'));
+    return base ? this.catalog.resolve(base, [base]) : undefined;
+  }
+
+  staying(pkgnames: Iterable<string>): Staying {
+    const s = new Staying(this.catalog, (p) => this.standInFor(p)?.pkgname);
+    for (const p of pkgnames) s.add(p);
+    return s;
+  }
 
   /** Which staying package requires `pkgname`, if any. */
-  requiredBy(pkgname: string, staying: ReadonlySet<string>): string | undefined {
-    return this.catalog.requirers(pkgname).find((o) => o !== pkgname && staying.has(o));
+  requiredBy(pkgname: string, staying: Staying): string | undefined {
+    for (const o of this.catalog.requirers(pkgname)) {
+      const who = staying.owner(o);
+      if (who !== undefined && who !== pkgname) return who;
+    }
+    return undefined;
   }
 
   /**
@@ -30,7 +47,7 @@ export class DependencyIndex {
    */
   requiredAmong<T extends { pkgname: string }>(candidates: readonly T[], roots: Iterable<string>): Map<T, string> {
     const kept = new Map<T, string>();
-    const staying = new Set(roots);
+    const staying = this.staying(roots);
     for (let changed = candidates.length > 0; changed; ) {
       changed = false;
       for (const c of candidates) {
@@ -70,4 +87,27 @@ export function pulledBy(catalog: Catalog, targets: readonly string[], satisfied
     }
   }
   return pulled;
+}
+
+/** The packages that stay at a site, answering for catalog packages that stand in for them. */
+export class Staying {
+  private readonly names = new Set<string>();
+  private readonly standIns = new Map<string, string>();
+
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly standIn: (pkgname: string) => string | undefined,
+  ) {}
+
+  add(pkgname: string): void {
+    this.names.add(pkgname);
+    if (this.catalog.get(pkgname)) return;
+    const s = this.standIn(pkgname);
+    if (s !== undefined) this.standIns.set(s, pkgname);
+  }
+
+  /** The staying package a catalog owner stands for, if it stays. */
+  owner(catalogPkgname: string): string | undefined {
+    return this.names.has(catalogPkgname) ? catalogPkgname : this.standIns.get(catalogPkgname);
+  }
 }

@@ -147,7 +147,7 @@ class SitePlanner {
     const { autoremove, needed, blocker } = this.decideNeeded(roots, deps);
     const removals: PlanAction[] = [];
     for (const r of this.absentRemovals) {
-      const staying = new Set([...roots, ...(autoremove ? [] : this.automaticUndeclared.map((p) => p.pkgname)), ...[...needed.keys()].map((p) => p.pkgname)]);
+      const staying = deps.staying([...roots, ...(autoremove ? [] : this.automaticUndeclared.map((p) => p.pkgname)), ...[...needed.keys()].map((p) => p.pkgname)]);
       const by = deps.requiredBy(r.pkg.pkgname, staying);
       if (by) this.errors.push({ name: r.pkg.name, message: `${r.pkg.pkgname} is declared absent but still required by ${by}`, sources: r.action.sources ?? [] });
       else removals.push(r.action);

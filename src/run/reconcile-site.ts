@@ -45,8 +45,10 @@ export async function underLock(ctx: RunContext, site: ResolvedSite, command: st
   if (!release) return { site: site.name, status: 'failed', detail: `busy: another controller held the site for longer than its job time limit (${site.job_time_limit}s)` };
   try {
     // A dry run touches no site: it neither waits for nor finishes old jobs.
-    if (!ctx.dryRun) await resumeUnfinished(ctx, site);
-    return await work();
+    const resumed = ctx.dryRun ? undefined : await resumeUnfinished(ctx, site);
+    const result = await work();
+    // What a resumed job did is part of this run's report.
+    return resumed ? { ...result, detail: `${result.detail} (after ${resumed.detail})` } : result;
   } finally {
     await release();
   }

@@ -106,3 +106,16 @@ describe('planSite', () => {
     expect(p).toMatchObject({ status: 'error', errors: [{ message: 'no package summary here' }] });
   });
 });
+
+describe('planSite with versions the catalog no longer offers', () => {
+  it("takes an installed version's DEPENDS from its newest offered version", () => {
+    // zzz-app-1.0 (no longer offered) needs aaa-lib; both are removed: the app must go first.
+    const c = cat('zzz-app-2.0 < aaa-lib>=1', 'aaa-lib-2.0');
+    const p = planSite(site([]), inv('aaa-lib-1.0', 'zzz-app-1.0'), c);
+    expect(p.actions.map((a) => `${a.action} ${a.pkgname}`)).toEqual(['remove zzz-app-1.0', 'remove aaa-lib-1.0']);
+    // An in-sync app that is no longer offered still keeps the library it needs.
+    const q = planSite(site([want('zzz-app')]), inv('aaa-lib-1.0', 'zzz-app-1.0'), c);
+    expect(q.actions).toEqual([]);
+    expect(q.kept.find((k) => k.pkgname === 'aaa-lib-1.0')).toMatchObject({ reason: 'required', detail: 'not declared, but required by zzz-app-1.0' });
+  });
+});
