@@ -41,7 +41,9 @@ export class Catalog {
     readonly location: string,
     packages: Iterable<{ pkgname: string; depends?: readonly string[] }>,
   ) {
-    for (const p of packages) {
+    for (const entry of packages) {
+      // A flat copy of the name: as a slice of the summary text every lookup would compare slowly.
+      const p = { ...entry, pkgname: JSON.parse(JSON.stringify(entry.pkgname)) as string };
       const split = splitPkgName(p.pkgname);
       if (!split || this.byPkgname.has(p.pkgname)) continue;
       const pkg: CatalogPackage = { pkgname: p.pkgname, name: split.base, version: split.version, depends: [...(p.depends ?? [])] };

@@ -11,9 +11,14 @@ import { patternBase } from '../pkgsrc/pattern.js';
 import { compareParsed, parseVersionCached } from '../pkgsrc/version.js';
 import { DependencyIndex, pulledBy } from './dependencies.js';
 import { orderChanges, orderRemovals } from './order.js';
-import type { KeptPackage, PlanAction, PlanProblem, SitePlan } from './types.js';
+import type { KeepReason, KeptPackage, PlanAction, PlanProblem, SitePlan } from './types.js';
 
-export function planSite(site: ResolvedSite, inventory: Inventory | undefined, catalog: Catalog | Error): SitePlan {
+/**
+ * With `kept: 'counts'` the plan lists no kept packages, only how many were
+ * kept for each reason (keptCounts): what `plan` prints without -v, and far
+ * cheaper at sites with thousands of packages.
+ */
+export function planSite(site: ResolvedSite, inventory: Inventory | undefined, catalog: Catalog | Error, opts: { kept?: 'full' | 'counts' } = {}): SitePlan {
   if (!inventory) {
     return { site: site.name, status: 'unobserved', actions: [], kept: [], errors: [{ message: `no observation of ${site.name}; run 'reconcile observe' or plan with --observed DIR` }] };
   }
@@ -21,13 +26,14 @@ export function planSite(site: ResolvedSite, inventory: Inventory | undefined, c
   if (catalog instanceof Error) {
     return { site: site.name, status: 'error', actions: [], kept: [], errors: [{ message: catalog.message }], observed };
   }
-  const p = new SitePlanner(site, inventory, catalog);
+  const p = new SitePlanner(site, inventory, catalog, opts.kept !== 'counts');
   p.plan();
-  return { site: site.name, status: p.errors.length > 0 ? 'error' : 'ok', actions: p.actions(), kept: p.kept, errors: p.errors, observed };
+  return { site: site.name, status: p.errors.length > 0 ? 'error' : 'ok', actions: p.actions(), kept: p.kept, keptCounts: p.keptCounts, errors: p.errors, observed };
 }
 
 class SitePlanner {
   readonly kept: KeptPackage[] = [];
+  readonly keptCounts: Partial<Record<KeepReason, number>> = {};
   readonly errors: PlanProblem[] = [];
   private readonly changes: PlanAction[] = [];
   private readonly removals: PlanAction[] = [];
@@ -43,6 +49,7 @@ class SitePlanner {
     private readonly site: ResolvedSite,
     private readonly inventory: Inventory,
     private readonly catalog: Catalog,
+    private readonly full: boolean,
   ) {
     this.protect = new Set(site.protect);
     for (const pkg of inventory.packages) {
@@ -64,6 +71,13 @@ class SitePlanner {
     this.planRemovals();
   }
 
+  /** Record a package left alone; its explanation is only built when a full plan is wanted. */
+  private keep(reason: KeepReason, name: string, pkgname: string | undefined, detail: () => string): void {
+    this.keptCounts[reason] = (this.keptCounts[reason] ?? 0) + 1;
+    if (!this.full) return;
+    this.kept.push(pkgname === undefined ? { name, reason, detail: detail() } : { name, pkgname, reason, detail: detail() });
+  }
+
   actions(): PlanAction[] {
     return [...orderChanges(this.changes, (n) => this.catalog.get(n)?.depends ?? []), ...this.removals];
   }
@@ -71,14 +85,14 @@ class SitePlanner {
   private planDesired(d: DesiredPackage, installed: InstalledPackage[]): void {
     const sources = d.sources.map(formatLocation);
     if (d.state === 'frozen') {
-      if (installed.length === 0) this.kept.push({ name: d.name, reason: 'frozen', detail: `frozen at ${sources[0]}; not installed, left so` });
-      for (const i of installed) this.kept.push({ name: d.name, pkgname: i.pkgname, reason: 'frozen', detail: `frozen at ${sources[0]}` });
+      if (installed.length === 0) this.keep('frozen', d.name, undefined, () => `frozen at ${sources[0]}; not installed, left so`);
+      for (const i of installed) this.keep('frozen', d.name, i.pkgname, () => `frozen at ${sources[0]}`);
       return;
     }
     if (d.state === 'absent') {
       for (const i of installed) {
         if (this.protect.has(d.name)) {
-          this.kept.push({ name: d.name, pkgname: i.pkgname, reason: 'protected', detail: `declared absent at ${sources[0]} but protected; not removed` });
+          this.keep('protected', d.name, i.pkgname, () => `declared absent at ${sources[0]} but protected; not removed`);
         } else {
           const action: PlanAction = { action: 'remove', name: d.name, pkgname: i.pkgname, reason: `declared absent at ${sources.join(', ')}`, sources };
           this.absentRemovals.push({ pkg: i, action });
@@ -88,7 +102,7 @@ class SitePlanner {
     }
     const satisfied = installed.find((i) => matchesAll(d.patterns, i.pkgname));
     if (satisfied) {
-      this.kept.push({ name: d.name, pkgname: satisfied.pkgname, reason: 'in-sync', detail: `matches ${d.patterns.join(' and ')}` });
+      this.keep('in-sync', d.name, satisfied.pkgname, () => `matches ${d.patterns.join(' and ')}`);
       return;
     }
     const target = this.catalog.resolve(d.name, d.patterns);
@@ -121,13 +135,13 @@ class SitePlanner {
 
   private planUndeclared(pkg: InstalledPackage): void {
     if (this.protect.has(pkg.name)) {
-      this.kept.push({ name: pkg.name, pkgname: pkg.pkgname, reason: 'protected', detail: pkg.name === 'pkg_install' ? 'the package tools are always protected' : 'listed in protect' });
+      this.keep('protected', pkg.name, pkg.pkgname, () => pkg.name === 'pkg_install' ? 'the package tools are always protected' : 'listed in protect');
     } else if (!this.inventory.userListKnown) {
-      this.kept.push({ name: pkg.name, pkgname: pkg.pkgname, reason: 'unmanaged', detail: 'not declared; without a pkg_info -u listing it may be a dependency, so it is not removed' });
+      this.keep('unmanaged', pkg.name, pkg.pkgname, () => 'not declared; without a pkg_info -u listing it may be a dependency, so it is not removed');
     } else if (pkg.automatic) {
       this.automaticUndeclared.push(pkg);
     } else if (this.site.userpkgs) {
-      this.kept.push({ name: pkg.name, pkgname: pkg.pkgname, reason: 'unmanaged', detail: 'not declared; userpkgs leaves it alone' });
+      this.keep('unmanaged', pkg.name, pkg.pkgname, () => 'not declared; userpkgs leaves it alone');
     } else {
       this.undeclared.push(pkg);
     }
@@ -146,22 +160,25 @@ class SitePlanner {
     const deps = new DependencyIndex(this.catalog);
     const { autoremove, needed, blocker } = this.decideNeeded(roots, deps);
     const removals: PlanAction[] = [];
+    const staying =
+      this.absentRemovals.length > 0
+        ? deps.staying([...roots, ...(autoremove ? [] : this.automaticUndeclared.map((p) => p.pkgname)), ...[...needed.keys()].map((p) => p.pkgname)])
+        : undefined;
     for (const r of this.absentRemovals) {
-      const staying = deps.staying([...roots, ...(autoremove ? [] : this.automaticUndeclared.map((p) => p.pkgname)), ...[...needed.keys()].map((p) => p.pkgname)]);
-      const by = deps.requiredBy(r.pkg.pkgname, staying);
+      const by = deps.requiredBy(r.pkg.pkgname, staying!);
       if (by) this.errors.push({ name: r.pkg.name, message: `${r.pkg.pkgname} is declared absent but still required by ${by}`, sources: r.action.sources ?? [] });
       else removals.push(r.action);
     }
     for (const pkg of this.undeclared) {
       const by = needed.get(pkg);
-      if (by) this.kept.push({ name: pkg.name, pkgname: pkg.pkgname, reason: 'required', detail: `not declared, but required by ${by}` });
+      if (by) this.keep('required', pkg.name, pkg.pkgname, () => `not declared, but required by ${by}`);
       else removals.push({ action: 'remove', name: pkg.name, pkgname: pkg.pkgname, reason: 'not in the desired state' });
     }
     const autoremovals: PlanAction[] = [];
     for (const pkg of this.automaticUndeclared) {
       const by = needed.get(pkg);
       if (autoremove && !by) autoremovals.push({ action: 'remove', name: pkg.name, pkgname: pkg.pkgname, reason: 'automatic dependency no longer required (autoremove)' });
-      else this.kept.push({ name: pkg.name, pkgname: pkg.pkgname, reason: 'automatic', detail: automaticDetail(by, this.site.autoremove, blocker) });
+      else this.keep('automatic', pkg.name, pkg.pkgname, () => automaticDetail(by, this.site.autoremove, blocker));
     }
     // One order for both: an autoremoved dependant must still go before what it needs.
     const auto = new Set(autoremovals);

@@ -7,12 +7,13 @@ export function renderSitePlan(p: SitePlan, verbose: boolean): string[] {
   const lines: string[] = [];
   if (p.status === 'unobserved') return [`${p.site}: not observed — ${p.errors[0]?.message ?? ''}`];
   const changes = p.actions.length;
-  const head = p.status === 'error' ? `${p.site}: ERROR, nothing will be done here` : changes === 0 ? `${p.site}: in sync (${p.kept.length} packages left as they are)` : `${p.site}: ${changes} change${changes === 1 ? '' : 's'}`;
+  const keptCount = p.keptCounts ? Object.values(p.keptCounts).reduce((a, b) => a + (b ?? 0), 0) : p.kept.length;
+  const head = p.status === 'error' ? `${p.site}: ERROR, nothing will be done here` : changes === 0 ? `${p.site}: in sync (${keptCount} packages left as they are)` : `${p.site}: ${changes} change${changes === 1 ? '' : 's'}`;
   lines.push(head);
   for (const e of p.errors) lines.push(`  ! ${e.message}${e.sources?.length ? ` (${e.sources.join(', ')})` : ''}`);
   for (const a of p.actions) lines.push(`  ${actionLine(a)}`);
   if (verbose) for (const k of p.kept) lines.push(`  = ${keptLine(k)}`);
-  else if (changes > 0 && p.kept.length > 0) lines.push(`  = ${p.kept.length} package${p.kept.length === 1 ? '' : 's'} left as they are (-v lists them)`);
+  else if (changes > 0 && keptCount > 0) lines.push(`  = ${keptCount} package${keptCount === 1 ? '' : 's'} left as they are (-v lists them)`);
   return lines;
 }
 

@@ -42,6 +42,8 @@ export interface SitePlan {
   /** Installs and upgrades/downgrades first (dependencies first), removals last (dependants first). */
   actions: PlanAction[];
   kept: KeptPackage[];
+  /** How many packages were left alone, by reason (always set when planned). */
+  keptCounts?: Partial<Record<KeepReason, number>>;
   errors: PlanProblem[];
   /** When the inventory planned from was taken, and how. */
   observed?: { at: string; source: string };

@@ -41,7 +41,7 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
     const inventory = await next!;
     next = i + 1 < sites.length ? observe(sites[i + 1]!.name) : undefined;
     next?.catch(() => undefined);
-    const plan = planSite(site, inventory, await catalogFor(site.pkg_path));
+    const plan = planSite(site, inventory, await catalogFor(site.pkg_path), { kept: verbose ? 'full' : 'counts' });
     addToSummary(summary, plan);
     const hold = await readHold(stateDir, site.name);
     const held = hold ? { tag: hold.tag, txid: hold.txid, at: hold.at } : undefined;
@@ -59,10 +59,8 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   return { exitCode: 0 };
 }
 
-/** Kept packages as counts by reason: the full list (-v) is large at big sites. */
-function withKeptCounts(p: SitePlan): Omit<SitePlan, 'kept'> & { keptCounts: Record<string, number> } {
-  const keptCounts: Record<string, number> = {};
-  for (const k of p.kept) keptCounts[k.reason] = (keptCounts[k.reason] ?? 0) + 1;
+/** Without -v, kept packages are counts by reason: the full list is large at big sites. */
+function withKeptCounts(p: SitePlan): Omit<SitePlan, 'kept'> {
   const { kept: _kept, ...rest } = p;
-  return { ...rest, keptCounts };
+  return rest;
 }
