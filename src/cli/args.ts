@@ -26,19 +26,26 @@ const OPTIONS = {
   'dry-run': { type: 'boolean' },
   rollback: { type: 'string' },
   tags: { type: 'boolean' },
+  'git-dir': { type: 'string' },
+  since: { type: 'string' },
+  repo: { type: 'string' },
+  branch: { type: 'string' },
+  every: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
 
 export type OptionName = keyof typeof OPTIONS;
-const COMMON: OptionName[] = ['desired', 'state', 'rev', 'worktree', 'log-level', 'log-file', 'json', 'help'];
+const COMMON: OptionName[] = ['desired', 'state', 'rev', 'worktree', 'git-dir', 'log-level', 'log-file', 'json', 'help'];
 
 /** Which options each command accepts besides the common ones. */
 const ACCEPTS: Partial<Record<CommandName, OptionName[]>> = {
   validate: [],
   plan: ['site', 'observed', 'catalog', 'detailed-exitcode', 'verbose'],
   observe: ['site', 'import', 'import-u', 'concurrency'],
-  apply: ['site', 'concurrency', 'dry-run', 'catalog'],
+  apply: ['site', 'concurrency', 'dry-run', 'catalog', 'since'],
+  hook: ['repo', 'branch'],
+  cron: ['every'],
   history: ['site', 'tags', 'catalog'],
   rollback: ['site', 'concurrency', 'dry-run', 'catalog', 'rollback'],
   release: [],

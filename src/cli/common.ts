@@ -7,13 +7,15 @@ import { flag, listOpt, stringOpt, type ParsedArgs } from './args.js';
 import type { Io } from './io.js';
 
 export async function desiredFromArgs(args: ParsedArgs, io: Io): Promise<DesiredState> {
-  const { state, dirty } = await loadDesiredStateWithInfo({
-    dir: stringOpt(args, 'desired') ?? 'desired-state',
-    rev: stringOpt(args, 'rev'),
-    worktree: flag(args, 'worktree'),
-  });
+  const { state, dirty } = await loadDesiredStateWithInfo(desiredOptions(args));
   if (dirty) io.err(`note: ${state.dir} has uncommitted changes; using commit ${state.commit!.slice(0, 12)} (--worktree uses the edited files)`);
   return state;
+}
+
+/** Where --desired/--rev/--worktree/--git-dir say the desired state is. */
+export function desiredOptions(args: ParsedArgs, rev = stringOpt(args, 'rev')) {
+  const gitDir = stringOpt(args, 'git-dir');
+  return { dir: stringOpt(args, 'desired') ?? 'desired-state', rev, worktree: flag(args, 'worktree'), ...(gitDir ? { gitDir } : {}) };
 }
 
 export function stateDirFromArgs(args: ParsedArgs): string {

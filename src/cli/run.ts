@@ -6,6 +6,7 @@ import { InputError, UsageError } from '../errors.js';
 import { parseCommandLine, type CommandName, type ParsedArgs } from './args.js';
 import { applyCommand } from './commands/apply.js';
 import { historyCommand } from './commands/history.js';
+import { cronCommand, hookCommand } from './commands/hook.js';
 import { observeCommand } from './commands/observe.js';
 import { planCommand } from './commands/plan.js';
 import { releaseCommand, rollbackCommand } from './commands/rollback.js';
@@ -22,6 +23,8 @@ const COMMANDS: Partial<Record<CommandName, Command>> = {
   apply: applyCommand,
   history: historyCommand,
   rollback: rollbackCommand,
+  hook: hookCommand,
+  cron: cronCommand,
   release: releaseCommand,
 };
 

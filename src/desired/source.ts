@@ -21,9 +21,18 @@ export interface SourceOptions {
   dir: string;
   rev?: string;
   worktree?: boolean;
+  /**
+   * Read from this git repository (bare or not; what hooks see) with `dir`
+   * as the desired-state path inside it, instead of a checked-out directory.
+   */
+  gitDir?: string;
 }
 
 export async function openSource(opts: SourceOptions): Promise<DesiredSource> {
+  if (opts.gitDir) {
+    const inRepo = opts.dir.replace(/^\.\/+/, '').replace(/\/+$/, '');
+    return gitRevision(simpleGit({ baseDir: path.resolve(opts.gitDir) }), inRepo === '' || inRepo === '.' ? '' : `${inRepo}/`, opts.dir, opts.rev ?? 'HEAD', false);
+  }
   const dir = path.resolve(opts.dir);
   const st = await stat(dir).catch(() => undefined);
   if (!st?.isDirectory()) {
@@ -59,6 +68,10 @@ async function gitSource(dir: string, shown: string, rev: string): Promise<Desir
       message: 'not inside a git repository; commit the desired state, or pass --worktree to read the files as they are',
     });
   }
+  return gitRevision(git, prefix, shown, rev, true);
+}
+
+async function gitRevision(git: SimpleGit, prefix: string, shown: string, rev: string, hasWorktree: boolean): Promise<DesiredSource> {
   let commit: string;
   try {
     commit = (await git.raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`])).trim();
@@ -68,7 +81,7 @@ async function gitSource(dir: string, shown: string, rev: string): Promise<Desir
   if (!/^[0-9a-f]{40,64}$/.test(commit)) {
     throw new InputError({ location: { file: shown }, message: `unknown revision '${rev}'; expected a commit, branch or tag of the repository holding ${shown}` });
   }
-  const status = await git.raw(['status', '--porcelain', '--', '.']).catch(() => '');
+  const status = hasWorktree ? await git.raw(['status', '--porcelain', '--', '.']).catch(() => '') : '';
   return {
     revision: commit,
     commit,

@@ -5,20 +5,23 @@ import { tagsAt } from '../../desired/tags.js';
 import { applySites } from '../../run/apply.js';
 import { progressPrinter } from '../progress.js';
 import { flag, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
-import { desiredFromArgs, selectSites, stateDirFromArgs } from '../common.js';
+import { desiredFromArgs, desiredOptions, selectSites, stateDirFromArgs } from '../common.js';
+import { changedSites } from '../../desired/changes.js';
+import { loadDesiredState } from '../../desired/load.js';
+import type { DesiredState, ResolvedSite } from '../../desired/types.js';
 import type { CommandResult, Io } from '../io.js';
 
 export async function applyCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   noPositionals(args);
   const concurrency = parseConcurrency(stringOpt(args, 'concurrency'));
   const desired = await desiredFromArgs(args, io);
-  const sites = selectSites(desired, args);
+  const sites = await changedOnly(args, io, desired, selectSites(desired, args));
   const json = flag(args, 'json');
   const { emit, started } = progressPrinter(io, sites.length, json);
   const results = await applySites(sites, {
     stateDir: stateDirFromArgs(args),
     revision: desired.revision,
-    tags: await tagsAt(desired.dir, desired.commit),
+    tags: await tagsAt(stringOpt(args, 'git-dir') ?? desired.dir, desired.commit),
     concurrency,
     dryRun: flag(args, 'dry-run'),
     ...(stringOpt(args, 'catalog') ? { catalogOverride: stringOpt(args, 'catalog')! } : {}),
@@ -40,4 +43,17 @@ export function parseConcurrency(v: string | undefined): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1 || n > 1024) throw new UsageError(`--concurrency must be a whole number from 1 to 1024, got '${v}'`);
   return n;
+}
+
+/** With --since REV: only the sites whose resolved desired state changed since REV (a push's old commit). */
+async function changedOnly(args: ParsedArgs, io: Io, desired: DesiredState, sites: ResolvedSite[]): Promise<ResolvedSite[]> {
+  const since = stringOpt(args, 'since');
+  if (since === undefined) return sites;
+  // A new branch has no old commit (all zeros): everything is new.
+  const before = /^0+$/.test(since) ? undefined : await loadDesiredState(desiredOptions(args, since)).catch(() => undefined);
+  const changes = new Map(changedSites(before, desired).map((c) => [c.site, c]));
+  const picked = sites.filter((s) => changes.has(s.name));
+  io.out(`Changed since ${since.slice(0, 12)}: ${picked.length === 0 ? 'no site' : picked.map((s) => s.name).join(', ')}`);
+  for (const s of picked) for (const line of changes.get(s.name)!.changes) io.out(`  ${s.name}: ${line}`);
+  return picked;
 }

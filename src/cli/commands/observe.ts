@@ -55,7 +55,7 @@ async function probeCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   const results = await observeSites(sites, {
     stateDir: stateDirFromArgs(args),
     revision: desired.revision,
-    tags: await tagsAt(desired.dir, desired.commit),
+    tags: await tagsAt(stringOpt(args, 'git-dir') ?? desired.dir, desired.commit),
     concurrency: parseConcurrency(stringOpt(args, 'concurrency')),
     dryRun: false,
     emit,

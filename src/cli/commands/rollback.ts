@@ -7,7 +7,7 @@ import { tagsAt } from '../../desired/tags.js';
 import { releaseHold } from '../../rollback/holds.js';
 import { rollbackSites } from '../../run/apply.js';
 import { flag, stringOpt, type ParsedArgs } from '../args.js';
-import { desiredFromArgs, selectSites, stateDirFromArgs } from '../common.js';
+import { desiredFromArgs, desiredOptions, selectSites, stateDirFromArgs } from '../common.js';
 import type { CommandResult, Io } from '../io.js';
 import { progressPrinter } from '../progress.js';
 import { parseConcurrency } from './apply.js';
@@ -18,14 +18,14 @@ export async function rollbackCommand(args: ParsedArgs, io: Io): Promise<Command
   if (args.positionals.length > (stringOpt(args, 'rollback') ? 0 : 1)) throw new UsageError(`rollback takes one tag, got '${args.positionals.join(' ')}'`);
   const desired = await desiredFromArgs(args, io);
   // Read from git at the tag, never from the work tree; an unknown tag is exit 2 before anything runs.
-  const atTag = await loadDesiredState({ dir: desired.dir, rev: tag });
+  const atTag = await loadDesiredState(desiredOptions(args, tag));
   const sites = selectSites(desired, args);
   const json = flag(args, 'json');
   const { emit, started } = progressPrinter(io, sites.length, json);
   const results = await rollbackSites(sites, new Map(atTag.sites.map((s) => [s.name, s])), { tag, commit: atTag.commit! }, {
     stateDir: stateDirFromArgs(args),
     revision: desired.revision,
-    tags: await tagsAt(desired.dir, desired.commit),
+    tags: await tagsAt(stringOpt(args, 'git-dir') ?? desired.dir, desired.commit),
     concurrency: parseConcurrency(stringOpt(args, 'concurrency')),
     dryRun: flag(args, 'dry-run'),
     ...(stringOpt(args, 'catalog') ? { catalogOverride: stringOpt(args, 'catalog')! } : {}),

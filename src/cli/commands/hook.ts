@@ -1,0 +1,85 @@
+// `reconcile hook install --repo PATH`: git hooks that reject an invalid
+// push with the validation errors (pre-receive) and reconcile, in the
+// background, the sites a push changed (post-receive).
+// `reconcile cron [--every 6h]`: a crontab line for scheduled runs.
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { simpleGit } from 'simple-git';
+import { UsageError } from '../../errors.js';
+import { shq } from '../../jobs/shell.js';
+import { stringOpt, type ParsedArgs } from '../args.js';
+import { stateDirFromArgs } from '../common.js';
+import type { CommandResult, Io } from '../io.js';
+
+const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
+
+export async function hookCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
+  if (args.positionals[0] !== 'install' || args.positionals.length !== 1) throw new UsageError("usage: reconcile hook install --repo PATH [--branch main] [--desired desired-state] [--state DIR]");
+  const repo = stringOpt(args, 'repo');
+  if (!repo) throw new UsageError('hook install needs --repo PATH (the repository VO managers push to)');
+  const git = simpleGit({ baseDir: path.resolve(repo) });
+  const hooksDir = path.resolve(repo, (await git.raw(['rev-parse', '--git-path', 'hooks']).catch(() => { throw new UsageError(`${repo} is not a git repository`); })).trim());
+  const branch = stringOpt(args, 'branch') ?? ((await git.raw(['symbolic-ref', '--short', 'HEAD']).catch(() => 'main')).trim() || 'main');
+  const vars = {
+    NODE: process.execPath,
+    RECONCILE: MAIN,
+    DESIRED: stringOpt(args, 'desired') ?? 'desired-state',
+    STATE: path.resolve(stateDirFromArgs(args)),
+    BRANCH: branch,
+  };
+  await mkdir(hooksDir, { recursive: true });
+  for (const [name, body] of [['pre-receive', PRE_RECEIVE], ['post-receive', POST_RECEIVE]] as const) {
+    const file = path.join(hooksDir, name);
+    await writeFile(file, hookScript(vars, body));
+    await chmod(file, 0o755);
+    io.out(`installed ${file}`);
+  }
+  return { exitCode: 0 };
+}
+
+function hookScript(vars: Record<string, string>, body: string): string {
+  const settings = Object.entries(vars).map(([k, v]) => `${k}=${shq(v)}`).join('\n');
+  return `#!/bin/sh\n# Installed by 'reconcile hook install'; reinstall rather than edit.\n${settings}\nZERO=0000000000000000000000000000000000000000\nGIT_DIR_ABS=$(cd "\${GIT_DIR:-.}" && pwd)\n${body}`;
+}
+
+const PRE_RECEIVE = `# Refuse a push to $BRANCH whose desired state is invalid, with the errors.
+status=0
+while read -r old new ref; do
+  [ "$ref" = "refs/heads/$BRANCH" ] || continue
+  [ "$new" = "$ZERO" ] && continue
+  "$NODE" "$RECONCILE" validate --git-dir "$GIT_DIR_ABS" --desired "$DESIRED" --rev "$new" || status=1
+done
+exit "$status"
+`;
+
+const POST_RECEIVE = `# Reconcile, in the background, the sites whose desired state the push changed.
+while read -r old new ref; do
+  [ "$ref" = "refs/heads/$BRANCH" ] || continue
+  [ "$new" = "$ZERO" ] && continue
+  mkdir -p "$STATE"
+  log="$STATE/post-receive.log"
+  echo "== $(date -u +%Y-%m-%dT%H:%M:%SZ) push $old..$new" >> "$log"
+  nohup "$NODE" "$RECONCILE" apply --git-dir "$GIT_DIR_ABS" --desired "$DESIRED" --rev "$new" --since "$old" --state "$STATE" >> "$log" 2>&1 < /dev/null &
+  echo "reconcile: reconciling the sites this push changed, in the background; log: $log"
+done
+`;
+
+export async function cronCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
+  const schedule = cronSchedule(stringOpt(args, 'every') ?? '6h');
+  const state = path.resolve(stateDirFromArgs(args));
+  const desired = path.resolve(stringOpt(args, 'desired') ?? 'desired-state');
+  const command = [process.execPath, MAIN, 'apply', '--desired', desired, '--state', state].map(shq).join(' ');
+  io.out(`${schedule} ${command} >> ${shq(path.join(state, 'cron.log'))} 2>&1`);
+  return { exitCode: 0 };
+}
+
+/** `30m`, `6h`, `1d` → the cron schedule fields. */
+export function cronSchedule(every: string): string {
+  const m = /^([1-9][0-9]*)([mhd])$/.exec(every);
+  const n = Number(m?.[1]);
+  if (m?.[2] === 'm' && 60 % n === 0 && n < 60) return `*/${n} * * * *`;
+  if (m?.[2] === 'h' && 24 % n === 0 && n < 24) return `0 */${n} * * *`;
+  if ((m?.[2] === 'd' && n === 1) || (m?.[2] === 'h' && n === 24)) return '0 0 * * *';
+  throw new UsageError(`--every must divide the hour or the day evenly: 5m, 15m, 30m, 1h, 2h, 6h, 12h or 1d; got '${every}'`);
+}
