@@ -73,6 +73,38 @@ on, so a controller that dies is followed by one that resumes the job.
 Exit 1 if any site failed (the others still converge).
 
 ${COMMON}`,
+  status: `Usage: reconcile status [--format text|json|html] [--output FILE]
+
+The fleet at a glance: per site what is in sync, drifted, missing, extra
+or frozen (from the last observation), vulnerabilities from the last audit,
+the last transaction (when, result, commit and tags), held and busy sites,
+and tags that can no longer be restored. HTML is one self-contained page.
+
+${COMMON}`,
+  serve: `Usage: reconcile serve [--host 127.0.0.1] [--port 8080] [--interval 30m]
+
+Serves the HTML report at /, /api/status, /api/history, /metrics
+(Prometheus text) and /healthz, read-only. With --interval it also
+reconciles periodically (never overlapping itself; held sites are skipped).
+Binds 127.0.0.1 unless --host says otherwise.
+
+${COMMON}`,
+  hook: `Usage: reconcile hook install --repo PATH [--branch main] [--desired desired-state] [--state DIR]
+
+Installs into the repository VO managers push to (bare or not) a
+pre-receive hook that rejects a push to the branch whose desired state is
+invalid, printing the file:line:col errors, and a post-receive hook that
+reconciles in the background only the sites the push changed (log:
+<state>/post-receive.log).
+
+${COMMON}`,
+  cron: `Usage: reconcile cron [--every 6h]
+
+Prints a crontab line (absolute paths, a log file under the state
+directory) that runs 'reconcile apply' every 5m, 15m, 30m, 1h, 2h, 6h, 12h
+or 1d.
+
+${COMMON}`,
   rollback: `Usage: reconcile rollback <tag> [--site S]... [--dry-run] [--concurrency N]
        reconcile --rollback <tag> ...
 

@@ -7,6 +7,8 @@ import { parseCommandLine, type CommandName, type ParsedArgs } from './args.js';
 import { applyCommand } from './commands/apply.js';
 import { historyCommand } from './commands/history.js';
 import { cronCommand, hookCommand } from './commands/hook.js';
+import { serveCommand } from './commands/serve.js';
+import { statusCommand } from './commands/status.js';
 import { observeCommand } from './commands/observe.js';
 import { planCommand } from './commands/plan.js';
 import { releaseCommand, rollbackCommand } from './commands/rollback.js';
@@ -25,6 +27,8 @@ const COMMANDS: Partial<Record<CommandName, Command>> = {
   rollback: rollbackCommand,
   hook: hookCommand,
   cron: cronCommand,
+  status: statusCommand,
+  serve: serveCommand,
   release: releaseCommand,
 };
 

@@ -1,0 +1,132 @@
+// `reconcile serve`: the HTML report, a read-only JSON API and Prometheus
+// metrics over HTTP (127.0.0.1 unless told otherwise), and with --interval
+// a reconcile loop that never overlaps itself (held sites are skipped by
+// the loop itself, as by apply).
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { UsageError } from '../../errors.js';
+import { gatherStatus } from '../../report/gather-status.js';
+import { renderStatusHtml } from '../../report/render-html.js';
+import { applySites } from '../../run/apply.js';
+import { Journal } from '../../state/journal.js';
+import { foldTransactions } from '../../state/records.js';
+import { loadDesiredState } from '../../desired/load.js';
+import { tagsAt } from '../../desired/tags.js';
+import { stringOpt, type ParsedArgs } from '../args.js';
+import { desiredOptions, stateDirFromArgs } from '../common.js';
+import type { CommandResult, Io } from '../io.js';
+
+interface RunStats {
+  lastDurationSeconds?: number;
+  lastRunAt?: string;
+  runs: number;
+}
+
+export async function serveCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
+  const host = stringOpt(args, 'host') ?? '127.0.0.1';
+  const port = Number(stringOpt(args, 'port') ?? '8080');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got '${stringOpt(args, 'port')}'`);
+  const interval = stringOpt(args, 'interval') !== undefined ? parseDuration(stringOpt(args, 'interval')!) : undefined;
+  const stateDir = stateDirFromArgs(args);
+  await loadDesiredState(desiredOptions(args)); // refuse to start on invalid desired state (exit 2)
+  const stats: RunStats = { runs: 0 };
+
+  const server = createServer((req, res) => {
+    handle(req, res, args, stateDir, stats).catch((e: Error) => send(res, 500, 'text/plain', `error: ${e.message}\n`));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const addr = server.address() as { port: number };
+  io.out(`serving http://${host}:${addr.port}/ (status, /api/status, /api/history, /metrics, /healthz)${interval ? `; reconciling every ${interval / 1000}s` : ''}`);
+
+  let stopping = false;
+  const loop = interval ? reconcileLoop(args, io, stateDir, stats, interval, () => stopping) : Promise.resolve();
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  stopping = true;
+  server.close();
+  await loop;
+  return { exitCode: 0 };
+}
+
+async function reconcileLoop(args: ParsedArgs, io: Io, stateDir: string, stats: RunStats, everyMs: number, stopping: () => boolean): Promise<void> {
+  while (!stopping()) {
+    const started = Date.now();
+    try {
+      const desired = await loadDesiredState(desiredOptions(args));
+      const results = await applySites(desired.sites, {
+        stateDir,
+        revision: desired.revision,
+        tags: await tagsAt(stringOpt(args, 'git-dir') ?? desired.dir, desired.commit),
+        concurrency: 8,
+        dryRun: false,
+        emit: (e) => io.out(`${e.site}: ${e.kind === 'done' ? '' : `${e.kind}: `}${e.detail}`),
+      });
+      io.out(`run: ${results.filter((r) => r.status === 'changed').length} changed, ${results.filter((r) => r.status === 'failed').length} failed of ${results.length}`);
+    } catch (e) {
+      io.err(`run failed: ${(e as Error).message.split('\n')[0]}`);
+    }
+    stats.runs++;
+    stats.lastDurationSeconds = (Date.now() - started) / 1000;
+    stats.lastRunAt = new Date().toISOString();
+    for (let waited = 0; waited < everyMs && !stopping(); waited += 200) await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, args: ParsedArgs, stateDir: string, stats: RunStats): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'read-only: only GET\n');
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  if (url.pathname === '/healthz') return send(res, 200, 'text/plain', 'ok\n');
+  if (url.pathname === '/api/history') {
+    const { records } = await new Journal(stateDir).read();
+    return send(res, 200, 'application/json', JSON.stringify(foldTransactions(records).reverse()));
+  }
+  const desired = await loadDesiredState(desiredOptions(args));
+  const { status } = await gatherStatus(desired, stateDir, stringOpt(args, 'catalog'));
+  if (url.pathname === '/') return send(res, 200, 'text/html; charset=utf-8', renderStatusHtml(status));
+  if (url.pathname === '/api/status') return send(res, 200, 'application/json', JSON.stringify(status));
+  if (url.pathname === '/metrics') {
+    const { records } = await new Journal(stateDir).read();
+    return send(res, 200, 'text/plain; version=0.0.4', metrics(status, foldTransactions(records), stats));
+  }
+  return send(res, 404, 'text/plain', 'not found\n');
+}
+
+function metrics(status: Awaited<ReturnType<typeof gatherStatus>>['status'], txs: ReturnType<typeof foldTransactions>, stats: RunStats): string {
+  const siteState = (s: (typeof status.sites)[number]) =>
+    s.busy ? 'busy' : s.held ? 'held' : !s.observed ? 'unobserved' : s.counts.drift + s.counts.missing + s.counts.extra > 0 ? 'drift' : 'in_sync';
+  const bySiteState = new Map<string, number>([['in_sync', 0], ['drift', 0], ['held', 0], ['busy', 0], ['unobserved', 0]]);
+  for (const s of status.sites) bySiteState.set(siteState(s), (bySiteState.get(siteState(s)) ?? 0) + 1);
+  const outcomes = new Map<string, number>();
+  for (const t of txs) if (t.submitted) outcomes.set(t.end?.status ?? 'unfinished', (outcomes.get(t.end?.status ?? 'unfinished') ?? 0) + 1);
+  const lines = [
+    '# HELP vo_reconcile_sites Sites by state.',
+    '# TYPE vo_reconcile_sites gauge',
+    ...[...bySiteState].map(([k, v]) => `vo_reconcile_sites{state="${k}"} ${v}`),
+    '# HELP vo_reconcile_jobs_total Jobs by outcome, from the journal.',
+    '# TYPE vo_reconcile_jobs_total counter',
+    ...[...outcomes].map(([k, v]) => `vo_reconcile_jobs_total{outcome="${k.replace(/-/g, '_')}"} ${v}`),
+    '# HELP vo_reconcile_last_run_duration_seconds Duration of the last scheduled run.',
+    '# TYPE vo_reconcile_last_run_duration_seconds gauge',
+    `vo_reconcile_last_run_duration_seconds ${stats.lastDurationSeconds ?? 0}`,
+    '# HELP vo_reconcile_runs_total Scheduled runs since the server started.',
+    '# TYPE vo_reconcile_runs_total counter',
+    `vo_reconcile_runs_total ${stats.runs}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function send(res: ServerResponse, code: number, type: string, body: string): void {
+  res.writeHead(code, { 'content-type': type, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });
+  res.end(body);
+}
+
+export function parseDuration(v: string): number {
+  const m = /^([1-9][0-9]*)(s|m|h)$/.exec(v);
+  if (!m) throw new UsageError(`--interval must look like 30s, 5m or 6h, got '${v}'`);
+  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 's' | 'm' | 'h'];
+}

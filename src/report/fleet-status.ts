@@ -1,0 +1,121 @@
+// The fleet at a glance, as data: per site its last observation, last
+// transaction, hold, lock and vulnerabilities; per package and site the
+// installed version against the desired one. Pure; gathering the inputs
+// (files, journal, locks) is gather-status.ts's job.
+import { matchesAll } from '../catalog/catalog.js';
+import type { ResolvedSite } from '../desired/types.js';
+import type { AuditFinding, Inventory } from '../observed/types.js';
+import type { Hold } from '../rollback/holds.js';
+import type { TagRestorability } from '../rollback/restorability.js';
+import type { Transaction } from '../state/records.js';
+import type { LockOwner } from '../state/site-lock.js';
+
+export type CellState = 'in-sync' | 'drift' | 'missing' | 'extra' | 'frozen' | 'unobserved';
+
+export interface Cell {
+  state: CellState;
+  installed?: string;
+  desired?: string;
+}
+
+export interface SiteStatus {
+  name: string;
+  backend: string;
+  platform: string;
+  observed?: { at: string; source: string; packages: number };
+  last?: { txid: string; kind: string; status: string; at: string; revision: string; tags: string[]; reason?: string };
+  held?: { tag: string; txid: string; at: string };
+  busy?: { controller: string; command: string; since: string };
+  vulnerabilities: AuditFinding[];
+  counts: Record<CellState, number>;
+}
+
+export interface FleetStatus {
+  generatedAt: string;
+  revision: string;
+  sites: SiteStatus[];
+  packages: { name: string; cells: Record<string, Cell> }[];
+  tags: TagRestorability[];
+}
+
+export interface StatusInputs {
+  revision: string;
+  sites: readonly ResolvedSite[];
+  inventories: ReadonlyMap<string, Inventory>;
+  transactions: readonly Transaction[];
+  holds: readonly Hold[];
+  locks: ReadonlyMap<string, LockOwner>;
+  tags: TagRestorability[];
+  now: string;
+}
+
+export function fleetStatus(inp: StatusInputs): FleetStatus {
+  const lastBySite = new Map<string, Transaction>();
+  for (const t of inp.transactions) {
+    if (t.begin.kind === 'probe') continue;
+    const prev = lastBySite.get(t.site);
+    if (!prev || t.begin.at > prev.begin.at) lastBySite.set(t.site, t);
+  }
+  const holds = new Map(inp.holds.map((h) => [h.site, h]));
+  const packages = new Map<string, Record<string, Cell>>();
+  const cell = (name: string, site: string, c: Cell) => {
+    let row = packages.get(name);
+    if (!row) packages.set(name, (row = {}));
+    row[site] = c;
+  };
+  const sites = inp.sites.map((s): SiteStatus => {
+    const inv = inp.inventories.get(s.name);
+    const counts: Record<CellState, number> = { 'in-sync': 0, drift: 0, missing: 0, extra: 0, frozen: 0, unobserved: 0 };
+    for (const [name, c] of siteCells(s, inv)) {
+      counts[c.state]++;
+      cell(name, s.name, c);
+    }
+    const t = lastBySite.get(s.name);
+    const h = holds.get(s.name);
+    const lock = inp.locks.get(s.name);
+    return {
+      name: s.name,
+      backend: s.backend,
+      platform: s.platform,
+      ...(inv ? { observed: { at: inv.observedAt, source: inv.source, packages: inv.packages.length } } : {}),
+      ...(t ? { last: { txid: t.txid, kind: t.begin.kind, status: t.end?.status ?? 'unfinished', at: t.begin.at, revision: t.begin.revision, tags: t.begin.tags, ...(t.end?.reason ? { reason: t.end.reason } : {}) } } : {}),
+      ...(h ? { held: { tag: h.tag, txid: h.txid, at: h.at } } : {}),
+      ...(lock ? { busy: { controller: lock.controller, command: lock.command, since: lock.since } } : {}),
+      vulnerabilities: inv?.audit ?? [],
+      counts,
+    };
+  });
+  return {
+    generatedAt: inp.now,
+    revision: inp.revision,
+    sites,
+    packages: [...packages].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, cells]) => ({ name, cells })),
+    tags: inp.tags,
+  };
+}
+
+/** Declared packages and undeclared user-installed ones; automatic dependencies are not listed. */
+function siteCells(site: ResolvedSite, inv: Inventory | undefined): [string, Cell][] {
+  const out: [string, Cell][] = [];
+  if (!inv) {
+    for (const d of site.packages) out.push([d.name, { state: 'unobserved', desired: d.patterns.join(' ') }]);
+    return out;
+  }
+  const byName = new Map(inv.packages.map((p) => [p.name, p]));
+  const declared = new Set<string>();
+  for (const d of site.packages) {
+    declared.add(d.name);
+    const i = byName.get(d.name);
+    const desired = d.state === 'present' ? d.patterns.join(' ') : d.state;
+    const installed = i ? { installed: i.pkgname } : {};
+    if (d.state === 'frozen') out.push([d.name, { state: 'frozen', desired, ...installed }]);
+    else if (d.state === 'absent') {
+      if (i) out.push([d.name, { state: 'drift', desired, ...installed }]);
+    } else if (!i) out.push([d.name, { state: 'missing', desired }]);
+    else out.push([d.name, { state: matchesAll(d.patterns, i.pkgname) ? 'in-sync' : 'drift', desired, ...installed }]);
+  }
+  for (const p of inv.packages) {
+    if (!declared.has(p.name) && !p.automatic && !site.protect.includes(p.name)) out.push([p.name, { state: 'extra', installed: p.pkgname }]);
+  }
+  return out;
+}

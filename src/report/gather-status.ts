@@ -1,0 +1,45 @@
+// Gathering what the status report shows: desired state at HEAD, stored
+// observations, the journal, holds, locks and tag restorability.
+import { CatalogCache } from '../catalog/load.js';
+import type { DesiredState } from '../desired/types.js';
+import { readInventory } from '../observed/store.js';
+import type { Inventory } from '../observed/types.js';
+import { listHolds } from '../rollback/holds.js';
+import { restorability } from '../rollback/restorability.js';
+import { Journal } from '../state/journal.js';
+import { foldTransactions } from '../state/records.js';
+import { readSiteLock, type LockOwner } from '../state/site-lock.js';
+import { fleetStatus, type FleetStatus } from './fleet-status.js';
+
+export async function gatherStatus(desired: DesiredState, stateDir: string, catalogOverride?: string): Promise<{ status: FleetStatus; journalProblems: string[] }> {
+  const inventories = new Map<string, Inventory>();
+  const locks = new Map<string, LockOwner>();
+  for (const s of desired.sites) {
+    const inv = await readInventory(stateDir, s.name);
+    if (inv) inventories.set(s.name, inv);
+    const lock = await readSiteLock(stateDir, s.name);
+    if (lock) locks.set(s.name, lock);
+  }
+  const journal = new Journal(stateDir);
+  const { records, damaged } = await journal.read();
+  const transactions = foldTransactions(records);
+  const catalogs = new CatalogCache();
+  const tagSites = await Promise.all(
+    desired.sites.map(async (s) => ({
+      name: s.name,
+      catalog: await catalogs.get(catalogOverride ?? s.pkg_path).catch((e: Error) => e),
+      installed: new Set(inventories.get(s.name)?.packages.map((p) => p.pkgname) ?? []),
+    })),
+  );
+  const status = fleetStatus({
+    revision: desired.revision,
+    sites: desired.sites,
+    inventories,
+    transactions,
+    holds: await listHolds(stateDir),
+    locks,
+    tags: transactions.some((t) => t.begin.tags.length > 0) ? restorability(transactions, tagSites) : [],
+    now: new Date().toISOString(),
+  });
+  return { status, journalProblems: damaged.map((d) => `${journal.file}:${d.line}: ${d.reason}`) };
+}

@@ -1,0 +1,77 @@
+// The status report as one self-contained HTML page: no external assets,
+// every value from sites and desired state escaped, a sticky header, a
+// filter box, sortable columns and a drill-down per site.
+import type { FleetStatus, SiteStatus } from './fleet-status.js';
+
+const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+export function esc(v: unknown): string {
+  return String(v ?? '').replace(/[&<>"']/g, (c) => ESC[c]!);
+}
+
+export function renderStatusHtml(s: FleetStatus): string {
+  const head = `<tr><th data-col="0">package</th>${s.sites.map((site, i) => `<th data-col="${i + 1}" title="${esc(site.platform)}">${esc(site.name)}</th>`).join('')}</tr>`;
+  const rows = s.packages
+    .map(
+      (p) =>
+        `<tr><th scope="row">${esc(p.name)}</th>${s.sites
+          .map((site) => {
+            const c = p.cells[site.name];
+            if (!c) return '<td></td>';
+            return `<td class="${esc(c.state)}" title="${esc(`desired: ${c.desired ?? 'not declared'}`)}">${esc(c.installed ?? c.state)}</td>`;
+          })
+          .join('')}</tr>`,
+    )
+    .join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>vo-reconcile status</title>
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
+<style>
+body{font:13px/1.4 system-ui,sans-serif;margin:1em}
+table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:2px 6px;white-space:nowrap}
+thead th{position:sticky;top:0;background:#eef;cursor:pointer}tbody th{position:sticky;left:0;background:#fafafa;text-align:left}
+.in-sync{background:#e6f4e6}.drift{background:#fde2c4}.missing{background:#f8c6c6}.extra{background:#e4e4f8}.frozen{background:#ddd}.unobserved{color:#999}
+.site{margin:.3em 0}.held,.busy,.vuln{font-weight:bold;color:#a40}
+</style></head><body>
+<h1>vo-reconcile status</h1>
+<p>Generated ${esc(s.generatedAt)} from desired state ${esc(s.revision)}.</p>
+<h2>Sites</h2>
+${s.sites.map(siteBlock).join('\n')}
+<h2>Packages × sites</h2>
+<p><label>Filter: <input id="filter" type="search" placeholder="package, version or state"></label> <span id="count"></span></p>
+<table id="grid"><thead>${head}</thead><tbody>
+${rows}
+</tbody></table>
+<script>
+(function () {
+  var input = document.getElementById('filter'), body = document.querySelector('#grid tbody'), count = document.getElementById('count');
+  function filter() {
+    var q = input.value.toLowerCase(), shown = 0;
+    Array.prototype.forEach.call(body.rows, function (r) { var ok = r.textContent.toLowerCase().indexOf(q) >= 0 || r.innerHTML.toLowerCase().indexOf(q) >= 0; r.hidden = !ok; if (ok) shown++; });
+    count.textContent = shown + ' of ' + body.rows.length + ' packages';
+  }
+  input.addEventListener('input', filter);
+  document.querySelectorAll('#grid thead th').forEach(function (th) {
+    th.addEventListener('click', function () {
+      var col = +th.dataset.col, dir = th.dataset.dir === 'asc' ? -1 : 1; th.dataset.dir = dir > 0 ? 'asc' : 'desc';
+      var rows = Array.prototype.slice.call(body.rows);
+      rows.sort(function (a, b) { return dir * a.cells[col].textContent.localeCompare(b.cells[col].textContent); });
+      rows.forEach(function (r) { body.appendChild(r); });
+    });
+  });
+  filter();
+})();
+</script>
+</body></html>
+`;
+}
+
+function siteBlock(site: SiteStatus): string {
+  const c = site.counts;
+  const last = site.last ? `last ${esc(site.last.kind)} <b>${esc(site.last.status)}</b> at ${esc(site.last.at)} (${esc(site.last.revision.slice(0, 12))}${site.last.tags.length ? ` [${esc(site.last.tags.join(', '))}]` : ''})${site.last.reason ? `: ${esc(site.last.reason)}` : ''}` : 'no transaction yet';
+  return `<details class="site" id="site-${esc(site.name)}"><summary>${esc(site.name)} — ${c['in-sync']} in sync, ${c.drift} drift, ${c.missing} missing, ${c.extra} extra${site.held ? ` <span class="held">held (rollback to ${esc(site.held.tag)})</span>` : ''}${site.busy ? ` <span class="busy">busy</span>` : ''}${site.vulnerabilities.length ? ` <span class="vuln">${site.vulnerabilities.length} vulnerable</span>` : ''}</summary>
+<ul><li>${esc(site.backend)}, ${esc(site.platform)}; ${site.observed ? `observed ${esc(site.observed.at)} (${esc(site.observed.source)}, ${site.observed.packages} packages)` : 'not observed'}</li>
+<li>${last}</li>
+${site.busy ? `<li>busy: ${esc(site.busy.command)} by ${esc(site.busy.controller)} since ${esc(site.busy.since)}</li>` : ''}
+${site.vulnerabilities.map((v) => `<li>${esc(v.pkgname)}: ${esc(v.kind)} — ${esc(v.url)}</li>`).join('')}
+</ul></details>`;
+}

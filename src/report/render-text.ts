@@ -1,0 +1,27 @@
+// The status report as text: a line per site, then what differs.
+import type { FleetStatus } from './fleet-status.js';
+
+export function renderStatusText(s: FleetStatus): string[] {
+  const lines = [`Fleet status at ${s.generatedAt} (desired state ${s.revision === 'worktree' ? 'work tree' : s.revision.slice(0, 12)})`];
+  for (const site of s.sites) {
+    const c = site.counts;
+    const flags = [site.held ? `HELD (rollback to ${site.held.tag})` : '', site.busy ? `BUSY (${site.busy.command} by ${site.busy.controller})` : '', site.vulnerabilities.length ? `${site.vulnerabilities.length} vulnerable` : '']
+      .filter(Boolean)
+      .join(', ');
+    const last = site.last ? `last ${site.last.kind} ${site.last.status} ${site.last.at}${site.last.tags.length ? ` [${site.last.tags.join(', ')}]` : ''}` : 'no transaction yet';
+    const obs = site.observed ? `${c['in-sync']} in sync, ${c.drift} drift, ${c.missing} missing, ${c.extra} extra, ${c.frozen} frozen` : 'not observed';
+    lines.push(`${site.name}: ${obs}; ${last}${flags ? `; ${flags}` : ''}`);
+  }
+  const differing = s.packages.filter((p) => Object.values(p.cells).some((c) => c.state === 'drift' || c.state === 'missing' || c.state === 'extra'));
+  if (differing.length) lines.push('', 'Differences:');
+  for (const p of differing) {
+    for (const [site, c] of Object.entries(p.cells)) {
+      if (c.state === 'drift' || c.state === 'missing' || c.state === 'extra') lines.push(`  ${site} ${p.name}: ${c.state} (installed ${c.installed ?? 'none'}, desired ${c.desired ?? 'not declared'})`);
+    }
+  }
+  for (const t of s.tags) {
+    const bad = t.sites.filter((x) => !x.restorable);
+    if (bad.length) lines.push(`tag ${t.tag} can no longer be restored at: ${bad.map((b) => `${b.site} (missing ${b.missing.join(', ') || b.reason})`).join('; ')}`);
+  }
+  return lines;
+}

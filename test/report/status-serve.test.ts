@@ -1,0 +1,103 @@
+// status as text/JSON/HTML, and serve's endpoints over real HTTP on
+// 127.0.0.1 (read-only, Prometheus metrics that parse).
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fleetStatus } from '../../src/report/fleet-status.js';
+import { renderStatusHtml } from '../../src/report/render-html.js';
+import { bin, cli, repoRoot } from '../helpers/cli.js';
+import { expectGolden } from '../helpers/golden.js';
+import { inv, site, want } from '../helpers/builders.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const OBS = 'desired-state/examples/observed';
+
+async function observedState(): Promise<string> {
+  const state = tempDir();
+  for (const s of ['DESY-HH', 'UKI-NORTHGRID-LIV-HEP']) {
+    const r = await cli(['observe', '--worktree', '--site', s, '--import', `${OBS}/${s}.pkg_info`, '--import-u', `${OBS}/${s}.pkg_info-u`, '--state', state]);
+    expect(r.code).toBe(0);
+  }
+  return state;
+}
+
+const stable = (s: string) => s.replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<time>');
+
+describe('reconcile status', () => {
+  it('reports the fleet as text (golden) and JSON', async () => {
+    const state = await observedState();
+    const text = await cli(['status', '--worktree', '--state', state]);
+    expect(text.code).toBe(0);
+    expectGolden('status-example.txt', stable(text.stdout));
+    const json = JSON.parse((await cli(['status', '--worktree', '--state', state, '--format', 'json'])).stdout);
+    const desy = json.sites.find((s: { name: string }) => s.name === 'DESY-HH');
+    expect(desy.counts).toEqual({ 'in-sync': 12, drift: 4, missing: 1, extra: 1, frozen: 1, unobserved: 0 });
+    const hdf5 = json.packages.find((p: { name: string }) => p.name === 'hdf5');
+    expect(hdf5.cells['DESY-HH']).toEqual({ state: 'drift', desired: 'hdf5-1.14.*', installed: 'hdf5-1.12.3nb2' });
+  });
+
+  it('writes one self-contained HTML page that escapes what sites report', async () => {
+    const s = fleetStatus({
+      revision: 'abc',
+      sites: [site([want('foo>=1')])],
+      inventories: new Map([['SITE', { ...inv('foo-1.0'), audit: [{ pkgname: 'foo-1.0', kind: 'x"<b>', url: 'https://e.org/<script>alert(1)</script>' }] }]]),
+      transactions: [],
+      holds: [],
+      locks: new Map(),
+      tags: [],
+      now: 't',
+    });
+    const html = renderStatusHtml(s);
+    expect(html).not.toMatch(/<script>alert/);
+    expect(html).toContain('https://e.org/&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).toContain('x&quot;&lt;b&gt;');
+    expect(html).not.toMatch(/<(link|img)\b|src=|href="http/);
+    const out = path.join(tempDir(), 'status.html');
+    const r = await cli(['status', '--worktree', '--state', tempDir(), '--format', 'html', '--output', out]);
+    expect(r.stdout).toBe(`wrote ${out}\n`);
+    expect(readFileSync(out, 'utf8')).toMatch(/^<!doctype html>[\s\S]*<table id="grid">[\s\S]*<\/html>\n$/);
+  });
+});
+
+describe('reconcile serve', () => {
+  it('serves the report, the API, metrics and health, read-only, on 127.0.0.1', async () => {
+    const state = await observedState();
+    writeFileSync(path.join(state, 'journal.jsonl'), '');
+    const server = spawn(process.execPath, [path.join(repoRoot, 'dist/cli/main.js'), 'serve', '--worktree', '--state', state, '--port', '0'], { cwd: repoRoot });
+    try {
+      const base = await new Promise<string>((resolve, reject) => {
+        server.stdout.on('data', (d: Buffer) => {
+          const m = /serving (http:\/\/127\.0\.0\.1:\d+)\//.exec(d.toString());
+          if (m) resolve(m[1]!);
+        });
+        server.once('exit', (c) => reject(new Error(`serve exited ${c}`)));
+      });
+      expect(await (await fetch(`${base}/healthz`)).text()).toBe('ok\n');
+      const page = await fetch(`${base}/`);
+      expect(page.headers.get('content-type')).toMatch(/text\/html/);
+      expect(await page.text()).toMatch(/<table id="grid">/);
+      const api = await (await fetch(`${base}/api/status`)).json();
+      expect(api.sites.map((s: { name: string }) => s.name)).toEqual(['UKI-NORTHGRID-LIV-HEP', 'DESY-HH', 'UNI-ARM-TEST']);
+      expect(await (await fetch(`${base}/api/history`)).json()).toEqual([]);
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      for (const line of metrics.trim().split('\n')) {
+        expect(line).toMatch(/^(# (HELP|TYPE) vo_reconcile_\w+ .+|vo_reconcile_\w+(\{\w+="[^"]*"\})? -?\d+(\.\d+)?)$/);
+      }
+      expect(metrics).toMatch(/^vo_reconcile_sites\{state="drift"\} 1$/m);
+      expect(metrics).toMatch(/^vo_reconcile_sites\{state="in_sync"\} 1$/m);
+      expect(metrics).toMatch(/^vo_reconcile_sites\{state="unobserved"\} 1$/m);
+      expect((await fetch(`${base}/api/status`, { method: 'POST' })).status).toBe(405);
+      expect((await fetch(`${base}/nope`)).status).toBe(404);
+    } finally {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+    }
+  });
+
+  it('refuses a bad --interval with exit 2', async () => {
+    const r = await bin(['serve', '--worktree', '--interval', 'often']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--interval must look like 30s, 5m or 6h/);
+  });
+});
