@@ -101,3 +101,41 @@ describe('reconcile serve', () => {
     expect(r.stderr).toMatch(/--interval must look like 30s, 5m or 6h/);
   });
 });
+
+describe('reconcile serve --interval', () => {
+  it('reconciles periodically, one run after another, leaving held sites alone', async () => {
+    const { makeFleet } = await import('../helpers/fleet.js');
+    const { readdirSync, mkdirSync: mk, writeFileSync: wr } = await import('node:fs');
+    const f = makeFleet(['A', 'B'], 'packages:\n  - tool\n');
+    mk(path.join(f.state, 'holds'), { recursive: true });
+    wr(path.join(f.state, 'holds', 'B.json'), JSON.stringify({ site: 'B', tag: 'v0', commit: 'c', txid: 'tx-x', at: 't', desired: '[]' }));
+    const server = spawn(process.execPath, [path.join(repoRoot, 'dist/cli/main.js'), 'serve', '--desired', f.desired, '--state', f.state, '--port', '0', '--interval', '1s']);
+    let out = '';
+    server.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      const base = await new Promise<string>((resolve) => {
+        const t = setInterval(() => {
+          const m = /serving (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
+          if (m) {
+            clearInterval(t);
+            resolve(m[1]!);
+          }
+        }, 50);
+      });
+      let runs = 0;
+      for (let i = 0; i < 200 && runs < 2; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        runs = Number(/^vo_reconcile_runs_total (\d+)$/m.exec(await (await fetch(`${base}/metrics`)).text())?.[1] ?? 0);
+      }
+      expect(runs).toBeGreaterThanOrEqual(2);
+      expect(readdirSync(f.sites.A!.dbdir).filter((n) => !n.startsWith('.'))).toEqual(['tool-2.0']);
+      expect(readdirSync(f.sites.B!.dbdir).filter((n) => !n.startsWith('.'))).toEqual([]);
+      expect(out).toMatch(/B: held since the rollback to v0/);
+      // Runs never overlap: each "run:" line follows the previous run's site lines.
+      expect(out.match(/^run: /gm)!.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+    }
+  });
+});
