@@ -5,6 +5,8 @@ import { loadDesiredStateWithInfo } from '../desired/load.js';
 import type { DesiredState, ResolvedSite } from '../desired/types.js';
 import { flag, listOpt, stringOpt, type ParsedArgs } from './args.js';
 import type { Io } from './io.js';
+import type { Logger } from 'pino';
+import { createLogger } from '../log.js';
 
 export async function desiredFromArgs(args: ParsedArgs, io: Io): Promise<DesiredState> {
   const { state, dirty } = await loadDesiredStateWithInfo(desiredOptions(args));
@@ -33,4 +35,9 @@ export function selectSites(desired: DesiredState, args: ParsedArgs): ResolvedSi
   }
   const set = new Set(wanted);
   return desired.sites.filter((s) => set.has(s.name));
+}
+
+/** The run's logger, as --log-level and --log-file say. */
+export function loggerFromArgs(args: ParsedArgs): Logger {
+  return createLogger(stringOpt(args, 'log-level') ?? 'warn', stringOpt(args, 'log-file'));
 }

@@ -1,9 +1,10 @@
 // Progress of a run over sites: a line per site state change, and on a
 // terminal a one-line live count of where the sites are.
 import type { SiteEvent } from '../run/context.js';
+import type { Logger } from 'pino';
 import type { Io } from './io.js';
 
-export function progressPrinter(io: Io, total: number, quiet: boolean): { emit(e: SiteEvent): void; started: number } {
+export function progressPrinter(io: Io, total: number, quiet: boolean, log?: Logger): { emit(e: SiteEvent): void; started: number } {
   const started = Date.now();
   let done = 0;
   const stamp = () => `[${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s]`;
@@ -11,6 +12,8 @@ export function progressPrinter(io: Io, total: number, quiet: boolean): { emit(e
     started,
     emit(e: SiteEvent) {
       if (e.kind === 'done') done++;
+      const failed = e.kind === 'done' && e.detail.startsWith('FAILED');
+      log?.[failed ? 'warn' : 'info']({ site: e.site, event: e.kind }, e.detail);
       if (quiet) return;
       io.out(`${stamp()} ${e.site}: ${e.kind === 'done' ? '' : `${e.kind}: `}${e.detail}`);
       if (io.isTTY && total > 1) io.err(`\u001b[2K${done}/${total} sites done\u001b[1A`);

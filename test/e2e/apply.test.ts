@@ -55,7 +55,7 @@ describe('reconcile apply', () => {
     const f = makeFleet(['A', 'C'], 'packages:\n  - tool\n', { broken: ['BROKEN'] });
     const r = await apply(f);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/BROKEN: FAILED: probe failed: preflight: software area .*BROKEN-not-a-directory is not writable/);
+    expect(r.stdout).toMatch(/BROKEN: FAILED: probe failed: preflight: software area .*BROKEN-not-a-directory does not exist or is not a directory/);
     expect(r.stdout).toMatch(/Apply: 2 changed, 0 in sync, 1 failed of 3 sites/);
     expect(installed(f, 'A')).toEqual(['tool-2.0']);
     expect(installed(f, 'C')).toEqual(['tool-2.0']);

@@ -75,3 +75,17 @@ describe('exit codes for bad state and usage', () => {
     expect(c.stderr).toMatch(/unknown command 'bogus'/);
   });
 });
+
+describe('logs', () => {
+  it('go to --log-file as pino JSON lines, one per site state change at info', async () => {
+    const dir = tempDir();
+    const log = path.join(dir, 'reconcile.log');
+    const r = await bin(['apply', '--worktree', '--site', 'UNI-ARM-TEST', '--state', dir, '--log-level', 'info', '--log-file', log]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('');
+    const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines[0]).toMatchObject({ level: 30, site: 'UNI-ARM-TEST', event: 'probing' });
+    expect(lines.at(-1)).toMatchObject({ level: 40, site: 'UNI-ARM-TEST', event: 'done', msg: expect.stringMatching(/^FAILED: probe failed: preflight: software area \/srv\/vo_sw does not exist/) });
+    expect((await bin(['apply', '--worktree', '--log-level', 'loud'])).code).toBe(2);
+  });
+});

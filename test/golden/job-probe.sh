@@ -57,7 +57,11 @@ vo_finish() {
 }
 
 vo_preflight() {
-  if [ ! -d "$SW_AREA" ] || ! { : > "$SW_AREA/.vo-reconcile.probe.$$"; } 2>/dev/null; then
+  if [ ! -d "$SW_AREA" ]; then
+    echo "software area $SW_AREA does not exist or is not a directory"
+    return 1
+  fi
+  if ! { : > "$SW_AREA/.vo-reconcile.probe.$$"; } 2>/dev/null; then
     echo "software area $SW_AREA is not writable by $(id -un 2>/dev/null || echo this user)"
     return 1
   fi

@@ -73,4 +73,28 @@ describe('status HTML in Chromium', () => {
     expect(dialogs).toEqual([]);
     await page.close();
   });
+
+  it('stays usable at 300 sites × 500 packages', async () => {
+    const packages = Array.from({ length: 500 }, (_, i) => want(`p${String(i).padStart(3, '0')}>=1`));
+    const installed = inv(...packages.map((_, i) => `p${String(i).padStart(3, '0')}-${i % 7 === 0 ? '0.9' : '1.0'}`));
+    const sites = Array.from({ length: 300 }, (_, i) => site(packages, { name: `S${String(i).padStart(3, '0')}` }));
+    const status = fleetStatus({
+      revision: 'abc',
+      sites,
+      inventories: new Map(sites.map((s) => [s.name, { ...installed, site: s.name }])),
+      transactions: [],
+      holds: [],
+      locks: new Map(),
+      tags: [],
+      now: 't',
+    });
+    const file = path.join(tempDir(), 'big.html');
+    writeFileSync(file, renderStatusHtml(status));
+    const page = await browser.newPage();
+    await page.goto(`file://${file}`);
+    expect(await page.locator('#grid tbody tr').count()).toBe(500);
+    await page.fill('#filter', 'p49');
+    expect(await page.locator('#grid tbody tr:visible').count()).toBe(10);
+    await page.close();
+  });
 });

@@ -5,7 +5,7 @@ import { tagsAt } from '../../desired/tags.js';
 import { applySites } from '../../run/apply.js';
 import { progressPrinter } from '../progress.js';
 import { flag, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
-import { desiredFromArgs, desiredOptions, selectSites, stateDirFromArgs } from '../common.js';
+import { desiredFromArgs, desiredOptions, selectSites, loggerFromArgs, stateDirFromArgs } from '../common.js';
 import { changedSites } from '../../desired/changes.js';
 import { loadDesiredState } from '../../desired/load.js';
 import type { DesiredState, ResolvedSite } from '../../desired/types.js';
@@ -17,7 +17,7 @@ export async function applyCommand(args: ParsedArgs, io: Io): Promise<CommandRes
   const desired = await desiredFromArgs(args, io);
   const sites = await changedOnly(args, io, desired, selectSites(desired, args));
   const json = flag(args, 'json');
-  const { emit, started } = progressPrinter(io, sites.length, json);
+  const { emit, started } = progressPrinter(io, sites.length, json, loggerFromArgs(args));
   const results = await applySites(sites, {
     stateDir: stateDirFromArgs(args),
     revision: desired.revision,

@@ -6,7 +6,7 @@ import { InputError, UsageError } from '../../errors.js';
 import { inventoryFromPkgInfo } from '../../observed/inventory.js';
 import { writeInventory } from '../../observed/store.js';
 import { flag, listOpt, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
-import { desiredFromArgs, selectSites, stateDirFromArgs } from '../common.js';
+import { desiredFromArgs, selectSites, loggerFromArgs, stateDirFromArgs } from '../common.js';
 import type { CommandResult, Io } from '../io.js';
 import { progressPrinter } from '../progress.js';
 import { parseConcurrency } from './apply.js';
@@ -51,7 +51,7 @@ async function probeCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   const desired = await desiredFromArgs(args, io);
   const sites = selectSites(desired, args);
   const json = flag(args, 'json');
-  const { emit } = progressPrinter(io, sites.length, json);
+  const { emit } = progressPrinter(io, sites.length, json, loggerFromArgs(args));
   const results = await observeSites(sites, {
     stateDir: stateDirFromArgs(args),
     revision: desired.revision,

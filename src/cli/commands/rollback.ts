@@ -7,7 +7,7 @@ import { tagsAt } from '../../desired/tags.js';
 import { releaseHold } from '../../rollback/holds.js';
 import { rollbackSites } from '../../run/apply.js';
 import { flag, stringOpt, type ParsedArgs } from '../args.js';
-import { desiredFromArgs, desiredOptions, selectSites, stateDirFromArgs } from '../common.js';
+import { desiredFromArgs, desiredOptions, selectSites, loggerFromArgs, stateDirFromArgs } from '../common.js';
 import type { CommandResult, Io } from '../io.js';
 import { progressPrinter } from '../progress.js';
 import { parseConcurrency } from './apply.js';
@@ -21,7 +21,7 @@ export async function rollbackCommand(args: ParsedArgs, io: Io): Promise<Command
   const atTag = await loadDesiredState(desiredOptions(args, tag));
   const sites = selectSites(desired, args);
   const json = flag(args, 'json');
-  const { emit, started } = progressPrinter(io, sites.length, json);
+  const { emit, started } = progressPrinter(io, sites.length, json, loggerFromArgs(args));
   const results = await rollbackSites(sites, new Map(atTag.sites.map((s) => [s.name, s])), { tag, commit: atTag.commit! }, {
     stateDir: stateDirFromArgs(args),
     revision: desired.revision,
