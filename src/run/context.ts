@@ -25,6 +25,6 @@ export interface RunContext {
   emit(e: SiteEvent): void;
   /** Transactions of a site with no end in the journal, as of now. */
   openTransactions(site: string): Promise<Transaction[]>;
-  /** The revision the site's last successful apply brought it to ("rollback:<commit>" after a rollback). */
+  /** The revision and tags the site's last successful apply brought it to ("rollback:<commit>" after a rollback). */
   lastAppliedRevision(site: string): Promise<string | undefined>;
 }

@@ -18,7 +18,7 @@ export class OpenTransactions {
     return foldTransactions(mine.flat());
   }
 
-  /** The revision the site's last successful apply or rollback brought it to. */
+  /** The revision (and its tags, space-separated) the site's last successful apply or rollback brought it to. */
   async lastAppliedRevision(site: string): Promise<string | undefined> {
     await this.catchUp();
     return this.lastRevision.get(site);
@@ -33,7 +33,9 @@ export class OpenTransactions {
       }
       const begin = this.open.get(r.txid)?.find((x) => x.type === 'begin');
       if (begin?.type === 'begin' && r.status === 'succeeded' && begin.kind !== 'probe') {
-        this.lastRevision.set(r.site, begin.kind === 'rollback' ? `rollback:${begin.rollback?.commit}` : begin.revision);
+        // Tags are part of what was applied: a tag added later to the same commit must be journalled too.
+        const rev = begin.kind === 'rollback' ? `rollback:${begin.rollback?.commit}` : begin.revision;
+        this.lastRevision.set(r.site, `${rev}${begin.tags.length ? ` ${[...begin.tags].sort().join(',')}` : ''}`);
       }
       this.open.delete(r.txid);
     }

@@ -70,7 +70,8 @@ async function planAndApply(ctx: RunContext, site: ResolvedSite, catalog: Catalo
     if (plan.status !== 'ok') return { site: site.name, status: 'failed', detail: plan.errors.map((e) => e.message).join('; ') };
     if (plan.actions.length === 0) {
       // Journal that the site is at this revision (once), so a rollback to it knows what it had.
-      if (!ctx.dryRun && (await ctx.lastAppliedRevision(site.name)) !== ctx.revision) await recordWithoutJob(ctx, site, plan, 'apply', inventory);
+      const here = `${ctx.revision}${ctx.tags.length ? ` ${[...ctx.tags].sort().join(',')}` : ''}`;
+      if (!ctx.dryRun && (await ctx.lastAppliedRevision(site.name)) !== here) await recordWithoutJob(ctx, site, plan, 'apply', inventory);
       return { site: site.name, status: 'in-sync', detail: `in sync (${inventory.packages.length} packages)` };
     }
     ctx.emit({ site: site.name, kind: 'planned', detail: describe(plan) });

@@ -79,3 +79,20 @@ describe('reconcile --rollback <tag>', () => {
     expect(installed(f, 'C')).toEqual(['foo-1.2']);
   });
 });
+
+describe('a tag added to a commit already applied', () => {
+  it('is journalled by the next apply, so it can be rolled back to', async () => {
+    const f = makeFleet(['A'], 'packages:\n  - tool\n');
+    const run = (...args: string[]) => bin([...args, '--desired', f.desired, '--state', f.state]);
+    expect((await run('apply')).code).toBe(0);
+    git(f.repo, 'tag', 'late');
+    expect((await run('apply')).stdout).toMatch(/0 changed, 1 in sync/);
+    const tags = await run('history', '--tags');
+    expect(tags.stdout).toMatch(/^late \([0-9a-f]{12}\):\n {2}A: restorable \(tx-/m);
+    const history = JSON.parse((await run('history', '--json')).stdout);
+    expect(history.filter((t: { tags: string[] }) => t.tags.includes('late'))).toHaveLength(1);
+    // Nothing new to record on the next run.
+    await run('apply');
+    expect(JSON.parse((await run('history', '--json')).stdout)).toHaveLength(history.length);
+  });
+});
