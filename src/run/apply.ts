@@ -74,11 +74,14 @@ function runContext(opts: ApplyOptions): RunContext {
   const backends: Partial<Record<BackendName, Backend>> = { local };
   const journal = new Journal(opts.stateDir);
   const open = new OpenTransactions(journal);
+  const held = new Map<string, () => boolean>();
   return {
     stateDir: opts.stateDir,
     journal,
     openTransactions: (site) => open.forSite(site),
     lastAppliedRevision: (site) => open.lastAppliedRevision(site),
+    lockLost: (site) => held.get(site)?.() ?? false,
+    holding: (site, lost) => (lost ? held.set(site, lost) : held.delete(site)),
     backend: (name) => backends[name] ?? new Error(`the ${name} backend is not available in this version; use backend: local`),
     revision: opts.revision,
     tags: opts.tags,

@@ -27,4 +27,8 @@ export interface RunContext {
   openTransactions(site: string): Promise<Transaction[]>;
   /** The revision and tags the site's last successful apply brought it to ("rollback:<commit>" after a rollback). */
   lastAppliedRevision(site: string): Promise<string | undefined>;
+  /** Whether this controller lost the site's lock to another one (then no job may be submitted). */
+  lockLost(site: string): boolean;
+  /** Set by the code holding a site's lock. */
+  holding(site: string, lost: (() => boolean) | undefined): void;
 }

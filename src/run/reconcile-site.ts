@@ -43,6 +43,7 @@ export async function underLock(ctx: RunContext, site: ResolvedSite, command: st
     onBusy: (holder) => ctx.emit({ site: site.name, kind: 'waiting-lock', detail: holder ? `held by ${holder.controller} (${holder.command}) since ${holder.since}` : 'held by another controller' }),
   });
   if (!release) return { site: site.name, status: 'failed', detail: `busy: another controller held the site for longer than its job time limit (${site.job_time_limit}s)` };
+  ctx.holding(site.name, release.lost);
   try {
     // A dry run touches no site: it neither waits for nor finishes old jobs.
     const resumed = ctx.dryRun ? undefined : await resumeUnfinished(ctx, site);
@@ -50,6 +51,7 @@ export async function underLock(ctx: RunContext, site: ResolvedSite, command: st
     // What a resumed job did is part of this run's report.
     return resumed ? { ...result, detail: `${result.detail} (after ${resumed.detail})` } : result;
   } finally {
+    ctx.holding(site.name, undefined);
     await release();
   }
 }

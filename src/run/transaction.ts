@@ -43,6 +43,7 @@ export async function startTransaction(ctx: RunContext, site: ResolvedSite, plan
   const backend = ctx.backend(site.backend);
   if (backend instanceof Error) return endWithout(ctx, begin, backend.message, false);
   await ctx.journal.append(begin);
+  if (ctx.lockLost(site.name)) return endWithout(ctx, begin, 'this controller lost the site lock to another one; no job was submitted', true);
   let handle: JobHandle;
   try {
     handle = await submit(backend, site, begin);

@@ -32,13 +32,15 @@ function paths(stateDir: string, site: string) {
   return { target: base, lock: `${base}.lock`, owner: `${base}.owner.json` };
 }
 
-export type Release = () => Promise<void>;
+/** Releases the lock; `lost()` says whether another controller took it from us meanwhile. */
+export type Release = (() => Promise<void>) & { lost(): boolean };
 
 /** Try once; undefined when another controller holds the site. */
 export async function tryLockSite(stateDir: string, site: string, owner: Omit<LockOwner, 'controller' | 'pid' | 'since'>): Promise<Release | undefined> {
   const p = paths(stateDir, site);
   await mkdir(path.dirname(p.target), { recursive: true });
   let release: () => Promise<void>;
+  let compromised = false;
   try {
     release = await lockfile.lock(p.target, {
       realpath: false,
@@ -46,8 +48,9 @@ export async function tryLockSite(stateDir: string, site: string, owner: Omit<Lo
       stale: LOCK_LEASE_MS,
       retries: 0,
       onCompromised: (err) => {
-        // Someone broke our lock (we failed to refresh it in time). Say so loudly; the journal will show the overlap risk.
-        process.stderr.write(`reconcile: lock of site ${site} was compromised: ${err.message}\n`);
+        // Someone broke our lock (we failed to refresh it in time): no new job may start under it.
+        compromised = true;
+        process.stderr.write(`reconcile: lost the lock of site ${site}: ${err.message}; no further job is submitted there\n`);
       },
     });
   } catch (e) {
@@ -56,10 +59,13 @@ export async function tryLockSite(stateDir: string, site: string, owner: Omit<Lo
   }
   const full: LockOwner = { ...owner, controller: controllerId(), pid: process.pid, since: new Date().toISOString() };
   await writeFileAtomic(p.owner, `${JSON.stringify(full)}\n`);
-  return async () => {
+  const done = async () => {
+    // A lock taken from us is not ours to remove, nor is its owner file.
+    if (compromised) return;
     await rm(p.owner, { force: true });
     await release().catch(() => undefined);
   };
+  return Object.assign(done, { lost: () => compromised });
 }
 
 /** Wait for the site's lock, calling onBusy with the holder while waiting. */

@@ -63,6 +63,8 @@ describe('time limits', () => {
       emit: () => undefined,
       openTransactions: async () => [],
       lastAppliedRevision: async () => undefined,
+      lockLost: () => false,
+      holding: () => undefined,
     };
     const s = site([], { name: 'SLOW', sw_area: sw, prefix: path.join(sw, 'pkg'), job_time_limit: 2 });
     const started = Date.now();

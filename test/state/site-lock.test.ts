@@ -47,3 +47,31 @@ describe('site locks', () => {
     await exited();
   });
 });
+
+describe('a lock taken from its holder', () => {
+  it('is known to be lost, and its release leaves the new holder alone', async () => {
+    const state = tempDir();
+    const code = `import { tryLockSite } from ${JSON.stringify(path.join(repoRoot, 'dist/state/site-lock.js'))};
+const r = await tryLockSite(process.argv[1], 'S1', { command: 'child' });
+console.log('locked');
+process.stdin.once('data', async () => { console.log(r.lost() ? 'lost' : 'held'); await r(); process.exit(0); });`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', code, state], {
+      stdio: ['pipe', 'pipe', 'ignore'],
+      env: { ...process.env, RECONCILE_LOCK_LEASE_MS: '2000' },
+    });
+    const lines: string[] = [];
+    child.stdout.on('data', (d: Buffer) => lines.push(...d.toString().trim().split('\n')));
+    while (!lines.includes('locked')) await new Promise((r) => setTimeout(r, 20));
+    // Another controller breaks the lock (as after a stall past the lease) and takes it.
+    const { rmSync } = await import('node:fs');
+    rmSync(path.join(state, 'locks', 'S1.lock'), { recursive: true, force: true });
+    await new Promise((r) => setTimeout(r, 1600));
+    const mine = await tryLockSite(state, 'S1', { command: 'successor' });
+    expect(mine).toBeDefined();
+    child.stdin.write('go\n');
+    await new Promise((r) => child.once('exit', r));
+    expect(lines).toContain('lost');
+    expect(await readSiteLock(state, 'S1')).toMatchObject({ command: 'successor' });
+    await mine!();
+  });
+});
