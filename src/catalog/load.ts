@@ -24,6 +24,11 @@ export class CatalogCache {
     }
     return p;
   }
+
+  /** The catalog, or the error saying why it could not be read (a site failure, not the run's). */
+  getOrError(location: string): Promise<Catalog | Error> {
+    return this.get(location).catch((e: Error) => e);
+  }
 }
 
 export async function loadCatalog(location: string): Promise<Catalog> {

@@ -44,7 +44,7 @@ export type OptionName = keyof typeof OPTIONS;
 const COMMON: OptionName[] = ['desired', 'state', 'rev', 'worktree', 'git-dir', 'log-level', 'log-file', 'json', 'help'];
 
 /** Which options each command accepts besides the common ones. */
-const ACCEPTS: Partial<Record<CommandName, OptionName[]>> = {
+const ACCEPTS: Record<CommandName, OptionName[]> = {
   validate: [],
   plan: ['site', 'observed', 'catalog', 'detailed-exitcode', 'verbose'],
   observe: ['site', 'import', 'import-u', 'concurrency'],
@@ -96,7 +96,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     if (!implicit) throw new UsageError(`--rollback is its own command; use 'reconcile --rollback <tag>' or 'reconcile rollback <tag>'`);
     command = 'rollback';
   }
-  const allowed = new Set<OptionName>([...COMMON, ...(ACCEPTS[command] ?? (Object.keys(OPTIONS) as OptionName[]))]);
+  const allowed = new Set<OptionName>([...COMMON, ...(ACCEPTS[command])]);
   for (const k of Object.keys(values) as OptionName[]) {
     if (!allowed.has(k)) throw new UsageError(`option --${k} does not apply to '${command}' (see reconcile ${command} --help)`);
   }

@@ -7,6 +7,7 @@ import { flag, listOpt, stringOpt, type ParsedArgs } from './args.js';
 import type { Io } from './io.js';
 import type { Logger } from 'pino';
 import { createLogger } from '../log.js';
+import { tagsAt } from '../desired/tags.js';
 
 export async function desiredFromArgs(args: ParsedArgs, io: Io): Promise<DesiredState> {
   const { state, dirty } = await loadDesiredStateWithInfo(desiredOptions(args));
@@ -35,6 +36,11 @@ export function selectSites(desired: DesiredState, args: ParsedArgs): ResolvedSi
   }
   const set = new Set(wanted);
   return desired.sites.filter((s) => set.has(s.name));
+}
+
+/** The tags pointing at the desired-state commit (from --git-dir when given). */
+export function tagsFromArgs(args: ParsedArgs, desired: DesiredState): Promise<string[]> {
+  return tagsAt(stringOpt(args, 'git-dir') ?? desired.dir, desired.commit);
 }
 
 /** The run's logger, as --log-level and --log-file say. */

@@ -18,7 +18,7 @@ import type { CommandResult, Io } from './io.js';
 
 type Command = (args: ParsedArgs, io: Io) => Promise<CommandResult>;
 
-const COMMANDS: Partial<Record<CommandName, Command>> = {
+const COMMANDS: Record<CommandName, Command> = {
   validate: validateCommand,
   plan: planCommand,
   observe: observeCommand,
@@ -43,12 +43,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       io.out(helpText(args.implicit ? undefined : args.command));
       return 0;
     }
-    const command = COMMANDS[args.command];
-    if (!command) {
-      io.err(`reconcile: '${args.command}' is not implemented yet`);
-      return 2;
-    }
-    return (await command(args, io)).exitCode;
+    return (await COMMANDS[args.command](args, io)).exitCode;
   } catch (e) {
     return reportError(e, io);
   }

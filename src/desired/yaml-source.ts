@@ -2,7 +2,7 @@
 // so every later error (schema, semantics) can name file:line:column.
 // Resource limits live here: a size cap, a bounded alias expansion, and one
 // document per file.
-import { isAlias, isMap, isSeq, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { isMap, isSeq, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { Problem, SourceLocation } from '../errors.js';
 
 /** Desired-state files are small; anything larger is a mistake or an attack. */

@@ -80,7 +80,3 @@ export function addToSummary(s: PlanSummary, p: SitePlan): PlanSummary {
   for (const a of p.actions) s[a.action]++;
   return s;
 }
-
-export function summarise(sites: readonly SitePlan[]): PlanSummary {
-  return sites.reduce(addToSummary, emptySummary());
-}

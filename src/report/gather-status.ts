@@ -27,7 +27,7 @@ export async function gatherStatus(desired: DesiredState, stateDir: string, cata
   const tagSites = await Promise.all(
     desired.sites.map(async (s) => ({
       name: s.name,
-      catalog: await catalogs.get(catalogOverride ?? s.pkg_path).catch((e: Error) => e),
+      catalog: await catalogs.getOrError(catalogOverride ?? s.pkg_path),
       installed: new Set(inventories.get(s.name)?.packages.map((p) => p.pkgname) ?? []),
     })),
   );

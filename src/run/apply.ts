@@ -4,7 +4,6 @@
 import PQueue from 'p-queue';
 import { LocalBackend } from '../backends/local.js';
 import type { Backend } from '../backends/types.js';
-import type { Catalog } from '../catalog/catalog.js';
 import { CatalogCache } from '../catalog/load.js';
 import type { BackendName, ResolvedSite } from '../desired/types.js';
 import { Journal } from '../state/journal.js';
@@ -30,7 +29,7 @@ export interface ApplyOptions {
 export async function applySites(sites: readonly ResolvedSite[], opts: ApplyOptions): Promise<SiteResult[]> {
   const ctx = runContext(opts);
   const catalogs = new CatalogCache();
-  const catalogFor = (s: ResolvedSite): Promise<Catalog | Error> => catalogs.get(opts.catalogOverride ?? s.pkg_path).catch((e: Error) => e);
+  const catalogFor = (s: ResolvedSite) => catalogs.getOrError(opts.catalogOverride ?? s.pkg_path);
   return forEachSite(sites, opts, async (s) => reconcileSite(ctx, s, await catalogFor(s)));
 }
 
@@ -38,7 +37,7 @@ export async function applySites(sites: readonly ResolvedSite[], opts: ApplyOpti
 export async function rollbackSites(sites: readonly ResolvedSite[], atTag: ReadonlyMap<string, ResolvedSite>, target: { tag: string; commit: string }, opts: ApplyOptions): Promise<SiteResult[]> {
   const ctx = runContext(opts);
   const catalogs = new CatalogCache();
-  const catalogFor = (s: ResolvedSite): Promise<Catalog | Error> => catalogs.get(opts.catalogOverride ?? s.pkg_path).catch((e: Error) => e);
+  const catalogFor = (s: ResolvedSite) => catalogs.getOrError(opts.catalogOverride ?? s.pkg_path);
   return forEachSite(sites, opts, async (s) => rollbackSite(ctx, s, await catalogFor(s), { ...target, siteAtTag: atTag.get(s.name) }));
 }
 

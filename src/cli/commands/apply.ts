@@ -1,11 +1,10 @@
 // `reconcile apply` (the default command): plan and carry out, site by
 // site, printing a line per site state change.
 import { UsageError } from '../../errors.js';
-import { tagsAt } from '../../desired/tags.js';
 import { applySites } from '../../run/apply.js';
 import { progressPrinter } from '../progress.js';
 import { flag, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
-import { desiredFromArgs, desiredOptions, selectSites, loggerFromArgs, stateDirFromArgs } from '../common.js';
+import { desiredFromArgs, desiredOptions, selectSites, loggerFromArgs, stateDirFromArgs, tagsFromArgs } from '../common.js';
 import { changedSites } from '../../desired/changes.js';
 import { loadDesiredState } from '../../desired/load.js';
 import type { DesiredState, ResolvedSite } from '../../desired/types.js';
@@ -21,7 +20,7 @@ export async function applyCommand(args: ParsedArgs, io: Io): Promise<CommandRes
   const results = await applySites(sites, {
     stateDir: stateDirFromArgs(args),
     revision: desired.revision,
-    tags: await tagsAt(stringOpt(args, 'git-dir') ?? desired.dir, desired.commit),
+    tags: await tagsFromArgs(args, desired),
     concurrency,
     dryRun: flag(args, 'dry-run'),
     ...(stringOpt(args, 'catalog') ? { catalogOverride: stringOpt(args, 'catalog')! } : {}),

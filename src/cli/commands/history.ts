@@ -65,7 +65,7 @@ async function tagsReport(args: ParsedArgs, io: Io, txs: Transaction[]): Promise
   const sites = await Promise.all(
     selectSites(desired, args).map(async (s) => ({
       name: s.name,
-      catalog: await catalogs.get(override ?? s.pkg_path).catch((e: Error) => e),
+      catalog: await catalogs.getOrError(override ?? s.pkg_path),
       installed: new Set((await readInventory(stateDir, s.name))?.packages.map((p) => p.pkgname) ?? []),
     })),
   );

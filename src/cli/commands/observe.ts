@@ -6,12 +6,11 @@ import { InputError, UsageError } from '../../errors.js';
 import { inventoryFromPkgInfo } from '../../observed/inventory.js';
 import { writeInventory } from '../../observed/store.js';
 import { flag, listOpt, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
-import { desiredFromArgs, selectSites, loggerFromArgs, stateDirFromArgs } from '../common.js';
+import { desiredFromArgs, selectSites, loggerFromArgs, stateDirFromArgs, tagsFromArgs } from '../common.js';
 import type { CommandResult, Io } from '../io.js';
 import { progressPrinter } from '../progress.js';
 import { parseConcurrency } from './apply.js';
 import { observeSites } from '../../run/apply.js';
-import { tagsAt } from '../../desired/tags.js';
 
 export async function observeCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   noPositionals(args);
@@ -55,7 +54,7 @@ async function probeCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   const results = await observeSites(sites, {
     stateDir: stateDirFromArgs(args),
     revision: desired.revision,
-    tags: await tagsAt(stringOpt(args, 'git-dir') ?? desired.dir, desired.commit),
+    tags: await tagsFromArgs(args, desired),
     concurrency: parseConcurrency(stringOpt(args, 'concurrency')),
     dryRun: false,
     emit,

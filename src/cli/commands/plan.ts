@@ -2,7 +2,6 @@
 // one after another and printed as they are done, so a thousand sites with
 // thousands of packages each never sit in memory together.
 import { CatalogCache } from '../../catalog/load.js';
-import type { Catalog } from '../../catalog/catalog.js';
 import { checkObservedDir, readObservedSite } from '../../observed/observed-dir.js';
 import { readInventory } from '../../observed/store.js';
 import type { Inventory } from '../../observed/types.js';
@@ -27,7 +26,7 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   const catalogOverride = stringOpt(args, 'catalog');
   // A catalog named on the command line that cannot be read is bad input, not a site failure.
   if (catalogOverride) await catalogs.get(catalogOverride);
-  const catalogFor = (pkgPath: string): Promise<Catalog | Error> => catalogs.get(catalogOverride ?? pkgPath).catch((e: Error) => e);
+  const catalogFor = (pkgPath: string) => catalogs.getOrError(catalogOverride ?? pkgPath);
   const json = flag(args, 'json');
   const verbose = flag(args, 'verbose');
 

@@ -3,11 +3,10 @@
 // hold a rollback leaves.
 import { UsageError } from '../../errors.js';
 import { loadDesiredState } from '../../desired/load.js';
-import { tagsAt } from '../../desired/tags.js';
 import { releaseHold } from '../../rollback/holds.js';
 import { rollbackSites } from '../../run/apply.js';
 import { flag, stringOpt, type ParsedArgs } from '../args.js';
-import { desiredFromArgs, desiredOptions, selectSites, loggerFromArgs, stateDirFromArgs } from '../common.js';
+import { desiredFromArgs, desiredOptions, selectSites, loggerFromArgs, stateDirFromArgs, tagsFromArgs } from '../common.js';
 import type { CommandResult, Io } from '../io.js';
 import { progressPrinter } from '../progress.js';
 import { parseConcurrency } from './apply.js';
@@ -25,7 +24,7 @@ export async function rollbackCommand(args: ParsedArgs, io: Io): Promise<Command
   const results = await rollbackSites(sites, new Map(atTag.sites.map((s) => [s.name, s])), { tag, commit: atTag.commit! }, {
     stateDir: stateDirFromArgs(args),
     revision: desired.revision,
-    tags: await tagsAt(stringOpt(args, 'git-dir') ?? desired.dir, desired.commit),
+    tags: await tagsFromArgs(args, desired),
     concurrency: parseConcurrency(stringOpt(args, 'concurrency')),
     dryRun: flag(args, 'dry-run'),
     ...(stringOpt(args, 'catalog') ? { catalogOverride: stringOpt(args, 'catalog')! } : {}),

@@ -10,9 +10,8 @@ import { applySites } from '../../run/apply.js';
 import { Journal } from '../../state/journal.js';
 import { foldTransactions } from '../../state/records.js';
 import { loadDesiredState } from '../../desired/load.js';
-import { tagsAt } from '../../desired/tags.js';
 import { stringOpt, type ParsedArgs } from '../args.js';
-import { desiredOptions, stateDirFromArgs } from '../common.js';
+import { desiredOptions, stateDirFromArgs, tagsFromArgs } from '../common.js';
 import type { CommandResult, Io } from '../io.js';
 
 interface RunStats {
@@ -61,7 +60,7 @@ async function reconcileLoop(args: ParsedArgs, io: Io, stateDir: string, stats: 
       const results = await applySites(desired.sites, {
         stateDir,
         revision: desired.revision,
-        tags: await tagsAt(stringOpt(args, 'git-dir') ?? desired.dir, desired.commit),
+        tags: await tagsFromArgs(args, desired),
         concurrency: 8,
         dryRun: false,
         emit: (e) => io.out(`${e.site}: ${e.kind === 'done' ? '' : `${e.kind}: `}${e.detail}`),
