@@ -18,6 +18,10 @@ export interface JobHandle {
   id: string;
   site: string;
   submittedAt: string;
+  /** The name it was submitted under (the txid), where the backend files output by it. */
+  name?: string;
+  /** ARC: the client job list that holds the job (arcstat and arcget need it). */
+  jobList?: string;
 }
 
 export type JobState = 'queued' | 'running' | 'done' | 'lost';

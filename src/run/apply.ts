@@ -2,7 +2,9 @@
 // sites are in flight; each site runs alone under its lock; a failing or
 // slow site never holds up the others.
 import PQueue from 'p-queue';
+import { ArcBackend } from '../backends/arc.js';
 import { LocalBackend } from '../backends/local.js';
+import { SlurmBackend } from '../backends/slurm.js';
 import type { Backend } from '../backends/types.js';
 import { CatalogCache } from '../catalog/load.js';
 import type { BackendName, ResolvedSite } from '../desired/types.js';
@@ -69,8 +71,9 @@ async function forEachSite(sites: readonly ResolvedSite[], opts: ApplyOptions, w
 }
 
 function runContext(opts: ApplyOptions): RunContext {
-  const local = new LocalBackend(path.join(opts.stateDir, 'jobs'));
-  const backends: Partial<Record<BackendName, Backend>> = { local };
+  const jobsDir = path.join(opts.stateDir, 'jobs');
+  const controller = controllerId();
+  const backends: Record<BackendName, Backend> = { local: new LocalBackend(jobsDir), slurm: new SlurmBackend(jobsDir), arc: new ArcBackend(jobsDir, controller) };
   const journal = new Journal(opts.stateDir);
   const open = new OpenTransactions(journal);
   const held = new Map<string, () => boolean>();
@@ -81,10 +84,10 @@ function runContext(opts: ApplyOptions): RunContext {
     lastAppliedRevision: (site) => open.lastAppliedRevision(site),
     lockLost: (site) => held.get(site)?.() ?? false,
     holding: (site, lost) => (lost ? held.set(site, lost) : held.delete(site)),
-    backend: (name) => backends[name] ?? new Error(`the ${name} backend is not available in this version; use backend: local`),
+    backend: (name) => backends[name],
     revision: opts.revision,
     tags: opts.tags,
-    controller: controllerId(),
+    controller,
     pollMs: opts.pollMs ?? 2000,
     dryRun: opts.dryRun,
     emit: opts.emit,

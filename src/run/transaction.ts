@@ -198,7 +198,11 @@ function judge(begin: BeginRecord, parsed: JobOutput, poll: JobPoll | 'timed-out
     const step = parsed.steps.find((s) => s.rc !== undefined && s.rc !== 0);
     return { status: 'failed', reason: `${step?.label ?? 'preflight'}: ${step?.output.filter(Boolean).slice(-3).join(' / ') || 'the site cannot run jobs'}` };
   }
-  if (parsed.problem) return { status: 'failed', reason: poll.state === 'lost' ? `job lost: ${poll.detail ?? ''}; ${parsed.problem}` : parsed.problem };
+  if (parsed.problem) {
+    // What the batch system or CE said (cancelled, killed, time limit) explains a cut-off output.
+    const said = poll.detail ? ` (${poll.detail})` : '';
+    return { status: 'failed', reason: poll.state === 'lost' ? `job lost: ${poll.detail ?? ''}; ${parsed.problem}` : `${parsed.problem}${said}` };
+  }
   const failed = parsed.steps.find((s) => s.label.startsWith('action ') && s.rc !== 0);
   const mismatches = inventory ? verifyOutcome(begin.plan.actions, inventory.packages.map((p) => p.pkgname)) : ['no package listing after the job'];
   if (failed) return { status: 'failed', reason: `${failed.label} exited ${failed.rc}: ${failed.output.filter(Boolean).slice(-2).join(' / ')}` };

@@ -1,0 +1,132 @@
+// The ARC backend: the NorduGrid ARC client against a CE's REST interface.
+// arcsub records each job in this controller's job list under
+// state/jobs/arc/; arcstat gives state and exit code; arcget brings the
+// output back (and cleans the job on the CE); arckill + arcclean cancel.
+// Every submission first checks the grid proxy against the job's time limit.
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ResolvedSite } from '../desired/types.js';
+import { parseArcstat, parseSubmitted, pollFromArc, renderXrsl } from './arc-output.js';
+import { complaint, runTool, type ToolResult } from './client-tool.js';
+import { checkProxy, proxyPath } from './grid-proxy.js';
+import { TransientBackendError, type Backend, type JobHandle, type JobPoll, type JobRequest } from './types.js';
+
+/** A job the CE does not know yet may just not have reached its information system. */
+const UNKNOWN_GRACE_MS = 120_000;
+
+export class ArcBackend implements Backend {
+  readonly name = 'arc' as const;
+  private readonly dir: string;
+  private readonly jobList: string;
+
+  constructor(jobsDir: string, controller: string) {
+    this.dir = path.resolve(jobsDir, 'arc');
+    this.jobList = path.join(this.dir, `joblist-${controller.replace(/[^A-Za-z0-9._-]/g, '_')}.dat`);
+  }
+
+  private jobDir(jobName: string): string {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(jobName)) throw new Error(`invalid job name ${JSON.stringify(jobName)}`);
+    return path.join(this.dir, jobName);
+  }
+
+  async submit(req: JobRequest): Promise<JobHandle> {
+    const endpoint = req.site.endpoint;
+    if (!endpoint) throw new Error(`site ${req.site.name} uses backend arc but names no endpoint (the CE's URL, e.g. https://ce.example.org:443/arex)`);
+    const proxy = await checkProxy(proxyPath(), req.timeLimit);
+    if (!proxy.ok) throw new Error(proxy.message);
+    const dir = this.jobDir(req.jobName);
+    await mkdir(dir, { recursive: true });
+    const script = path.join(dir, 'job.sh');
+    await writeFile(script, req.script, { mode: 0o755 });
+    const xrsl = path.join(dir, 'job.xrsl');
+    await writeFile(xrsl, renderXrsl({ jobName: req.jobName, script, walltimeMinutes: Math.max(1, Math.ceil(req.timeLimit / 60)) }));
+    const r = await runTool('arcsub', ['-C', endpoint, '-T', 'arcrest', '-j', this.jobList, xrsl]);
+    const id = parseSubmitted(r.stdout);
+    if (r.exitCode !== 0 || !id) throw failure(`arcsub to ${endpoint} failed for site ${req.site.name}`, r);
+    return { backend: 'arc', id, site: req.site.name, submittedAt: new Date().toISOString(), name: req.jobName, jobList: this.jobList };
+  }
+
+  async poll(job: JobHandle): Promise<JobPoll> {
+    const kept = await this.keptPoll(job);
+    if (kept) return kept;
+    const r = await runTool('arcstat', ['-j', listOf(job), job.id]);
+    const status = parseArcstat(r.stdout).find((s) => s.id === job.id);
+    if (status) {
+      const poll = pollFromArc(status);
+      // arcget removes the job from the CE and the list: keep the verdict for a successor.
+      if (poll.state === 'done' && job.name) {
+        await mkdir(this.jobDir(job.name), { recursive: true });
+        await writeFile(path.join(this.jobDir(job.name), 'poll.json'), JSON.stringify(poll));
+      }
+      return poll;
+    }
+    if (/not found in job list/i.test(r.stderr + r.stdout)) return { state: 'lost', detail: `job ${job.id} is not in the ARC job list ${listOf(job)} (cleaned, or never recorded)` };
+    if (TRANSIENT.test(r.stderr + r.stdout)) throw failure(`arcstat could not reach the CE for job ${job.id}`, r);
+    if (Date.now() - Date.parse(job.submittedAt) < UNKNOWN_GRACE_MS) return { state: 'queued', detail: 'not yet known to the CE' };
+    return { state: 'lost', detail: `the CE no longer knows job ${job.id}: ${complaint(r)}` };
+  }
+
+  async fetchOutput(job: JobHandle): Promise<string> {
+    const name = job.name;
+    if (!name) throw new Error(`job ${job.id} was recorded without its name, so where its output goes is unknown`);
+    const download = path.join(this.jobDir(name), 'download');
+    const kept = await readOutput(download);
+    if (kept !== undefined) return kept;
+    await mkdir(download, { recursive: true });
+    const r = await runTool('arcget', ['-j', listOf(job), '-D', download, job.id]);
+    const output = await readOutput(download);
+    if (output === undefined) throw failure(`arcget of job ${job.id} brought no output`, r);
+    return output;
+  }
+
+  async cancel(job: JobHandle): Promise<void> {
+    const r = await runTool('arckill', ['-j', listOf(job), job.id]);
+    // Under some LRMSs the CE reports the job killed while its payload runs on: the
+    // job script tolerates that (its site lock has a lease and can be broken).
+    await runTool('arcclean', ['-j', listOf(job), job.id]);
+    if (r.exitCode !== 0 && !/not found in job list/i.test(r.stderr + r.stdout)) throw failure(`arckill of job ${job.id} failed`, r);
+  }
+
+  /** Search every job list under state/ (a successor controller has its own) for a job of this name. */
+  async find(jobName: string, site: ResolvedSite): Promise<JobHandle | undefined> {
+    const lists = (await readdir(this.dir).catch(() => [] as string[])).filter((f) => /^joblist-.*\.dat$/.test(f)).map((f) => path.join(this.dir, f));
+    for (const list of lists) {
+      const r = await runTool('arcstat', ['-a', '-j', list]);
+      const found = parseArcstat(r.stdout).find((s) => s.name === jobName);
+      if (found) return { backend: 'arc', id: found.id, site: site.name, submittedAt: new Date().toISOString(), name: jobName, jobList: list };
+      if (r.exitCode !== 0 && TRANSIENT.test(r.stderr + r.stdout)) throw failure(`arcstat could not reach the CE to look for job ${jobName}`, r);
+    }
+    return undefined;
+  }
+
+  /** The verdict written before the output was fetched (the CE forgets the job once it is). */
+  private async keptPoll(job: JobHandle): Promise<JobPoll | undefined> {
+    if (!job.name) return undefined;
+    const dir = this.jobDir(job.name);
+    if (!existsSync(path.join(dir, 'download'))) return undefined;
+    const text = await readFile(path.join(dir, 'poll.json'), 'utf8').catch(() => undefined);
+    return text ? (JSON.parse(text) as JobPoll) : undefined;
+  }
+}
+
+function listOf(job: JobHandle): string {
+  if (!job.jobList) throw new Error(`ARC job ${job.id} was recorded without its job list`);
+  return job.jobList;
+}
+
+/** arcget puts each job's files in <download>/<job's id on the CE>/. */
+async function readOutput(download: string): Promise<string | undefined> {
+  for (const d of await readdir(download).catch(() => [] as string[])) {
+    const text = await readFile(path.join(download, d, 'output'), 'utf8').catch(() => undefined);
+    if (text !== undefined) return text;
+  }
+  return undefined;
+}
+
+const TRANSIENT = /Failed to establish connection|Failed to connect|Connection refused|timed out|Temporarily unavailable|gave no answer|no resource returned any information/i;
+
+function failure(what: string, r: ToolResult): Error {
+  const message = `${what}: ${complaint(r)}`;
+  return TRANSIENT.test(`${r.stderr}\n${r.stdout}`) ? new TransientBackendError(message) : new Error(message);
+}
