@@ -14,6 +14,8 @@ import { TransientBackendError, type Backend, type JobHandle, type JobPoll, type
 
 /** A job the CE does not know yet may just not have reached its information system. */
 const UNKNOWN_GRACE_MS = 120_000;
+/** How long (in 2 s polls) a cancel waits for the CE to report the job ended, so it can be cleaned. */
+const CANCEL_WAIT_POLLS = 20;
 
 export class ArcBackend implements Backend {
   readonly name = 'arc' as const;
@@ -82,10 +84,16 @@ export class ArcBackend implements Backend {
 
   async cancel(job: JobHandle): Promise<void> {
     const r = await runTool('arckill', ['-j', listOf(job), job.id]);
-    // Under some LRMSs the CE reports the job killed while its payload runs on: the
-    // job script tolerates that (its site lock has a lease and can be broken).
-    await runTool('arcclean', ['-j', listOf(job), job.id]);
     if (r.exitCode !== 0 && !/not found in job list/i.test(r.stderr + r.stdout)) throw failure(`arckill of job ${job.id} failed`, r);
+    // The CE cleans a job only once it has ended, which it reports a little later;
+    // until then arcclean refuses. Under some LRMSs the payload runs on after the
+    // CE says Killed: the job script tolerates that (its site lock has a lease).
+    for (let i = 0; i < CANCEL_WAIT_POLLS; i++) {
+      const st = parseArcstat((await runTool('arcstat', ['-j', listOf(job), job.id])).stdout).find((s) => s.id === job.id);
+      if (!st || pollFromArc(st).state !== 'running') break;
+      await new Promise((res) => setTimeout(res, 2000));
+    }
+    await runTool('arcclean', ['-j', listOf(job), job.id]);
   }
 
   /** Search every job list under state/ (a successor controller has its own) for a job of this name. */

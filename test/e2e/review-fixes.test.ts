@@ -9,6 +9,7 @@ import { renderJobScript } from '../../src/jobs/render-script.js';
 import { planSite } from '../../src/plan/plan-site.js';
 import { planRestore } from '../../src/rollback/plan-rollback.js';
 import { cat, inv, site, want } from '../helpers/builders.js';
+import { makeFleet } from '../helpers/fleet.js';
 import { bin } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -78,14 +79,17 @@ describe('exit codes for bad state and usage', () => {
 
 describe('logs', () => {
   it('go to --log-file as pino JSON lines, one per site state change at info', async () => {
+    // A site whose software area cannot be used: its probe fails (a real directory like
+    // the example's /srv/vo_sw may exist on a machine running the grid servers).
+    const f = makeFleet([], 'packages:\n  - foo\n', { broken: ['BROKEN'] });
     const dir = tempDir();
     const log = path.join(dir, 'reconcile.log');
-    const r = await bin(['apply', '--worktree', '--site', 'UNI-ARM-TEST', '--state', dir, '--log-level', 'info', '--log-file', log]);
+    const r = await bin(['apply', '--desired', f.desired, '--state', f.state, '--log-level', 'info', '--log-file', log]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('');
     const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines[0]).toMatchObject({ level: 30, site: 'UNI-ARM-TEST', event: 'probing' });
-    expect(lines.at(-1)).toMatchObject({ level: 40, site: 'UNI-ARM-TEST', event: 'done', msg: expect.stringMatching(/^FAILED: probe failed: preflight: software area \/srv\/vo_sw does not exist/) });
+    expect(lines[0]).toMatchObject({ level: 30, site: 'BROKEN', event: 'probing' });
+    expect(lines.at(-1)).toMatchObject({ level: 40, site: 'BROKEN', event: 'done', msg: expect.stringMatching(/^FAILED: probe failed: preflight: software area \S+BROKEN-not-a-directory does not exist/) });
     expect((await bin(['apply', '--worktree', '--log-level', 'loud'])).code).toBe(2);
   });
 });
