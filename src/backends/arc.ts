@@ -19,6 +19,7 @@ const CANCEL_WAIT_POLLS = 20;
 
 export class ArcBackend implements Backend {
   readonly name = 'arc' as const;
+  readonly minPollMs = 5000;
   private readonly dir: string;
   private readonly jobList: string;
 

@@ -10,6 +10,7 @@ import { TransientBackendError, type Backend, type JobHandle, type JobPoll, type
 
 export class SlurmBackend implements Backend {
   readonly name = 'slurm' as const;
+  readonly minPollMs = 2000;
 
   constructor(private readonly jobsDir: string) {}
 

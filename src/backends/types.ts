@@ -44,6 +44,8 @@ export interface Backend {
    * died between submitting and journalling the id.
    */
   find(jobName: string, site: ResolvedSite): Promise<JobHandle | undefined>;
+  /** The shortest sensible poll interval: each poll runs a client program, and a CE refreshes its job states only every few seconds. */
+  readonly minPollMs?: number;
   /** When the backend can tell the moment a job ends (a local child), wait for it instead of polling. */
   waitFor?(job: JobHandle): Promise<JobPoll> | undefined;
 }

@@ -113,7 +113,7 @@ export async function finishTransaction(ctx: RunContext, site: ResolvedSite, beg
   const backend = ctx.backend(handle.backend);
   if (backend instanceof Error) return endWithout(ctx, begin, backend.message, true);
   const deadline = Date.parse(handle.submittedAt) + begin.timeLimit * 1000;
-  const poll = await waitForJob(backend, handle, deadline, ctx.pollMs);
+  const poll = await waitForJob(backend, handle, deadline, Math.max(ctx.pollMs, backend.minPollMs ?? 0));
   if (poll === 'timed-out') await backend.cancel(handle).catch(() => undefined);
   const output = await backend.fetchOutput(handle).catch((e: Error) => `(output could not be fetched: ${e.message})`);
   const parsed = parseJobOutput(output, begin.nonce);

@@ -34,8 +34,8 @@ async function waitFor<T>(what: string, f: () => T | undefined, ms = 90_000): Pr
 const arcState = (list: string, id: string) => /State: (\w+)/.exec(execFileSync('arcstat', ['-j', list, id], { encoding: 'utf8' }))?.[1];
 
 // Independent fleets, and the fork LRMS runs any number of jobs at once: the tests run side by side.
-describe.concurrent.skipIf(!up)('arc backend with the real ARC CE', () => {
-  it('installs, changes and rolls back through real arcsub jobs; the journal keeps the CE job ids', { timeout: 8 * MINUTES }, async () => {
+describe.skipIf(!up)('arc backend with the real ARC CE', () => {
+  it.concurrent('installs, changes and rolls back through real arcsub jobs; the journal keeps the CE job ids', { timeout: 8 * MINUTES }, async () => {
     const f = makeGridFleet({ backend: 'arc', sites: ['A1', 'A2'], profile: 'packages:\n  - foo-1.2\n  - tool\n', defaults: { endpoint: ARC_ENDPOINT } });
     git(f.repo, 'tag', 'v1');
     const first = await f.run(['apply']);
@@ -62,7 +62,7 @@ describe.concurrent.skipIf(!up)('arc backend with the real ARC CE', () => {
     }
   });
 
-  it('refuses a too-short or expired proxy before submitting, with the time left; the CE down fails only its site', { timeout: 5 * MINUTES }, async () => {
+  it.concurrent('refuses a too-short or expired proxy before submitting, with the time left; the CE down fails only its site', { timeout: 5 * MINUTES }, async () => {
     const f = makeGridFleet({
       backend: 'arc',
       sites: ['OK', 'DOWN', 'BAD'],
@@ -96,7 +96,7 @@ describe.concurrent.skipIf(!up)('arc backend with the real ARC CE', () => {
     expect(journal(f.state).find((x) => x.type === 'finished' && x.txid === bad.txid)).toMatchObject({ exitCode: 1 });
   });
 
-  it('kills a job past its time limit, reports one killed from outside, and resumes or finds jobs after a controller dies', { timeout: 8 * MINUTES }, async () => {
+  it.concurrent('kills a job past its time limit, reports one killed from outside, and resumes or finds jobs after a controller dies', { timeout: 8 * MINUTES }, async () => {
     const f = makeGridFleet({
       backend: 'arc',
       sites: ['SLOW', 'KILLED', 'R1', 'R2'],
