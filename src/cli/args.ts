@@ -61,7 +61,7 @@ const ACCEPTS: Record<CommandName, OptionName[]> = {
   history: ['site', 'tags', 'catalog'],
   rollback: ['site', 'concurrency', 'dry-run', 'catalog', 'rollback'],
   release: [],
-  report: ['site', 'url', 'prefix', 'secret-file', 'cron'],
+  report: ['site', 'url', 'prefix', 'secret-file', 'cron', 'every'],
 };
 
 export interface ParsedArgs {

@@ -134,7 +134,7 @@ exit 2 before anything runs.
 
 ${COMMON}`,
   report: `Usage: reconcile report --site NAME --url URL [--prefix P] [--secret-file FILE]
-       reconcile report --site NAME --url URL [--prefix P] --secret-file FILE --cron
+       reconcile report --site NAME --url URL [--prefix P] --secret-file FILE --cron [--every 1d]
 
 Run at a site, as any user that can read its package database: runs
 'pkg_info' and 'pkg_info -u' (P/sbin/pkg_info with --prefix, else from
@@ -148,9 +148,10 @@ collector's reason when it refuses the report.
   --secret-file FILE  the site's secret (mode 600); without it the secret is
                       taken from $RECONCILE_REPORT_SECRET. Never on the
                       command line: every user can see that in ps.
-  --cron              print a line for /etc/cron.d/ instead: hourly, at a
-                      minute taken from the site name, as the current user,
-                      logging to ~/reconcile-report-NAME.log
+  --cron              print a line for /etc/cron.d/ instead: daily, at a
+                      minute and hour taken from the site name, as the
+                      current user, logging to ~/reconcile-report-NAME.log
+  --every N           with --cron: 1h, 2h, 3h, 4h, 6h, 8h, 12h or 1d
 
 ${COMMON}`,
   release: `Usage: reconcile release <site>...

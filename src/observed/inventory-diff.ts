@@ -1,7 +1,6 @@
-// What changed at a site between two inventories: packages added, removed,
-// or at another version (json-diff-ts over name → version).
+// What changed at a site between two package lists: packages added,
+// removed, or at another version (json-diff-ts over name → version).
 import { diff } from 'json-diff-ts';
-import type { Inventory } from './types.js';
 
 export interface InventoryChanges {
   added: string[];
@@ -9,8 +8,9 @@ export interface InventoryChanges {
   changed: { name: string; from: string; to: string }[];
 }
 
-export function inventoryChanges(before: Inventory, after: Inventory): InventoryChanges {
-  const versions = (inv: Inventory) => Object.fromEntries(inv.packages.map((p) => [p.name, p.version]));
+/** `before` and `after` are PKGNAMEs, as validated when they were stored. */
+export function packageChanges(before: readonly string[], after: readonly string[]): InventoryChanges {
+  const versions = (pkgnames: readonly string[]) => Object.fromEntries(pkgnames.map((p) => [p.slice(0, p.lastIndexOf('-')), p.slice(p.lastIndexOf('-') + 1)]));
   const out: InventoryChanges = { added: [], removed: [], changed: [] };
   for (const c of diff(versions(before), versions(after))) {
     if (c.type === 'ADD') out.added.push(`${c.key}-${String(c.value)}`);

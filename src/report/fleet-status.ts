@@ -4,7 +4,7 @@
 // (files, journal, locks) is gather-status.ts's job.
 import { matchesAll } from '../catalog/catalog.js';
 import type { ResolvedSite } from '../desired/types.js';
-import { inventoryChanges, type InventoryChanges } from '../observed/inventory-diff.js';
+import { packageChanges, type InventoryChanges } from '../observed/inventory-diff.js';
 import type { ReportRecord } from '../observed/report-history.js';
 import type { AuditFinding, Inventory } from '../observed/types.js';
 import type { Hold } from '../rollback/holds.js';
@@ -110,7 +110,7 @@ function reportedStatus(r: { count: number; last: readonly ReportRecord[] } | un
       at: latest.reportedAt,
       receivedAt: latest.receivedAt,
       reports: r.count,
-      ...(previous ? { previousAt: previous.reportedAt, changes: inventoryChanges(previous.inventory, latest.inventory) } : {}),
+      ...(previous ? { previousAt: previous.reportedAt, changes: packageChanges(previous.packages, latest.packages) } : {}),
     },
   };
 }

@@ -4,7 +4,7 @@
 // (it is the replay guard), then the site's observed state. Any refusal
 // stores nothing.
 import { InputError } from '../errors.js';
-import { reportExists, reportFile, storeReport } from '../observed/report-history.js';
+import { reportExists, reportFile, reportRecord, storeReport } from '../observed/report-history.js';
 import { readInventory, writeInventory } from '../observed/store.js';
 import { verify, type SignedHeaders } from './signature.js';
 import { decodeReport } from './wire.js';
@@ -51,7 +51,7 @@ export async function acceptReport(ctx: CollectorContext, r: IncomingReport): Pr
     if (e instanceof InputError) return { code: 400, message: `malformed report:\n${e.message.split('\n').slice(0, 20).join('\n')}` };
     throw e;
   }
-  const stored = await storeReport(ctx.stateDir, { site: r.site, reportedAt, receivedAt: ctx.now.toISOString(), nonce, remote: r.remote, inventory });
+  const stored = await storeReport(ctx.stateDir, reportRecord(inventory, { reportedAt, receivedAt: ctx.now.toISOString(), nonce, remote: r.remote }));
   if (!stored.stored) return replayed;
   // A report that arrives after a newer observation (a probe, a later report) stays history only.
   const current = await readInventory(ctx.stateDir, r.site).catch(() => undefined);

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEADER, sign } from '../../src/site-report/signature.js';
 import { encodeReport } from '../../src/site-report/wire.js';
 import { runTool } from '../emulator/index.js';
-import { bin, repoRoot } from '../helpers/cli.js';
+import { spreadSchedule } from '../../src/cli/commands/report.js';
+import { bin, cli, repoRoot } from '../helpers/cli.js';
 import { makeFleet, type Fleet } from '../helpers/fleet.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -121,6 +122,10 @@ describe('reconcile report → reconcile serve', () => {
     const html = (await bin(['status', '--desired', f.desired, '--state', f.state, '--format', 'html'])).stdout;
     expect(html).toMatch(/reported [^<]+ \(2 reports\)[^<]*: \+app-1\.0, \+libz-1\.3, −tool-2\.0, foo 1\.2 → 1\.4/);
     expect(collector.output()).not.toContain(SECRET_A);
+
+    const history = readdirSync(path.join(f.state, 'reports', 'A')).sort();
+    const record = JSON.parse(readFileSync(path.join(f.state, 'reports', 'A', history[1]!), 'utf8'));
+    expect(record).toMatchObject({ site: 'A', remote: '127.0.0.1', packages: ['app-1.0', 'foo-1.4', 'libz-1.3'], automatic: ['libz-1.3'] });
   });
 
   it('refuses a report signed with another secret, and stores nothing', async () => {
@@ -154,6 +159,12 @@ describe('reconcile report → reconcile serve', () => {
     collector = await startCollector(f, secrets);
     expect((await post(collector.base, 'B', body, headers)).status).toBe(401);
     expect(snapshot(f.state)).toEqual(before);
+
+    // The same new report sent five times at once is stored once.
+    const fresh = signedHeaders(SECRET_B, 'B', body);
+    const codes = await Promise.all([1, 2, 3, 4, 5].map(async () => (await post(collector.base, 'B', body, fresh)).status));
+    expect(codes.sort()).toEqual([200, 401, 401, 401, 401]);
+    expect(readdirSync(path.join(f.state, 'reports', 'B'))).toHaveLength(2);
   });
 
   it('refuses stale and future timestamps, oversized and malformed bodies, and unsigned requests', async () => {
@@ -199,16 +210,22 @@ describe('reconcile report → reconcile serve', () => {
 });
 
 describe('reconcile report: the site side', () => {
-  it('prints a cron.d line: user field, absolute paths, a log, a minute from the site name', async () => {
+  it('prints a cron.d line: user field, absolute paths, a log, a minute and hour from the site name', async () => {
     const keys = tempDir('vo-keys-');
     const secretFile = privateFile(keys, 's', `${SECRET_A}\n`);
-    const line = async (site: string) => (await bin(['report', '--site', site, '--url', 'https://collector.example.org:8443/', '--prefix', '/opt/sw/pkg', '--secret-file', secretFile, '--cron'])).stdout;
+    const line = async (site: string, ...more: string[]) => (await (more.length ? cli : bin)(['report', '--site', site, '--url', 'https://collector.example.org:8443/', '--prefix', '/opt/sw/pkg', '--secret-file', secretFile, '--cron', ...more])).stdout;
     const a = await line('DESY-HH');
-    expect(a).toMatch(/^(\d|[1-5]\d) \* \* \* \* \S+ '\/[^']+\/node' '\/[^']+\/dist\/cli\/main\.js' 'report' '--site' 'DESY-HH' '--url' 'https:\/\/collector\.example\.org:8443\/' '--prefix' '\/opt\/sw\/pkg' '--secret-file' '\/[^']+\/s' >> '\/[^']+\/reconcile-report-DESY-HH\.log' 2>&1\n$/);
+    expect(a).toMatch(/^([1-5]?\d) (1?\d|2[0-3]) \* \* \* \S+ '\/[^']+\/node' '\/[^']+\/dist\/cli\/main\.js' 'report' '--site' 'DESY-HH' '--url' 'https:\/\/collector\.example\.org:8443\/' '--prefix' '\/opt\/sw\/pkg' '--secret-file' '\/[^']+\/s' >> '\/[^']+\/reconcile-report-DESY-HH\.log' 2>&1\n$/);
     expect(await line('DESY-HH')).toBe(a);
-    const minutes = new Set(await Promise.all(['A', 'B', 'C', 'D', 'E', 'F'].map(async (s) => (await line(s)).split(' ')[0])));
-    expect(minutes.size).toBeGreaterThan(1);
+    const starts = new Set(['A', 'B', 'C', 'D', 'E', 'F'].map((s) => spreadSchedule(s, '1d')));
+    expect(starts.size).toBeGreaterThan(1);
     expect(a).not.toContain(SECRET_A);
+    const [minute, hour] = a.split(' ');
+    expect(spreadSchedule('DESY-HH', '1d')).toBe(`${minute} ${hour} * * *`);
+    expect((await line('DESY-HH', '--every', '6h')).split(' ').slice(0, 5)).toEqual([minute, `${Number(hour) % 6}-23/6`, '*', '*', '*']);
+    expect((await line('DESY-HH', '--every', '1h')).split(' ').slice(0, 5)).toEqual([minute, '*', '*', '*', '*']);
+    const often = await cli(['report', '--site', 'A', '--url', 'http://h/', '--secret-file', secretFile, '--cron', '--every', '5m']);
+    expect([often.code, often.stderr]).toEqual([2, expect.stringMatching(/--every for report --cron must divide the day evenly/)]);
   });
 
   it('refuses without a secret, with a secret on a readable file, or --cron without --secret-file', async () => {

@@ -1,7 +1,7 @@
 // `reconcile report --site NAME --url URL [--prefix P]`: run at a site (no
 // root needed), sends what pkg_info lists there to a collector running
 // `reconcile serve --report-secrets`, signed with the site's secret.
-// With --cron, prints the /etc/cron.d line that does it hourly.
+// With --cron, prints the /etc/cron.d line that does it daily (or --every).
 import { createHash, randomBytes } from 'node:crypto';
 import { homedir, userInfo } from 'node:os';
 import path from 'node:path';
@@ -29,7 +29,7 @@ export async function reportCommand(args: ParsedArgs, io: Io): Promise<CommandRe
   const endpoint = endpointUrl(stringOpt(args, 'url'), site);
   const prefix = stringOpt(args, 'prefix');
   if (flag(args, 'cron')) {
-    io.out(cronLine(site, stringOpt(args, 'url')!, prefix, stringOpt(args, 'secret-file')));
+    io.out(cronLine(site, stringOpt(args, 'url')!, prefix, stringOpt(args, 'secret-file'), stringOpt(args, 'every') ?? '1d'));
     return { exitCode: 0 };
   }
   const secret = await reporterSecret(args);
@@ -99,14 +99,24 @@ async function runPkgInfo(tool: string, flags: string[]): Promise<{ text: string
 }
 
 /**
- * A line for /etc/cron.d/: hourly, at a minute taken from the site name so
- * hundreds of sites do not all report at once, as the current user, with
- * absolute paths and a log. cron gives '%' a meaning of its own: escaped.
+ * A line for /etc/cron.d/, as the current user, with absolute paths and a
+ * log. The minute and hour come from the site name, so hundreds of sites
+ * do not all report at once. cron gives '%' a meaning of its own: escaped.
  */
-export function cronLine(site: string, url: string, prefix: string | undefined, secretFile: string | undefined): string {
+export function cronLine(site: string, url: string, prefix: string | undefined, secretFile: string | undefined, every: string): string {
   if (!secretFile) throw new UsageError(`--cron needs --secret-file: cron cannot hand the reporter ${SECRET_ENV} without writing the secret into the cron file`);
-  const minute = createHash('sha256').update(site).digest().readUInt32BE(0) % 60;
   const argv = [process.execPath, MAIN, 'report', '--site', site, '--url', url, ...(prefix ? ['--prefix', path.resolve(prefix)] : []), '--secret-file', path.resolve(secretFile)];
   const log = path.join(homedir(), `reconcile-report-${site}.log`);
-  return `${minute} * * * * ${userInfo().username} ${argv.map(shq).join(' ')} >> ${shq(log)} 2>&1`.replace(/%/g, '\\%');
+  return `${spreadSchedule(site, every)} ${userInfo().username} ${argv.map(shq).join(' ')} >> ${shq(log)} 2>&1`.replace(/%/g, '\\%');
+}
+
+/** Every 1h, 2h, 3h, 4h, 6h, 8h, 12h or 1d, at a minute and hour offset taken from the site name. */
+export function spreadSchedule(site: string, every: string): string {
+  const m = /^([1-9][0-9]*)([hd])$/.exec(every);
+  const hours = m ? (m[2] === 'd' ? 24 * Number(m[1]) : Number(m[1])) : NaN;
+  if (!(hours <= 24 && 24 % hours === 0)) throw new UsageError(`--every for report --cron must divide the day evenly: 1h, 2h, 3h, 4h, 6h, 8h, 12h or 1d; got '${every}'`);
+  const hash = createHash('sha256').update(site).digest();
+  const minute = hash.readUInt32BE(0) % 60;
+  const hour = hash.readUInt32BE(4) % hours;
+  return hours === 1 ? `${minute} * * * *` : hours === 24 ? `${minute} ${hour} * * *` : `${minute} ${hour}-23/${hours} * * *`;
 }
