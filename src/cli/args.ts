@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 
-export const COMMANDS = ['apply', 'plan', 'validate', 'observe', 'rollback', 'status', 'history', 'serve', 'hook', 'cron', 'release'] as const;
+export const COMMANDS = ['apply', 'plan', 'validate', 'observe', 'rollback', 'status', 'history', 'serve', 'hook', 'cron', 'release', 'report'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 const OPTIONS = {
@@ -36,6 +36,11 @@ const OPTIONS = {
   host: { type: 'string' },
   port: { type: 'string' },
   interval: { type: 'string' },
+  'report-secrets': { type: 'string' },
+  url: { type: 'string' },
+  prefix: { type: 'string' },
+  'secret-file': { type: 'string' },
+  cron: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -52,10 +57,11 @@ const ACCEPTS: Record<CommandName, OptionName[]> = {
   hook: ['repo', 'branch'],
   cron: ['every'],
   status: ['format', 'output', 'catalog'],
-  serve: ['host', 'port', 'interval', 'catalog'],
+  serve: ['host', 'port', 'interval', 'catalog', 'report-secrets'],
   history: ['site', 'tags', 'catalog'],
   rollback: ['site', 'concurrency', 'dry-run', 'catalog', 'rollback'],
   release: [],
+  report: ['site', 'url', 'prefix', 'secret-file', 'cron', 'every'],
 };
 
 export interface ParsedArgs {

@@ -26,7 +26,8 @@ Commands:
   rollback <tag>      restore the package sets a tag produced (also --rollback <tag>)
   status              the fleet report (text, JSON, HTML)
   history             transactions, newest first
-  serve               HTTP report, JSON API and metrics
+  serve               HTTP report, JSON API and metrics; takes site reports
+  report              run at a site: send its inventory to 'serve' (no root needed)
   hook install        install pre-/post-receive hooks into a repository
   cron                print a crontab line
 
@@ -81,12 +82,24 @@ the last transaction (when, result, commit and tags), held and busy sites,
 and tags that can no longer be restored. HTML is one self-contained page.
 
 ${COMMON}`,
-  serve: `Usage: reconcile serve [--host 127.0.0.1] [--port 8080] [--interval 30m]
+  serve: `Usage: reconcile serve [--host 127.0.0.1] [--port 8080] [--interval 30m] [--report-secrets FILE]
 
 Serves the HTML report at /, /api/status, /api/history, /metrics
 (Prometheus text) and /healthz, read-only. With --interval it also
 reconciles periodically (never overlapping itself; held sites are skipped).
 Binds 127.0.0.1 unless --host says otherwise.
+
+  --report-secrets FILE  take inventories that sites send with 'reconcile
+                         report' at POST /api/sites/<site>/inventory. FILE
+                         has one 'SITE SECRET' line per site ('#' comments),
+                         must be mode 600, and is read at start: serve
+                         refuses to start on a malformed one. A report is
+                         stored (state/observed/<site>.json, source
+                         "reported", and state/reports/<site>/) only when
+                         the site is in sites.yaml, the HMAC over it is
+                         made with the site's secret, its timestamp is
+                         within 5 minutes and its nonce is new; otherwise
+                         401, 400 or 413 and nothing is stored.
 
 ${COMMON}`,
   hook: `Usage: reconcile hook install --repo PATH [--branch main] [--desired desired-state] [--state DIR]
@@ -118,6 +131,27 @@ catalog is refused and left unchanged; the others proceed.
 A rolled-back site is held: apply leaves it alone until the desired state
 at HEAD equals the tag's, or 'reconcile release <site>'. An unknown tag is
 exit 2 before anything runs.
+
+${COMMON}`,
+  report: `Usage: reconcile report --site NAME --url URL [--prefix P] [--secret-file FILE]
+       reconcile report --site NAME --url URL [--prefix P] --secret-file FILE --cron [--every 1d]
+
+Run at a site, as any user that can read its package database: runs
+'pkg_info' and 'pkg_info -u' (P/sbin/pkg_info with --prefix, else from
+PATH) and sends both listings, signed with the site's secret, to a
+collector running 'reconcile serve --report-secrets'. Exits 1 with the
+collector's reason when it refuses the report.
+
+  --site NAME         the site's name in sites.yaml
+  --url URL           the collector, e.g. https://collector.example.org:8443
+  --prefix P          the pkgsrc prefix of the software area
+  --secret-file FILE  the site's secret (mode 600); without it the secret is
+                      taken from $RECONCILE_REPORT_SECRET. Never on the
+                      command line: every user can see that in ps.
+  --cron              print a line for /etc/cron.d/ instead: daily, at a
+                      minute and hour taken from the site name, as the
+                      current user, logging to ~/reconcile-report-NAME.log
+  --every N           with --cron: 1h, 2h, 3h, 4h, 6h, 8h, 12h or 1d
 
 ${COMMON}`,
   release: `Usage: reconcile release <site>...

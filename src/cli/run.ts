@@ -7,6 +7,7 @@ import { parseCommandLine, type CommandName, type ParsedArgs } from './args.js';
 import { applyCommand } from './commands/apply.js';
 import { historyCommand } from './commands/history.js';
 import { cronCommand, hookCommand } from './commands/hook.js';
+import { reportCommand } from './commands/report.js';
 import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
 import { observeCommand } from './commands/observe.js';
@@ -30,6 +31,7 @@ const COMMANDS: Record<CommandName, Command> = {
   status: statusCommand,
   serve: serveCommand,
   release: releaseCommand,
+  report: reportCommand,
 };
 
 export async function runCli(argv: string[], io: Io): Promise<number> {

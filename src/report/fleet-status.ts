@@ -4,6 +4,8 @@
 // (files, journal, locks) is gather-status.ts's job.
 import { matchesAll } from '../catalog/catalog.js';
 import type { ResolvedSite } from '../desired/types.js';
+import { packageChanges, type InventoryChanges } from '../observed/inventory-diff.js';
+import type { ReportRecord } from '../observed/report-history.js';
 import type { AuditFinding, Inventory } from '../observed/types.js';
 import type { Hold } from '../rollback/holds.js';
 import type { TagRestorability } from '../rollback/restorability.js';
@@ -23,6 +25,8 @@ export interface SiteStatus {
   backend: string;
   platform: string;
   observed?: { at: string; source: string; packages: number };
+  /** For a site that reports itself: its last report, and what changed since the one before. */
+  reported?: { at: string; receivedAt: string; reports: number; previousAt?: string; changes?: InventoryChanges };
   last?: { txid: string; kind: string; status: string; at: string; revision: string; tags: string[]; reason?: string };
   held?: { tag: string; txid: string; at: string };
   busy?: { controller: string; command: string; since: string };
@@ -42,6 +46,8 @@ export interface StatusInputs {
   revision: string;
   sites: readonly ResolvedSite[];
   inventories: ReadonlyMap<string, Inventory>;
+  /** Per reporting site: how many reports it sent, and its last two, oldest first. */
+  reports?: ReadonlyMap<string, { count: number; last: readonly ReportRecord[] }>;
   transactions: readonly Transaction[];
   holds: readonly Hold[];
   locks: ReadonlyMap<string, LockOwner>;
@@ -78,6 +84,7 @@ export function fleetStatus(inp: StatusInputs): FleetStatus {
       backend: s.backend,
       platform: s.platform,
       ...(inv ? { observed: { at: inv.observedAt, source: inv.source, packages: inv.packages.length } } : {}),
+      ...reportedStatus(inp.reports?.get(s.name)),
       ...(t ? { last: { txid: t.txid, kind: t.begin.kind, status: t.end?.status ?? 'unfinished', at: t.begin.at, revision: t.begin.revision, tags: t.begin.tags, ...(t.end?.reason ? { reason: t.end.reason } : {}) } } : {}),
       ...(h ? { held: { tag: h.tag, txid: h.txid, at: h.at } } : {}),
       ...(lock ? { busy: { controller: lock.controller, command: lock.command, since: lock.since } } : {}),
@@ -91,6 +98,20 @@ export function fleetStatus(inp: StatusInputs): FleetStatus {
     sites,
     packages: [...packages].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, cells]) => ({ name, cells })),
     tags: inp.tags,
+  };
+}
+
+function reportedStatus(r: { count: number; last: readonly ReportRecord[] } | undefined): Pick<SiteStatus, 'reported'> {
+  const latest = r?.last.at(-1);
+  if (!r || !latest) return {};
+  const previous = r.last.length > 1 ? r.last.at(-2) : undefined;
+  return {
+    reported: {
+      at: latest.reportedAt,
+      receivedAt: latest.receivedAt,
+      reports: r.count,
+      ...(previous ? { previousAt: previous.reportedAt, changes: packageChanges(previous.packages, latest.packages) } : {}),
+    },
   };
 }
 

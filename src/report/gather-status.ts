@@ -2,6 +2,7 @@
 // observations, the journal, holds, locks and tag restorability.
 import { CatalogCache } from '../catalog/load.js';
 import type { DesiredState } from '../desired/types.js';
+import { lastReports, type ReportRecord } from '../observed/report-history.js';
 import { readInventory } from '../observed/store.js';
 import type { Inventory } from '../observed/types.js';
 import { listHolds } from '../rollback/holds.js';
@@ -14,7 +15,10 @@ import { fleetStatus, type FleetStatus } from './fleet-status.js';
 export async function gatherStatus(desired: DesiredState, stateDir: string, catalogOverride?: string): Promise<{ status: FleetStatus; journalProblems: string[] }> {
   const inventories = new Map<string, Inventory>();
   const locks = new Map<string, LockOwner>();
+  const reports = new Map<string, { count: number; last: ReportRecord[] }>();
   for (const s of desired.sites) {
+    const { count, reports: last } = await lastReports(stateDir, s.name, 2);
+    if (count > 0) reports.set(s.name, { count, last });
     const inv = await readInventory(stateDir, s.name);
     if (inv) inventories.set(s.name, inv);
     const lock = await readSiteLock(stateDir, s.name);
@@ -35,6 +39,7 @@ export async function gatherStatus(desired: DesiredState, stateDir: string, cata
     revision: desired.revision,
     sites: desired.sites,
     inventories,
+    reports,
     transactions,
     holds: await listHolds(stateDir),
     locks,

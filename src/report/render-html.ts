@@ -71,7 +71,16 @@ function siteBlock(site: SiteStatus): string {
   return `<details class="site" id="site-${esc(site.name)}"><summary>${esc(site.name)} — ${c['in-sync']} in sync, ${c.drift} drift, ${c.missing} missing, ${c.extra} extra${site.held ? ` <span class="held">held (rollback to ${esc(site.held.tag)})</span>` : ''}${site.busy ? ` <span class="busy">busy</span>` : ''}${site.vulnerabilities.length ? ` <span class="vuln">${site.vulnerabilities.length} vulnerable</span>` : ''}</summary>
 <ul><li>${esc(site.backend)}, ${esc(site.platform)}; ${site.observed ? `observed ${esc(site.observed.at)} (${esc(site.observed.source)}, ${site.observed.packages} packages)` : 'not observed'}</li>
 <li>${last}</li>
-${site.busy ? `<li>busy: ${esc(site.busy.command)} by ${esc(site.busy.controller)} since ${esc(site.busy.since)}</li>` : ''}
+${reportedItem(site)}${site.busy ? `<li>busy: ${esc(site.busy.command)} by ${esc(site.busy.controller)} since ${esc(site.busy.since)}</li>` : ''}
 ${site.vulnerabilities.map((v) => `<li>${esc(v.pkgname)}: ${esc(v.kind)} — ${esc(v.url)}</li>`).join('')}
 </ul></details>`;
+}
+
+function reportedItem(site: SiteStatus): string {
+  const r = site.reported;
+  if (!r) return '';
+  const c = r.changes;
+  const changes = c ? [...c.added.map((p) => `+${p}`), ...c.removed.map((p) => `−${p}`), ...c.changed.map((p) => `${p.name} ${p.from} → ${p.to}`)] : [];
+  const since = c ? `, changes since ${esc(r.previousAt)}: ${changes.length ? esc(changes.join(', ')) : 'none'}` : '';
+  return `<li class="reported">reported ${esc(r.at)} (${r.reports} report${r.reports === 1 ? '' : 's'})${since}</li>\n`;
 }

@@ -1,5 +1,5 @@
 // The status report as text: a line per site, then what differs.
-import type { FleetStatus } from './fleet-status.js';
+import type { FleetStatus, SiteStatus } from './fleet-status.js';
 
 export function renderStatusText(s: FleetStatus): string[] {
   const lines = [`Fleet status at ${s.generatedAt} (desired state ${s.revision === 'worktree' ? 'work tree' : s.revision.slice(0, 12)})`];
@@ -10,7 +10,15 @@ export function renderStatusText(s: FleetStatus): string[] {
       .join(', ');
     const last = site.last ? `last ${site.last.kind} ${site.last.status} ${site.last.at}${site.last.tags.length ? ` [${site.last.tags.join(', ')}]` : ''}` : 'no transaction yet';
     const obs = site.observed ? `${c['in-sync']} in sync, ${c.drift} drift, ${c.missing} missing, ${c.extra} extra, ${c.frozen} frozen` : 'not observed';
-    lines.push(`${site.name}: ${obs}; ${last}${flags ? `; ${flags}` : ''}`);
+    lines.push(`${site.name}: ${obs}; ${last}${reportedSummary(site)}${flags ? `; ${flags}` : ''}`);
+  }
+  const reporting = s.sites.filter((x) => x.reported?.changes);
+  if (reporting.some((x) => changeCount(x) > 0)) lines.push('', 'Changed since the previous report:');
+  for (const site of reporting) {
+    const c = site.reported!.changes!;
+    for (const p of c.added) lines.push(`  ${site.name} + ${p}`);
+    for (const p of c.removed) lines.push(`  ${site.name} - ${p}`);
+    for (const p of c.changed) lines.push(`  ${site.name} ~ ${p.name} ${p.from} → ${p.to}`);
   }
   const differing = s.packages.filter((p) => Object.values(p.cells).some((c) => c.state === 'drift' || c.state === 'missing' || c.state === 'extra'));
   if (differing.length) lines.push('', 'Differences:');
@@ -24,4 +32,18 @@ export function renderStatusText(s: FleetStatus): string[] {
     if (bad.length) lines.push(`tag ${t.tag} can no longer be restored at: ${bad.map((b) => `${b.site} (missing ${b.missing.join(', ') || b.reason})`).join('; ')}`);
   }
   return lines;
+}
+
+function changeCount(site: SiteStatus): number {
+  const c = site.reported?.changes;
+  return c ? c.added.length + c.removed.length + c.changed.length : 0;
+}
+
+function reportedSummary(site: SiteStatus): string {
+  const r = site.reported;
+  if (!r) return '';
+  const head = `; reported ${r.at} (${r.reports} report${r.reports === 1 ? '' : 's'})`;
+  if (!r.changes) return head;
+  const c = r.changes;
+  return `${head}: ${changeCount(site) === 0 ? 'no change' : `+${c.added.length} -${c.removed.length} ~${c.changed.length}`} since ${r.previousAt}`;
 }

@@ -1,7 +1,8 @@
 // `reconcile serve`: the HTML report, a read-only JSON API and Prometheus
 // metrics over HTTP (127.0.0.1 unless told otherwise), and with --interval
 // a reconcile loop that never overlaps itself (held sites are skipped by
-// the loop itself, as by apply).
+// the loop itself, as by apply). With --report-secrets it also takes the
+// inventories sites report themselves (the one endpoint that writes).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { UsageError } from '../../errors.js';
 import { gatherStatus } from '../../report/gather-status.js';
@@ -10,6 +11,8 @@ import { applySites } from '../../run/apply.js';
 import { Journal } from '../../state/journal.js';
 import { foldTransactions } from '../../state/records.js';
 import { loadDesiredState } from '../../desired/load.js';
+import { REPORT_PATH, ReportReceiver } from '../../site-report/collector-http.js';
+import { readSecretsFile } from '../../site-report/secrets.js';
 import { stringOpt, type ParsedArgs } from '../args.js';
 import { desiredOptions, stateDirFromArgs, tagsFromArgs } from '../common.js';
 import type { CommandResult, Io } from '../io.js';
@@ -26,18 +29,29 @@ export async function serveCommand(args: ParsedArgs, io: Io): Promise<CommandRes
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got '${stringOpt(args, 'port')}'`);
   const interval = stringOpt(args, 'interval') !== undefined ? parseDuration(stringOpt(args, 'interval')!) : undefined;
   const stateDir = stateDirFromArgs(args);
-  await loadDesiredState(desiredOptions(args)); // refuse to start on invalid desired state (exit 2)
+  const desired = await loadDesiredState(desiredOptions(args)); // refuse to start on invalid desired state (exit 2)
+  const secretsFile = stringOpt(args, 'report-secrets');
+  const secrets = secretsFile ? await readSecretsFile(secretsFile) : new Map<string, string>();
+  const unknown = [...secrets.keys()].filter((s) => !desired.sites.some((d) => d.name === s));
+  if (unknown.length > 0) io.err(`note: ${secretsFile} has secrets for sites not in sites.yaml (their reports are refused): ${unknown.join(', ')}`);
+  const reports = new ReportReceiver(async () => ({
+    stateDir,
+    secrets,
+    knownSites: new Set((await loadDesiredState(desiredOptions(args))).sites.map((s) => s.name)),
+  }));
   const stats: RunStats = { runs: 0 };
 
   const server = createServer((req, res) => {
-    handle(req, res, args, stateDir, stats).catch((e: Error) => send(res, 500, 'text/plain', `error: ${e.message}\n`));
+    handle(req, res, args, stateDir, stats, reports).catch((e: Error) => send(res, 500, 'text/plain', `error: ${e.message}\n`));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, resolve);
   });
   const addr = server.address() as { port: number };
-  io.out(`serving http://${host}:${addr.port}/ (status, /api/status, /api/history, /metrics, /healthz)${interval ? `; reconciling every ${interval / 1000}s` : ''}`);
+  io.out(
+    `serving http://${host}:${addr.port}/ (status, /api/status, /api/history, /metrics, /healthz)${secrets.size > 0 ? `; taking reports from ${secrets.size} site${secrets.size === 1 ? '' : 's'}` : ''}${interval ? `; reconciling every ${interval / 1000}s` : ''}`,
+  );
 
   let stopping = false;
   const loop = interval ? reconcileLoop(args, io, stateDir, stats, interval, () => stopping) : Promise.resolve();
@@ -76,9 +90,15 @@ async function reconcileLoop(args: ParsedArgs, io: Io, stateDir: string, stats: 
   }
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, args: ParsedArgs, stateDir: string, stats: RunStats): Promise<void> {
-  if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'read-only: only GET\n');
+async function handle(req: IncomingMessage, res: ServerResponse, args: ParsedArgs, stateDir: string, stats: RunStats, reports: ReportReceiver): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
+  const report = REPORT_PATH.exec(url.pathname);
+  if (report) {
+    if (req.method !== 'POST') return send(res, 405, 'text/plain', 'reports are sent with POST (reconcile report)\n', { allow: 'POST' });
+    const outcome = await reports.receive(req, report[1]!);
+    return send(res, outcome.code, 'text/plain; charset=utf-8', `${outcome.message}\n`);
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'read-only: only GET\n');
   if (url.pathname === '/healthz') return send(res, 200, 'text/plain', 'ok\n');
   if (url.pathname === '/api/history') {
     const { records } = await new Journal(stateDir).read();
@@ -119,8 +139,8 @@ function metrics(status: Awaited<ReturnType<typeof gatherStatus>>['status'], txs
   return `${lines.join('\n')}\n`;
 }
 
-function send(res: ServerResponse, code: number, type: string, body: string): void {
-  res.writeHead(code, { 'content-type': type, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });
+function send(res: ServerResponse, code: number, type: string, body: string, extra: Record<string, string> = {}): void {
+  res.writeHead(code, { 'content-type': type, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store', ...extra });
   res.end(body);
 }
 
