@@ -4,6 +4,7 @@
 // invalid desired state must change nothing anywhere.
 import path from 'node:path';
 import { InputError, type Problem } from '../errors.js';
+import { CheckResolver, readChecks, type CheckDecl } from './checks.js';
 import { parseEntry } from './package-entry.js';
 import { PROTOTYPE, ProfileResolver, type ProfileDoc } from './profiles.js';
 import { checkSchema } from './schema-check.js';
@@ -30,19 +31,18 @@ export async function loadDesiredStateWithInfo(opts: LoadOptions): Promise<LoadR
   const display = (rel: string) => path.join(opts.dir, rel);
 
   const sitesSrc = await readYaml(source, 'sites.yaml', display, problems, 'sites');
-  const { docs, broken } = await readProfiles(source, display, problems);
+  const { docs, broken, checks } = await readProfiles(source, display, problems);
   const records = sitesSrc ? readSites(sitesSrc, problems) : [];
   checkProfileRefs(records, docs, broken, problems);
   const resolver = new ProfileResolver(docs, problems);
+  const checkResolver = new CheckResolver(checks, resolver, PROTOTYPE, problems);
   const sites: ResolvedSite[] = [];
   for (const r of records) {
     const filtered: ResolvedSite['filtered'] = [];
-    const packages = resolver.resolveSite(
-      r.profiles.map((p) => p.name),
-      r.platform,
-      filtered,
-    );
-    if (packages) sites.push(toResolved(r, packages, filtered));
+    const names = r.profiles.map((p) => p.name);
+    const packages = resolver.resolveSite(names, r.platform, filtered);
+    const siteChecks = checkResolver.resolveSite(names);
+    if (packages && siteChecks) sites.push(toResolved(r, packages, siteChecks, filtered));
   }
   if (problems.length > 0) throw new InputError(sortProblems(problems));
   const state: DesiredState = { revision: source.revision, dir: opts.dir, sites, profiles: [...docs.keys()].sort() };
@@ -79,9 +79,10 @@ async function readProfiles(
   source: DesiredSource,
   display: (rel: string) => string,
   problems: Problem[],
-): Promise<{ docs: Map<string, ProfileDoc>; broken: Set<string> }> {
+): Promise<{ docs: Map<string, ProfileDoc>; broken: Set<string>; checks: Map<string, CheckDecl[]> }> {
   const names = await source.list('profiles');
   const docs = new Map<string, ProfileDoc>();
+  const checks = new Map<string, CheckDecl[]>();
   const broken = new Set<string>();
   const loaded = await Promise.all(
     names.map(async (fileName) => {
@@ -97,11 +98,15 @@ async function readProfiles(
       }
       const src = await readYaml(source, rel, display, problems, 'profile');
       if (!src) broken.add(name);
-      return src ? toProfileDoc(name, src, problems) : undefined;
+      return src ? { doc: toProfileDoc(name, src, problems), checks: readChecks(src, name, problems) } : undefined;
     }),
   );
-  for (const d of loaded) if (d) docs.set(d.name, d);
-  return { docs, broken };
+  for (const d of loaded) {
+    if (!d) continue;
+    docs.set(d.doc.name, d.doc);
+    checks.set(d.doc.name, d.checks);
+  }
+  return { docs, broken, checks };
 }
 
 function toProfileDoc(name: string, src: YamlSource, problems: Problem[]): ProfileDoc {
@@ -143,9 +148,9 @@ function checkProfileRefs(records: SiteRecord[], docs: Map<string, ProfileDoc>, 
   }
 }
 
-function toResolved(r: SiteRecord, packages: ResolvedSite['packages'], filtered: ResolvedSite['filtered']): ResolvedSite {
+function toResolved(r: SiteRecord, packages: ResolvedSite['packages'], checks: ResolvedSite['checks'], filtered: ResolvedSite['filtered']): ResolvedSite {
   const { profiles, location, ...rest } = r;
-  return { ...rest, profiles: profiles.map((p) => p.name), packages, filtered, source: location };
+  return { ...rest, profiles: profiles.map((p) => p.name), packages, checks, filtered, source: location };
 }
 
 function sortProblems(problems: Problem[]): Problem[] {
