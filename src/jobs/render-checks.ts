@@ -13,19 +13,21 @@ const GRACE = 5;
 export const CHECK_FUNCTION = `
 # vo_check SECONDS COMMAND: run a check exactly as written, by sh -c, stdin
 # closed, within a time limit: timeout(1) where the site has one that works,
-# else a watcher that stops it. The output is copied out with lines that look
-# like our framing defused, so a check cannot forge another step's result.
+# else a watcher that stops it. It sees PREFIX and SW_AREA, and the prefix's
+# bin directories first on PATH. The output is copied out with lines that
+# look like our framing defused, so a check cannot forge another step's result.
 vo_check() {
   vo_limit=$1
+  vo_path="$PREFIX/bin:$PREFIX/sbin:$PATH"
   vo_out="$LOCK_DIR/check.out"
   vo_expired="$LOCK_DIR/check.expired"
   rm -f "$vo_expired"
   if command -v timeout >/dev/null 2>&1 && timeout -k 1 5 true >/dev/null 2>&1; then
-    timeout -k ${GRACE} "$vo_limit" sh -c "$2" < /dev/null > "$vo_out" 2>&1
+    PATH="$vo_path" PREFIX="$PREFIX" SW_AREA="$SW_AREA" timeout -k ${GRACE} "$vo_limit" sh -c "$2" < /dev/null > "$vo_out" 2>&1
     vo_rc=$?
     if [ "$vo_rc" = ${CHECK_TIMED_OUT} ]; then : > "$vo_expired"; fi
   else
-    sh -c "$2" < /dev/null > "$vo_out" 2>&1 &
+    PATH="$vo_path" PREFIX="$PREFIX" SW_AREA="$SW_AREA" sh -c "$2" < /dev/null > "$vo_out" 2>&1 &
     vo_pid=$!
     vo_watch_check "$vo_pid" "$vo_limit" "$vo_expired" > /dev/null 2>&1 &
     vo_watch=$!

@@ -88,10 +88,13 @@ describe('checks in the job script', () => {
       [
         { name: 'home', run: `printf '%s\\n' "$HOME" "$VO_TXN"; echo "$(echo nested) \`echo ticks\`"`, timeout: 10 },
         { name: 'stdin', run: 'if read -r line; then echo "read: $line"; else echo "no input"; fi', timeout: 10 },
+        { name: 'where', run: 'echo "$SW_AREA"; echo "$PREFIX"; command -v pkg_add', timeout: 10 },
       ],
       { env: { HOME: '/job/home dir' } },
     );
     expect(r.steps['check home']).toEqual({ rc: 0, output: ['/job/home dir', 'tx-1', 'nested ticks'] });
+    const [sw, prefix, tool] = r.steps['check where']!.output;
+    expect([sw!.endsWith('/sw'), prefix, tool]).toEqual([true, `${sw}/pkg`, `${sw}/pkg/sbin/pkg_add`]);
     expect(r.steps['check stdin']).toEqual({ rc: 0, output: ['no input'] });
   });
 
