@@ -44,8 +44,9 @@ export async function rollbackSite(ctx: RunContext, site: ResolvedSite, catalog:
       const extra = { rollback: { tag: target.tag, commit: target.commit, restores: point ? [point.txid] : [], desired }, ...checks };
       ctx.emit({ site: site.name, kind: 'planned', detail: `rollback to ${target.tag}: ${how}; ${describe(plan) || 'nothing to change'}` });
       if (ctx.dryRun) return { site: site.name, status: 'dry-run', detail: `${how}; ${describe(plan) || 'nothing to change'}` };
+      // Like apply, a rollback that installs nothing still runs a job when there are checks: the restored set is live only once they pass.
       const outcome =
-        plan.actions.length === 0
+        plan.actions.length === 0 && (extra.checks ?? site.checks).length === 0
           ? await recordWithoutJob(ctx, site, plan, 'rollback', inventory, extra)
           : await startTransaction(ctx, site, plan, 'rollback', inventory.packages.map((p) => p.pkgname), extra);
       if (outcome.status === 'succeeded') {
