@@ -10,7 +10,7 @@ import { PROTOTYPE, ProfileResolver, type ProfileDoc } from './profiles.js';
 import { checkSchema } from './schema-check.js';
 import { readSites, type SiteRecord } from './sites.js';
 import { openSource, type DesiredSource, type SourceOptions } from './source.js';
-import type { DesiredState, ResolvedSite } from './types.js';
+import type { DesiredCheck, DesiredState, ResolvedSite } from './types.js';
 import { locate, parseYamlSource, type YamlSource } from './yaml-source.js';
 
 export interface LoadOptions extends SourceOptions {}
@@ -42,6 +42,7 @@ export async function loadDesiredStateWithInfo(opts: LoadOptions): Promise<LoadR
     const names = r.profiles.map((p) => p.name);
     const packages = resolver.resolveSite(names, r.platform, filtered);
     const siteChecks = checkResolver.resolveSite(names);
+    if (siteChecks) checkTimeBudget(r, siteChecks, problems);
     if (packages && siteChecks) sites.push(toResolved(r, packages, siteChecks, filtered));
   }
   if (problems.length > 0) throw new InputError(sortProblems(problems));
@@ -151,6 +152,16 @@ function checkProfileRefs(records: SiteRecord[], docs: Map<string, ProfileDoc>, 
 function toResolved(r: SiteRecord, packages: ResolvedSite['packages'], checks: ResolvedSite['checks'], filtered: ResolvedSite['filtered']): ResolvedSite {
   const { profiles, location, ...rest } = r;
   return { ...rest, profiles: profiles.map((p) => p.name), packages, checks, filtered, source: location };
+}
+
+/** Checks that may outlast the job would have it cancelled rather than fail with a reason. */
+function checkTimeBudget(r: SiteRecord, checks: DesiredCheck[], problems: Problem[]): void {
+  const total = checks.reduce((sum, c) => sum + c.timeout, 0);
+  if (total < r.job_time_limit) return;
+  problems.push({
+    location: r.location,
+    message: `the checks of site '${r.name}' may take ${total}s together (${checks.map((c) => `${c.name} ${c.timeout}s`).join(', ')}), not less than its job_time_limit of ${r.job_time_limit}s; lower their timeouts or raise job_time_limit`,
+  });
 }
 
 function sortProblems(problems: Problem[]): Problem[] {

@@ -201,4 +201,10 @@ export const BAD_CASES: BadCase[] = [
     at: 'profiles/extra.yaml:5:5',
     message: /check 'a' is also declared at .*base\.yaml:5:5 \(profiles extra and base of one site\); a site's check names must be unique/,
   },
+  {
+    name: 'checks longer than the job time limit',
+    files: { 'sites.yaml': siteField('job_time_limit', '600'), 'profiles/base.yaml': checks('{ name: a, run: "true", timeout: 400 }', '{ name: b, run: "true" }') },
+    at: 'sites.yaml:2:5',
+    message: /the checks of site 'SITE-A' may take 700s together \(a 400s, b 300s\), not less than its job_time_limit of 600s/,
+  },
 ];

@@ -102,7 +102,7 @@ describe('checks in the job script', () => {
     ['with timeout(1)', {}],
     ['without timeout(1): the watcher fallback', 'no-timeout'],
   ])('stops a check past its time limit %s', (_how, mode) => {
-    const env = mode === 'no-timeout' ? { PATH: pathWithoutTimeout() } : {};
+    const env: Record<string, string> = mode === 'no-timeout' ? { PATH: pathWithoutTimeout() } : {};
     if (mode !== 'no-timeout') expect(spawnSync('sh', ['-c', 'command -v timeout']).status, 'timeout(1) on this machine').toBe(0);
     const r = runJob(
       [

@@ -80,7 +80,7 @@ describe('job script injection', () => {
       // Process ids differ between any two runs, however faithful; what a
       // check leaves running in the background (&) may print after it ended.
       .filter((run) => !/\$(\$|!|\{?PPID)|&/.test(run));
-    const env = { ...process.env, HOME: '/the job/home', LC_ALL: 'C' };
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: '/the job/home', LC_ALL: 'C' };
     fc.assert(
       fc.property(text, (run) => {
         const s = spec(run);
