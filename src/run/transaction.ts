@@ -211,6 +211,8 @@ function actionResults(begin: BeginRecord, parsed: JobOutput): ActionResult[] {
  */
 function judge(begin: BeginRecord, parsed: JobOutput, poll: JobPoll | 'timed-out', inventory: Inventory | undefined, checks: CheckResult[]): Verdict {
   const installed = installVerdict(begin, parsed, poll, inventory);
+  // A probe installs nothing and checks nothing.
+  if (begin.kind === 'probe') return installed;
   if (installed.status !== 'succeeded') return { ...installed, installed: false, validated: false };
   const failedCheck = checksVerdict(begin.checks ?? [], checks);
   if (failedCheck) return { status: 'failed', reason: failedCheck, installed: true, validated: false };
