@@ -38,7 +38,8 @@ ${COMMON}`,
 
 Checks desired-state/sites.yaml and profiles/*.yaml against the schemas in
 schemas/ and for semantic problems: unknown or cyclic profiles, duplicate
-sites, packages both present and absent, versions no package can satisfy.
+sites, packages both present and absent, versions no package can satisfy,
+check names declared twice for one site.
 Prints every problem as file:line:col: message and exits 2; otherwise prints
 a one-line summary and exits 0. Changes nothing.
 
@@ -62,7 +63,11 @@ ${COMMON}`,
 Plans each selected site against its latest observation (probing it first
 if it was never observed) and carries the plan out as one job per site:
 installs and upgrades first, removals last. The job refuses to act when the
-site changed since it was observed; the site is then planned again. Every
+site changed since it was observed; the site is then planned again. When
+the actions succeed, the job runs the site's checks (profiles' checks:); a
+failing or overrunning check fails the transaction, installed but not
+validated. A site with checks and nothing to do gets a checks-only job once
+per revision until they pass. Every
 transaction is journalled in state/journal.jsonl before its job is waited
 on, so a controller that dies is followed by one that resumes the job.
 
@@ -78,8 +83,9 @@ ${COMMON}`,
 
 The fleet at a glance: per site what is in sync, drifted, missing, extra
 or frozen (from the last observation), vulnerabilities from the last audit,
-the last transaction (when, result, commit and tags), held and busy sites,
-and tags that can no longer be restored. HTML is one self-contained page.
+the last transaction (when, result, commit and tags), what is installed
+versus validated (the last package set whose checks passed), held and busy
+sites, and tags that can no longer be restored. HTML is one self-contained page.
 
 ${COMMON}`,
   serve: `Usage: reconcile serve [--host 127.0.0.1] [--port 8080] [--interval 30m] [--report-secrets FILE]
@@ -122,8 +128,9 @@ ${COMMON}`,
        reconcile --rollback <tag> ...
 
 Brings each selected site back to what <tag> produced there: the exact
-package set (PKGNAMEs, downgrades included) after the last successful
-transaction that applied the tag's commit. A site the tag never reached is
+package set (PKGNAMEs, downgrades included) after the last validated
+transaction that applied the tag's commit (one installed but not validated
+only when none was, and the output says so); the job runs the tag's checks. A site the tag never reached is
 planned from the desired state at that commit (read from git), and the
 output says so. A site whose needed binary packages are no longer in its
 catalog is refused and left unchanged; the others proceed.

@@ -4,12 +4,13 @@
 // invalid desired state must change nothing anywhere.
 import path from 'node:path';
 import { InputError, type Problem } from '../errors.js';
+import { CheckResolver, readChecks, type CheckDecl } from './checks.js';
 import { parseEntry } from './package-entry.js';
 import { PROTOTYPE, ProfileResolver, type ProfileDoc } from './profiles.js';
 import { checkSchema } from './schema-check.js';
 import { readSites, type SiteRecord } from './sites.js';
 import { openSource, type DesiredSource, type SourceOptions } from './source.js';
-import type { DesiredState, ResolvedSite } from './types.js';
+import type { DesiredCheck, DesiredState, ResolvedSite } from './types.js';
 import { locate, parseYamlSource, type YamlSource } from './yaml-source.js';
 
 export interface LoadOptions extends SourceOptions {}
@@ -30,19 +31,19 @@ export async function loadDesiredStateWithInfo(opts: LoadOptions): Promise<LoadR
   const display = (rel: string) => path.join(opts.dir, rel);
 
   const sitesSrc = await readYaml(source, 'sites.yaml', display, problems, 'sites');
-  const { docs, broken } = await readProfiles(source, display, problems);
+  const { docs, broken, checks } = await readProfiles(source, display, problems);
   const records = sitesSrc ? readSites(sitesSrc, problems) : [];
   checkProfileRefs(records, docs, broken, problems);
   const resolver = new ProfileResolver(docs, problems);
+  const checkResolver = new CheckResolver(checks, resolver, PROTOTYPE, problems);
   const sites: ResolvedSite[] = [];
   for (const r of records) {
     const filtered: ResolvedSite['filtered'] = [];
-    const packages = resolver.resolveSite(
-      r.profiles.map((p) => p.name),
-      r.platform,
-      filtered,
-    );
-    if (packages) sites.push(toResolved(r, packages, filtered));
+    const names = r.profiles.map((p) => p.name);
+    const packages = resolver.resolveSite(names, r.platform, filtered);
+    const siteChecks = checkResolver.resolveSite(names);
+    if (siteChecks) checkTimeBudget(r, siteChecks, problems);
+    if (packages && siteChecks) sites.push(toResolved(r, packages, siteChecks, filtered));
   }
   if (problems.length > 0) throw new InputError(sortProblems(problems));
   const state: DesiredState = { revision: source.revision, dir: opts.dir, sites, profiles: [...docs.keys()].sort() };
@@ -79,9 +80,10 @@ async function readProfiles(
   source: DesiredSource,
   display: (rel: string) => string,
   problems: Problem[],
-): Promise<{ docs: Map<string, ProfileDoc>; broken: Set<string> }> {
+): Promise<{ docs: Map<string, ProfileDoc>; broken: Set<string>; checks: Map<string, CheckDecl[]> }> {
   const names = await source.list('profiles');
   const docs = new Map<string, ProfileDoc>();
+  const checks = new Map<string, CheckDecl[]>();
   const broken = new Set<string>();
   const loaded = await Promise.all(
     names.map(async (fileName) => {
@@ -97,11 +99,15 @@ async function readProfiles(
       }
       const src = await readYaml(source, rel, display, problems, 'profile');
       if (!src) broken.add(name);
-      return src ? toProfileDoc(name, src, problems) : undefined;
+      return src ? { doc: toProfileDoc(name, src, problems), checks: readChecks(src, name, problems) } : undefined;
     }),
   );
-  for (const d of loaded) if (d) docs.set(d.name, d);
-  return { docs, broken };
+  for (const d of loaded) {
+    if (!d) continue;
+    docs.set(d.doc.name, d.doc);
+    checks.set(d.doc.name, d.checks);
+  }
+  return { docs, broken, checks };
 }
 
 function toProfileDoc(name: string, src: YamlSource, problems: Problem[]): ProfileDoc {
@@ -143,9 +149,19 @@ function checkProfileRefs(records: SiteRecord[], docs: Map<string, ProfileDoc>, 
   }
 }
 
-function toResolved(r: SiteRecord, packages: ResolvedSite['packages'], filtered: ResolvedSite['filtered']): ResolvedSite {
+function toResolved(r: SiteRecord, packages: ResolvedSite['packages'], checks: ResolvedSite['checks'], filtered: ResolvedSite['filtered']): ResolvedSite {
   const { profiles, location, ...rest } = r;
-  return { ...rest, profiles: profiles.map((p) => p.name), packages, filtered, source: location };
+  return { ...rest, profiles: profiles.map((p) => p.name), packages, checks, filtered, source: location };
+}
+
+/** Checks that may outlast the job would have it cancelled rather than fail with a reason. */
+function checkTimeBudget(r: SiteRecord, checks: DesiredCheck[], problems: Problem[]): void {
+  const total = checks.reduce((sum, c) => sum + c.timeout, 0);
+  if (total < r.job_time_limit) return;
+  problems.push({
+    location: r.location,
+    message: `the checks of site '${r.name}' may take ${total}s together (${checks.map((c) => `${c.name} ${c.timeout}s`).join(', ')}), not less than its job_time_limit of ${r.job_time_limit}s; lower their timeouts or raise job_time_limit`,
+  });
 }
 
 function sortProblems(problems: Problem[]): Problem[] {

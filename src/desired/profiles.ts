@@ -84,7 +84,8 @@ export class ProfileResolver {
     return set;
   }
 
-  private parentsOf(name: string): string[] {
+  /** The profiles `name` extends directly, ALL first (it is every profile's prototype). */
+  parentsOf(name: string): string[] {
     const doc = this.docs.get(name);
     const own = (doc?.extends ?? []).map((e) => e.name).filter((n) => this.docs.has(n));
     return name !== PROTOTYPE && this.docs.has(PROTOTYPE) ? [PROTOTYPE, ...own] : own;

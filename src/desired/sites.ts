@@ -5,7 +5,7 @@ import { locate, type YamlSource } from './yaml-source.js';
 import { DEFAULT_JOB_TIME_LIMIT, type BackendName, type ResolvedSite } from './types.js';
 
 /** A site as sites.yaml says, before its profiles are resolved. */
-export interface SiteRecord extends Omit<ResolvedSite, 'profiles' | 'packages' | 'filtered' | 'source'> {
+export interface SiteRecord extends Omit<ResolvedSite, 'profiles' | 'packages' | 'checks' | 'filtered' | 'source'> {
   profiles: { name: string; location: SourceLocation }[];
   location: SourceLocation;
 }

@@ -22,6 +22,22 @@ export interface DesiredPackage {
   via: string[];
 }
 
+/**
+ * A command run at the site after the actions; the package set counts as
+ * validated only when every check exits 0 within its time limit.
+ */
+export interface DesiredCheck {
+  /** Unique per site after profiles are merged; names the job step. */
+  name: string;
+  /** Shell text as the VO manager wrote it, run by `sh -c` unchanged. */
+  run: string;
+  /** Seconds. */
+  timeout: number;
+  source: SourceLocation;
+  /** The profile chain it came through, outermost first. */
+  via: string[];
+}
+
 export interface ResolvedSite {
   name: string;
   backend: BackendName;
@@ -42,6 +58,8 @@ export interface ResolvedSite {
   qos?: string;
   /** Desired packages by base name, sorted by name. */
   packages: DesiredPackage[];
+  /** Checks run after the actions, in order: inherited ones first. */
+  checks: DesiredCheck[];
   /** Declarations dropped for this site by hosts_supported / hosts_not_supported. */
   filtered: { name: string; source: SourceLocation; reason: string }[];
   source: SourceLocation;
@@ -57,6 +75,9 @@ export interface DesiredState {
   sites: ResolvedSite[];
   profiles: string[];
 }
+
+/** Seconds a check may take unless it says otherwise. */
+export const DEFAULT_CHECK_TIMEOUT = 300;
 
 /** Seconds a job may take, queue time included, unless a site says otherwise. */
 export const DEFAULT_JOB_TIME_LIMIT = 3600;

@@ -21,8 +21,21 @@ export interface JobSpec {
    * "stale") if the site has changed since; undefined for a probe.
    */
   expected?: string[];
+  /**
+   * Run after the actions when they all succeeded, before the final listing
+   * and the unlock. Absent or empty: the script is exactly as without checks.
+   */
+  checks?: JobCheck[];
   /** A probe only reports what the site has: no bootstrap, no actions. */
   probe?: boolean;
+}
+
+/** One check as the job runs it: `run` reaches `sh -c` byte for byte. */
+export interface JobCheck {
+  name: string;
+  run: string;
+  /** Seconds. */
+  timeout: number;
 }
 
 /** Job exit codes; the framing lines say the same in words. */

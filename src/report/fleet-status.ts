@@ -9,7 +9,7 @@ import type { ReportRecord } from '../observed/report-history.js';
 import type { AuditFinding, Inventory } from '../observed/types.js';
 import type { Hold } from '../rollback/holds.js';
 import type { TagRestorability } from '../rollback/restorability.js';
-import type { Transaction } from '../state/records.js';
+import { isInstalled, isValidated, type Transaction } from '../state/records.js';
 import type { LockOwner } from '../state/site-lock.js';
 
 export type CellState = 'in-sync' | 'drift' | 'missing' | 'extra' | 'frozen' | 'unobserved';
@@ -20,6 +20,14 @@ export interface Cell {
   desired?: string;
 }
 
+/** A transaction as the report names it: which desired state it brought, and when. */
+export interface TxRef {
+  txid: string;
+  at: string;
+  revision: string;
+  tags: string[];
+}
+
 export interface SiteStatus {
   name: string;
   backend: string;
@@ -28,6 +36,10 @@ export interface SiteStatus {
   /** For a site that reports itself: its last report, and what changed since the one before. */
   reported?: { at: string; receivedAt: string; reports: number; previousAt?: string; changes?: InventoryChanges };
   last?: { txid: string; kind: string; status: string; at: string; revision: string; tags: string[]; reason?: string };
+  /** The last transaction that installed its package set, checks aside. */
+  installed?: TxRef;
+  /** The last one whose package set also passed its checks: what users can rely on. */
+  validated?: TxRef;
   held?: { tag: string; txid: string; at: string };
   busy?: { controller: string; command: string; since: string };
   vulnerabilities: AuditFinding[];
@@ -56,12 +68,9 @@ export interface StatusInputs {
 }
 
 export function fleetStatus(inp: StatusInputs): FleetStatus {
-  const lastBySite = new Map<string, Transaction>();
-  for (const t of inp.transactions) {
-    if (t.begin.kind === 'probe') continue;
-    const prev = lastBySite.get(t.site);
-    if (!prev || t.begin.at > prev.begin.at) lastBySite.set(t.site, t);
-  }
+  const lastBySite = latest(inp.transactions, () => true, (t) => t.begin.at);
+  const installedBySite = latest(inp.transactions, isInstalled, (t) => t.end!.at);
+  const validatedBySite = latest(inp.transactions, isValidated, (t) => t.end!.at);
   const holds = new Map(inp.holds.map((h) => [h.site, h]));
   const packages = new Map<string, Record<string, Cell>>();
   const cell = (name: string, site: string, c: Cell) => {
@@ -77,6 +86,8 @@ export function fleetStatus(inp: StatusInputs): FleetStatus {
       cell(name, s.name, c);
     }
     const t = lastBySite.get(s.name);
+    const installed = installedBySite.get(s.name);
+    const validated = validatedBySite.get(s.name);
     const h = holds.get(s.name);
     const lock = inp.locks.get(s.name);
     return {
@@ -86,6 +97,8 @@ export function fleetStatus(inp: StatusInputs): FleetStatus {
       ...(inv ? { observed: { at: inv.observedAt, source: inv.source, packages: inv.packages.length } } : {}),
       ...reportedStatus(inp.reports?.get(s.name)),
       ...(t ? { last: { txid: t.txid, kind: t.begin.kind, status: t.end?.status ?? 'unfinished', at: t.begin.at, revision: t.begin.revision, tags: t.begin.tags, ...(t.end?.reason ? { reason: t.end.reason } : {}) } } : {}),
+      ...(installed ? { installed: txRef(installed) } : {}),
+      ...(validated ? { validated: txRef(validated) } : {}),
       ...(h ? { held: { tag: h.tag, txid: h.txid, at: h.at } } : {}),
       ...(lock ? { busy: { controller: lock.controller, command: lock.command, since: lock.since } } : {}),
       vulnerabilities: inv?.audit ?? [],
@@ -113,6 +126,22 @@ function reportedStatus(r: { count: number; last: readonly ReportRecord[] } | un
       ...(previous ? { previousAt: previous.reportedAt, changes: packageChanges(previous.packages, latest.packages) } : {}),
     },
   };
+}
+
+/** Per site, the latest non-probe transaction that passes `keep`. */
+function latest(txs: readonly Transaction[], keep: (t: Transaction) => boolean, when: (t: Transaction) => string): Map<string, Transaction> {
+  const out = new Map<string, Transaction>();
+  for (const t of txs) {
+    if (t.begin.kind === 'probe' || !keep(t)) continue;
+    const prev = out.get(t.site);
+    if (!prev || when(t) > when(prev)) out.set(t.site, t);
+  }
+  return out;
+}
+
+/** A rollback brought the site to the tag's commit, not to the HEAD it ran at. */
+function txRef(t: Transaction): TxRef {
+  return { txid: t.txid, at: t.end?.at ?? t.begin.at, revision: t.begin.rollback?.commit ?? t.begin.revision, tags: t.begin.rollback ? [t.begin.rollback.tag] : t.begin.tags };
 }
 
 /** Declared packages and undeclared user-installed ones; automatic dependencies are not listed. */

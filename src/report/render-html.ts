@@ -2,6 +2,7 @@
 // every value from sites and desired state escaped, a sticky header, a
 // filter box, sortable columns and a drill-down per site.
 import type { FleetStatus, SiteStatus } from './fleet-status.js';
+import { liveness } from './render-text.js';
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 export function esc(v: unknown): string {
@@ -30,7 +31,7 @@ body{font:13px/1.4 system-ui,sans-serif;margin:1em}
 table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:2px 6px;white-space:nowrap}
 thead th{position:sticky;top:0;background:#eef;cursor:pointer}tbody th{position:sticky;left:0;background:#fafafa;text-align:left}
 .in-sync{background:#e6f4e6}.drift{background:#fde2c4}.missing{background:#f8c6c6}.extra{background:#e4e4f8}.frozen{background:#ddd}.unobserved{color:#999}
-.site{margin:.3em 0}.held,.busy,.vuln{font-weight:bold;color:#a40}
+.site{margin:.3em 0}.held,.busy,.vuln,.unvalidated{font-weight:bold;color:#a40}
 </style></head><body>
 <h1>vo-reconcile status</h1>
 <p>Generated ${esc(s.generatedAt)} from desired state ${esc(s.revision)}.</p>
@@ -68,9 +69,10 @@ ${rows}
 function siteBlock(site: SiteStatus): string {
   const c = site.counts;
   const last = site.last ? `last ${esc(site.last.kind)} <b>${esc(site.last.status)}</b> at ${esc(site.last.at)} (${esc(site.last.revision.slice(0, 12))}${site.last.tags.length ? ` [${esc(site.last.tags.join(', '))}]` : ''})${site.last.reason ? `: ${esc(site.last.reason)}` : ''}` : 'no transaction yet';
-  return `<details class="site" id="site-${esc(site.name)}"><summary>${esc(site.name)} — ${c['in-sync']} in sync, ${c.drift} drift, ${c.missing} missing, ${c.extra} extra${site.held ? ` <span class="held">held (rollback to ${esc(site.held.tag)})</span>` : ''}${site.busy ? ` <span class="busy">busy</span>` : ''}${site.vulnerabilities.length ? ` <span class="vuln">${site.vulnerabilities.length} vulnerable</span>` : ''}</summary>
+  return `<details class="site" id="site-${esc(site.name)}"><summary>${esc(site.name)} — ${c['in-sync']} in sync, ${c.drift} drift, ${c.missing} missing, ${c.extra} extra${site.held ? ` <span class="held">held (rollback to ${esc(site.held.tag)})</span>` : ''}${site.busy ? ` <span class="busy">busy</span>` : ''}${site.vulnerabilities.length ? ` <span class="vuln">${site.vulnerabilities.length} vulnerable</span>` : ''}${site.installed && site.validated?.txid !== site.installed.txid ? ' <span class="unvalidated">not validated</span>' : ''}</summary>
 <ul><li>${esc(site.backend)}, ${esc(site.platform)}; ${site.observed ? `observed ${esc(site.observed.at)} (${esc(site.observed.source)}, ${site.observed.packages} packages)` : 'not observed'}</li>
 <li>${last}</li>
+${site.installed ? `<li>${esc(liveness(site).slice(2))}</li>` : ''}
 ${reportedItem(site)}${site.busy ? `<li>busy: ${esc(site.busy.command)} by ${esc(site.busy.controller)} since ${esc(site.busy.since)}</li>` : ''}
 ${site.vulnerabilities.map((v) => `<li>${esc(v.pkgname)}: ${esc(v.kind)} — ${esc(v.url)}</li>`).join('')}
 </ul></details>`;

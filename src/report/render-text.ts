@@ -1,5 +1,5 @@
 // The status report as text: a line per site, then what differs.
-import type { FleetStatus, SiteStatus } from './fleet-status.js';
+import type { FleetStatus, SiteStatus, TxRef } from './fleet-status.js';
 
 export function renderStatusText(s: FleetStatus): string[] {
   const lines = [`Fleet status at ${s.generatedAt} (desired state ${s.revision === 'worktree' ? 'work tree' : s.revision.slice(0, 12)})`];
@@ -10,7 +10,7 @@ export function renderStatusText(s: FleetStatus): string[] {
       .join(', ');
     const last = site.last ? `last ${site.last.kind} ${site.last.status} ${site.last.at}${site.last.tags.length ? ` [${site.last.tags.join(', ')}]` : ''}` : 'no transaction yet';
     const obs = site.observed ? `${c['in-sync']} in sync, ${c.drift} drift, ${c.missing} missing, ${c.extra} extra, ${c.frozen} frozen` : 'not observed';
-    lines.push(`${site.name}: ${obs}; ${last}${reportedSummary(site)}${flags ? `; ${flags}` : ''}`);
+    lines.push(`${site.name}: ${obs}; ${last}${liveness(site)}${reportedSummary(site)}${flags ? `; ${flags}` : ''}`);
   }
   const reporting = s.sites.filter((x) => x.reported?.changes);
   if (reporting.some((x) => changeCount(x) > 0)) lines.push('', 'Changed since the previous report:');
@@ -46,4 +46,12 @@ function reportedSummary(site: SiteStatus): string {
   if (!r.changes) return head;
   const c = r.changes;
   return `${head}: ${changeCount(site) === 0 ? 'no change' : `+${c.added.length} -${c.removed.length} ~${c.changed.length}`} since ${r.previousAt}`;
+}
+
+/** Installed vs validated: whether the package set users see has passed its checks. */
+export function liveness(site: SiteStatus): string {
+  const ref = (r: TxRef) => `${r.revision === 'worktree' ? 'work tree' : r.revision.slice(0, 12)}${r.tags.length ? ` [${r.tags.join(', ')}]` : ''}`;
+  if (!site.installed) return '';
+  if (site.validated?.txid === site.installed.txid) return `; installed and validated ${ref(site.installed)}`;
+  return `; installed ${ref(site.installed)} NOT VALIDATED (${site.validated ? `last validated ${ref(site.validated)} by ${site.validated.txid}` : 'never validated'})`;
 }

@@ -2,7 +2,7 @@
 // restorable while every package it needs is either installed or still on
 // offer in the site's catalog (binary packages leave PKG_PATH over time).
 import type { Catalog } from '../catalog/catalog.js';
-import type { Transaction } from '../state/records.js';
+import { isInstalled, type Transaction } from '../state/records.js';
 import { restorePoint } from './restore-point.js';
 
 export interface SiteRestorability {
@@ -24,7 +24,7 @@ export function restorability(
   sites: readonly { name: string; catalog: Catalog | Error; installed: ReadonlySet<string> }[],
 ): TagRestorability[] {
   const tags = new Map<string, string>();
-  for (const t of txs) if (t.begin.kind === 'apply' && t.end?.status === 'succeeded') for (const tag of t.begin.tags) tags.set(tag, t.begin.revision);
+  for (const t of txs) if (t.begin.kind === 'apply' && isInstalled(t)) for (const tag of t.begin.tags) tags.set(tag, t.begin.revision);
   return [...tags]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([tag, commit]) => ({

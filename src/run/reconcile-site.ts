@@ -11,7 +11,7 @@ import type { SitePlan } from '../plan/types.js';
 import type { Transaction } from '../state/records.js';
 import { lockSite } from '../state/site-lock.js';
 import type { RunContext } from './context.js';
-import { finishTransaction, jobScriptFor, recordWithoutJob, startTransaction } from './transaction.js';
+import { finishTransaction, jobChecks, jobScriptFor, recordWithoutJob, startTransaction } from './transaction.js';
 import { desiredFingerprint } from '../rollback/fingerprint.js';
 import { readHold, releaseHold, writeHold } from '../rollback/holds.js';
 import { newNonce, newTxid } from './txid.js';
@@ -70,16 +70,22 @@ async function planAndApply(ctx: RunContext, site: ResolvedSite, catalog: Catalo
     }
     const plan = planSite(site, inventory, catalog);
     if (plan.status !== 'ok') return { site: site.name, status: 'failed', detail: plan.errors.map((e) => e.message).join('; ') };
+    const inSync = { site: site.name, status: 'in-sync', detail: `in sync (${inventory.packages.length} packages)` } as const;
     if (plan.actions.length === 0) {
       // Journal that the site is at this revision (once), so a rollback to it knows what it had.
       const here = `${ctx.revision}${ctx.tags.length ? ` ${[...ctx.tags].sort().join(',')}` : ''}`;
-      if (!ctx.dryRun && (await ctx.lastAppliedRevision(site.name)) !== here) await recordWithoutJob(ctx, site, plan, 'apply', inventory);
-      return { site: site.name, status: 'in-sync', detail: `in sync (${inventory.packages.length} packages)` };
+      if (ctx.dryRun || (await ctx.lastAppliedRevision(site.name)) === here) return inSync;
+      if (site.checks.length === 0) {
+        await recordWithoutJob(ctx, site, plan, 'apply', inventory);
+        return inSync;
+      }
+      // Nothing to install, but this revision's package set is not live until its checks pass there: a job with no actions runs them.
     }
-    ctx.emit({ site: site.name, kind: 'planned', detail: describe(plan) });
+    ctx.emit({ site: site.name, kind: 'planned', detail: describe(plan) || `nothing to change; validating with ${site.checks.length} checks` });
     const expected = inventory.packages.map((p) => p.pkgname);
     if (ctx.dryRun) return writeDryRun(ctx, site, plan, expected);
     const outcome = await startTransaction(ctx, site, plan, 'apply', expected);
+    if (outcome.status === 'succeeded' && plan.actions.length === 0) return { ...inSync, detail: `${inSync.detail}; ${site.checks.length} checks passed` };
     if (outcome.status === 'succeeded') return { site: site.name, status: 'changed', detail: describe(plan), txid: outcome.txid };
     if (outcome.status !== 'stale') return { site: site.name, status: 'failed', detail: outcome.status === 'failed' ? outcome.reason ?? 'failed' : `${outcome.status}: ${outcome.reason ?? ''}`, txid: outcome.txid };
     inventory = outcome.inventory;
@@ -138,7 +144,8 @@ async function resume(ctx: RunContext, site: ResolvedSite, tx: Transaction): Pro
 
 async function writeDryRun(ctx: RunContext, site: ResolvedSite, plan: SitePlan, expected: string[]): Promise<SiteResult> {
   const txid = newTxid(site.name);
-  const script = jobScriptFor(site, { txid, nonce: newNonce(), plan, expected, kind: 'apply', controller: ctx.controller });
+  const checks = site.checks.length > 0 ? { checks: jobChecks(site.checks) } : {};
+  const script = jobScriptFor(site, { txid, nonce: newNonce(), plan, expected, kind: 'apply', controller: ctx.controller, ...checks });
   const dir = path.join(ctx.stateDir, 'jobs', 'dry-run');
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, `${site.name}.sh`);

@@ -15,7 +15,7 @@ import { restorePoint } from '../rollback/restore-point.js';
 import { foldTransactions } from '../state/records.js';
 import type { RunContext } from './context.js';
 import { describe, emptyPlan, underLock, type SiteResult } from './reconcile-site.js';
-import { recordWithoutJob, startTransaction } from './transaction.js';
+import { jobChecks, recordWithoutJob, startTransaction } from './transaction.js';
 
 export interface RollbackTarget {
   tag: string;
@@ -32,18 +32,21 @@ export async function rollbackSite(ctx: RunContext, site: ResolvedSite, catalog:
     const { records } = await ctx.journal.read();
     const point = restorePoint(foldTransactions(records), site.name, target.commit);
     if (!point && !target.siteAtTag) return { site: site.name, status: 'failed', detail: `${site.name} is not in the desired state at ${target.tag}; nothing to roll back to` };
-    const how = point ? `restoring the package set of ${point.txid}` : `${target.tag} never reached this site: planned from the desired state at ${target.tag}`;
+    const how = point ? `restoring the package set of ${point.txid}${point.validated ? '' : `, which was never validated: no transaction that applied ${target.tag} here passed its checks`}` : `${target.tag} never reached this site: planned from the desired state at ${target.tag}`;
     let inventory = await currentInventory(ctx, site);
     for (let attempt = 1; attempt <= MAX_PLANS && inventory; attempt++) {
       const planned = point ? planRestore(site, point, inventory, catalog) : planFromTag(target.siteAtTag!, inventory, catalog);
       if (!planned.ok) return { site: site.name, status: 'failed', detail: `cannot roll back to ${target.tag} (${how}); nothing was changed here: ${planned.reason}` };
       const { plan } = planned;
       const desired = target.siteAtTag ? desiredFingerprint(target.siteAtTag) : '';
-      const extra = { rollback: { tag: target.tag, commit: target.commit, restores: point ? [point.txid] : [], desired } };
+      // The tag's package set is checked by the tag's checks.
+      const checks = target.siteAtTag ? { checks: jobChecks(target.siteAtTag.checks) } : {};
+      const extra = { rollback: { tag: target.tag, commit: target.commit, restores: point ? [point.txid] : [], desired }, ...checks };
       ctx.emit({ site: site.name, kind: 'planned', detail: `rollback to ${target.tag}: ${how}; ${describe(plan) || 'nothing to change'}` });
       if (ctx.dryRun) return { site: site.name, status: 'dry-run', detail: `${how}; ${describe(plan) || 'nothing to change'}` };
+      // Like apply, a rollback that installs nothing still runs a job when there are checks: the restored set is live only once they pass.
       const outcome =
-        plan.actions.length === 0
+        plan.actions.length === 0 && (extra.checks ?? site.checks).length === 0
           ? await recordWithoutJob(ctx, site, plan, 'rollback', inventory, extra)
           : await startTransaction(ctx, site, plan, 'rollback', inventory.packages.map((p) => p.pkgname), extra);
       if (outcome.status === 'succeeded') {

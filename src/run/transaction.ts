@@ -3,14 +3,16 @@
 // it, and keep the site's observed state. The journal says at every instant
 // what a successor controller must do.
 import { TransientBackendError, type Backend, type JobHandle, type JobPoll } from '../backends/types.js';
-import type { ResolvedSite } from '../desired/types.js';
+import type { DesiredCheck, ResolvedSite } from '../desired/types.js';
+import type { JobCheck } from '../jobs/job-spec.js';
 import { parseJobOutput, type JobOutput } from '../jobs/parse-output.js';
 import { renderJobScript } from '../jobs/render-script.js';
 import { inventoryFromEntries } from '../observed/inventory.js';
 import { writeInventory } from '../observed/store.js';
 import type { Inventory } from '../observed/types.js';
 import type { SitePlan } from '../plan/types.js';
-import type { ActionResult, BeginRecord, FinishedRecord, TransactionKind, TransactionStatus } from '../state/records.js';
+import type { ActionResult, BeginRecord, CheckResult, EndRecord, FinishedRecord, TransactionKind, TransactionStatus } from '../state/records.js';
+import { checkResults, checksVerdict } from './check-results.js';
 import type { RunContext } from './context.js';
 import { newNonce, newTxid } from './txid.js';
 import { verifyOutcome } from './verify.js';
@@ -21,6 +23,13 @@ export interface TxOutcome {
   reason?: string;
   inventory?: Inventory;
 }
+
+/** The checks a job runs as the job spec carries them (no source locations). */
+export function jobChecks(checks: readonly DesiredCheck[]): JobCheck[] {
+  return checks.map((c) => ({ name: c.name, run: c.run, timeout: c.timeout }));
+}
+
+type Verdict = Pick<EndRecord, 'status' | 'reason' | 'installed' | 'validated'>;
 
 const SUBMIT_ATTEMPTS = 3;
 
@@ -38,6 +47,7 @@ export async function startTransaction(ctx: RunContext, site: ResolvedSite, plan
     ...(expected ? { expected } : {}),
     controller: ctx.controller,
     timeLimit: site.job_time_limit,
+    ...(kind !== 'probe' && site.checks.length > 0 ? { checks: jobChecks(site.checks) } : {}),
     ...extra,
   };
   const backend = ctx.backend(site.backend);
@@ -66,15 +76,18 @@ export async function recordWithoutJob(ctx: RunContext, site: ResolvedSite, plan
   const begin: BeginRecord = { type: 'begin', txid, at, site: site.name, kind, revision: ctx.revision, tags: ctx.tags, plan, nonce: '', controller: ctx.controller, timeLimit: site.job_time_limit, ...extra };
   const packages = inventory.packages.map((p) => p.pkgname).sort();
   const automatic = inventory.packages.filter((p) => p.automatic).map((p) => p.pkgname).sort();
+  // No job, so no check ran: the package set is installed but, if the site has checks, not validated.
+  const unchecked = (extra.checks ?? site.checks).length > 0;
+  const notes = ['nothing to do: no job was run', ...(unchecked ? ['checks not run: no job'] : [])];
   await ctx.journal.append(
     begin,
-    { type: 'finished', txid, at, results: [], observedAfter: { packages, automatic }, audit: [], notes: ['nothing to do: no job was run'] },
-    { type: 'end', txid, at, site: site.name, status: 'succeeded', reason: 'already as wanted' },
+    { type: 'finished', txid, at, results: [], observedAfter: { packages, automatic }, audit: [], notes },
+    { type: 'end', txid, at, site: site.name, status: 'succeeded', reason: 'already as wanted', installed: true, validated: !unchecked },
   );
   return { txid, status: 'succeeded', inventory };
 }
 
-export function jobScriptFor(site: ResolvedSite, begin: Pick<BeginRecord, 'txid' | 'nonce' | 'plan' | 'expected' | 'kind' | 'controller'>): string {
+export function jobScriptFor(site: ResolvedSite, begin: Pick<BeginRecord, 'txid' | 'nonce' | 'plan' | 'expected' | 'kind' | 'controller' | 'checks'>): string {
   return renderJobScript({
     txid: begin.txid,
     nonce: begin.nonce,
@@ -87,6 +100,7 @@ export function jobScriptFor(site: ResolvedSite, begin: Pick<BeginRecord, 'txid'
     controller: begin.controller.replace(/[^A-Za-z0-9._:@-]/g, '_'),
     actions: begin.plan.actions,
     ...(begin.expected ? { expected: begin.expected } : {}),
+    ...(begin.checks ? { checks: begin.checks } : {}),
     probe: begin.kind === 'probe',
   });
 }
@@ -104,7 +118,7 @@ async function submit(backend: Backend, site: ResolvedSite, begin: BeginRecord):
 }
 
 async function endWithout(ctx: RunContext, begin: BeginRecord, reason: string, begun: boolean): Promise<TxOutcome> {
-  if (begun) await ctx.journal.append({ type: 'end', txid: begin.txid, at: new Date().toISOString(), site: begin.site, status: 'failed', reason });
+  if (begun) await ctx.journal.append({ type: 'end', txid: begin.txid, at: new Date().toISOString(), site: begin.site, status: 'failed', reason, installed: false, validated: false });
   return { txid: begin.txid, status: 'failed', reason };
 }
 
@@ -121,8 +135,9 @@ export async function finishTransaction(ctx: RunContext, site: ResolvedSite, beg
     ? inventoryFromEntries(site.name, parsed.inventory, parsed.userInstalled, { observedAt: new Date().toISOString(), source: 'job', origin: begin.txid })
     : undefined;
   const finished = finishedRecord(begin, parsed, poll === 'timed-out' ? undefined : poll, inventory);
-  const { status, reason } = judge(begin, parsed, poll, inventory);
-  await ctx.journal.append(finished, { type: 'end', txid: begin.txid, at: new Date().toISOString(), site: site.name, status, ...(reason ? { reason } : {}) });
+  const verdict = judge(begin, parsed, poll, inventory, finished.checks ?? []);
+  const { status, reason } = verdict;
+  await ctx.journal.append(finished, { type: 'end', txid: begin.txid, at: new Date().toISOString(), site: site.name, ...verdict });
   if (inventory) await writeInventory(ctx.stateDir, { ...inventory, ...(parsed.audit.length ? { audit: parsed.audit } : {}), ...(parsed.pkgToolsVersion ? { pkgToolsVersion: parsed.pkgToolsVersion } : {}) });
   ctx.emit({ site: site.name, kind: 'finished', detail: `${begin.kind} ${begin.txid}: ${status}${reason ? ` — ${reason}` : ''}` });
   return { txid: begin.txid, status, ...(reason ? { reason } : {}), ...(inventory ? { inventory } : {}) };
@@ -166,6 +181,7 @@ function finishedRecord(begin: BeginRecord, parsed: JobOutput, poll: JobPoll | u
     ...(poll?.exitCode !== undefined ? { exitCode: poll.exitCode } : {}),
     ...(parsed.status ? { jobStatus: parsed.status } : {}),
     results: actionResults(begin, parsed),
+    ...(begin.checks?.length ? { checks: checkResults(begin.checks, parsed) } : {}),
     ...(inventory
       ? {
           observedAfter: {
@@ -189,8 +205,21 @@ function actionResults(begin: BeginRecord, parsed: JobOutput): ActionResult[] {
   });
 }
 
-/** The transaction's verdict: the job's word, checked against what the site now has. */
-function judge(begin: BeginRecord, parsed: JobOutput, poll: JobPoll | 'timed-out', inventory: Inventory | undefined): { status: TransactionStatus; reason?: string } {
+/**
+ * The transaction's verdict: the job's word, checked against what the site
+ * now has; then its checks decide whether the installed set is validated.
+ */
+function judge(begin: BeginRecord, parsed: JobOutput, poll: JobPoll | 'timed-out', inventory: Inventory | undefined, checks: CheckResult[]): Verdict {
+  const installed = installVerdict(begin, parsed, poll, inventory);
+  // A probe installs nothing and checks nothing.
+  if (begin.kind === 'probe') return installed;
+  if (installed.status !== 'succeeded') return { ...installed, installed: false, validated: false };
+  const failedCheck = checksVerdict(begin.checks ?? [], checks);
+  if (failedCheck) return { status: 'failed', reason: failedCheck, installed: true, validated: false };
+  return { status: 'succeeded', installed: true, validated: true };
+}
+
+function installVerdict(begin: BeginRecord, parsed: JobOutput, poll: JobPoll | 'timed-out', inventory: Inventory | undefined): { status: TransactionStatus; reason?: string } {
   if (poll === 'timed-out') return { status: 'timed-out', reason: `the job exceeded its time limit of ${begin.timeLimit}s (queue time included) and was cancelled` };
   if (parsed.status === 'busy') return { status: 'busy', reason: `another job holds the site: ${parsed.notes.find((n) => n.startsWith('busy')) ?? 'owner unknown'}` };
   if (parsed.status === 'stale') return { status: 'stale', reason: 'the site changed since it was observed; nothing was done' };
@@ -204,6 +233,7 @@ function judge(begin: BeginRecord, parsed: JobOutput, poll: JobPoll | 'timed-out
     return { status: 'failed', reason: poll.state === 'lost' ? `job lost: ${poll.detail ?? ''}; ${parsed.problem}` : `${parsed.problem}${said}` };
   }
   const failed = parsed.steps.find((s) => s.label.startsWith('action ') && s.rc !== 0);
+  // A failed check alone makes the job say "failed"; whether the actions did is decided here.
   const mismatches = inventory ? verifyOutcome(begin.plan.actions, inventory.packages.map((p) => p.pkgname)) : ['no package listing after the job'];
   if (failed) return { status: 'failed', reason: `${failed.label} exited ${failed.rc}: ${failed.output.filter(Boolean).slice(-2).join(' / ')}` };
   if (mismatches.length > 0) return { status: 'failed', reason: `the job reported success but ${mismatches.join('; ')}` };

@@ -1,6 +1,7 @@
 // The journal's vocabulary. A transaction is begin → submitted → finished →
 // end; a controller that finds begin/submitted without end resumes it.
 import type { JobHandle } from '../backends/types.js';
+import type { JobCheck } from '../jobs/job-spec.js';
 import type { AuditFinding } from '../observed/types.js';
 import type { ActionKind, SitePlan } from '../plan/types.js';
 
@@ -23,6 +24,8 @@ export interface BeginRecord {
   controller: string;
   /** Seconds, queue time included. */
   timeLimit: number;
+  /** The checks the job runs after its actions (absent: none). */
+  checks?: JobCheck[];
   /** For a rollback: the tag, its commit, and the transactions whose package sets it restores. */
   rollback?: { tag: string; commit: string; restores: string[]; /** desiredFingerprint at the tag, for the hold. */ desired: string };
 }
@@ -43,6 +46,15 @@ export interface ActionResult {
   output?: string[];
 }
 
+export interface CheckResult {
+  name: string;
+  /** not-run: the actions failed, or the job ended before the check. */
+  outcome: 'passed' | 'failed' | 'timed-out' | 'not-run';
+  rc?: number;
+  /** The last lines the check printed. */
+  output?: string[];
+}
+
 export interface FinishedRecord {
   type: 'finished';
   txid: string;
@@ -50,6 +62,7 @@ export interface FinishedRecord {
   exitCode?: number;
   jobStatus?: string;
   results: ActionResult[];
+  checks?: CheckResult[];
   /** The site's packages after the job: pkgnames, and which are automatic. */
   observedAfter?: { packages: string[]; automatic: string[]; comments?: Record<string, string> };
   audit: AuditFinding[];
@@ -64,6 +77,13 @@ export interface EndRecord {
   site: string;
   status: TransactionStatus;
   reason?: string;
+  /**
+   * Written since checks exist: whether the site got the planned package set
+   * (installed), and whether its checks then passed too (validated). A
+   * transaction whose checks failed is failed, yet installed.
+   */
+  installed?: boolean;
+  validated?: boolean;
 }
 
 export type JournalRecord = BeginRecord | SubmittedRecord | FinishedRecord | EndRecord;
@@ -92,4 +112,15 @@ export function foldTransactions(records: readonly JournalRecord[]): Transaction
     else if (r.type === 'end') tx.end ??= r;
   }
   return [...byId.values()];
+}
+
+/** The transaction left the site with its planned package set, whatever its checks said. */
+export function isInstalled(t: Transaction): boolean {
+  // Records from before checks existed: success meant installed.
+  return t.end?.installed ?? t.end?.status === 'succeeded';
+}
+
+/** The transaction succeeded and its checks, if it had any, passed: the package set is live. */
+export function isValidated(t: Transaction): boolean {
+  return t.end?.status === 'succeeded' && (t.end.validated ?? true);
 }

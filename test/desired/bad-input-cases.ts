@@ -41,6 +41,8 @@ const siteField = (key: string, value: string) => `sites:
     ${key}: ${value}
 `;
 
+const checks = (...lines: string[]) => `${BASE_PROFILE}checks:\n${lines.map((l) => `  - ${l}`).join('\n')}\n`;
+
 const pkgs = (...lines: string[]) => `packages:\n${lines.map((l) => `  - ${l}`).join('\n')}\n`;
 
 const badName = (name: string, msg: RegExp = /expected a package name with an optional pkgsrc version pattern/): BadCase => ({
@@ -181,4 +183,28 @@ export const BAD_CASES: BadCase[] = [
   { name: 'arc site without endpoint', files: { 'sites.yaml': siteField('backend', 'arc') }, at: 'sites.yaml:2:5', message: /uses backend arc but has no 'endpoint' \(the CE URL\)/ },
   { name: 'profile file .yml', files: { 'profiles/extra.yml': 'packages: [foo]\n' }, at: 'profiles/extra.yml', message: /must end in \.yaml/ },
   { name: 'bad profile file name', files: { 'profiles/my profile.yaml': 'packages: [foo]\n' }, at: 'profiles/my profile.yaml', message: /not a valid profile name/ },
+  // Checks
+  { name: 'checks is a mapping', files: { 'profiles/base.yaml': `${BASE_PROFILE}checks:\n  imports: true\n` }, at: 'profiles/base.yaml:5:3', message: /checks: expected a list, got a mapping/ },
+  { name: 'check is a string', files: { 'profiles/base.yaml': checks('"python3 -c 1"') }, at: 'profiles/base.yaml:5:5', message: /checks\[0\]: expected a mapping with 'name' and 'run'/ },
+  { name: 'check without run', files: { 'profiles/base.yaml': checks('{ name: imports }') }, at: 'profiles/base.yaml:5:5', message: /missing required key 'run' in checks\[0\]/ },
+  { name: 'check without name', files: { 'profiles/base.yaml': checks('{ run: "true" }') }, at: 'profiles/base.yaml:5:5', message: /missing required key 'name' in checks\[0\]/ },
+  { name: 'check name with shell chars', files: { 'profiles/base.yaml': checks('{ name: "a;b", run: "true" }') }, at: 'profiles/base.yaml:5:13', message: /checks\[0\]\.name: invalid value "a;b"; expected a check name/ },
+  { name: 'check run with NUL escape', files: { 'profiles/base.yaml': checks('{ name: a, run: "true\\0" }') }, at: 'profiles/base.yaml:5:21', message: /checks\[0\]\.run: invalid value .*no control characters/ },
+  { name: 'check run blank', files: { 'profiles/base.yaml': checks('{ name: a, run: "  " }') }, at: 'profiles/base.yaml:5:21', message: /check 'a': 'run' is blank/ },
+  { name: 'check timeout zero', files: { 'profiles/base.yaml': checks('{ name: a, run: "true", timeout: 0 }') }, at: 'profiles/base.yaml:5:38', message: /checks\[0\]\.timeout: .*expected seconds the check may run/ },
+  { name: 'check timeout a string', files: { 'profiles/base.yaml': checks('{ name: a, run: "true", timeout: 1m }') }, at: 'profiles/base.yaml:5:38', message: /checks\[0\]\.timeout: .*(integer|expected seconds)/ },
+  { name: 'typo in a check key', files: { 'profiles/base.yaml': checks('{ name: a, command: "true" }') }, at: 'profiles/base.yaml:5:16', message: /unknown key 'command' in checks\[0\]/ },
+  { name: 'same check twice in one profile', files: { 'profiles/base.yaml': checks('{ name: a, run: "true" }', '{ name: a, run: "false" }') }, at: 'profiles/base.yaml:6:13', message: /check 'a' is declared twice in profile 'base' \(also at .*base\.yaml:5:5\)/ },
+  {
+    name: 'same check name in two profiles of a site',
+    files: { 'sites.yaml': site('').replace('[base]', '[base, extra]'), 'profiles/base.yaml': checks('{ name: a, run: "true" }'), 'profiles/extra.yaml': checks('{ name: a, run: "false" }') },
+    at: 'profiles/extra.yaml:5:5',
+    message: /check 'a' is also declared at .*base\.yaml:5:5 \(profiles extra and base of one site\); a site's check names must be unique/,
+  },
+  {
+    name: 'checks longer than the job time limit',
+    files: { 'sites.yaml': siteField('job_time_limit', '600'), 'profiles/base.yaml': checks('{ name: a, run: "true", timeout: 400 }', '{ name: b, run: "true" }') },
+    at: 'sites.yaml:2:5',
+    message: /the checks of site 'SITE-A' may take 700s together \(a 400s, b 300s\), not less than its job_time_limit of 600s/,
+  },
 ];

@@ -122,4 +122,24 @@ describe('loadDesiredState', () => {
     expect(out.ok).toBe(false);
     expect(out.problems).toEqual([expect.objectContaining({ file: path.join(dir, 'profiles/tools.yaml'), line: 2, column: 5 })]);
   });
+  it('merges checks through ALL and extends; an own check overrides an inherited one of its name', async () => {
+    const root = desiredRepo({
+      ...FILES,
+      'profiles/ALL.yaml': `${FILES['profiles/ALL.yaml']}checks:\n  - { name: shell, run: "bash --version" }\n`,
+      'profiles/base.yaml': `${FILES['profiles/base.yaml']}checks:\n  - { name: python, run: "python3.11 -c 'import sys'", timeout: 30 }\n`,
+      'profiles/analysis.yaml': `${FILES['profiles/analysis.yaml']}checks:\n  - name: python\n    run: |\n      python3.11 -c 'import numpy'\n      echo "$HOME"\n  - { name: root, run: "root -b -q" }\n`,
+    });
+    const state = await loadDesiredState({ dir: path.join(root, 'desired-state') });
+    const [x86, arm] = state.sites as [ResolvedSite, ResolvedSite];
+    expect(x86.checks.map((c) => [c.name, c.run, c.timeout, c.via.join('>')])).toEqual([
+      ['shell', 'bash --version', 300, 'analysis>ALL'],
+      ['python', `python3.11 -c 'import numpy'\necho "$HOME"\n`, 300, 'analysis'],
+      ['root', 'root -b -q', 300, 'analysis'],
+    ]);
+    expect(x86.checks[1]!.source).toMatchObject({ file: expect.stringMatching(/analysis\.yaml$/), line: 8, column: 5 });
+    expect(arm.checks.map((c) => c.name)).toEqual(['shell', 'python', 'root']);
+    // A profile without checks resolves to none.
+    const plain = await loadDesiredState({ dir: path.join(desiredRepo(FILES), 'desired-state') });
+    expect(plain.sites.map((s) => s.checks)).toEqual([[], []]);
+  });
 });

@@ -21,6 +21,7 @@ export function site(packages: DesiredPackage[], over: Partial<ResolvedSite> = {
     protect: ['pkg_install'],
     job_time_limit: 3600,
     packages,
+    checks: [],
     filtered: [],
     source: { file: 'sites.yaml', line: 2, column: 5 },
     ...over,

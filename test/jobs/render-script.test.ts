@@ -38,6 +38,23 @@ describe('renderJobScript', () => {
     expectShellcheckClean(script);
   });
 
+  it('renders the apply job with checks (golden) and passes shellcheck', () => {
+    const checks = [
+      { name: 'numpy-imports', run: "python3.11 -c 'import numpy'", timeout: 60 },
+      { name: 'env', run: 'printf \'%s\\n\' "$HOME" `id -un`\ntest -d "$PREFIX"', timeout: 5 },
+    ];
+    const script = renderJobScript({ ...SPEC, checks });
+    expectGolden('job-apply-checks.sh', script);
+    expectShellcheckClean(script);
+    // Without checks, or in a probe, the script is what it always was.
+    expect(renderJobScript({ ...SPEC, checks: [] })).toBe(renderJobScript(SPEC));
+    expect(renderJobScript({ ...SPEC, actions: [], probe: true, expected: undefined, checks })).toBe(renderJobScript({ ...SPEC, actions: [], probe: true, expected: undefined }));
+  });
+
+  it('refuses a check name that is not a plain token', () => {
+    expect(() => renderJobScript({ ...SPEC, checks: [{ name: 'a b', run: 'true', timeout: 1 }] })).toThrow(UnsafeValueError);
+  });
+
   it('renders the probe job (golden) and passes shellcheck', () => {
     const script = renderJobScript({ ...SPEC, actions: [], probe: true, expected: undefined });
     expectGolden('job-probe.sh', script);

@@ -87,6 +87,7 @@ describe('reconcile serve', () => {
       expect(metrics).toMatch(/^vo_reconcile_sites\{state="drift"\} 1$/m);
       expect(metrics).toMatch(/^vo_reconcile_sites\{state="in_sync"\} 1$/m);
       expect(metrics).toMatch(/^vo_reconcile_sites\{state="unobserved"\} 1$/m);
+      expect(metrics).toMatch(/^vo_reconcile_sites_unvalidated 0$/m);
       expect((await fetch(`${base}/api/status`, { method: 'POST' })).status).toBe(405);
       expect((await fetch(`${base}/nope`)).status).toBe(404);
     } finally {

@@ -1,6 +1,6 @@
 // `reconcile history`: transactions, newest first.
 import { Journal } from '../../state/journal.js';
-import { foldTransactions, type Transaction } from '../../state/records.js';
+import { foldTransactions, isInstalled, isValidated, type Transaction } from '../../state/records.js';
 import { flag, listOpt, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
 import { CatalogCache } from '../../catalog/load.js';
 import { readInventory } from '../../observed/store.js';
@@ -42,6 +42,9 @@ function summary(t: Transaction) {
     actions: t.begin.plan.actions,
     job: t.submitted?.job,
     results: t.finished?.results ?? [],
+    ...(t.finished?.checks ? { checks: t.finished.checks } : {}),
+    installed: isInstalled(t),
+    validated: isValidated(t),
     observedAfter: t.finished?.observedAfter,
     status: t.end?.status ?? 'unfinished',
     ...(t.end?.reason ? { reason: t.end.reason } : {}),
@@ -52,7 +55,7 @@ function line(t: Transaction): string {
   const rev = t.begin.revision === 'worktree' ? 'worktree' : t.begin.revision.slice(0, 12);
   const tags = t.begin.tags.length ? ` [${t.begin.tags.join(', ')}]` : '';
   const actions = t.begin.plan.actions.map((a) => `${a.action === 'remove' ? '-' : a.action === 'install' ? '+' : '~'}${a.pkgname}`).join(' ');
-  const status = t.end?.status ?? 'unfinished';
+  const status = `${t.end?.status ?? 'unfinished'}${t.begin.kind !== 'probe' && isInstalled(t) && !isValidated(t) ? ' (installed, not validated)' : ''}`;
   return `${t.begin.at} ${t.site} ${t.begin.kind} ${status} ${rev}${tags} ${t.txid}${actions ? ` ${actions}` : ''}${t.end?.reason ? ` — ${t.end.reason}` : ''}`;
 }
 
