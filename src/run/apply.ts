@@ -23,6 +23,8 @@ export interface ApplyOptions {
   /** Read versions from here instead of each site's pkg_path. */
   catalogOverride?: string;
   pollMs?: number;
+  /** Use these instead of the built-in backends (how tests inject backend faults). */
+  backends?: Partial<Record<BackendName, Backend>>;
   emit(e: SiteEvent): void;
 }
 
@@ -69,8 +71,7 @@ async function forEachSite(sites: readonly ResolvedSite[], opts: ApplyOptions, w
 }
 
 function runContext(opts: ApplyOptions): RunContext {
-  const local = new LocalBackend(path.join(opts.stateDir, 'jobs'));
-  const backends: Partial<Record<BackendName, Backend>> = { local };
+  const backends: Partial<Record<BackendName, Backend>> = opts.backends ?? { local: new LocalBackend(path.join(opts.stateDir, 'jobs')) };
   const journal = new Journal(opts.stateDir);
   const open = new OpenTransactions(journal);
   const held = new Map<string, () => boolean>();
