@@ -12,7 +12,7 @@ export type Fault =
   | { kind: 'submit-fails'; transient: boolean; times: number }
   /** poll throws `times` times in a row, then works. */
   | { kind: 'poll-fails'; transient: boolean; times: number }
-  /** The job's processes are killed at the first poll: the backend has lost it. */
+  /** The job's processes are killed once it holds its site lock: the backend has lost it. */
   | { kind: 'loses-job' }
   /** fetchOutput returns only the first `keep` (0..1) of the output. */
   | { kind: 'truncates-output'; keep: number }
@@ -25,6 +25,7 @@ export class FaultyBackend implements Backend {
   readonly name = 'local' as const;
   private readonly inner: LocalBackend;
   private readonly counts = new Map<string, number>();
+  private readonly killed = new Set<string>();
 
   constructor(
     private readonly jobsDir: string,
@@ -49,7 +50,10 @@ export class FaultyBackend implements Backend {
     const n = this.count(job.site, 'poll');
     const f = this.faults[job.site];
     if (f?.kind === 'poll-fails' && n <= f.times) throw failure(f.transient, `the CE did not answer (poll ${n})`);
-    if (f?.kind === 'loses-job' && n === 1) killGroup(path.join(this.jobsDir, job.id, 'pid'));
+    if (f?.kind === 'loses-job' && !this.killed.has(job.id) && (await this.inner.fetchOutput(job)).includes('locked ')) {
+      this.killed.add(job.id);
+      killGroup(path.join(this.jobsDir, job.id, 'pid'));
+    }
     return this.inner.poll(job);
   }
 
