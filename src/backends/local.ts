@@ -61,13 +61,21 @@ export class LocalBackend implements Backend {
     return readFile(path.join(this.dir(job.id), 'output'), 'utf8').catch(() => '');
   }
 
-  /** TERM the job's process group, give its trap time to release the site lock, then KILL what is left. */
+  /**
+   * TERM the job's process group, give its trap time to release the site
+   * lock, then KILL what is left. The TERM waits until the wrapper runs
+   * (its output file exists): before that there is no group yet, or a
+   * wrapper not yet trapping TERM, which would die without recording the
+   * exit code. The KILL waits for the wrapper to exit, so it cannot cut off
+   * the wrapper's report that the job ended.
+   */
   async cancel(job: JobHandle): Promise<void> {
     const pid = await this.pid(job);
     if (pid === undefined) return;
+    const output = path.join(this.dir(job.id), 'output');
+    for (let i = 0; i < 500 && alive(pid) && !existsSync(output); i++) await sleep(10);
     signalGroup(pid, 'SIGTERM');
-    const rc = path.join(this.dir(job.id), 'rc');
-    for (let i = 0; i < 100 && alive(pid) && !existsSync(rc); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && alive(pid); i++) await sleep(100);
     signalGroup(pid, 'SIGKILL');
   }
 
@@ -103,4 +111,8 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   } catch {
     // Already gone.
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }

@@ -6,15 +6,11 @@ import writeFileAtomic from 'write-file-atomic';
 import { mkdir } from 'node:fs/promises';
 import { InputError } from '../errors.js';
 import type { Inventory } from './types.js';
-
-const SITE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+import { siteStateFile } from '../state/site-paths.js';
 
 /** The file of a site's observation; a name that could leave state/ is refused. */
 export function observedFile(stateDir: string, site: string): string {
-  if (!SITE_NAME.test(site) || site.includes('..')) {
-    throw new InputError({ location: { file: '--site' }, message: `invalid site name ${JSON.stringify(site)}; expected letters, digits, '.', '_' or '-'` });
-  }
-  return path.join(stateDir, 'observed', `${site}.json`);
+  return siteStateFile(stateDir, 'observed', site, '.json');
 }
 
 export async function writeInventory(stateDir: string, inv: Inventory): Promise<string> {

@@ -5,7 +5,7 @@ import { readFile, readdir, rm, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { InputError } from '../errors.js';
-import { observedFile } from '../observed/store.js';
+import { siteStateFile } from '../state/site-paths.js';
 
 export interface Hold {
   site: string;
@@ -17,9 +17,8 @@ export interface Hold {
   desired: string;
 }
 
-function holdFile(stateDir: string, site: string): string {
-  // observedFile validates the site name; holds live beside observations.
-  return path.join(path.dirname(path.dirname(observedFile(stateDir, site))), 'holds', `${site}.json`);
+export function holdFile(stateDir: string, site: string): string {
+  return siteStateFile(stateDir, 'holds', site, '.json');
 }
 
 export async function writeHold(stateDir: string, hold: Hold): Promise<void> {

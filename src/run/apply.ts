@@ -25,6 +25,8 @@ export interface ApplyOptions {
   /** Read versions from here instead of each site's pkg_path. */
   catalogOverride?: string;
   pollMs?: number;
+  /** Use these instead of the built-in backends (how tests inject backend faults). */
+  backends?: Partial<Record<BackendName, Backend>>;
   emit(e: SiteEvent): void;
 }
 
@@ -73,7 +75,7 @@ async function forEachSite(sites: readonly ResolvedSite[], opts: ApplyOptions, w
 function runContext(opts: ApplyOptions): RunContext {
   const jobsDir = path.join(opts.stateDir, 'jobs');
   const controller = controllerId();
-  const backends: Record<BackendName, Backend> = { local: new LocalBackend(jobsDir), slurm: new SlurmBackend(jobsDir), arc: new ArcBackend(jobsDir, controller) };
+  const backends: Partial<Record<BackendName, Backend>> = opts.backends ?? { local: new LocalBackend(jobsDir), slurm: new SlurmBackend(jobsDir), arc: new ArcBackend(jobsDir, controller) };
   const journal = new Journal(opts.stateDir);
   const open = new OpenTransactions(journal);
   const held = new Map<string, () => boolean>();
@@ -84,7 +86,7 @@ function runContext(opts: ApplyOptions): RunContext {
     lastAppliedRevision: (site) => open.lastAppliedRevision(site),
     lockLost: (site) => held.get(site)?.() ?? false,
     holding: (site, lost) => (lost ? held.set(site, lost) : held.delete(site)),
-    backend: (name) => backends[name],
+    backend: (name) => backends[name] ?? new Error(`no ${name} backend in this run`),
     revision: opts.revision,
     tags: opts.tags,
     controller,

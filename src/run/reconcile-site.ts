@@ -15,6 +15,7 @@ import { finishTransaction, jobChecks, jobScriptFor, recordWithoutJob, startTran
 import { desiredFingerprint } from '../rollback/fingerprint.js';
 import { readHold, releaseHold, writeHold } from '../rollback/holds.js';
 import { newNonce, newTxid } from './txid.js';
+import { siteStateFile } from '../state/site-paths.js';
 
 export type SiteResult =
   | { site: string; status: 'in-sync' | 'dry-run' | 'held'; detail: string }
@@ -146,11 +147,15 @@ async function writeDryRun(ctx: RunContext, site: ResolvedSite, plan: SitePlan, 
   const txid = newTxid(site.name);
   const checks = site.checks.length > 0 ? { checks: jobChecks(site.checks) } : {};
   const script = jobScriptFor(site, { txid, nonce: newNonce(), plan, expected, kind: 'apply', controller: ctx.controller, ...checks });
-  const dir = path.join(ctx.stateDir, 'jobs', 'dry-run');
-  await mkdir(dir, { recursive: true });
-  const file = path.join(dir, `${site.name}.sh`);
+  const file = dryRunScriptFile(ctx.stateDir, site.name);
+  await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, script, { mode: 0o755 });
   return { site: site.name, status: 'dry-run', detail: `${describe(plan)}; job script written to ${file}` };
+}
+
+/** Where --dry-run puts a site's job script. */
+export function dryRunScriptFile(stateDir: string, site: string): string {
+  return siteStateFile(stateDir, path.join('jobs', 'dry-run'), site, '.sh');
 }
 
 export function emptyPlan(site: string): SitePlan {

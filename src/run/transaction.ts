@@ -31,7 +31,11 @@ export function jobChecks(checks: readonly DesiredCheck[]): JobCheck[] {
 
 type Verdict = Pick<EndRecord, 'status' | 'reason' | 'installed' | 'validated'>;
 
-const SUBMIT_ATTEMPTS = 3;
+/** Tries of a backend call that fails transiently (submit, fetching output), and the pause unit between them. */
+const BACKEND_ATTEMPTS = 3;
+const RETRY_PAUSE_MS = 1000;
+/** Polls in a row that may fail transiently before the job counts as lost. */
+const POLL_ERRORS_TOLERATED = 5;
 
 export async function startTransaction(ctx: RunContext, site: ResolvedSite, plan: SitePlan, kind: TransactionKind, expected?: string[], extra: Partial<BeginRecord> = {}): Promise<TxOutcome> {
   const begin: BeginRecord = {
@@ -107,12 +111,22 @@ export function jobScriptFor(site: ResolvedSite, begin: Pick<BeginRecord, 'txid'
 
 async function submit(backend: Backend, site: ResolvedSite, begin: BeginRecord): Promise<JobHandle> {
   const req = { txid: begin.txid, jobName: begin.txid, site, script: jobScriptFor(site, begin), timeLimit: site.job_time_limit };
+  return retryTransient(() => backend.submit(req));
+}
+
+/**
+ * A backend call that fails transiently (a busy CE, the network) is tried
+ * again after a growing pause, BACKEND_ATTEMPTS times in all; any other
+ * failure, or the last transient one, is the caller's to report.
+ */
+async function retryTransient<T>(call: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await backend.submit(req);
+      return await call();
     } catch (e) {
-      if (!(e instanceof TransientBackendError) || attempt >= SUBMIT_ATTEMPTS) throw e;
-      await sleep(1000 * attempt);
+      if (!(e instanceof TransientBackendError)) throw e;
+      if (attempt >= BACKEND_ATTEMPTS) throw new TransientBackendError(`${e.message}; gave up after ${BACKEND_ATTEMPTS} attempts`, { cause: e });
+      await sleep(RETRY_PAUSE_MS * attempt);
     }
   }
 }
@@ -128,9 +142,12 @@ export async function finishTransaction(ctx: RunContext, site: ResolvedSite, beg
   if (backend instanceof Error) return endWithout(ctx, begin, backend.message, true);
   const deadline = Date.parse(handle.submittedAt) + begin.timeLimit * 1000;
   const poll = await waitForJob(backend, handle, deadline, Math.max(ctx.pollMs, backend.minPollMs ?? 0));
-  if (poll === 'timed-out') await backend.cancel(handle).catch(() => undefined);
-  const output = await backend.fetchOutput(handle).catch((e: Error) => `(output could not be fetched: ${e.message})`);
-  const parsed = parseJobOutput(output, begin.nonce);
+  // A job we stopped watching (out of time, or polls that kept failing) must not go on changing the site unrecorded.
+  if (poll === 'timed-out' || poll.state === 'lost') await backend.cancel(handle).catch(() => undefined);
+  const parsed = await retryTransient(() => backend.fetchOutput(handle)).then(
+    (output) => parseJobOutput(output, begin.nonce),
+    (e: Error): JobOutput => ({ ...parseJobOutput('', begin.nonce), problem: `the job's output could not be fetched: ${e.message}` }),
+  );
   const inventory = parsed.inventory
     ? inventoryFromEntries(site.name, parsed.inventory, parsed.userInstalled, { observedAt: new Date().toISOString(), source: 'job', origin: begin.txid })
     : undefined;
@@ -165,7 +182,9 @@ async function pollUntil(backend: Backend, handle: JobHandle, deadline: number, 
       transientErrors = 0;
       if (p.state === 'done' || p.state === 'lost') return p;
     } catch (e) {
-      if (!(e instanceof TransientBackendError) || ++transientErrors > 5) return { state: 'lost', detail: `polling failed: ${(e as Error).message}` };
+      if (!(e instanceof TransientBackendError) || ++transientErrors > POLL_ERRORS_TOLERATED) {
+        return { state: 'lost', detail: `polling failed${transientErrors > POLL_ERRORS_TOLERATED ? ` ${transientErrors} times in a row` : ''}: ${(e as Error).message}` };
+      }
     }
     if (Date.now() >= deadline) return 'timed-out';
     await sleep(Math.min(pollMs, Math.max(10, deadline - Date.now())), stop);

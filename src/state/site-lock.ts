@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import writeFileAtomic from 'write-file-atomic';
+import { siteStateFile } from './site-paths.js';
 
 export interface LockOwner {
   controller: string;
@@ -27,8 +28,9 @@ export function controllerId(): string {
   return `${hostname()}:${process.pid}`;
 }
 
-function paths(stateDir: string, site: string) {
-  const base = path.join(stateDir, 'locks', site);
+/** The lock's files under state/locks/ (a name that could leave it is refused). */
+export function siteLockPaths(stateDir: string, site: string) {
+  const base = siteStateFile(stateDir, 'locks', site, '');
   return { target: base, lock: `${base}.lock`, owner: `${base}.owner.json` };
 }
 
@@ -37,7 +39,7 @@ export type Release = (() => Promise<void>) & { lost(): boolean };
 
 /** Try once; undefined when another controller holds the site. */
 export async function tryLockSite(stateDir: string, site: string, owner: Omit<LockOwner, 'controller' | 'pid' | 'since'>): Promise<Release | undefined> {
-  const p = paths(stateDir, site);
+  const p = siteLockPaths(stateDir, site);
   await mkdir(path.dirname(p.target), { recursive: true });
   let release: () => Promise<void>;
   let compromised = false;
@@ -91,7 +93,7 @@ export async function lockSite(
 
 /** Who holds a site's lock, if anyone does (for reports). */
 export async function readSiteLock(stateDir: string, site: string): Promise<LockOwner | undefined> {
-  const p = paths(stateDir, site);
+  const p = siteLockPaths(stateDir, site);
   const locked = await lockfile.check(p.target, { realpath: false, lockfilePath: p.lock, stale: LOCK_LEASE_MS }).catch(() => false);
   if (!locked) return undefined;
   const text = await readFile(p.owner, 'utf8').catch(() => undefined);

@@ -34,6 +34,18 @@ describe('LocalBackend', () => {
     expect(existsSync(marker)).toBe(false);
   });
 
+  // The job makes itself a process group a moment after its pid is known; a TERM sent before that must not be lost.
+  it('cancels a job the moment it was submitted', async () => {
+    const dir = tempDir();
+    const b = new LocalBackend(dir);
+    const marker = path.join(dir, 'finished-anyway');
+    const job = await b.submit(req('tx-now', `sleep 1; touch ${marker}\n`));
+    await b.cancel(job);
+    await b.waitFor(job);
+    expect(existsSync(path.join(dir, 'tx-now', 'rc'))).toBe(true);
+    expect(existsSync(marker)).toBe(false);
+  });
+
   it('polls a job started by another controller (no waitFor) until it ends', async () => {
     const dir = tempDir();
     const job = await new LocalBackend(dir).submit(req('tx-p', 'sleep 0.3; echo done\n'));
