@@ -16,7 +16,7 @@ const installed = (f: Fleet, site: string) =>
     .sort();
 
 describe('reconcile --rollback <tag>', () => {
-  it('restores exact package sets, plans unreached sites from the tag, refuses what it cannot restore, and holds', async () => {
+  it('restores exact package sets, plans unreached sites from the tag, refuses what it cannot restore, and holds', { timeout: 120_000 }, async () => {
     const f = makeFleet(['A', 'B', 'C'], 'packages:\n  - foo-1.2\n');
     const run = (...args: string[]) => bin([...args, '--desired', f.desired, '--state', f.state], { env: { VO_EMULATOR_LOG: f.log } });
     const sitesYaml = (pkgPathB: string) =>
