@@ -5,7 +5,7 @@
 // field meant to run: their text runs exactly as written, expanded by the
 // job's sh -c and nothing else, and cannot forge another step's result.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -86,12 +86,13 @@ describe('job script injection', () => {
         const s = spec(run);
         const file = path.join(root, 'job.sh');
         writeFileSync(file, renderJobScript(s));
-        const job = spawnSync('sh', [file], { cwd: root, env, encoding: 'utf8', timeout: 20_000 });
+        // Each side in its own empty directory: a check may create files (> x) and expand globs (*).
+        const job = spawnSync('sh', [file], { cwd: mkdtempSync(path.join(root, 'job-')), env, encoding: 'utf8', timeout: 20_000 });
         const step = parseJobOutput(job.stdout, 'abcdef12').steps.find((x) => x.label === 'check it');
         expect(step, job.stdout).toBeDefined();
         // The same text, run directly by sh -c with what the job gives a check.
         const direct = spawnSync('sh', ['-c', run], {
-          cwd: root,
+          cwd: mkdtempSync(path.join(root, 'direct-')),
           env: { ...env, PATH: `${s.prefix}/bin:${s.prefix}/sbin:${env.PATH}`, PREFIX: s.prefix, SW_AREA: s.swArea, VO_TXN: 'tx-1' },
           encoding: 'utf8',
           input: '',
