@@ -91,7 +91,8 @@ export class ArcBackend implements Backend {
     // CE says Killed: the job script tolerates that (its site lock has a lease).
     for (let i = 0; i < CANCEL_WAIT_POLLS; i++) {
       const st = parseArcstat((await runTool('arcstat', ['-j', listOf(job), job.id])).stdout).find((s) => s.id === job.id);
-      if (!st || pollFromArc(st).state !== 'running') break;
+      const state = st && pollFromArc(st).state;
+      if (state !== 'running' && state !== 'queued') break;
       await new Promise((res) => setTimeout(res, 2000));
     }
     await runTool('arcclean', ['-j', listOf(job), job.id]);
@@ -104,7 +105,8 @@ export class ArcBackend implements Backend {
       const r = await runTool('arcstat', ['-a', '-j', list]);
       const found = parseArcstat(r.stdout).find((s) => s.name === jobName);
       if (found) return { backend: 'arc', id: found.id, site: site.name, submittedAt: new Date().toISOString(), name: jobName, jobList: list };
-      if (r.exitCode !== 0 && TRANSIENT.test(r.stderr + r.stdout)) throw failure(`arcstat could not reach the CE to look for job ${jobName}`, r);
+      // Not found is an answer only when arcstat could ask: an empty list, or the CE answered for every job.
+      if (r.exitCode !== 0 && !/No jobs found/i.test(r.stdout + r.stderr)) throw failure(`arcstat could not look for job ${jobName} in ${list}`, r);
     }
     return undefined;
   }

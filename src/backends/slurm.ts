@@ -2,7 +2,7 @@
 // Slurm has forgotten the job), scancel. The controller runs on a submit
 // host as the VO software manager's account; the job's output file lands
 // in the state directory, which the job (same account) can write.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedSite } from '../desired/types.js';
 import { complaint, runTool, type ToolResult } from './client-tool.js';
@@ -14,9 +14,14 @@ export class SlurmBackend implements Backend {
 
   constructor(private readonly jobsDir: string) {}
 
-  private file(jobName: string, ext: 'sh' | 'out'): string {
+  private get dir(): string {
+    return path.resolve(this.jobsDir, 'slurm');
+  }
+
+  /** `<name>.sh`; the output is `<name>.<job id>.out`, so a second job of one name could never overwrite the first one's. */
+  private file(jobName: string, ext: 'sh' | 'out', id = '%j'): string {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(jobName)) throw new Error(`invalid job name ${JSON.stringify(jobName)}`);
-    return path.resolve(this.jobsDir, 'slurm', `${jobName}.${ext}`);
+    return path.join(this.dir, ext === 'sh' ? `${jobName}.sh` : `${jobName}.${id}.out`);
   }
 
   async submit(req: JobRequest): Promise<JobHandle> {
@@ -33,14 +38,14 @@ export class SlurmBackend implements Backend {
     const r = await runTool('scontrol', ['-o', 'show', 'job', job.id]);
     if (r.exitCode === 0) return pollFromScontrol(r.stdout);
     if (!/Invalid job id/i.test(r.stderr)) throw failure(`scontrol could not report job ${job.id}`, r);
-    // Finished longer ago than MinJobAge: the completion log still knows it.
-    const done = await this.fromCompletionLog((row) => row.id === job.id);
-    return done ?? { state: 'lost', detail: `Slurm no longer knows job ${job.id} (not in scontrol nor in the completion log)` };
+    // Finished longer ago than MinJobAge: accounting, or the completion log, still knows it.
+    const row = (await this.finishedRows({ id: job.id })).find((x) => x.id === job.id);
+    return row ? pollFromState(row.state, row.exitCode, 'accounting') : { state: 'lost', detail: `Slurm no longer knows job ${job.id} (not in scontrol, accounting or the completion log)` };
   }
 
   async fetchOutput(job: JobHandle): Promise<string> {
     if (!job.name) throw new Error(`job ${job.id} was recorded without its name, so its output file is unknown`);
-    return readFile(this.file(job.name, 'out'), 'utf8').catch(() => '');
+    return readFile(this.file(job.name, 'out', job.id), 'utf8').catch(() => '');
   }
 
   async cancel(job: JobHandle): Promise<void> {
@@ -51,20 +56,22 @@ export class SlurmBackend implements Backend {
   async find(jobName: string, site: ResolvedSite): Promise<JobHandle | undefined> {
     const r = await runTool('squeue', ['-h', '-t', 'all', `--name=${jobName}`, '-o', '%i']);
     if (r.exitCode !== 0) throw failure(`squeue could not look for job ${jobName}`, r);
-    const id = r.stdout.split('\n').map((l) => l.trim()).find(Boolean);
-    const found = id ?? (await this.completionRows()).find((row) => row.name === jobName)?.id;
-    return found ? { backend: 'slurm', id: found, site: site.name, submittedAt: new Date().toISOString(), name: jobName } : undefined;
+    const id = r.stdout.split('\n').map((l) => l.trim()).find(Boolean) ?? (await this.finishedRows({ name: jobName })).find((row) => row.name === jobName)?.id;
+    if (id) return { backend: 'slurm', id, site: site.name, submittedAt: new Date().toISOString(), name: jobName };
+    // Slurm has forgotten it, but a job that ran left its output file: it did run, under an id no longer known.
+    const ran = (await readdir(this.dir).catch(() => [] as string[])).find((f) => f.startsWith(`${jobName}.`) && f.endsWith('.out'));
+    if (ran) throw new Error(`Slurm no longer knows job ${jobName}, yet it ran (${path.join(this.dir, ran)}); read that output, then remove it to let the site go on`);
+    return undefined;
   }
 
-  private async fromCompletionLog(match: (row: CompletionRow) => boolean): Promise<JobPoll | undefined> {
-    const row = (await this.completionRows()).find(match);
-    return row ? pollFromState(row.state, row.exitCode, 'completion log') : undefined;
-  }
-
-  private async completionRows(): Promise<CompletionRow[]> {
-    const r = await runTool('sacct', ['-c', '-n', '-P', '-o', 'JobID,JobName,State,ExitCode']);
-    if (r.exitCode !== 0) return [];
-    return parseCompletionLog(r.stdout);
+  /** Finished jobs: from accounting (slurmdbd) where there is one, else from the completion log. */
+  private async finishedRows(which: { id?: string; name?: string }): Promise<CompletionRow[]> {
+    const select = which.id ? ['-j', which.id] : [`--name=${which.name}`, '-S', 'now-7days'];
+    const db = await runTool('sacct', ['-X', '-n', '-P', ...select, '-o', 'JobID,JobName,State,ExitCode']);
+    const rows = db.exitCode === 0 ? parseCompletionLog(db.stdout) : [];
+    if (rows.length > 0) return rows;
+    const log = await runTool('sacct', ['-c', '-n', '-P', '-o', 'JobID,JobName,State,ExitCode']);
+    return log.exitCode === 0 ? parseCompletionLog(log.stdout) : [];
   }
 }
 
@@ -74,6 +81,8 @@ export function sbatchArgs(req: JobRequest, script: string, output: string): str
     '--parsable',
     // The job gets the site account's own login environment, not the controller's.
     '--export=NONE',
+    // A requeued job would run its script again from the top, as a second job of one transaction.
+    '--no-requeue',
     `--job-name=${req.jobName}`,
     `--output=${output}`,
     `--chdir=${path.dirname(output)}`,

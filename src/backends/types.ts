@@ -41,7 +41,9 @@ export interface Backend {
   cancel(job: JobHandle): Promise<void>;
   /**
    * Find a job by the name it was submitted under, for a controller that
-   * died between submitting and journalling the id.
+   * died between submitting and journalling the id (or whose submission
+   * failed in a way that may have gone through). Undefined only when no
+   * such job can have run; throws when the backend cannot tell.
    */
   find(jobName: string, site: ResolvedSite): Promise<JobHandle | undefined>;
   /** The shortest sensible poll interval: each poll runs a client program, and a CE refreshes its job states only every few seconds. */

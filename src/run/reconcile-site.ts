@@ -20,7 +20,7 @@ import { siteStateFile } from '../state/site-paths.js';
 export type SiteResult =
   | { site: string; status: 'in-sync' | 'dry-run' | 'held'; detail: string }
   | { site: string; status: 'changed'; detail: string; txid: string }
-  | { site: string; status: 'failed'; detail: string; txid?: string };
+  | { site: string; status: 'failed'; detail: string; txid?: string; leftOpen?: boolean };
 
 /** Job submitted, but the site kept changing under us: how many fresh plans to try. */
 const MAX_PLANS = 3;
@@ -48,6 +48,8 @@ export async function underLock(ctx: RunContext, site: ResolvedSite, command: st
   try {
     // A dry run touches no site: it neither waits for nor finishes old jobs.
     const resumed = ctx.dryRun ? undefined : await resumeUnfinished(ctx, site);
+    // A job that may still be running at the site: nothing new goes there until it is settled.
+    if (resumed?.status === 'failed' && resumed.leftOpen) return resumed;
     const result = await work();
     // What a resumed job did is part of this run's report.
     return resumed ? { ...result, detail: `${result.detail} (after ${resumed.detail})` } : result;
@@ -118,7 +120,10 @@ async function checkHold(ctx: RunContext, site: ResolvedSite): Promise<SiteResul
 async function resumeUnfinished(ctx: RunContext, site: ResolvedSite): Promise<SiteResult | undefined> {
   const open = await ctx.openTransactions(site.name);
   let last: SiteResult | undefined;
-  for (const tx of open) last = await resume(ctx, site, tx);
+  for (const tx of open) {
+    last = await resume(ctx, site, tx);
+    if (last.status === 'failed' && last.leftOpen) return last;
+  }
   return last;
 }
 
@@ -126,7 +131,16 @@ async function resume(ctx: RunContext, site: ResolvedSite, tx: Transaction): Pro
   const backend = ctx.backend(tx.submitted?.job.backend ?? site.backend);
   let handle = tx.submitted?.job;
   if (!handle && !(backend instanceof Error)) {
-    handle = await backend.find(tx.txid, site).catch(() => undefined);
+    const found = await backend.find(tx.txid, site).then(
+      (h) => ({ h }),
+      (e: Error) => ({ error: e.message }),
+    );
+    if ('error' in found) {
+      const detail = `cannot tell whether the job of ${tx.txid} was submitted (${found.error}); it stays open and the next run looks again — nothing new is submitted here until then`;
+      return { site: site.name, status: 'failed', detail, txid: tx.txid, leftOpen: true };
+    }
+    // Its time limit runs from when the transaction began, not from when it was found.
+    handle = found.h && { ...found.h, submittedAt: tx.begin.at };
     if (handle) await ctx.journal.append({ type: 'submitted', txid: tx.txid, at: new Date().toISOString(), job: handle });
   }
   if (!handle) {
@@ -136,6 +150,7 @@ async function resume(ctx: RunContext, site: ResolvedSite, tx: Transaction): Pro
   }
   ctx.emit({ site: site.name, kind: 'resuming', detail: `waiting for job ${handle.id} of ${tx.txid}, left by ${tx.begin.controller}` });
   const outcome = await finishTransaction(ctx, site, tx.begin, handle);
+  if (outcome.leftOpen) return { site: site.name, status: 'failed', detail: `resumed ${tx.txid}: ${outcome.reason ?? ''}`, txid: tx.txid, leftOpen: true };
   if (outcome.status === 'succeeded' && tx.begin.kind === 'rollback' && tx.begin.rollback) {
     await writeHold(ctx.stateDir, { site: site.name, tag: tx.begin.rollback.tag, commit: tx.begin.rollback.commit, txid: tx.txid, at: new Date().toISOString(), desired: tx.begin.rollback.desired });
   }

@@ -22,7 +22,12 @@ export interface TxOutcome {
   status: TransactionStatus;
   reason?: string;
   inventory?: Inventory;
+  /** Not ended in the journal: a job may exist that the controller could neither see nor stop; the next run resumes it. */
+  leftOpen?: boolean;
 }
+
+/** A submission failed in a way that may have gone through, and the backend cannot tell whether it did. */
+class SubmissionUnknown extends Error {}
 
 /** The checks a job runs as the job spec carries them (no source locations). */
 export function jobChecks(checks: readonly DesiredCheck[]): JobCheck[] {
@@ -62,6 +67,7 @@ export async function startTransaction(ctx: RunContext, site: ResolvedSite, plan
   try {
     handle = await submit(backend, site, begin);
   } catch (e) {
+    if (e instanceof SubmissionUnknown) return { txid: begin.txid, status: 'failed', reason: e.message, leftOpen: true };
     return endWithout(ctx, begin, `submitting the job failed: ${(e as Error).message}`, true);
   }
   await ctx.journal.append({ type: 'submitted', txid: begin.txid, at: new Date().toISOString(), job: handle });
@@ -109,9 +115,19 @@ export function jobScriptFor(site: ResolvedSite, begin: Pick<BeginRecord, 'txid'
   });
 }
 
+/**
+ * Submit, retrying transient failures. A submission that timed out may still
+ * have gone through, so before each retry the job is looked for by name: a
+ * second copy of a transaction's job must never run.
+ */
 async function submit(backend: Backend, site: ResolvedSite, begin: BeginRecord): Promise<JobHandle> {
   const req = { txid: begin.txid, jobName: begin.txid, site, script: jobScriptFor(site, begin), timeLimit: site.job_time_limit };
-  return retryTransient(() => backend.submit(req));
+  return retryTransient(() => backend.submit(req), async () => {
+    const found = await backend.find(req.jobName, site).catch((e: Error) => {
+      throw new SubmissionUnknown(`submitting the job failed and whether it went through cannot be told (${e.message}); the transaction stays open and the next run looks for its job again`);
+    });
+    return found && { ...found, submittedAt: begin.at };
+  });
 }
 
 /**
@@ -119,12 +135,14 @@ async function submit(backend: Backend, site: ResolvedSite, begin: BeginRecord):
  * again after a growing pause, BACKEND_ATTEMPTS times in all; any other
  * failure, or the last transient one, is the caller's to report.
  */
-async function retryTransient<T>(call: () => Promise<T>): Promise<T> {
+async function retryTransient<T>(call: () => Promise<T>, alreadyDone?: () => Promise<T | undefined>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await call();
     } catch (e) {
       if (!(e instanceof TransientBackendError)) throw e;
+      const done = await alreadyDone?.();
+      if (done !== undefined) return done;
       if (attempt >= BACKEND_ATTEMPTS) throw new TransientBackendError(`${e.message}; gave up after ${BACKEND_ATTEMPTS} attempts`, { cause: e });
       await sleep(RETRY_PAUSE_MS * attempt);
     }
@@ -142,8 +160,20 @@ export async function finishTransaction(ctx: RunContext, site: ResolvedSite, beg
   if (backend instanceof Error) return endWithout(ctx, begin, backend.message, true);
   const deadline = Date.parse(handle.submittedAt) + begin.timeLimit * 1000;
   const poll = await waitForJob(backend, handle, deadline, Math.max(ctx.pollMs, backend.minPollMs ?? 0));
-  // A job we stopped watching (out of time, or polls that kept failing) must not go on changing the site unrecorded.
-  if (poll === 'timed-out' || poll.state === 'lost') await backend.cancel(handle).catch(() => undefined);
+  // A job we stopped watching (out of time, or polls that kept failing) must not go on changing the site
+  // unrecorded: if it cannot be stopped either, the transaction stays open for the next run to resume.
+  if (poll === 'timed-out' || poll.state === 'lost') {
+    const stuck = await backend.cancel(handle).then(
+      () => undefined,
+      (e: Error) => e.message,
+    );
+    if (stuck !== undefined) {
+      const why = poll === 'timed-out' ? `the job passed its time limit of ${begin.timeLimit}s` : `the controller lost sight of the job (${poll.detail ?? 'lost'})`;
+      const reason = `${why} and cancelling it failed (${stuck}); the transaction stays open and the next run resumes it`;
+      ctx.emit({ site: site.name, kind: 'finished', detail: `${begin.kind} ${begin.txid}: left open — ${reason}` });
+      return { txid: begin.txid, status: 'failed', reason, leftOpen: true };
+    }
+  }
   const parsed = await retryTransient(() => backend.fetchOutput(handle)).then(
     (output) => parseJobOutput(output, begin.nonce),
     (e: Error): JobOutput => ({ ...parseJobOutput('', begin.nonce), problem: `the job's output could not be fetched: ${e.message}` }),

@@ -84,7 +84,7 @@ describe('slurm backend, client answers', () => {
     const state = tempDir();
     tool('scontrol', '', 'slurm_load_jobs error: Invalid job id specified\n', 1);
     tool('sacct', '41|tx-41|COMPLETED|0:0\n42|tx-42|TIMEOUT|0:15\n');
-    expect(await new SlurmBackend(state).poll(slurmJob)).toEqual({ state: 'done', exitCode: 0, detail: 'Slurm job state TIMEOUT, signal 15 (completion log)' });
+    expect(await new SlurmBackend(state).poll(slurmJob)).toEqual({ state: 'done', exitCode: 0, detail: 'Slurm job state TIMEOUT, signal 15 (accounting)' });
     tool('sacct', '41|tx-41|COMPLETED|0:0\n');
     expect(await new SlurmBackend(state).poll(slurmJob)).toMatchObject({ state: 'lost', detail: expect.stringContaining('Slurm no longer knows job 42') });
   });
@@ -108,6 +108,10 @@ describe('slurm backend, client answers', () => {
     tool('sacct', '41|tx-41|COMPLETED|0:0\n');
     expect(await new SlurmBackend(state).find('tx-41', site([], { name: 'S' }))).toMatchObject({ id: '41' });
     expect(await new SlurmBackend(state).find('tx-99', site([], { name: 'S' }))).toBeUndefined();
+    // Forgotten by Slurm, but its output file shows it ran: that is not "never submitted".
+    mkdirSync(path.join(state, 'slurm'), { recursive: true });
+    writeFileSync(path.join(state, 'slurm', 'tx-99.1234.out'), 'partial');
+    await expect(new SlurmBackend(state).find('tx-99', site([], { name: 'S' }))).rejects.toThrow(/Slurm no longer knows job tx-99, yet it ran .*tx-99\.1234\.out/);
   });
 
   it('names a missing client program and the PATH it looked in', async () => {

@@ -39,11 +39,12 @@ describe('Slurm answers', () => {
 
   it('submits with the site account environment, its partition, account, qos and time limit in minutes', () => {
     const s = site([], { name: 'S1', backend: 'slurm', endpoint: 'debug', account: 'vo', qos: 'low' });
-    expect(sbatchArgs({ txid: 'tx-1', jobName: 'tx-1', site: s, script: '', timeLimit: 3601 }, '/st/jobs/slurm/tx-1.sh', '/st/jobs/slurm/tx-1.out')).toEqual([
+    expect(sbatchArgs({ txid: 'tx-1', jobName: 'tx-1', site: s, script: '', timeLimit: 3601 }, '/st/jobs/slurm/tx-1.sh', '/st/jobs/slurm/tx-1.%j.out')).toEqual([
       '--parsable',
       '--export=NONE',
+      '--no-requeue',
       '--job-name=tx-1',
-      '--output=/st/jobs/slurm/tx-1.out',
+      '--output=/st/jobs/slurm/tx-1.%j.out',
       '--chdir=/st/jobs/slurm',
       '--time=61',
       '--partition=debug',

@@ -89,6 +89,8 @@ const CASES: Case[] = [
     reason: /^job output ends inside step '.+' \(killed, timed out or truncated\)$/,
     calls: { submit: 1, fetchOutput: 1 },
   },
+  // A submission that went through but said it failed is found by name, never submitted again.
+  { site: 'SUBMIT-LANDED', fault: { kind: 'submit-lands-then-fails' }, status: 'succeeded', calls: { submit: 1, find: 1, cancel: 0 } },
   { site: 'FETCH-FLAKY', fault: { kind: 'fetch-fails', transient: true, times: 2 }, status: 'succeeded', calls: { fetchOutput: 3 } },
   {
     site: 'FETCH-REFUSED',
@@ -168,6 +170,36 @@ describe('backend faults', () => {
     const last = await applySites(sites, options(f, revision));
     expect(last.filter((r) => r.status !== 'changed' && r.status !== 'in-sync')).toEqual([]);
     for (const n of names) expect({ site: n, packages: installed(f, n) }).toEqual({ site: n, packages: ['tool-2.0'] });
+    expect(readOverlaps(f.log)).toEqual([]);
+  }, 60_000);
+});
+
+describe('a job that can be neither watched nor stopped', () => {
+  it('stays open (no end record, nothing new submitted there) and is resumed by the next run', async () => {
+    const f = makeFleet(['REACH', 'AWAY'], 'packages:\n  - tool\n');
+    const desired = await loadDesiredState({ dir: f.desired });
+    const empty = path.join(f.root, 'empty.pkg_info');
+    writeFileSync(empty, '');
+    for (const n of ['REACH', 'AWAY']) expect((await cli(['observe', '--desired', f.desired, '--state', f.state, '--site', n, '--import', empty])).code).toBe(0);
+    setFaults(f.sites.AWAY!.prefix, { delayMs: 1500 });
+    process.env.VO_EMULATOR_LOG = f.log;
+    const backend = new FaultyBackend(path.join(f.state, 'jobs'), { AWAY: { kind: 'out-of-reach' } });
+    const first = await applySites(desired.sites, { ...options(f, desired.revision), concurrency: 2, backends: { local: backend } });
+    expect(first.find((r) => r.site === 'REACH')?.status).toBe('changed');
+    expect(first.find((r) => r.site === 'AWAY')).toMatchObject({
+      status: 'failed',
+      detail: expect.stringMatching(/^the controller lost sight of the job \(polling failed: the CE is unreachable \(poll 1\)\) and cancelling it failed \(the CE is unreachable \(cancel\)\); the transaction stays open and the next run resumes it$/),
+    });
+    const records = (await new Journal(f.state).read()).records;
+    const away = records.find((r) => r.type === 'begin' && r.site === 'AWAY' && r.kind === 'apply')!;
+    expect(records.filter((r) => r.txid === away.txid).map((r) => r.type)).toEqual(['begin', 'submitted']);
+
+    // The next run, the CE reachable again: it waits for that same job, and submits nothing new.
+    const second = await applySites(desired.sites, options(f, desired.revision));
+    expect(second.find((r) => r.site === 'AWAY')).toMatchObject({ status: 'in-sync', detail: expect.stringContaining(`after resumed ${away.txid}: succeeded`) });
+    const after = (await new Journal(f.state).read()).records;
+    expect(after.filter((r) => r.type === 'begin' && r.site === 'AWAY' && r.kind === 'apply')).toHaveLength(1);
+    expect(installed(f, 'AWAY')).toEqual(['tool-2.0']);
     expect(readOverlaps(f.log)).toEqual([]);
   }, 60_000);
 });

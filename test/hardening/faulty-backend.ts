@@ -17,7 +17,11 @@ export type Fault =
   /** fetchOutput returns only the first `keep` (0..1) of the output. */
   | { kind: 'truncates-output'; keep: number }
   /** fetchOutput throws `times` times, then works. */
-  | { kind: 'fetch-fails'; transient: boolean; times: number };
+  | { kind: 'fetch-fails'; transient: boolean; times: number }
+  /** The first submit creates the job but reports a (transient) timeout, as sbatch can after a socket timeout. */
+  | { kind: 'submit-lands-then-fails' }
+  /** Every poll is refused and so is the cancel: the job can be neither watched nor stopped. */
+  | { kind: 'out-of-reach' };
 
 export type Method = 'submit' | 'poll' | 'fetchOutput' | 'cancel' | 'find';
 
@@ -43,13 +47,16 @@ export class FaultyBackend implements Backend {
     const n = this.count(req.site.name, 'submit');
     const f = this.faults[req.site.name];
     if (f?.kind === 'submit-fails' && n <= f.times) throw failure(f.transient, `the CE refused job ${req.jobName} (attempt ${n})`);
-    return this.inner.submit(req);
+    const handle = await this.inner.submit(req);
+    if (f?.kind === 'submit-lands-then-fails' && n === 1) throw failure(true, `no answer from the CE in time (attempt ${n})`);
+    return handle;
   }
 
   async poll(job: JobHandle): Promise<JobPoll> {
     const n = this.count(job.site, 'poll');
     const f = this.faults[job.site];
     if (f?.kind === 'poll-fails' && n <= f.times) throw failure(f.transient, `the CE did not answer (poll ${n})`);
+    if (f?.kind === 'out-of-reach') throw failure(false, `the CE is unreachable (poll ${n})`);
     if (f?.kind === 'loses-job' && !this.killed.has(job.id) && (await this.inner.fetchOutput(job)).includes('locked ')) {
       this.killed.add(job.id);
       killGroup(path.join(this.jobsDir, job.id, 'pid'));
@@ -67,6 +74,7 @@ export class FaultyBackend implements Backend {
 
   async cancel(job: JobHandle): Promise<void> {
     this.count(job.site, 'cancel');
+    if (this.faults[job.site]?.kind === 'out-of-reach') throw new Error('the CE is unreachable (cancel)');
     return this.inner.cancel(job);
   }
 
