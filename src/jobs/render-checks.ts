@@ -23,8 +23,13 @@ vo_check() {
   vo_expired="$LOCK_DIR/check.expired"
   rm -f "$vo_expired"
   if command -v timeout >/dev/null 2>&1 && timeout -k 1 5 true >/dev/null 2>&1; then
-    PATH="$vo_path" PREFIX="$PREFIX" SW_AREA="$SW_AREA" timeout -k ${GRACE} "$vo_limit" sh -c "$2" < /dev/null > "$vo_out" 2>&1
+    # In the background and waited for: timeout(1) leaves the job's process group,
+    # so a TERM to the job reaches it only through the trap, which a wait lets run.
+    PATH="$vo_path" PREFIX="$PREFIX" SW_AREA="$SW_AREA" timeout -k ${GRACE} "$vo_limit" sh -c "$2" < /dev/null > "$vo_out" 2>&1 &
+    VO_CHILD=$!
+    wait "$VO_CHILD"
     vo_rc=$?
+    VO_CHILD=
     if [ "$vo_rc" = ${CHECK_TIMED_OUT} ]; then : > "$vo_expired"; fi
   else
     PATH="$vo_path" PREFIX="$PREFIX" SW_AREA="$SW_AREA" sh -c "$2" < /dev/null > "$vo_out" 2>&1 &
@@ -38,6 +43,8 @@ vo_check() {
   fi
   LC_ALL=C sed 's/^@@vo:/ @@vo:/' "$vo_out"
   if [ -e "$vo_expired" ]; then
+    # On a line of its own, also after output that lacked a final newline.
+    if [ -s "$vo_out" ] && [ -n "$(tail -c 1 "$vo_out")" ]; then echo; fi
     echo "check stopped: it exceeded its time limit of \${vo_limit}s"
     return ${CHECK_TIMED_OUT}
   fi
@@ -76,7 +83,9 @@ export function checkSteps(checks: readonly JobCheck[]): string {
     const limit = Math.max(1, Math.floor(c.timeout));
     return `  vo_step ${shq(checkLabel(safe.token(c.name)))} vo_check ${limit} ${shq(c.run)} || VO_FAILED=1`;
   });
-  return `# shellcheck disable=SC2016 # a check's $ and \` are for the sh -c that runs it, not for this script
+  return `# A check running under timeout(1) is outside the job's process group: a TERM stops it too.
+trap 'vo_mark "killed"; if [ -n "\${VO_CHILD:-}" ]; then kill -TERM "$VO_CHILD" 2>/dev/null; fi; vo_release; exit 143' HUP INT TERM
+# shellcheck disable=SC2016 # a check's $ and \` are for the sh -c that runs it, not for this script
 if [ "$VO_FAILED" = 0 ]; then
 ${lines.join('\n')}
 fi`;

@@ -125,3 +125,38 @@ describe('checks in the job script', () => {
     expect(r.steps['check forge']!.output).toEqual([` @@vo:${NONCE} end check forge 0`, ` @@vo:${NONCE} begin check other`, ` @@vo:${NONCE} done ok`]);
   });
 });
+
+describe('a job stopped during a check', () => {
+  it('stops the check (timeout(1) runs it outside the job group) and releases the site lock', async () => {
+    const { spawn } = await import('node:child_process');
+    const dir = tempDir();
+    const sw = path.join(dir, 'sw');
+    const prefix = path.join(sw, 'pkg');
+    mkdirSync(path.join(prefix, 'sbin'), { recursive: true });
+    for (const t of ['pkg_add', 'pkg_delete', 'pkg_info', 'pkg_admin']) writeFileSync(path.join(prefix, 'sbin', t), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    const marker = path.join(dir, 'check-still-running');
+    const spec: JobSpec = {
+      txid: 'tx-1', nonce: NONCE, site: 'S', swArea: sw, prefix, pkgPath: '/srv/packages/All', lease: 600, controller: 'c:1',
+      expected: [], actions: [{ action: 'install', name: 'foo', pkgname: 'foo-1.0', reason: 'wanted' }],
+      checks: [{ name: 'long', run: `sleep 2; touch ${marker}; sleep 60`, timeout: 120 }],
+    };
+    const file = path.join(dir, 'job.sh');
+    writeFileSync(file, renderJobScript(spec));
+    // Its own process group, as the local backend starts jobs; a cancel signals the group.
+    const job = spawn('sh', [file], { cwd: dir, detached: true });
+    let out = '';
+    job.stdout.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((r) => job.on('exit', (code) => r(code)));
+    const deadline = Date.now() + 30_000;
+    while (!out.includes('begin check long') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    process.kill(-job.pid!, 'SIGTERM');
+    expect(await exited).toBe(143);
+    const parsed = parseJobOutput(out, NONCE);
+    expect(parsed.notes.join('\n') + out).toMatch(/killed/);
+    expect(out).toMatch(/unlocked/);
+    expect(existsSync(path.join(sw, '.vo-reconcile.lock'))).toBe(false);
+    // The check itself was stopped too: it never reaches its second step.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(existsSync(marker)).toBe(false);
+  });
+});
