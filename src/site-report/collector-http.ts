@@ -14,24 +14,39 @@ export type HttpOutcome = Outcome | { code: 413; message: string };
 export class ReportReceiver {
   private readonly queue = new PQueue({ concurrency: 1 });
 
-  constructor(private readonly context: () => Promise<Omit<CollectorContext, 'now'>>) {}
+  constructor(
+    private readonly context: () => Promise<Omit<CollectorContext, 'now'>>,
+    /** The sites with a secret: a report from any other, or unsigned, is refused before its body is kept or the desired state read. */
+    private readonly secrets: ReadonlyMap<string, string>,
+  ) {}
 
   async receive(req: IncomingMessage, rawSite: string): Promise<HttpOutcome> {
-    const body = await readCapped(req, MAX_BODY_BYTES);
-    if (!body) return { code: 413, message: `report too large: at most ${MAX_BODY_BYTES} bytes` };
     let site: string;
     try {
       site = decodeURIComponent(rawSite);
     } catch {
-      return { code: 400, message: 'invalid site name in the path' };
+      return { code: 400, message: 'invalid site name in the path', ...(await discard(req)) };
     }
     const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : undefined);
     const headers = { timestamp: header(HEADER.timestamp), nonce: header(HEADER.nonce), signature: header(HEADER.signature) };
     const defined = Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined));
+    if (!this.secrets.has(site) || Object.keys(defined).length < 3) {
+      // The same verdict acceptReport would give, without holding the body or reading git.
+      await discard(req);
+      return acceptReport({ stateDir: '', secrets: this.secrets, knownSites: new Set(this.secrets.keys()), now: new Date() }, { site, headers: defined, body: Buffer.alloc(0), remote: '' });
+    }
+    const body = await readCapped(req, MAX_BODY_BYTES);
+    if (!body) return { code: 413, message: `report too large: at most ${MAX_BODY_BYTES} bytes` };
     return (await this.queue.add(async () =>
       acceptReport({ ...(await this.context()), now: new Date() }, { site, headers: defined, body, remote: req.socket.remoteAddress ?? 'unknown' }),
     ))!;
   }
+}
+
+/** Read a refused request's body to its end, keeping nothing, so the sender gets the answer rather than a reset connection. */
+async function discard(req: IncomingMessage): Promise<Record<string, never>> {
+  await readCapped(req, 0).catch(() => undefined);
+  return {};
 }
 
 /**

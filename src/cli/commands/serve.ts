@@ -38,7 +38,7 @@ export async function serveCommand(args: ParsedArgs, io: Io): Promise<CommandRes
     stateDir,
     secrets,
     knownSites: new Set((await loadDesiredState(desiredOptions(args))).sites.map((s) => s.name)),
-  }));
+  }), secrets);
   const stats: RunStats = { runs: 0 };
 
   const server = createServer((req, res) => {
