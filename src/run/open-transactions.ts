@@ -24,7 +24,15 @@ export class OpenTransactions {
     return this.lastRevision.get(site);
   }
 
-  private async catchUp(): Promise<void> {
+  /** The catch-up in progress: sites ask at once, and each record must be folded in exactly once. */
+  private reading: Promise<void> = Promise.resolve();
+
+  private catchUp(): Promise<void> {
+    this.reading = this.reading.then(() => this.readMore());
+    return this.reading;
+  }
+
+  private async readMore(): Promise<void> {
     const { records } = await this.journal.readNew();
     for (const r of records) {
       if (r.type !== 'end') {

@@ -60,13 +60,15 @@ export class Journal {
       throw e;
     }
     try {
+      const start = this.offset;
       const { size } = await fh.stat();
-      if (size <= this.offset) return { records: [], damaged: [] };
-      const buf = Buffer.alloc(size - this.offset);
-      await fh.read(buf, 0, buf.length, this.offset);
+      if (size <= start) return { records: [], damaged: [] };
+      const buf = Buffer.alloc(size - start);
+      await fh.read(buf, 0, buf.length, start);
       // Only whole lines: a line being written now is read next time.
       const end = buf.lastIndexOf(0x0a) + 1;
-      this.offset += end;
+      // Absolute, not +=: two overlapping calls must not push the offset past what was read.
+      this.offset = Math.max(this.offset, start + end);
       return parseJournal(buf.subarray(0, end).toString('utf8'));
     } finally {
       await fh.close();
