@@ -6,6 +6,7 @@
 import { formatLocation, type Problem, type SourceLocation } from '../errors.js';
 import { DEFAULT_CHECK_TIMEOUT, type DesiredCheck } from './types.js';
 import { locate, type YamlSource } from './yaml-source.js';
+import { combineSiblings } from './layers.js';
 
 export interface CheckDecl {
   name: string;
@@ -86,15 +87,7 @@ export class CheckResolver {
   }
 
   private combineSiblings(layers: Layer[]): Layer {
-    if (layers.length === 1) return layers[0]!;
-    const out: Layer = new Map();
-    for (const layer of layers) {
-      for (const [k, h] of layer) {
-        const prev = out.get(k);
-        out.set(k, prev ? this.combinePair(prev, h) : h);
-      }
-    }
-    return out;
+    return combineSiblings(layers, (a, b) => this.combinePair(a, b));
   }
 
   private combinePair(a: Held, b: Held): Held {

@@ -5,6 +5,7 @@ import { formatLocation, type Problem, type SourceLocation } from '../errors.js'
 import { platformExclusion, type PackageEntry } from './package-entry.js';
 import type { DesiredPackage } from './types.js';
 import { mayIntersect } from './version-range.js';
+import { combineSiblings } from './layers.js';
 
 export const PROTOTYPE = 'ALL';
 
@@ -131,15 +132,7 @@ export class ProfileResolver {
   }
 
   private combineSiblings(layers: Layer[]): Layer {
-    if (layers.length === 1) return layers[0]!;
-    const out: Layer = new Map();
-    for (const layer of layers) {
-      for (const [k, h] of layer) {
-        const prev = out.get(k);
-        out.set(k, prev ? this.combinePair(prev, h) : h);
-      }
-    }
-    return out;
+    return combineSiblings(layers, (a, b) => this.combinePair(a, b));
   }
 
   /** Two unrelated profiles of one site both speak about a package. */

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readOverlaps } from '../emulator/index.js';
 import { tempDir } from '../helpers/tmp.js';
-import { git, journal, makeGridFleet } from './grid-fleet.js';
+import { git, journal, makeGridFleet, waitFor } from './grid-fleet.js';
 import { ARC_ENDPOINT, serverUp } from './servers.js';
 
 const up = serverUp('arc');
@@ -16,20 +16,6 @@ const MINUTES = 60_000;
 const submitted = (state: string) => journal(state).filter((r) => r.type === 'submitted');
 const applyTx = (state: string, site: string) => journal(state).filter((r) => r.type === 'begin' && r.site === site && r.kind === 'apply');
 
-async function waitFor<T>(what: string, f: () => T | undefined, ms = 90_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    let v: T | undefined;
-    try {
-      v = f();
-    } catch {
-      v = undefined;
-    }
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
 
 const arcState = (list: string, id: string) => /State: (\w+)/.exec(execFileSync('arcstat', ['-j', list, id], { encoding: 'utf8' }))?.[1];
 

@@ -180,4 +180,20 @@ export function journal(state: string): Record<string, any>[] {
     .map((l) => JSON.parse(l) as Record<string, any>);
 }
 
+/** Poll `f` until it gives a value (exceptions count as "not yet"), for at most `ms`. */
+export async function waitFor<T>(what: string, f: () => T | undefined, ms = 90_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    let v: T | undefined;
+    try {
+      v = f();
+    } catch {
+      v = undefined;
+    }
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 export { git };

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readOverlaps } from '../emulator/index.js';
-import { git, journal, makeGridFleet } from './grid-fleet.js';
+import { git, journal, makeGridFleet, waitFor } from './grid-fleet.js';
 import { GRID_USER, serverUp } from './servers.js';
 
 const up = serverUp('slurm');
@@ -17,21 +17,6 @@ const squeue = (name: string) => execFileSync('squeue', ['-h', '-t', 'all', `--n
 const submitted = (state: string) => journal(state).filter((r) => r.type === 'submitted');
 const ends = (state: string) => journal(state).filter((r) => r.type === 'end');
 
-async function waitFor<T>(what: string, f: () => T | undefined, ms = 60_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = (() => {
-      try {
-        return f();
-      } catch {
-        return undefined;
-      }
-    })();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe.skipIf(!up)('slurm backend with the real Slurm', () => {
   it('installs, changes and rolls back through real sbatch jobs run as the grid user', { timeout: 5 * MINUTES }, async () => {
