@@ -8,9 +8,10 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedSite } from '../desired/types.js';
 import { parseArcstat, parseSubmitted, pollFromArc, renderXrsl } from './arc-output.js';
-import { complaint, runTool, type ToolResult } from './client-tool.js';
+import { complaint, runTool, toolFailure, type ToolResult } from './client-tool.js';
 import { checkProxy, proxyPath } from './grid-proxy.js';
-import { TransientBackendError, type Backend, type JobHandle, type JobPoll, type JobRequest } from './types.js';
+import { checkedJobName } from './job-name.js';
+import type { Backend, JobHandle, JobPoll, JobRequest } from './types.js';
 
 /** A job the CE does not know yet may just not have reached its information system. */
 const UNKNOWN_GRACE_MS = 120_000;
@@ -29,8 +30,7 @@ export class ArcBackend implements Backend {
   }
 
   private jobDir(jobName: string): string {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(jobName)) throw new Error(`invalid job name ${JSON.stringify(jobName)}`);
-    return path.join(this.dir, jobName);
+    return path.join(this.dir, checkedJobName(jobName));
   }
 
   async submit(req: JobRequest): Promise<JobHandle> {
@@ -138,6 +138,5 @@ async function readOutput(download: string): Promise<string | undefined> {
 const TRANSIENT = /Failed to establish connection|Failed to connect|Connection refused|timed out|Temporarily unavailable|gave no answer|no resource returned any information/i;
 
 function failure(what: string, r: ToolResult): Error {
-  const message = `${what}: ${complaint(r)}`;
-  return TRANSIENT.test(`${r.stderr}\n${r.stdout}`) ? new TransientBackendError(message) : new Error(message);
+  return toolFailure(what, r, TRANSIENT);
 }

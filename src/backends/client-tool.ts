@@ -3,6 +3,7 @@
 // missing program is a setup error the user must fix, a hang is cut short,
 // and everything else is handed back for the backend to read.
 import { execa } from 'execa';
+import { TransientBackendError } from './types.js';
 
 export interface ToolResult {
   exitCode: number;
@@ -10,29 +11,20 @@ export interface ToolResult {
   stderr: string;
 }
 
-export interface ToolOptions {
-  input?: string;
-  cwd?: string;
-  env?: Record<string, string>;
-  /** A client that does not answer within this is treated as failed (default 120 s). */
-  timeoutMs?: number;
-}
+/** A client that does not answer within this is treated as failed. */
+const TIMEOUT_MS = 120_000;
 
-export class ToolMissingError extends Error {}
-
-export async function runTool(command: string, args: string[], opts: ToolOptions = {}): Promise<ToolResult> {
+export async function runTool(command: string, args: string[]): Promise<ToolResult> {
   const r = await execa(command, args, {
     reject: false,
     stripFinalNewline: false,
-    timeout: opts.timeoutMs ?? 120_000,
-    ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' as const }),
-    ...(opts.cwd ? { cwd: opts.cwd } : {}),
-    ...(opts.env ? { env: opts.env } : {}),
+    timeout: TIMEOUT_MS,
+    stdin: 'ignore',
   });
   if (r.failed && (r as { code?: string }).code === 'ENOENT') {
-    throw new ToolMissingError(`'${command}' was not found in PATH: install its client tools on this host (${process.env.PATH ?? ''})`);
+    throw new Error(`'${command}' was not found in PATH: install its client tools on this host (${process.env.PATH ?? ''})`);
   }
-  if (r.timedOut) return { exitCode: 124, stdout: String(r.stdout ?? ''), stderr: `'${command}' gave no answer within ${(opts.timeoutMs ?? 120_000) / 1000}s` };
+  if (r.timedOut) return { exitCode: 124, stdout: String(r.stdout ?? ''), stderr: `'${command}' gave no answer within ${TIMEOUT_MS / 1000}s` };
   return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
 }
 
@@ -43,4 +35,10 @@ export function complaint(r: ToolResult): string {
     .map((l) => l.trim())
     .filter(Boolean);
   return lines.slice(-3).join(' / ') || `exit code ${r.exitCode}`;
+}
+
+/** A client's failure as an error: transient (retried within a bound) when its words match `transient`. */
+export function toolFailure(what: string, r: ToolResult, transient: RegExp): Error {
+  const message = `${what}: ${complaint(r)}`;
+  return transient.test(`${r.stderr}\n${r.stdout}`) ? new TransientBackendError(message) : new Error(message);
 }

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedSite } from '../desired/types.js';
+import { checkedJobName } from './job-name.js';
 import { Launcher } from './local-launcher.js';
 import type { Backend, JobHandle, JobPoll, JobRequest } from './types.js';
 
@@ -20,8 +21,7 @@ export class LocalBackend implements Backend {
   constructor(private readonly jobsDir: string) {}
 
   private dir(id: string): string {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id)) throw new Error(`invalid local job id ${JSON.stringify(id)}`);
-    return path.join(this.jobsDir, id);
+    return path.join(this.jobsDir, checkedJobName(id, 'local job id'));
   }
 
   async submit(req: JobRequest): Promise<JobHandle> {

@@ -5,8 +5,9 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedSite } from '../desired/types.js';
-import { complaint, runTool, type ToolResult } from './client-tool.js';
-import { TransientBackendError, type Backend, type JobHandle, type JobPoll, type JobRequest, type JobState } from './types.js';
+import { runTool, toolFailure, type ToolResult } from './client-tool.js';
+import { checkedJobName } from './job-name.js';
+import type { Backend, JobHandle, JobPoll, JobRequest, JobState } from './types.js';
 
 export class SlurmBackend implements Backend {
   readonly name = 'slurm' as const;
@@ -20,7 +21,7 @@ export class SlurmBackend implements Backend {
 
   /** `<name>.sh`; the output is `<name>.<job id>.out`, so a second job of one name could never overwrite the first one's. */
   private file(jobName: string, ext: 'sh' | 'out', id = '%j'): string {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(jobName)) throw new Error(`invalid job name ${JSON.stringify(jobName)}`);
+    checkedJobName(jobName);
     return path.join(this.dir, ext === 'sh' ? `${jobName}.sh` : `${jobName}.${id}.out`);
   }
 
@@ -137,6 +138,5 @@ export function pollFromState(rawState: string, exitCode: string, from: string):
 const TRANSIENT = /Unable to contact slurm controller|Socket timed out|Zero Bytes were transmitted|Connection refused|temporarily unable|Resource temporarily unavailable|gave no answer/i;
 
 function failure(what: string, r: ToolResult): Error {
-  const message = `${what}: ${complaint(r)}`;
-  return TRANSIENT.test(`${r.stderr}\n${r.stdout}`) ? new TransientBackendError(message) : new Error(message);
+  return toolFailure(what, r, TRANSIENT);
 }

@@ -6,7 +6,7 @@
 import { formatLocation, type Problem, type SourceLocation } from '../errors.js';
 import { DEFAULT_CHECK_TIMEOUT, type DesiredCheck } from './types.js';
 import { locate, type YamlSource } from './yaml-source.js';
-import { combineSiblings } from './layers.js';
+import { combineSiblings, override, overrides } from './layers.js';
 
 export interface CheckDecl {
   name: string;
@@ -92,9 +92,9 @@ export class CheckResolver {
 
   private combinePair(a: Held, b: Held): Held {
     if (formatLocation(a.check.source) === formatLocation(b.check.source)) return a;
-    const overrides = (w: Held, l: Held) => l.origins.every((o) => w.origins.some((x) => this.lineage.ancestors(x).has(o)));
-    if (overrides(b, a)) return b;
-    if (overrides(a, b)) return a;
+    const ancestors = (profile: string) => this.lineage.ancestors(profile);
+    if (overrides(b, a, ancestors)) return b;
+    if (overrides(a, b, ancestors)) return a;
     this.report(
       b.check.source,
       `check '${b.check.name}' is also declared at ${formatLocation(a.check.source)} (profiles ${b.check.via[0]} and ${a.check.via[0]} of one site); a site's check names must be unique: rename one, or declare it once in a profile both extend`,
@@ -110,10 +110,3 @@ export class CheckResolver {
   }
 }
 
-function override(base: Layer, top: Layer): Layer {
-  if (top.size === 0) return base;
-  if (base.size === 0) return top;
-  const out = new Map(base);
-  for (const [k, h] of top) out.set(k, h);
-  return out;
-}

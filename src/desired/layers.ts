@@ -1,6 +1,6 @@
-// Merging what sibling profiles of one site (or of one profile's parents)
-// say, keyed by name: one rule for packages and checks alike. Where two
-// layers name the same key, `pair` decides (one overrides, or a conflict).
+// Merging what profiles say, keyed by name: one set of rules for packages
+// and checks alike. A profile's own entries override what it inherits;
+// where sibling layers name the same key, `pair` decides.
 export function combineSiblings<H>(layers: readonly Map<string, H>[], pair: (a: H, b: H) => H): Map<string, H> {
   if (layers.length === 1) return layers[0]!;
   const out = new Map<string, H>();
@@ -11,4 +11,18 @@ export function combineSiblings<H>(layers: readonly Map<string, H>[], pair: (a: 
     }
   }
   return out;
+}
+
+/** `top` over `base`: a profile's own entries win over what it inherits. */
+export function override<H>(base: Map<string, H>, top: Map<string, H>): Map<string, H> {
+  if (top.size === 0) return base;
+  if (base.size === 0) return top;
+  const out = new Map(base);
+  for (const [k, h] of top) out.set(k, h);
+  return out;
+}
+
+/** The winner is more specific: each profile the loser came from is an ancestor of one the winner came from. */
+export function overrides(winner: { origins: readonly string[] }, loser: { origins: readonly string[] }, ancestors: (profile: string) => Set<string>): boolean {
+  return loser.origins.every((o) => winner.origins.some((w) => ancestors(w).has(o)));
 }

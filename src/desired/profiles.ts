@@ -5,7 +5,7 @@ import { formatLocation, type Problem, type SourceLocation } from '../errors.js'
 import { platformExclusion, type PackageEntry } from './package-entry.js';
 import type { DesiredPackage } from './types.js';
 import { mayIntersect } from './version-range.js';
-import { combineSiblings } from './layers.js';
+import { combineSiblings, override, overrides } from './layers.js';
 
 export const PROTOTYPE = 'ALL';
 
@@ -138,8 +138,9 @@ export class ProfileResolver {
   /** Two unrelated profiles of one site both speak about a package. */
   private combinePair(a: Held, b: Held): Held {
     if (sameSources(a.pkg, b.pkg)) return a;
-    if (this.overrides(b, a)) return b;
-    if (this.overrides(a, b)) return a;
+    const ancestors = (profile: string) => this.ancestors(profile);
+    if (overrides(b, a, ancestors)) return b;
+    if (overrides(a, b, ancestors)) return a;
     const [x, y] = [a.pkg, b.pkg];
     const here = y.sources[0]!;
     const there = x.sources.map(formatLocation).join(', ');
@@ -158,11 +159,6 @@ export class ProfileResolver {
     const patterns = [...new Set([...x.patterns, ...y.patterns])];
     const pkg: DesiredPackage = { ...x, patterns, sources: [...x.sources, ...y.sources] };
     return { pkg, origins: [...a.origins, ...b.origins] };
-  }
-
-  /** `winner` is more specific: each origin of `loser` is an ancestor of a winner's origin. */
-  private overrides(winner: Held, loser: Held): boolean {
-    return loser.origins.every((o) => winner.origins.some((w) => this.ancestors(w).has(o)));
   }
 
   private collectFiltered(names: string[], platform: string, out: Filtered[]): void {
@@ -194,13 +190,6 @@ export class ProfileResolver {
   }
 }
 
-function override(base: Layer, top: Layer): Layer {
-  if (top.size === 0) return base;
-  if (base.size === 0) return top;
-  const out = new Map(base);
-  for (const [k, h] of top) out.set(k, h);
-  return out;
-}
 
 function sameSources(a: DesiredPackage, b: DesiredPackage): boolean {
   return a.sources.length === b.sources.length && a.sources.every((s, i) => formatLocation(s) === formatLocation(b.sources[i]!));

@@ -8,8 +8,8 @@ import { reportExists, reportFile, reportRecord, storeReport } from '../observed
 import { readInventory, writeInventory } from '../observed/store.js';
 import { verify, type SignedHeaders } from './signature.js';
 import { decodeReport } from './wire.js';
+import { SITE_NAME } from '../state/site-paths.js';
 
-const SITE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export interface IncomingReport {
   site: string;

@@ -3,8 +3,8 @@
 // private to their owner: a secret others can read is no secret.
 import { readFile, stat } from 'node:fs/promises';
 import { InputError, type Problem } from '../errors.js';
+import { SITE_NAME } from '../state/site-paths.js';
 
-const SITE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** A secret is one printable token; 32 characters is `openssl rand -hex 16`. */
 const SECRET = /^[\x21-\x7e]{32,}$/;
 const SECRET_HINT = "at least 32 printable characters without spaces, e.g. from 'openssl rand -hex 32'";

@@ -14,9 +14,9 @@ import { HEADER, sign } from '../../site-report/signature.js';
 import { encodeReport } from '../../site-report/wire.js';
 import { flag, listOpt, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
 import type { CommandResult, Io } from '../io.js';
+import { SITE_NAME } from '../../state/site-paths.js';
 
 const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
-const SITE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** Where a reporter without --secret-file finds its secret (never the command line: ps shows it). */
 export const SECRET_ENV = 'RECONCILE_REPORT_SECRET';
 
