@@ -41,18 +41,33 @@ function setup() {
     const sw = path.join(sitesDir, name);
     mkdirSync(path.join(sw, 'pkg', 'sbin'), { recursive: true });
     mkdirSync(path.join(sw, 'pkg', 'pkgdb'), { recursive: true });
-    for (const [tool, text] of [['pkg_info', STUB_INFO], ['pkg_add', STUB_ADD], ['pkg_delete', STUB_ADMIN], ['pkg_admin', STUB_ADMIN]]) {
+    for (const [tool, text] of [
+      ['pkg_info', STUB_INFO],
+      ['pkg_add', STUB_ADD],
+      ['pkg_delete', STUB_ADMIN],
+      ['pkg_admin', STUB_ADMIN],
+    ]) {
       writeFileSync(path.join(sw, 'pkg', 'sbin', tool), text, { mode: 0o755 });
     }
-    lines.push(`  - { name: ${name}, sw_area: ${sw}, platform: x86_64-el9, pkg_path: ${path.join(out, 'packages')}, profiles: [p] }`);
+    lines.push(
+      `  - { name: ${name}, sw_area: ${sw}, platform: x86_64-el9, pkg_path: ${path.join(out, 'packages')}, profiles: [p] }`,
+    );
     // Observed empty, so the plan is one install and no probe job is needed.
-    const observed = { site: name, packages: [], userListKnown: true, observedAt: new Date().toISOString(), source: 'import', origin: 'bench' };
+    const observed = {
+      site: name,
+      packages: [],
+      userListKnown: true,
+      observedAt: new Date().toISOString(),
+      source: 'import',
+      origin: 'bench',
+    };
     mkdirSync(path.join(out, 'state', 'observed'), { recursive: true });
     writeFileSync(path.join(out, 'state', 'observed', `${name}.json`), JSON.stringify(observed));
   }
   writeFileSync(path.join(repo, 'desired-state', 'sites.yaml'), `${lines.join('\n')}\n`);
   writeFileSync(path.join(repo, 'desired-state', 'profiles', 'p.yaml'), 'packages:\n  - tool\n');
-  const git = (...a) => execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.org', ...a], { cwd: repo });
+  const git = (...a) =>
+    execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.org', ...a], { cwd: repo });
   git('init', '-q');
   git('add', '-A');
   git('commit', '-qm', 'bench');
@@ -65,10 +80,24 @@ function jobCount() {
 
 const repo = setup();
 const t0 = performance.now();
-const r = spawnSync(process.execPath, [cli, 'apply', '--desired', path.join(repo, 'desired-state'), '--state', path.join(out, 'state'), '--concurrency', String(CONCURRENCY), '--json'], {
-  encoding: 'utf8',
-  maxBuffer: 256 * 1024 * 1024,
-});
+const r = spawnSync(
+  process.execPath,
+  [
+    cli,
+    'apply',
+    '--desired',
+    path.join(repo, 'desired-state'),
+    '--state',
+    path.join(out, 'state'),
+    '--concurrency',
+    String(CONCURRENCY),
+    '--json',
+  ],
+  {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  },
+);
 const makespan = performance.now() - t0;
 if (r.status !== 0) {
   console.error(r.stderr.slice(0, 2000));
@@ -78,7 +107,17 @@ const results = JSON.parse(r.stdout).results;
 const changed = results.filter((x) => x.status === 'changed').length;
 const ideal = Math.ceil(SITES / CONCURRENCY) * JOB_MS;
 const overhead = (makespan - ideal) / ideal;
-const figures = { sites: SITES, concurrency: CONCURRENCY, jobMs: JOB_MS, changed, jobs: jobCount(), idealMs: ideal, makespanMs: Math.round(makespan), overheadPct: +(overhead * 100).toFixed(2), target: '≤ 2 %' };
+const figures = {
+  sites: SITES,
+  concurrency: CONCURRENCY,
+  jobMs: JOB_MS,
+  changed,
+  jobs: jobCount(),
+  idealMs: ideal,
+  makespanMs: Math.round(makespan),
+  overheadPct: +(overhead * 100).toFixed(2),
+  target: '≤ 2 %',
+};
 writeFileSync(path.join(root, 'out', 'apply-bench.json'), `${JSON.stringify(figures, null, 1)}\n`);
 console.log(`apply: ${SITES} sites × ${JOB_MS} ms jobs, concurrency ${CONCURRENCY}`);
 console.log(`  ideal    ${ideal} ms`);

@@ -42,9 +42,87 @@ export const DEFAULT_PARAMS = {
   undeclaredUser: [60, 120], // undeclared, user-installed applications per site
 };
 
-const PROFILE_NAMES = ['core', 'analysis', 'simulation', 'reconstruction', 'grid-clients', 'python-stack', 'perl-stack', 'compilers', 'io-formats', 'monitoring'];
-const WORDS = ['xml', 'ssl', 'png', 'jpeg', 'curl', 'yaml', 'event', 'uv', 'ffi', 'gmp', 'mpfr', 'zstd', 'hdf', 'root', 'geant', 'fftw', 'blas', 'arrow', 'proto', 'grpc', 'boost', 'tbb', 'glob', 'fmt', 'spdlog', 'numpy', 'scipy', 'pandas', 'requests', 'click', 'jinja', 'markup', 'voms', 'davix', 'xrootd', 'gfal', 'condor', 'cvmfs', 'frontier', 'squid', 'tiff', 'gif', 'cairo', 'pango', 'glib', 'dbus', 'pcre', 'expat', 'sqlite', 'lz'];
-const PERL_WORDS = ['Test', 'Module', 'File', 'Data', 'IO', 'Text', 'Net', 'HTTP', 'JSON', 'Time', 'List', 'Moose', 'DBI', 'XML', 'Path'];
+const PROFILE_NAMES = [
+  'core',
+  'analysis',
+  'simulation',
+  'reconstruction',
+  'grid-clients',
+  'python-stack',
+  'perl-stack',
+  'compilers',
+  'io-formats',
+  'monitoring',
+];
+const WORDS = [
+  'xml',
+  'ssl',
+  'png',
+  'jpeg',
+  'curl',
+  'yaml',
+  'event',
+  'uv',
+  'ffi',
+  'gmp',
+  'mpfr',
+  'zstd',
+  'hdf',
+  'root',
+  'geant',
+  'fftw',
+  'blas',
+  'arrow',
+  'proto',
+  'grpc',
+  'boost',
+  'tbb',
+  'glob',
+  'fmt',
+  'spdlog',
+  'numpy',
+  'scipy',
+  'pandas',
+  'requests',
+  'click',
+  'jinja',
+  'markup',
+  'voms',
+  'davix',
+  'xrootd',
+  'gfal',
+  'condor',
+  'cvmfs',
+  'frontier',
+  'squid',
+  'tiff',
+  'gif',
+  'cairo',
+  'pango',
+  'glib',
+  'dbus',
+  'pcre',
+  'expat',
+  'sqlite',
+  'lz',
+];
+const PERL_WORDS = [
+  'Test',
+  'Module',
+  'File',
+  'Data',
+  'IO',
+  'Text',
+  'Net',
+  'HTTP',
+  'JSON',
+  'Time',
+  'List',
+  'Moose',
+  'DBI',
+  'XML',
+  'Path',
+];
 
 // ---- PRNG -------------------------------------------------------------------
 
@@ -102,7 +180,12 @@ function makeBase(rng, i, libraries) {
   const isLib = i < libraries;
   // Names end in the index, so they are unique and never look like a version.
   const name = isLib
-    ? [`lib${word}${i}`, `lib-${word}${i}`, `py311-${word}${i}`, `p5-${rng.pick(PERL_WORDS)}-${rng.pick(PERL_WORDS)}${i}`][rng.weighted([4, 2, 3, 1])]
+    ? [
+        `lib${word}${i}`,
+        `lib-${word}${i}`,
+        `py311-${word}${i}`,
+        `p5-${rng.pick(PERL_WORDS)}-${rng.pick(PERL_WORDS)}${i}`,
+      ][rng.weighted([4, 2, 3, 1])]
     : [`${word}${i}`, `py311-${word}-tools${i}`, `${word}-utils${i}`][rng.weighted([6, 2, 2])];
   const versions = [];
   let major = rng.int(4);
@@ -110,18 +193,29 @@ function makeBase(rng, i, libraries) {
     const minor = rng.int(10);
     const form = rng.weighted([5, 2, 2, 1]);
     versions.push(
-      form === 0 ? `${major}.${minor}.${rng.int(20)}`
-      : form === 1 ? `${major}.${minor}`
-      : form === 2 ? `${major}.${minor}nb${1 + rng.int(3)}`
-      : `${major}.${1 + minor}rc${1 + rng.int(3)}`, // minor >= 1: X.0rcN would sort below X.0
+      form === 0
+        ? `${major}.${minor}.${rng.int(20)}`
+        : form === 1
+          ? `${major}.${minor}`
+          : form === 2
+            ? `${major}.${minor}nb${1 + rng.int(3)}`
+            : `${major}.${1 + minor}rc${1 + rng.int(3)}`, // minor >= 1: X.0rcN would sort below X.0
     );
     major += 1 + rng.int(2);
   }
   // Dependencies: libraries below this base, biased towards the low ("core") ones.
   const deps = new Set();
   const ceiling = Math.min(i, libraries);
-  if (ceiling > 0) for (let n = rng.weighted([15, 25, 30, 20, 10]); n > 0; n--) deps.add(Math.floor(ceiling * rng.next() ** 1.3));
-  return { index: i, name, isLib, versions, deps: [...deps].sort((a, b) => a - b), comment: `${isLib ? 'Library' : 'Tools'} for ${word} handling (${i})` };
+  if (ceiling > 0)
+    for (let n = rng.weighted([15, 25, 30, 20, 10]); n > 0; n--) deps.add(Math.floor(ceiling * rng.next() ** 1.3));
+  return {
+    index: i,
+    name,
+    isLib,
+    versions,
+    deps: [...deps].sort((a, b) => a - b),
+    comment: `${isLib ? 'Library' : 'Tools'} for ${word} handling (${i})`,
+  };
 }
 
 function dependsPatterns(rng, base, bases) {
@@ -209,13 +303,20 @@ function makeProfiles(rng, p, bases) {
     const entries = [];
     const size = name === 'ALL' ? p.allSize : rng.range(p.profileSize);
     for (const base of take(size)) {
-      if (rng.chance(0.02)) entries.push({ base, state: 'frozen', text: `{ name: ${base.name}, state: frozen }`, want: rng.int(base.versions.length) });
+      if (rng.chance(0.02))
+        entries.push({
+          base,
+          state: 'frozen',
+          text: `{ name: ${base.name}, state: frozen }`,
+          want: rng.int(base.versions.length),
+        });
       else entries.push({ base, state: 'present', ...presentEntry(rng, base) });
     }
-    if (name !== 'ALL') for (let i = 0; i < p.absentPerProfile; i++) {
-      const base = apps.pop();
-      entries.push({ base, state: 'absent', text: `{ name: ${base.name}, state: absent }` });
-    }
+    if (name !== 'ALL')
+      for (let i = 0; i < p.absentPerProfile; i++) {
+        const base = apps.pop();
+        entries.push({ base, state: 'absent', text: `{ name: ${base.name}, state: absent }` });
+      }
     profiles.push({ name, entries });
   }
   return { profiles, spareApps: apps };
@@ -255,7 +356,8 @@ function makeSite(rng, p, site, bases, spareApps, pkgInstall) {
   const expect = { install: 0, change: 0, remove: 0 };
   const desiredNames = [];
   const declared = new Set();
-  const put = (base, k, user) => installed.set(base.index, { pkgname: `${base.name}-${base.versions[k]}`, comment: base.comment, user });
+  const put = (base, k, user) =>
+    installed.set(base.index, { pkgname: `${base.name}-${base.versions[k]}`, comment: base.comment, user });
 
   for (const profile of site.profiles) {
     for (const e of profile.entries) {
@@ -341,7 +443,10 @@ export function stampFor(params, out) {
 
 export function fleetIsCurrent(out, params) {
   try {
-    return JSON.stringify(JSON.parse(readFileSync(path.join(out, 'stamp.json'), 'utf8'))) === JSON.stringify(stampFor(params, out));
+    return (
+      JSON.stringify(JSON.parse(readFileSync(path.join(out, 'stamp.json'), 'utf8'))) ===
+      JSON.stringify(stampFor(params, out))
+    );
   } catch {
     return false;
   }
@@ -355,7 +460,10 @@ export function generateFleet(out, params) {
 
   const bases = [];
   for (let i = 0; i < p.bases; i++) bases.push(makeBase(rng, i, p.libraries));
-  const pkgInstall = { pkgname: 'pkg_install-20250417', comment: 'Package management and administration tools for pkgsrc' };
+  const pkgInstall = {
+    pkgname: 'pkg_install-20250417',
+    comment: 'Package management and administration tools for pkgsrc',
+  };
   const catalogDir = path.resolve(out, 'packages/All');
   mkdirSync(catalogDir, { recursive: true });
   const summary =
@@ -377,7 +485,8 @@ export function generateFleet(out, params) {
   const desiredDir = path.join(out, 'repo/desired-state');
   mkdirSync(path.join(desiredDir, 'profiles'), { recursive: true });
   writeFileSync(path.join(desiredDir, 'sites.yaml'), sitesYaml(sites, catalogDir));
-  for (const profile of profiles) writeFileSync(path.join(desiredDir, 'profiles', `${profile.name}.yaml`), profileYaml(profile));
+  for (const profile of profiles)
+    writeFileSync(path.join(desiredDir, 'profiles', `${profile.name}.yaml`), profileYaml(profile));
   commitRepo(path.join(out, 'repo'));
 
   mkdirSync(path.join(out, 'observed'));
@@ -389,7 +498,14 @@ export function generateFleet(out, params) {
   let leftovers = 0;
   sites.forEach((site, i) => {
     // Each site has its own stream, so one site's shape does not depend on the others'.
-    const s = makeSite(new Rng(p.seed ^ (0x9e3779b1 * (i + 1))), p, { ...site, profiles: [all, ...site.profiles] }, bases, spareApps, pkgInstall);
+    const s = makeSite(
+      new Rng(p.seed ^ (0x9e3779b1 * (i + 1))),
+      p,
+      { ...site, profiles: [all, ...site.profiles] },
+      bases,
+      spareApps,
+      pkgInstall,
+    );
     writeFileSync(path.join(out, 'observed', `${site.name}.pkg_info`), s.lines.join('\n') + '\n');
     writeFileSync(path.join(out, 'observed', `${site.name}.pkg_info-u`), s.userLines.join('\n') + '\n');
     writeFileSync(path.join(out, 'desired-names', `${site.name}.txt`), s.desiredNames.join('\n') + '\n');
@@ -426,7 +542,21 @@ export function readFleetInfo(out) {
 function commitRepo(dir) {
   const env = { ...process.env, GIT_AUTHOR_DATE: '2025-06-01T00:00:00Z', GIT_COMMITTER_DATE: '2025-06-01T00:00:00Z' };
   const git = (...args) =>
-    execFileSync('git', ['-c', 'user.name=vo-reconcile bench', '-c', 'user.email=bench@vo-reconcile.invalid', '-c', 'commit.gpgsign=false', '-c', 'init.defaultBranch=main', ...args], { cwd: dir, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(
+      'git',
+      [
+        '-c',
+        'user.name=vo-reconcile bench',
+        '-c',
+        'user.email=bench@vo-reconcile.invalid',
+        '-c',
+        'commit.gpgsign=false',
+        '-c',
+        'init.defaultBranch=main',
+        ...args,
+      ],
+      { cwd: dir, env, stdio: ['ignore', 'ignore', 'inherit'] },
+    );
   git('init', '-q');
   git('add', '-A');
   git('commit', '-q', '-m', 'Synthetic desired state for the benchmark');

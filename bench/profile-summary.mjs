@@ -16,7 +16,9 @@ const total = [...dt.values()].reduce((a, b) => a + b, 0);
 const byFn = new Map();
 for (const node of prof.nodes) {
   const f = node.callFrame;
-  const where = f.url ? `${f.url.replace(/^file:\/\/.*?\/(dist|node_modules)\//, '$1/')}:${f.lineNumber + 1}:${f.columnNumber + 1}` : '';
+  const where = f.url
+    ? `${f.url.replace(/^file:\/\/.*?\/(dist|node_modules)\//, '$1/')}:${f.lineNumber + 1}:${f.columnNumber + 1}`
+    : '';
   const key = `${f.functionName || '(anonymous)'}\t${where}`;
   byFn.set(key, (byFn.get(key) ?? 0) + (dt.get(node.id) ?? 0));
 }
@@ -24,5 +26,7 @@ console.log(`total sampled: ${(total / 1e6).toFixed(2)} s`);
 console.log('  self ms   self %  function  location');
 for (const [key, us] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, Number(n))) {
   const [name, where] = key.split('\t');
-  console.log(`${(us / 1000).toFixed(0).padStart(8)} ${((100 * us) / total).toFixed(1).padStart(7)}%  ${name}  ${where}`);
+  console.log(
+    `${(us / 1000).toFixed(0).padStart(8)} ${((100 * us) / total).toFixed(1).padStart(7)}%  ${name}  ${where}`,
+  );
 }

@@ -54,19 +54,32 @@ const generationFile = path.join(FLEET, 'generation.json');
 let generation;
 if (fleetIsCurrent(FLEET, params) && existsSync(generationFile)) {
   generation = { ...JSON.parse(readFileSync(generationFile, 'utf8')), reused: true };
-  log(`fleet: reusing ${path.relative(ROOT, FLEET)} (same parameters; generated in ${generation.seconds.toFixed(1)} s)`);
+  log(
+    `fleet: reusing ${path.relative(ROOT, FLEET)} (same parameters; generated in ${generation.seconds.toFixed(1)} s)`,
+  );
 } else {
   log(`fleet: generating ${params.sites} sites into ${path.relative(ROOT, FLEET)} ...`);
   let t = performance.now();
   generateFleet(FLEET, params);
   generation = { reused: false, seconds: (performance.now() - t) / 1000 };
   t = performance.now();
-  const v = spawnSync(process.execPath, [CLI, 'validate', '--desired', desiredDir], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const v = spawnSync(process.execPath, [CLI, 'validate', '--desired', desiredDir], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   generation.validateSeconds = (performance.now() - t) / 1000;
-  if (v.status !== 0) fail(`reconcile validate rejected the generated desired state (exit ${v.status}):\n${v.stdout}${v.stderr}`.slice(0, 4000));
+  if (v.status !== 0)
+    fail(
+      `reconcile validate rejected the generated desired state (exit ${v.status}):\n${v.stdout}${v.stderr}`.slice(
+        0,
+        4000,
+      ),
+    );
   writeFileSync(generationFile, JSON.stringify(generation) + '\n');
   writeStamp(FLEET, params);
-  log(`fleet: generated in ${generation.seconds.toFixed(1)} s, validated in ${generation.validateSeconds.toFixed(1)} s: ${v.stdout.trim()}`);
+  log(
+    `fleet: generated in ${generation.seconds.toFixed(1)} s, validated in ${generation.validateSeconds.toFixed(1)} s: ${v.stdout.trim()}`,
+  );
 }
 const info = readFleetInfo(FLEET);
 
@@ -76,7 +89,10 @@ const planCmd = {
   file: process.execPath,
   args: ['--import', PROBE, CLI, 'plan', '--desired', desiredDir, '--observed', observedDir, '--json'],
 };
-const sites = readdirSync(namesDir).filter((f) => f.endsWith('.txt')).map((f) => f.slice(0, -4)).sort();
+const sites = readdirSync(namesDir)
+  .filter((f) => f.endsWith('.txt'))
+  .map((f) => f.slice(0, -4))
+  .sort();
 const pairs = sites.flatMap((s) => [path.join(namesDir, `${s}.txt`), path.join(observedDir, `${s}.pkg_info`)]);
 const awkBaselines = {
   // One process over all 2,000 files (well under ARG_MAX).
@@ -84,7 +100,14 @@ const awkBaselines = {
   // The loop an admin might write first: one awk per site.
   'awk per site': {
     file: 'sh',
-    args: ['-c', 'for f in "$1"/*.txt; do s=${f##*/}; s=${s%.txt}; awk -f "$2" "$f" "$3/$s.pkg_info"; done', 'sh', namesDir, AWK_SCRIPT, observedDir],
+    args: [
+      '-c',
+      'for f in "$1"/*.txt; do s=${f##*/}; s=${s%.txt}; awk -f "$2" "$f" "$3/$s.pkg_info"; done',
+      'sh',
+      namesDir,
+      AWK_SCRIPT,
+      observedDir,
+    ],
   },
 };
 
@@ -125,7 +148,11 @@ for (let run = 1; run <= RUNS; run++) {
     if (a.code !== 0) fail(`${label} exited with ${a.code ?? a.signal}:\n${a.stderr.slice(0, 4000)}`);
     times[label].push(a.ms);
   }
-  log(`run ${run}/${RUNS}: plan ${sec(p.ms)}, ${Object.keys(awkBaselines).map((l) => `${l} ${sec(times[l].at(-1))}`).join(', ')}, plan RSS ${mib(rssKiB.at(-1))}`);
+  log(
+    `run ${run}/${RUNS}: plan ${sec(p.ms)}, ${Object.keys(awkBaselines)
+      .map((l) => `${l} ${sec(times[l].at(-1))}`)
+      .join(', ')}, plan RSS ${mib(rssKiB.at(-1))}`,
+  );
 }
 
 // ---- 3. is the plan the one the fleet implies? (not timed) ------------------
@@ -133,7 +160,11 @@ for (let run = 1; run <= RUNS; run++) {
 const plan = JSON.parse(readFileSync(planOut, 'utf8'));
 const s = plan.summary ?? {};
 const got = { install: s.install, change: s.upgrade + s.downgrade, remove: s.remove };
-const planOk = Array.isArray(plan.sites) && plan.sites.length === params.sites && s.failed === 0 && Object.keys(info.expect).every((k) => got[k] === info.expect[k]);
+const planOk =
+  Array.isArray(plan.sites) &&
+  plan.sites.length === params.sites &&
+  s.failed === 0 &&
+  Object.keys(info.expect).every((k) => got[k] === info.expect[k]);
 const awkCounts = countAwk(awkOut('one awk'));
 
 // ---- 4. report ----------------------------------------------------------------
@@ -148,16 +179,31 @@ const pass = { ratio: ratio <= TARGETS.ratio, rss: peakKiB / 1024 <= TARGETS.rss
 
 const rows = [
   ['sites', fmt(info.sites)],
-  ['installed lines (pkg_info)', `${fmt(info.installedLines)} (${fmt(info.installedLines / info.sites)} per site, ${fmt(info.userInstalledLines)} user-installed)`],
+  [
+    'installed lines (pkg_info)',
+    `${fmt(info.installedLines)} (${fmt(info.installedLines / info.sites)} per site, ${fmt(info.userInstalledLines)} user-installed)`,
+  ],
   ['catalog packages', fmt(info.catalogPackages)],
   ['desired patterns per site', `${fmt(info.desiredPatternsPerSite)} (${info.profiles} profiles incl. ALL)`],
-  ['fleet generation', `${generation.seconds.toFixed(1)} s + ${generation.validateSeconds.toFixed(1)} s validate${generation.reused ? ' (earlier run; reused)' : ''}`],
-  ['plan summary', `${s.install} install, ${s.upgrade} upgrade, ${s.downgrade} downgrade, ${s.remove} remove; ${s.failed} failed`],
-  ['plan as the fleet implies', planOk ? 'yes' : `NO: expected ${JSON.stringify(info.expect)}, got ${JSON.stringify(got)}`],
+  [
+    'fleet generation',
+    `${generation.seconds.toFixed(1)} s + ${generation.validateSeconds.toFixed(1)} s validate${generation.reused ? ' (earlier run; reused)' : ''}`,
+  ],
+  [
+    'plan summary',
+    `${s.install} install, ${s.upgrade} upgrade, ${s.downgrade} downgrade, ${s.remove} remove; ${s.failed} failed`,
+  ],
+  [
+    'plan as the fleet implies',
+    planOk ? 'yes' : `NO: expected ${JSON.stringify(info.expect)}, got ${JSON.stringify(got)}`,
+  ],
   ['awk output', `${fmt(awkCounts.install)} install, ${fmt(awkCounts.remove)} remove lines (names only)`],
   ['', ''],
   [`plan wall time (median of ${RUNS})`, sec(planMs)],
-  ...Object.entries(awkMedians).map(([l, ms]) => [`${l} wall time (median of ${RUNS})`, `${sec(ms)}${l === baseline ? '  <- baseline' : ''}`]),
+  ...Object.entries(awkMedians).map(([l, ms]) => [
+    `${l} wall time (median of ${RUNS})`,
+    `${sec(ms)}${l === baseline ? '  <- baseline' : ''}`,
+  ]),
   ['ratio plan/awk', `${ratio.toFixed(2)}   target <= ${TARGETS.ratio.toFixed(1)}   ${pass.ratio ? 'PASS' : 'FAIL'}`],
   ['plan peak RSS', `${mib(peakKiB)}   target <= ${TARGETS.rssMiB} MiB   ${pass.rss ? 'PASS' : 'FAIL'}`],
 ];
@@ -167,7 +213,13 @@ for (const [k, v] of rows) console.log(k ? `  ${k.padEnd(width)}  ${v}` : '');
 
 const result = {
   date: new Date().toISOString(),
-  machine: { node: process.version, awk: awkVersion(), cpu: os.cpus()[0]?.model, cpus: os.cpus().length, memMiB: Math.round(os.totalmem() / 2 ** 20) },
+  machine: {
+    node: process.version,
+    awk: awkVersion(),
+    cpu: os.cpus()[0]?.model,
+    cpus: os.cpus().length,
+    memMiB: Math.round(os.totalmem() / 2 ** 20),
+  },
   fleet: { params, ...info, generation },
   runs: RUNS,
   timesMs: Object.fromEntries(Object.entries(times).map(([k, v]) => [k, v.map((x) => Math.round(x))])),

@@ -8,6 +8,8 @@ const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function createLogger(level = 'warn', file?: string): Logger {
   if (!LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}, got '${level}'`);
-  const destination = file ? pino.destination({ dest: file, append: true, mkdir: true, sync: true }) : pino.destination({ dest: 2, sync: true });
+  const destination = file
+    ? pino.destination({ dest: file, append: true, mkdir: true, sync: true })
+    : pino.destination({ dest: 2, sync: true });
   return pino({ level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
 }

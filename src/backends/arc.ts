@@ -35,7 +35,10 @@ export class ArcBackend implements Backend {
 
   async submit(req: JobRequest): Promise<JobHandle> {
     const endpoint = req.site.endpoint;
-    if (!endpoint) throw new Error(`site ${req.site.name} uses backend arc but names no endpoint (the CE's URL, e.g. https://ce.example.org:443/arex)`);
+    if (!endpoint)
+      throw new Error(
+        `site ${req.site.name} uses backend arc but names no endpoint (the CE's URL, e.g. https://ce.example.org:443/arex)`,
+      );
     const proxy = await checkProxy(proxyPath(), req.timeLimit);
     if (!proxy.ok) throw new Error(proxy.message);
     const dir = this.jobDir(req.jobName);
@@ -43,11 +46,21 @@ export class ArcBackend implements Backend {
     const script = path.join(dir, 'job.sh');
     await writeFile(script, req.script, { mode: 0o755 });
     const xrsl = path.join(dir, 'job.xrsl');
-    await writeFile(xrsl, renderXrsl({ jobName: req.jobName, script, walltimeMinutes: Math.max(1, Math.ceil(req.timeLimit / 60)) }));
+    await writeFile(
+      xrsl,
+      renderXrsl({ jobName: req.jobName, script, walltimeMinutes: Math.max(1, Math.ceil(req.timeLimit / 60)) }),
+    );
     const r = await runTool('arcsub', ['-C', endpoint, '-T', 'arcrest', '-j', this.jobList, xrsl]);
     const id = parseSubmitted(r.stdout);
     if (r.exitCode !== 0 || !id) throw failure(`arcsub to ${endpoint} failed for site ${req.site.name}`, r);
-    return { backend: 'arc', id, site: req.site.name, submittedAt: new Date().toISOString(), name: req.jobName, jobList: this.jobList };
+    return {
+      backend: 'arc',
+      id,
+      site: req.site.name,
+      submittedAt: new Date().toISOString(),
+      name: req.jobName,
+      jobList: this.jobList,
+    };
   }
 
   async poll(job: JobHandle): Promise<JobPoll> {
@@ -64,9 +77,14 @@ export class ArcBackend implements Backend {
       }
       return poll;
     }
-    if (/not found in job list/i.test(r.stderr + r.stdout)) return { state: 'lost', detail: `job ${job.id} is not in the ARC job list ${listOf(job)} (cleaned, or never recorded)` };
+    if (/not found in job list/i.test(r.stderr + r.stdout))
+      return {
+        state: 'lost',
+        detail: `job ${job.id} is not in the ARC job list ${listOf(job)} (cleaned, or never recorded)`,
+      };
     if (TRANSIENT.test(r.stderr + r.stdout)) throw failure(`arcstat could not reach the CE for job ${job.id}`, r);
-    if (Date.now() - Date.parse(job.submittedAt) < UNKNOWN_GRACE_MS) return { state: 'queued', detail: 'not yet known to the CE' };
+    if (Date.now() - Date.parse(job.submittedAt) < UNKNOWN_GRACE_MS)
+      return { state: 'queued', detail: 'not yet known to the CE' };
     return { state: 'lost', detail: `the CE no longer knows job ${job.id}: ${complaint(r)}` };
   }
 
@@ -85,12 +103,15 @@ export class ArcBackend implements Backend {
 
   async cancel(job: JobHandle): Promise<void> {
     const r = await runTool('arckill', ['-j', listOf(job), job.id]);
-    if (r.exitCode !== 0 && !/not found in job list/i.test(r.stderr + r.stdout)) throw failure(`arckill of job ${job.id} failed`, r);
+    if (r.exitCode !== 0 && !/not found in job list/i.test(r.stderr + r.stdout))
+      throw failure(`arckill of job ${job.id} failed`, r);
     // The CE cleans a job only once it has ended, which it reports a little later;
     // until then arcclean refuses. Under some LRMSs the payload runs on after the
     // CE says Killed: the job script tolerates that (its site lock has a lease).
     for (let i = 0; i < CANCEL_WAIT_POLLS; i++) {
-      const st = parseArcstat((await runTool('arcstat', ['-j', listOf(job), job.id])).stdout).find((s) => s.id === job.id);
+      const st = parseArcstat((await runTool('arcstat', ['-j', listOf(job), job.id])).stdout).find(
+        (s) => s.id === job.id,
+      );
       const state = st && pollFromArc(st).state;
       if (state !== 'running' && state !== 'queued') break;
       await new Promise((res) => setTimeout(res, 2000));
@@ -100,13 +121,24 @@ export class ArcBackend implements Backend {
 
   /** Search every job list under state/ (a successor controller has its own) for a job of this name. */
   async find(jobName: string, site: ResolvedSite): Promise<JobHandle | undefined> {
-    const lists = (await readdir(this.dir).catch(() => [] as string[])).filter((f) => /^joblist-.*\.dat$/.test(f)).map((f) => path.join(this.dir, f));
+    const lists = (await readdir(this.dir).catch(() => [] as string[]))
+      .filter((f) => /^joblist-.*\.dat$/.test(f))
+      .map((f) => path.join(this.dir, f));
     for (const list of lists) {
       const r = await runTool('arcstat', ['-a', '-j', list]);
       const found = parseArcstat(r.stdout).find((s) => s.name === jobName);
-      if (found) return { backend: 'arc', id: found.id, site: site.name, submittedAt: new Date().toISOString(), name: jobName, jobList: list };
+      if (found)
+        return {
+          backend: 'arc',
+          id: found.id,
+          site: site.name,
+          submittedAt: new Date().toISOString(),
+          name: jobName,
+          jobList: list,
+        };
       // Not found is an answer only when arcstat could ask: an empty list, or the CE answered for every job.
-      if (r.exitCode !== 0 && !/No jobs found/i.test(r.stdout + r.stderr)) throw failure(`arcstat could not look for job ${jobName} in ${list}`, r);
+      if (r.exitCode !== 0 && !/No jobs found/i.test(r.stdout + r.stderr))
+        throw failure(`arcstat could not look for job ${jobName} in ${list}`, r);
     }
     return undefined;
   }
@@ -135,7 +167,8 @@ async function readOutput(download: string): Promise<string | undefined> {
   return undefined;
 }
 
-const TRANSIENT = /Failed to establish connection|Failed to connect|Connection refused|timed out|Temporarily unavailable|gave no answer|no resource returned any information/i;
+const TRANSIENT =
+  /Failed to establish connection|Failed to connect|Connection refused|timed out|Temporarily unavailable|gave no answer|no resource returned any information/i;
 
 function failure(what: string, r: ToolResult): Error {
   return toolFailure(what, r, TRANSIENT);

@@ -22,9 +22,16 @@ export async function runTool(command: string, args: string[]): Promise<ToolResu
     stdin: 'ignore',
   });
   if (r.failed && (r as { code?: string }).code === 'ENOENT') {
-    throw new Error(`'${command}' was not found in PATH: install its client tools on this host (${process.env.PATH ?? ''})`);
+    throw new Error(
+      `'${command}' was not found in PATH: install its client tools on this host (${process.env.PATH ?? ''})`,
+    );
   }
-  if (r.timedOut) return { exitCode: 124, stdout: String(r.stdout ?? ''), stderr: `'${command}' gave no answer within ${TIMEOUT_MS / 1000}s` };
+  if (r.timedOut)
+    return {
+      exitCode: 124,
+      stdout: String(r.stdout ?? ''),
+      stderr: `'${command}' gave no answer within ${TIMEOUT_MS / 1000}s`,
+    };
   return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
 }
 

@@ -33,12 +33,26 @@ export function secondsLeft(pem: string, now: Date): number | Error {
 }
 
 export async function checkProxy(path: string, jobSeconds: number, now = new Date()): Promise<ProxyCheck> {
-  const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => new Error(e.code === 'ENOENT' ? 'there is no such file' : (e.code ?? e.message)));
-  if (text instanceof Error) return { ok: false, message: `no usable grid proxy at ${path} (${text.message}); create one with 'arcproxy' (or set X509_USER_PROXY)` };
+  const text = await readFile(path, 'utf8').catch(
+    (e: NodeJS.ErrnoException) => new Error(e.code === 'ENOENT' ? 'there is no such file' : (e.code ?? e.message)),
+  );
+  if (text instanceof Error)
+    return {
+      ok: false,
+      message: `no usable grid proxy at ${path} (${text.message}); create one with 'arcproxy' (or set X509_USER_PROXY)`,
+    };
   const left = secondsLeft(text, now);
-  if (left instanceof Error) return { ok: false, message: `the grid proxy at ${path} is not usable: ${left.message}; create a new one with 'arcproxy'` };
+  if (left instanceof Error)
+    return {
+      ok: false,
+      message: `the grid proxy at ${path} is not usable: ${left.message}; create a new one with 'arcproxy'`,
+    };
   const needed = jobSeconds + PROXY_MARGIN_SECONDS;
-  if (left <= 0) return { ok: false, message: `the grid proxy at ${path} has expired; renew it with 'arcproxy' — nothing was submitted` };
+  if (left <= 0)
+    return {
+      ok: false,
+      message: `the grid proxy at ${path} has expired; renew it with 'arcproxy' — nothing was submitted`,
+    };
   if (left < needed) {
     return {
       ok: false,

@@ -43,7 +43,10 @@ export class LocalBackend implements Backend {
     // Read again: the job may have finished between the two looks.
     const late = await readFile(path.join(dir, 'rc'), 'utf8').catch(() => undefined);
     if (late !== undefined) return { state: 'done', exitCode: Number(late.trim()) };
-    return { state: 'lost', detail: pid === undefined ? 'the job never started' : `process ${pid} ended without an exit code (killed)` };
+    return {
+      state: 'lost',
+      detail: pid === undefined ? 'the job never started' : `process ${pid} ended without an exit code (killed)`,
+    };
   }
 
   async find(jobName: string, site: ResolvedSite): Promise<JobHandle | undefined> {

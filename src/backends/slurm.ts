@@ -41,7 +41,12 @@ export class SlurmBackend implements Backend {
     if (!/Invalid job id/i.test(r.stderr)) throw failure(`scontrol could not report job ${job.id}`, r);
     // Finished longer ago than MinJobAge: accounting, or the completion log, still knows it.
     const row = (await this.finishedRows({ id: job.id })).find((x) => x.id === job.id);
-    return row ? pollFromState(row.state, row.exitCode, 'accounting') : { state: 'lost', detail: `Slurm no longer knows job ${job.id} (not in scontrol, accounting or the completion log)` };
+    return row
+      ? pollFromState(row.state, row.exitCode, 'accounting')
+      : {
+          state: 'lost',
+          detail: `Slurm no longer knows job ${job.id} (not in scontrol, accounting or the completion log)`,
+        };
   }
 
   async fetchOutput(job: JobHandle): Promise<string> {
@@ -51,17 +56,27 @@ export class SlurmBackend implements Backend {
 
   async cancel(job: JobHandle): Promise<void> {
     const r = await runTool('scancel', [job.id]);
-    if (r.exitCode !== 0 && !/already completing or completed|Invalid job id/i.test(r.stderr)) throw failure(`scancel of job ${job.id} failed`, r);
+    if (r.exitCode !== 0 && !/already completing or completed|Invalid job id/i.test(r.stderr))
+      throw failure(`scancel of job ${job.id} failed`, r);
   }
 
   async find(jobName: string, site: ResolvedSite): Promise<JobHandle | undefined> {
     const r = await runTool('squeue', ['-h', '-t', 'all', `--name=${jobName}`, '-o', '%i']);
     if (r.exitCode !== 0) throw failure(`squeue could not look for job ${jobName}`, r);
-    const id = r.stdout.split('\n').map((l) => l.trim()).find(Boolean) ?? (await this.finishedRows({ name: jobName })).find((row) => row.name === jobName)?.id;
+    const id =
+      r.stdout
+        .split('\n')
+        .map((l) => l.trim())
+        .find(Boolean) ?? (await this.finishedRows({ name: jobName })).find((row) => row.name === jobName)?.id;
     if (id) return { backend: 'slurm', id, site: site.name, submittedAt: new Date().toISOString(), name: jobName };
     // Slurm has forgotten it, but a job that ran left its output file: it did run, under an id no longer known.
-    const ran = (await readdir(this.dir).catch(() => [] as string[])).find((f) => f.startsWith(`${jobName}.`) && f.endsWith('.out'));
-    if (ran) throw new Error(`Slurm no longer knows job ${jobName}, yet it ran (${path.join(this.dir, ran)}); read that output, then remove it to let the site go on`);
+    const ran = (await readdir(this.dir).catch(() => [] as string[])).find(
+      (f) => f.startsWith(`${jobName}.`) && f.endsWith('.out'),
+    );
+    if (ran)
+      throw new Error(
+        `Slurm no longer knows job ${jobName}, yet it ran (${path.join(this.dir, ran)}); read that output, then remove it to let the site go on`,
+      );
     return undefined;
   }
 
@@ -115,11 +130,25 @@ export function pollFromScontrol(line: string): JobPoll {
   const field = (k: string) => new RegExp(`(?:^|\\s)${k}=(\\S*)`).exec(line)?.[1];
   const poll = pollFromState(field('JobState') ?? 'UNKNOWN', field('ExitCode') ?? '', 'scontrol');
   const reason = field('Reason');
-  return poll.state === 'done' && reason && reason !== 'None' && poll.detail ? { ...poll, detail: `${poll.detail}, reason ${reason}` } : poll;
+  return poll.state === 'done' && reason && reason !== 'None' && poll.detail
+    ? { ...poll, detail: `${poll.detail}, reason ${reason}` }
+    : poll;
 }
 
 const QUEUED = new Set(['PENDING', 'CONFIGURING', 'REQUEUED', 'REQUEUE_FED', 'REQUEUE_HOLD', 'RESV_DEL_HOLD']);
-const ENDED = new Set(['COMPLETED', 'FAILED', 'TIMEOUT', 'CANCELLED', 'NODE_FAIL', 'OUT_OF_MEMORY', 'PREEMPTED', 'BOOT_FAIL', 'DEADLINE', 'SPECIAL_EXIT', 'REVOKED']);
+const ENDED = new Set([
+  'COMPLETED',
+  'FAILED',
+  'TIMEOUT',
+  'CANCELLED',
+  'NODE_FAIL',
+  'OUT_OF_MEMORY',
+  'PREEMPTED',
+  'BOOT_FAIL',
+  'DEADLINE',
+  'SPECIAL_EXIT',
+  'REVOKED',
+]);
 
 export function pollFromState(rawState: string, exitCode: string, from: string): JobPoll {
   // sacct writes "CANCELLED by 0"; scontrol writes just the state.
@@ -135,7 +164,8 @@ export function pollFromState(rawState: string, exitCode: string, from: string):
   };
 }
 
-const TRANSIENT = /Unable to contact slurm controller|Socket timed out|Zero Bytes were transmitted|Connection refused|temporarily unable|Resource temporarily unavailable|gave no answer/i;
+const TRANSIENT =
+  /Unable to contact slurm controller|Socket timed out|Zero Bytes were transmitted|Connection refused|temporarily unable|Resource temporarily unavailable|gave no answer/i;
 
 function failure(what: string, r: ToolResult): Error {
   return toolFailure(what, r, TRANSIENT);

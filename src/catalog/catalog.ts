@@ -46,7 +46,12 @@ export class Catalog {
       const p = { ...entry, pkgname: JSON.parse(JSON.stringify(entry.pkgname)) as string };
       const split = splitPkgName(p.pkgname);
       if (!split || this.byPkgname.has(p.pkgname)) continue;
-      const pkg: CatalogPackage = { pkgname: p.pkgname, name: split.base, version: split.version, depends: [...(p.depends ?? [])] };
+      const pkg: CatalogPackage = {
+        pkgname: p.pkgname,
+        name: split.base,
+        version: split.version,
+        depends: [...(p.depends ?? [])],
+      };
       this.byPkgname.set(p.pkgname, pkg);
       const list = this.byName.get(split.base);
       if (list) list.push(pkg);

@@ -46,7 +46,10 @@ async function readSummary(dir: string): Promise<{ data: Buffer; name: string }>
     });
     if (data) return { data, name: file };
   }
-  throw new InputError({ location: { file: dir }, message: `no package summary here; expected one of ${PKG_SUMMARY_NAMES.join(', ')} in the pkg_path directory` });
+  throw new InputError({
+    location: { file: dir },
+    message: `no package summary here; expected one of ${PKG_SUMMARY_NAMES.join(', ')} in the pkg_path directory`,
+  });
 }
 
 async function fetchSummary(base: string): Promise<{ data: Buffer; name: string }> {
@@ -57,16 +60,27 @@ async function fetchSummary(base: string): Promise<{ data: Buffer; name: string 
     try {
       res = await fetch(url, { signal: AbortSignal.timeout(60_000) });
     } catch (e) {
-      throw new InputError({ location: { file: url }, message: `cannot fetch package summary: ${(e as Error).message}` });
+      throw new InputError({
+        location: { file: url },
+        message: `cannot fetch package summary: ${(e as Error).message}`,
+      });
     }
     if (res.status === 404) {
       tried.push(n);
       continue;
     }
-    if (!res.ok) throw new InputError({ location: { file: url }, message: `cannot fetch package summary: HTTP ${res.status} ${res.statusText}` });
+    if (!res.ok)
+      throw new InputError({
+        location: { file: url },
+        message: `cannot fetch package summary: HTTP ${res.status} ${res.statusText}`,
+      });
     const data = Buffer.from(await res.arrayBuffer());
-    if (data.length > MAX_SUMMARY_BYTES) throw new InputError({ location: { file: url }, message: `package summary is over ${MAX_SUMMARY_BYTES} bytes` });
+    if (data.length > MAX_SUMMARY_BYTES)
+      throw new InputError({ location: { file: url }, message: `package summary is over ${MAX_SUMMARY_BYTES} bytes` });
     return { data, name: url };
   }
-  throw new InputError({ location: { file: base }, message: `no package summary at this URL; tried ${tried.join(', ')}` });
+  throw new InputError({
+    location: { file: base },
+    message: `no package summary at this URL; tried ${tried.join(', ')}`,
+  });
 }

@@ -4,7 +4,20 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 
-export const COMMANDS = ['apply', 'plan', 'validate', 'observe', 'rollback', 'status', 'history', 'serve', 'hook', 'cron', 'release', 'report'] as const;
+export const COMMANDS = [
+  'apply',
+  'plan',
+  'validate',
+  'observe',
+  'rollback',
+  'status',
+  'history',
+  'serve',
+  'hook',
+  'cron',
+  'release',
+  'report',
+] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 const OPTIONS = {
@@ -46,7 +59,17 @@ const OPTIONS = {
 } as const;
 
 export type OptionName = keyof typeof OPTIONS;
-const COMMON: OptionName[] = ['desired', 'state', 'rev', 'worktree', 'git-dir', 'log-level', 'log-file', 'json', 'help'];
+const COMMON: OptionName[] = [
+  'desired',
+  'state',
+  'rev',
+  'worktree',
+  'git-dir',
+  'log-level',
+  'log-file',
+  'json',
+  'help',
+];
 
 /** Which options each command accepts besides the common ones. */
 const ACCEPTS: Record<CommandName, OptionName[]> = {
@@ -83,7 +106,9 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   const values = parsed.values as ParsedArgs['values'];
   if (values.version || values.help) {
     if (first !== undefined && !(COMMANDS as readonly string[]).includes(first)) {
-      throw new UsageError(`unknown command '${first}'; expected one of: ${COMMANDS.join(', ')} (see reconcile --help)`);
+      throw new UsageError(
+        `unknown command '${first}'; expected one of: ${COMMANDS.join(', ')} (see reconcile --help)`,
+      );
     }
     return { command: (first as CommandName) ?? 'apply', positionals: rest, values, implicit: first === undefined };
   }
@@ -92,19 +117,25 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   let implicit = true;
   if (first !== undefined) {
     if (!(COMMANDS as readonly string[]).includes(first)) {
-      throw new UsageError(`unknown command '${first}'; expected one of: ${COMMANDS.join(', ')} (see reconcile --help)`);
+      throw new UsageError(
+        `unknown command '${first}'; expected one of: ${COMMANDS.join(', ')} (see reconcile --help)`,
+      );
     }
     command = first as CommandName;
     positionals = rest;
     implicit = false;
   }
   if (values.rollback !== undefined) {
-    if (!implicit) throw new UsageError(`--rollback is its own command; use 'reconcile --rollback <tag>' or 'reconcile rollback <tag>'`);
+    if (!implicit)
+      throw new UsageError(
+        `--rollback is its own command; use 'reconcile --rollback <tag>' or 'reconcile rollback <tag>'`,
+      );
     command = 'rollback';
   }
-  const allowed = new Set<OptionName>([...COMMON, ...(ACCEPTS[command])]);
+  const allowed = new Set<OptionName>([...COMMON, ...ACCEPTS[command]]);
   for (const k of Object.keys(values) as OptionName[]) {
-    if (!allowed.has(k)) throw new UsageError(`option --${k} does not apply to '${command}' (see reconcile ${command} --help)`);
+    if (!allowed.has(k))
+      throw new UsageError(`option --${k} does not apply to '${command}' (see reconcile ${command} --help)`);
   }
   return { command, positionals, values, implicit };
 }
@@ -133,6 +164,8 @@ export function flag(args: ParsedArgs, name: OptionName): boolean {
 
 export function noPositionals(args: ParsedArgs): void {
   if (args.positionals.length > 0) {
-    throw new UsageError(`'${args.command}' takes no arguments, got '${args.positionals[0]}' (see reconcile ${args.command} --help)`);
+    throw new UsageError(
+      `'${args.command}' takes no arguments, got '${args.positionals[0]}' (see reconcile ${args.command} --help)`,
+    );
   }
 }

@@ -11,14 +11,22 @@ import { tagsAt } from '../desired/tags.js';
 
 export async function desiredFromArgs(args: ParsedArgs, io: Io): Promise<DesiredState> {
   const { state, dirty } = await loadDesiredStateWithInfo(desiredOptions(args));
-  if (dirty) io.err(`note: ${state.dir} has uncommitted changes; using commit ${state.commit!.slice(0, 12)} (--worktree uses the edited files)`);
+  if (dirty)
+    io.err(
+      `note: ${state.dir} has uncommitted changes; using commit ${state.commit!.slice(0, 12)} (--worktree uses the edited files)`,
+    );
   return state;
 }
 
 /** Where --desired/--rev/--worktree/--git-dir say the desired state is. */
 export function desiredOptions(args: ParsedArgs, rev = stringOpt(args, 'rev')) {
   const gitDir = stringOpt(args, 'git-dir');
-  return { dir: stringOpt(args, 'desired') ?? 'desired-state', rev, worktree: flag(args, 'worktree'), ...(gitDir ? { gitDir } : {}) };
+  return {
+    dir: stringOpt(args, 'desired') ?? 'desired-state',
+    rev,
+    worktree: flag(args, 'worktree'),
+    ...(gitDir ? { gitDir } : {}),
+  };
 }
 
 export function stateDirFromArgs(args: ParsedArgs): string {
@@ -32,7 +40,9 @@ export function selectSites(desired: DesiredState, args: ParsedArgs): ResolvedSi
   const known = new Set(desired.sites.map((s) => s.name));
   const unknown = wanted.filter((w) => !known.has(w));
   if (unknown.length > 0) {
-    throw new UsageError(`unknown site${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `'${u}'`).join(', ')}; sites.yaml has: ${[...known].join(', ')}`);
+    throw new UsageError(
+      `unknown site${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `'${u}'`).join(', ')}; sites.yaml has: ${[...known].join(', ')}`,
+    );
   }
   const set = new Set(wanted);
   return desired.sites.filter((s) => set.has(s.name));

@@ -4,7 +4,12 @@ import type { SiteEvent } from '../run/context.js';
 import type { Logger } from 'pino';
 import type { Io } from './io.js';
 
-export function progressPrinter(io: Io, total: number, quiet: boolean, log?: Logger): { emit(e: SiteEvent): void; started: number } {
+export function progressPrinter(
+  io: Io,
+  total: number,
+  quiet: boolean,
+  log?: Logger,
+): { emit(e: SiteEvent): void; started: number } {
   const started = Date.now();
   let done = 0;
   const stamp = () => `[${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s]`;

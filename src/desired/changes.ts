@@ -13,7 +13,10 @@ export interface SiteChange {
 /** What of a site matters to reconciling it (not where things were declared). */
 function essence(s: ResolvedSite) {
   const { source: _source, filtered: _filtered, packages, ...rest } = s;
-  return { ...rest, packages: Object.fromEntries(packages.map((p) => [p.name, { patterns: p.patterns, state: p.state }])) };
+  return {
+    ...rest,
+    packages: Object.fromEntries(packages.map((p) => [p.name, { patterns: p.patterns, state: p.state }])),
+  };
 }
 
 export function changedSites(before: DesiredState | undefined, after: DesiredState): SiteChange[] {

@@ -28,12 +28,18 @@ export function readChecks(src: YamlSource, profile: string, problems: Problem[]
   raw.forEach((c, i) => {
     const location = locate(src, ['checks', i]);
     if (c.run.trim() === '') {
-      problems.push({ location: locate(src, ['checks', i, 'run']), message: `check '${c.name}': 'run' is blank; expected the shell command to run at the site` });
+      problems.push({
+        location: locate(src, ['checks', i, 'run']),
+        message: `check '${c.name}': 'run' is blank; expected the shell command to run at the site`,
+      });
       return;
     }
     const prev = out.find((d) => d.name === c.name);
     if (prev) {
-      problems.push({ location: locate(src, ['checks', i, 'name']), message: `check '${c.name}' is declared twice in profile '${profile}' (also at ${formatLocation(prev.location)}); check names must be unique` });
+      problems.push({
+        location: locate(src, ['checks', i, 'name']),
+        message: `check '${c.name}' is declared twice in profile '${profile}' (also at ${formatLocation(prev.location)}); check names must be unique`,
+      });
       return;
     }
     out.push({ name: c.name, run: c.run, timeout: c.timeout ?? DEFAULT_CHECK_TIMEOUT, location });
@@ -79,7 +85,10 @@ export class CheckResolver {
     }
     const own: Layer = new Map();
     for (const d of this.checks.get(name) ?? []) {
-      own.set(d.name, { check: { name: d.name, run: d.run, timeout: d.timeout, source: d.location, via: [name] }, origins: [name] });
+      own.set(d.name, {
+        check: { name: d.name, run: d.run, timeout: d.timeout, source: d.location, via: [name] },
+        origins: [name],
+      });
     }
     const layer = override(inherited, own);
     this.cache.set(name, layer);
@@ -109,4 +118,3 @@ export class CheckResolver {
     this.problems.push({ location, message });
   }
 }
-

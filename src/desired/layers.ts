@@ -23,6 +23,10 @@ export function override<H>(base: Map<string, H>, top: Map<string, H>): Map<stri
 }
 
 /** The winner is more specific: each profile the loser came from is an ancestor of one the winner came from. */
-export function overrides(winner: { origins: readonly string[] }, loser: { origins: readonly string[] }, ancestors: (profile: string) => Set<string>): boolean {
+export function overrides(
+  winner: { origins: readonly string[] },
+  loser: { origins: readonly string[] },
+  ancestors: (profile: string) => Set<string>,
+): boolean {
   return loser.origins.every((o) => winner.origins.some((w) => ancestors(w).has(o)));
 }

@@ -13,7 +13,7 @@ import { openSource, type DesiredSource, type SourceOptions } from './source.js'
 import type { DesiredCheck, DesiredState, ResolvedSite } from './types.js';
 import { locate, parseYamlSource, type YamlSource } from './yaml-source.js';
 
-export interface LoadOptions extends SourceOptions {}
+export type LoadOptions = SourceOptions;
 
 export interface LoadResult {
   state: DesiredState;
@@ -62,7 +62,10 @@ async function readYaml(
   const text = await source.read(rel);
   if (text === undefined) {
     const where = source.revision === 'worktree' ? 'in the work tree' : `at commit ${source.revision.slice(0, 12)}`;
-    problems.push({ location: { file }, message: `file not found ${where}; expected ${rel === 'sites.yaml' ? 'the list of sites' : 'a profile'}` });
+    problems.push({
+      location: { file },
+      message: `file not found ${where}; expected ${rel === 'sites.yaml' ? 'the list of sites' : 'a profile'}`,
+    });
     return undefined;
   }
   const parsed = parseYamlSource(file, text);
@@ -89,12 +92,16 @@ async function readProfiles(
     names.map(async (fileName) => {
       const rel = `profiles/${fileName}`;
       if (!fileName.endsWith('.yaml')) {
-        if (fileName.endsWith('.yml')) problems.push({ location: { file: display(rel) }, message: 'profile files must end in .yaml; rename it' });
+        if (fileName.endsWith('.yml'))
+          problems.push({ location: { file: display(rel) }, message: 'profile files must end in .yaml; rename it' });
         return undefined;
       }
       const name = fileName.slice(0, -'.yaml'.length);
       if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) {
-        problems.push({ location: { file: display(rel) }, message: `'${name}' is not a valid profile name; expected letters, digits, '.', '_' or '-'` });
+        problems.push({
+          location: { file: display(rel) },
+          message: `'${name}' is not a valid profile name; expected letters, digits, '.', '_' or '-'`,
+        });
         return undefined;
       }
       const src = await readYaml(source, rel, display, problems, 'profile');
@@ -130,7 +137,12 @@ function toProfileDoc(name: string, src: YamlSource, problems: Problem[]): Profi
   return doc;
 }
 
-function checkProfileRefs(records: SiteRecord[], docs: Map<string, ProfileDoc>, broken: Set<string>, problems: Problem[]): void {
+function checkProfileRefs(
+  records: SiteRecord[],
+  docs: Map<string, ProfileDoc>,
+  broken: Set<string>,
+  problems: Problem[],
+): void {
   const known = () => [...docs.keys()].sort().join(', ') || 'none';
   const seen = new Set<string>();
   for (const r of records) {
@@ -138,18 +150,30 @@ function checkProfileRefs(records: SiteRecord[], docs: Map<string, ProfileDoc>, 
       const key = `${p.location.line}:${p.location.column}`;
       if (!docs.has(p.name) && !broken.has(p.name) && !seen.has(key)) {
         seen.add(key);
-        problems.push({ location: p.location, message: `unknown profile '${p.name}' for site '${r.name}'; expected one of profiles/*.yaml: ${known()}` });
+        problems.push({
+          location: p.location,
+          message: `unknown profile '${p.name}' for site '${r.name}'; expected one of profiles/*.yaml: ${known()}`,
+        });
       }
     }
   }
   for (const d of docs.values()) {
     for (const e of d.extends) {
-      if (!docs.has(e.name) && !broken.has(e.name)) problems.push({ location: e.location, message: `profile '${d.name}' extends unknown profile '${e.name}'; expected one of: ${known()}` });
+      if (!docs.has(e.name) && !broken.has(e.name))
+        problems.push({
+          location: e.location,
+          message: `profile '${d.name}' extends unknown profile '${e.name}'; expected one of: ${known()}`,
+        });
     }
   }
 }
 
-function toResolved(r: SiteRecord, packages: ResolvedSite['packages'], checks: ResolvedSite['checks'], filtered: ResolvedSite['filtered']): ResolvedSite {
+function toResolved(
+  r: SiteRecord,
+  packages: ResolvedSite['packages'],
+  checks: ResolvedSite['checks'],
+  filtered: ResolvedSite['filtered'],
+): ResolvedSite {
   const { profiles, location, ...rest } = r;
   return { ...rest, profiles: profiles.map((p) => p.name), packages, checks, filtered, source: location };
 }

@@ -21,10 +21,19 @@ const SPECIAL = /[*?[\]{}]/;
 
 export function parseEntry(raw: unknown): EntryResult {
   if (typeof raw === 'string') return fromPattern(raw, 'present');
-  const obj = raw as { name: string; version?: string; state?: PackageState; hosts_supported?: string[]; hosts_not_supported?: string[] };
+  const obj = raw as {
+    name: string;
+    version?: string;
+    state?: PackageState;
+    hosts_supported?: string[];
+    hosts_not_supported?: string[];
+  };
   const state = obj.state ?? 'present';
   if (obj.version !== undefined && state === 'absent') {
-    return { ok: false, message: `package '${obj.name}': 'version' has no meaning with state absent (every version is removed); drop it` };
+    return {
+      ok: false,
+      message: `package '${obj.name}': 'version' has no meaning with state absent (every version is removed); drop it`,
+    };
   }
   const r = obj.version === undefined ? fromPattern(obj.name, state) : fromNameVersion(obj.name, obj.version, state);
   if (!r.ok) return r;
@@ -39,7 +48,10 @@ export function parseEntry(raw: unknown): EntryResult {
 function fromNameVersion(name: string, version: string, state: PackageState): EntryResult {
   if (version.startsWith('<') || version.startsWith('>')) return fromPattern(name + version, state, name);
   if (version.includes('-')) {
-    return { ok: false, message: `version ${JSON.stringify(version)} of '${name}' contains '-'; a pkgsrc version never does` };
+    return {
+      ok: false,
+      message: `version ${JSON.stringify(version)} of '${name}' contains '-'; a pkgsrc version never does`,
+    };
   }
   return fromPattern(`${name}-${version}`, state, name);
 }
@@ -57,8 +69,13 @@ function deweyEntry(pattern: string, at: number, state: PackageState): EntryResu
   const base = pattern.slice(0, at);
   const tail = pattern.slice(at);
   if (!BASE.test(base) || base.endsWith('=') || base.endsWith('-')) {
-    const hint = base.endsWith('=') ? ` (did you mean '${base.slice(0, -1)}${tail.startsWith('>') ? '>=' : '<='}…'?)` : '';
-    return { ok: false, message: `${JSON.stringify(pattern)}: the part before the version comparison must be one package name, got ${JSON.stringify(base)}${hint}` };
+    const hint = base.endsWith('=')
+      ? ` (did you mean '${base.slice(0, -1)}${tail.startsWith('>') ? '>=' : '<='}…'?)`
+      : '';
+    return {
+      ok: false,
+      message: `${JSON.stringify(pattern)}: the part before the version comparison must be one package name, got ${JSON.stringify(base)}${hint}`,
+    };
   }
   const m = DEWEY_TAIL.exec(tail);
   if (!m) {
@@ -69,7 +86,10 @@ function deweyEntry(pattern: string, at: number, state: PackageState): EntryResu
   }
   for (const v of [m[2], m[4], m[6]]) {
     if (v !== undefined && !VERSION_TEXT.test(v)) {
-      return { ok: false, message: `${JSON.stringify(pattern)}: ${JSON.stringify(v)} is not a version; expected digits, letters and . _ + starting with a digit` };
+      return {
+        ok: false,
+        message: `${JSON.stringify(pattern)}: ${JSON.stringify(v)} is not a version; expected digits, letters and . _ + starting with a digit`,
+      };
     }
   }
   return { ok: true, entry: { name: base, pattern, state } };
@@ -85,7 +105,10 @@ function globEntry(pattern: string, special: number, state: PackageState): Entry
     };
   }
   if (!balancedBraces(pattern)) {
-    return { ok: false, message: `${JSON.stringify(pattern)}: unbalanced '{' '}' in pattern; expected {a,b} alternatives` };
+    return {
+      ok: false,
+      message: `${JSON.stringify(pattern)}: unbalanced '{' '}' in pattern; expected {a,b} alternatives`,
+    };
   }
   return { ok: true, entry: { name: base, pattern, state } };
 }
@@ -115,7 +138,12 @@ function balancedBraces(s: string): boolean {
 
 /** hosts_supported / hosts_not_supported entries may use `*` and `?`. */
 export function platformMatches(glob: string, platform: string): boolean {
-  const re = new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const re = new RegExp(
+    `^${glob
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
   return re.test(platform);
 }
 

@@ -120,11 +120,20 @@ export class ProfileResolver {
       if (platformExclusion(d.entry, platform)) continue;
       const prev = layer.get(d.entry.name);
       if (prev) {
-        this.report(d.location, `package '${d.entry.name}' is declared twice in profile '${doc.name}' for platform ${platform} (also at ${formatLocation(prev.pkg.sources[0]!)}); keep one entry, or separate them with hosts_supported`);
+        this.report(
+          d.location,
+          `package '${d.entry.name}' is declared twice in profile '${doc.name}' for platform ${platform} (also at ${formatLocation(prev.pkg.sources[0]!)}); keep one entry, or separate them with hosts_supported`,
+        );
         continue;
       }
       layer.set(d.entry.name, {
-        pkg: { name: d.entry.name, patterns: [d.entry.pattern], state: d.entry.state, sources: [d.location], via: [doc.name] },
+        pkg: {
+          name: d.entry.name,
+          patterns: [d.entry.pattern],
+          state: d.entry.state,
+          sources: [d.location],
+          via: [doc.name],
+        },
         origins: [doc.name],
       });
     }
@@ -145,13 +154,19 @@ export class ProfileResolver {
     const here = y.sources[0]!;
     const there = x.sources.map(formatLocation).join(', ');
     if (x.state !== y.state) {
-      this.report(here, `package '${y.name}' is ${y.state} here but ${x.state} at ${there} (profiles ${x.via[0]} and ${y.via[0]} of one site); make them agree`);
+      this.report(
+        here,
+        `package '${y.name}' is ${y.state} here but ${x.state} at ${there} (profiles ${x.via[0]} and ${y.via[0]} of one site); make them agree`,
+      );
       return a;
     }
     for (const p of x.patterns) {
       for (const q of y.patterns) {
         if (!mayIntersect(p, q, x.name)) {
-          this.report(here, `'${q}' and '${p}' (at ${there}) cannot both be satisfied by any version of ${x.name} (profiles ${y.via[0]} and ${x.via[0]} of one site); make the versions overlap`);
+          this.report(
+            here,
+            `'${q}' and '${p}' (at ${there}) cannot both be satisfied by any version of ${x.name} (profiles ${y.via[0]} and ${x.via[0]} of one site); make the versions overlap`,
+          );
           return a;
         }
       }
@@ -179,7 +194,10 @@ export class ProfileResolver {
     const start = chain.indexOf(chain[chain.length - 1]!);
     const cycle = chain.slice(start);
     const ref = doc.extends.find((e) => e.name === cycle[cycle.length - 1]);
-    this.report(ref?.location ?? { file: doc.file, line: 1, column: 1 }, `profile '${doc.name}' extends itself through ${cycle.join(' → ')}; remove one of these extends`);
+    this.report(
+      ref?.location ?? { file: doc.file, line: 1, column: 1 },
+      `profile '${doc.name}' extends itself through ${cycle.join(' → ')}; remove one of these extends`,
+    );
   }
 
   private report(location: SourceLocation, message: string): void {
@@ -190,7 +208,9 @@ export class ProfileResolver {
   }
 }
 
-
 function sameSources(a: DesiredPackage, b: DesiredPackage): boolean {
-  return a.sources.length === b.sources.length && a.sources.every((s, i) => formatLocation(s) === formatLocation(b.sources[i]!));
+  return (
+    a.sources.length === b.sources.length &&
+    a.sources.every((s, i) => formatLocation(s) === formatLocation(b.sources[i]!))
+  );
 }

@@ -65,7 +65,10 @@ function toProblem(e: ErrorObject, src: YamlSource, root: Schema): Problem {
     }
     case 'required': {
       const missing = (e.params as { missingProperty: string }).missingProperty;
-      return { location: locate(src, path), message: `missing required key '${missing}'${where ? ` in ${where}` : ''}` };
+      return {
+        location: locate(src, path),
+        message: `missing required key '${missing}'${where ? ` in ${where}` : ''}`,
+      };
     }
     case 'type':
       return {
@@ -74,7 +77,10 @@ function toProblem(e: ErrorObject, src: YamlSource, root: Schema): Problem {
       };
     case 'minItems': {
       const n = (e.params as { limit: number }).limit;
-      return { location: locate(src, path), message: `${where}: expected at least ${n} item${n === 1 ? '' : 's'}, got none` };
+      return {
+        location: locate(src, path),
+        message: `${where}: expected at least ${n} item${n === 1 ? '' : 's'}, got none`,
+      };
     }
     default:
       return {
@@ -146,7 +152,14 @@ function editDistance(a: string, b: string): number {
 }
 
 function article(type: string): string {
-  const words: Record<string, string> = { object: 'a mapping', array: 'a list', string: 'a string', boolean: 'true or false', integer: 'an integer', number: 'a number' };
+  const words: Record<string, string> = {
+    object: 'a mapping',
+    array: 'a list',
+    string: 'a string',
+    boolean: 'true or false',
+    integer: 'an integer',
+    number: 'a number',
+  };
   return words[type] ?? type;
 }
 
@@ -160,7 +173,7 @@ export function describe(v: unknown): string {
 
 /** Quoted for a one-line message: control characters made visible, long values cut. */
 export function show(v: unknown): string {
-  const s = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+  const s = typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
   const cut = s.length > 60 ? `${s.slice(0, 57)}...` : s;
   return JSON.stringify(cut);
 }

@@ -27,7 +27,10 @@ export function readSites(src: YamlSource, problems: Problem[]): SiteRecord[] {
     const name = merged.name as string;
     const prev = seen.get(name);
     if (prev) {
-      problems.push({ location: locate(src, ['sites', i, 'name']), message: `duplicate site '${name}' (first defined at ${formatLocation(prev)}); site names must be unique` });
+      problems.push({
+        location: locate(src, ['sites', i, 'name']),
+        message: `duplicate site '${name}' (first defined at ${formatLocation(prev)}); site names must be unique`,
+      });
       return;
     }
     seen.set(name, location);
@@ -38,7 +41,10 @@ export function readSites(src: YamlSource, problems: Problem[]): SiteRecord[] {
     if (missing.length > 0) return;
     const backend = (merged.backend as BackendName | undefined) ?? 'local';
     if (backend !== 'local' && merged.endpoint === undefined) {
-      problems.push({ location, message: `site '${name}' uses backend ${backend} but has no 'endpoint' (${backend === 'arc' ? 'the CE URL' : 'the partition'})` });
+      problems.push({
+        location,
+        message: `site '${name}' uses backend ${backend} but has no 'endpoint' (${backend === 'arc' ? 'the CE URL' : 'the partition'})`,
+      });
       return;
     }
     const swArea = merged.sw_area as string;

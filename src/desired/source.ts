@@ -31,12 +31,21 @@ export interface SourceOptions {
 export async function openSource(opts: SourceOptions): Promise<DesiredSource> {
   if (opts.gitDir) {
     const inRepo = opts.dir.replace(/^\.\/+/, '').replace(/\/+$/, '');
-    return gitRevision(simpleGit({ baseDir: path.resolve(opts.gitDir) }), inRepo === '' || inRepo === '.' ? '' : `${inRepo}/`, opts.dir, opts.rev ?? 'HEAD', false);
+    return gitRevision(
+      simpleGit({ baseDir: path.resolve(opts.gitDir) }),
+      inRepo === '' || inRepo === '.' ? '' : `${inRepo}/`,
+      opts.dir,
+      opts.rev ?? 'HEAD',
+      false,
+    );
   }
   const dir = path.resolve(opts.dir);
   const st = await stat(dir).catch(() => undefined);
   if (!st?.isDirectory()) {
-    throw new InputError({ location: { file: opts.dir }, message: 'desired-state directory not found; expected a directory holding sites.yaml (see --desired)' });
+    throw new InputError({
+      location: { file: opts.dir },
+      message: 'desired-state directory not found; expected a directory holding sites.yaml (see --desired)',
+    });
   }
   return opts.worktree ? worktreeSource(dir) : gitSource(dir, opts.dir, opts.rev ?? 'HEAD');
 }
@@ -47,7 +56,10 @@ function worktreeSource(dir: string): DesiredSource {
     read: (rel) => readFile(path.join(dir, rel), 'utf8').catch(notFound),
     list: async (rel) => {
       const entries = await readdir(path.join(dir, rel), { withFileTypes: true }).catch(() => []);
-      return entries.filter((e) => e.isFile()).map((e) => e.name).sort();
+      return entries
+        .filter((e) => e.isFile())
+        .map((e) => e.name)
+        .sort();
     },
   };
 }
@@ -65,13 +77,20 @@ async function gitSource(dir: string, shown: string, rev: string): Promise<Desir
   } catch {
     throw new InputError({
       location: { file: shown },
-      message: 'not inside a git repository; commit the desired state, or pass --worktree to read the files as they are',
+      message:
+        'not inside a git repository; commit the desired state, or pass --worktree to read the files as they are',
     });
   }
   return gitRevision(git, prefix, shown, rev, true);
 }
 
-async function gitRevision(git: SimpleGit, prefix: string, shown: string, rev: string, hasWorktree: boolean): Promise<DesiredSource> {
+async function gitRevision(
+  git: SimpleGit,
+  prefix: string,
+  shown: string,
+  rev: string,
+  hasWorktree: boolean,
+): Promise<DesiredSource> {
   let commit: string;
   try {
     commit = (await git.raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`])).trim();
@@ -79,7 +98,10 @@ async function gitRevision(git: SimpleGit, prefix: string, shown: string, rev: s
     commit = '';
   }
   if (!/^[0-9a-f]{40,64}$/.test(commit)) {
-    throw new InputError({ location: { file: shown }, message: `unknown revision '${rev}'; expected a commit, branch or tag of the repository holding ${shown}` });
+    throw new InputError({
+      location: { file: shown },
+      message: `unknown revision '${rev}'; expected a commit, branch or tag of the repository holding ${shown}`,
+    });
   }
   const status = hasWorktree ? await git.raw(['status', '--porcelain', '--', '.']).catch(() => '') : '';
   return {
@@ -95,7 +117,9 @@ async function gitRevision(git: SimpleGit, prefix: string, shown: string, rev: s
     },
     list: async (rel) => {
       // `<commit>:<path>` names the tree itself, independent of the cwd.
-      const out = await git.raw(['ls-tree', '--full-tree', '-z', '--name-only', `${commit}:${prefix}${rel}`]).catch(() => '');
+      const out = await git
+        .raw(['ls-tree', '--full-tree', '-z', '--name-only', `${commit}:${prefix}${rel}`])
+        .catch(() => '');
       return out.split('\0').filter(Boolean).sort();
     },
   };

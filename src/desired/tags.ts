@@ -4,6 +4,12 @@ import { simpleGit } from 'simple-git';
 
 export async function tagsAt(dir: string, commit: string | undefined): Promise<string[]> {
   if (!commit) return [];
-  const out = await simpleGit({ baseDir: dir }).raw(['tag', '--points-at', commit]).catch(() => '');
-  return out.split('\n').map((t) => t.trim()).filter(Boolean).sort();
+  const out = await simpleGit({ baseDir: dir })
+    .raw(['tag', '--points-at', commit])
+    .catch(() => '');
+  return out
+    .split('\n')
+    .map((t) => t.trim())
+    .filter(Boolean)
+    .sort();
 }

@@ -53,7 +53,12 @@ export function parseYamlSource(file: string, text: string): ParseResult {
   } catch (e) {
     const message = (e as Error).message;
     const aliasBomb = /alias count/i.test(message);
-    return fail(file, 1, 1, aliasBomb ? `too many alias expansions: aliases may expand to at most ${MAX_ALIAS_COUNT} nodes` : message);
+    return fail(
+      file,
+      1,
+      1,
+      aliasBomb ? `too many alias expansions: aliases may expand to at most ${MAX_ALIAS_COUNT} nodes` : message,
+    );
   }
   if (value === null || value === undefined) {
     return fail(file, 1, 1, 'file is empty; expected a YAML mapping');
@@ -87,7 +92,11 @@ function positionOf(text: string, offset: number): { line: number; column: numbe
  * location is that of the mapping key rather than its value (used for
  * "unknown key" errors). Falls back to the nearest existing ancestor.
  */
-export function locate(src: YamlSource, path: readonly (string | number)[], opts: { key?: boolean } = {}): SourceLocation {
+export function locate(
+  src: YamlSource,
+  path: readonly (string | number)[],
+  opts: { key?: boolean } = {},
+): SourceLocation {
   let node: unknown = src.doc.contents;
   let best: Node | null = isNodeWithRange(node) ? node : null;
   for (let i = 0; i < path.length; i++) {

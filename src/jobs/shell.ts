@@ -14,7 +14,9 @@ const SAFE_TOKEN = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
 
 export class UnsafeValueError extends Error {
   constructor(what: string, value: string) {
-    super(`refusing to put ${what} ${JSON.stringify(value)} into a job script: it contains characters a ${what} never has`);
+    super(
+      `refusing to put ${what} ${JSON.stringify(value)} into a job script: it contains characters a ${what} never has`,
+    );
     this.name = 'UnsafeValueError';
   }
 }

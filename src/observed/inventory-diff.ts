@@ -10,7 +10,8 @@ export interface InventoryChanges {
 
 /** `before` and `after` are PKGNAMEs, as validated when they were stored. */
 export function packageChanges(before: readonly string[], after: readonly string[]): InventoryChanges {
-  const versions = (pkgnames: readonly string[]) => Object.fromEntries(pkgnames.map((p) => [p.slice(0, p.lastIndexOf('-')), p.slice(p.lastIndexOf('-') + 1)]));
+  const versions = (pkgnames: readonly string[]) =>
+    Object.fromEntries(pkgnames.map((p) => [p.slice(0, p.lastIndexOf('-')), p.slice(p.lastIndexOf('-') + 1)]));
   const out: InventoryChanges = { added: [], removed: [], changed: [] };
   for (const c of diff(versions(before), versions(after))) {
     if (c.type === 'ADD') out.added.push(`${c.key}-${String(c.value)}`);

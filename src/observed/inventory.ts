@@ -17,8 +17,17 @@ export interface RawInventory {
 export function inventoryFromPkgInfo(raw: RawInventory): Inventory {
   const entries = parsePkgInfo(raw.pkgInfo.text, { file: raw.pkgInfo.file });
   const user = raw.userInstalled ? parsePkgInfo(raw.userInstalled.text, { file: raw.userInstalled.file }) : undefined;
-  if (user) checkUserSubset(entries.map((e) => e.pkgname), user, raw.userInstalled!.file);
-  return inventoryFromEntries(raw.site, entries, user, { observedAt: raw.observedAt, source: raw.source, origin: raw.origin ?? raw.pkgInfo.file });
+  if (user)
+    checkUserSubset(
+      entries.map((e) => e.pkgname),
+      user,
+      raw.userInstalled!.file,
+    );
+  return inventoryFromEntries(raw.site, entries, user, {
+    observedAt: raw.observedAt,
+    source: raw.source,
+    origin: raw.origin ?? raw.pkgInfo.file,
+  });
 }
 
 /**
@@ -36,7 +45,13 @@ export function inventoryFromEntries(
   const packages: InstalledPackage[] = entries.map((e) => {
     // parsePkgInfo has validated the name: split at the last '-' without checking again.
     const dash = e.pkgname.lastIndexOf('-');
-    return { pkgname: e.pkgname, name: e.pkgname.slice(0, dash), version: e.pkgname.slice(dash + 1), comment: e.comment, automatic: userSet ? !userSet.has(e.pkgname) : false };
+    return {
+      pkgname: e.pkgname,
+      name: e.pkgname.slice(0, dash),
+      version: e.pkgname.slice(dash + 1),
+      comment: e.comment,
+      automatic: userSet ? !userSet.has(e.pkgname) : false,
+    };
   });
   return {
     site,

@@ -8,7 +8,11 @@ import type { Inventory } from './types.js';
 
 export async function checkObservedDir(dir: string): Promise<void> {
   const st = await stat(dir).catch(() => undefined);
-  if (!st?.isDirectory()) throw new InputError({ location: { file: dir }, message: 'observed directory not found; expected a directory of <SITE>.pkg_info files' });
+  if (!st?.isDirectory())
+    throw new InputError({
+      location: { file: dir },
+      message: 'observed directory not found; expected a directory of <SITE>.pkg_info files',
+    });
 }
 
 /** The inventory of one site from DIR, or undefined when DIR has none for it. */

@@ -28,9 +28,15 @@ export interface ReportRecord {
 }
 
 /** The history record of an accepted inventory. */
-export function reportRecord(inv: Inventory, meta: Omit<ReportRecord, 'site' | 'packages' | 'automatic'>): ReportRecord {
+export function reportRecord(
+  inv: Inventory,
+  meta: Omit<ReportRecord, 'site' | 'packages' | 'automatic'>,
+): ReportRecord {
   const names = inv.packages.map((p) => p.pkgname).sort();
-  const automatic = inv.packages.filter((p) => p.automatic).map((p) => p.pkgname).sort();
+  const automatic = inv.packages
+    .filter((p) => p.automatic)
+    .map((p) => p.pkgname)
+    .sort();
   return { site: inv.site, ...meta, packages: names, automatic };
 }
 
@@ -78,7 +84,11 @@ export async function storeReport(stateDir: string, r: ReportRecord): Promise<{ 
 }
 
 /** How many reports a site sent, and the last `n` of them, oldest first. */
-export async function lastReports(stateDir: string, site: string, n: number): Promise<{ count: number; reports: ReportRecord[] }> {
+export async function lastReports(
+  stateDir: string,
+  site: string,
+  n: number,
+): Promise<{ count: number; reports: ReportRecord[] }> {
   const dir = reportsDir(stateDir, site);
   const names = (await readdir(dir).catch(() => [] as string[])).filter((f) => NAME.test(f)).sort();
   const reports = await Promise.all(names.slice(-n).map((f) => readReport(path.join(dir, f), site)));
@@ -91,6 +101,9 @@ async function readReport(file: string, site: string): Promise<ReportRecord> {
     if (r.site !== site || !Array.isArray(r.packages)) throw new Error(`expected a report of ${site}`);
     return r;
   } catch (e) {
-    throw new InputError({ location: { file, line: 1 }, message: `corrupt report record: ${(e as Error).message}; move it out of the way` });
+    throw new InputError({
+      location: { file, line: 1 },
+      message: `corrupt report record: ${(e as Error).message}; move it out of the way`,
+    });
   }
 }

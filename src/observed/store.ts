@@ -28,13 +28,19 @@ export async function readInventory(stateDir: string, site: string): Promise<Inv
     text = await readFile(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new InputError({ location: { file }, message: `cannot read the observation: ${(e as Error).message} (is --state a directory?)` });
+    throw new InputError({
+      location: { file },
+      message: `cannot read the observation: ${(e as Error).message} (is --state a directory?)`,
+    });
   }
   try {
     const inv = JSON.parse(text) as Inventory;
     if (inv.site !== site || !Array.isArray(inv.packages)) throw new Error(`expected the observation of ${site}`);
     return inv;
   } catch (e) {
-    throw new InputError({ location: { file, line: 1 }, message: `corrupt observation: ${(e as Error).message}; observe the site again` });
+    throw new InputError({
+      location: { file, line: 1 },
+      message: `corrupt observation: ${(e as Error).message}; observe the site again`,
+    });
   }
 }

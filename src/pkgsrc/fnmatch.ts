@@ -6,12 +6,17 @@
 const FAIL = -1;
 const LITERAL = -2; // unterminated `[`: glibc retries it as a plain '['
 const CLASSES: Record<string, (c: number) => boolean> = {
-  alnum: (c) => isAlpha(c) || isDigit(c), alpha: (c) => isAlpha(c),
-  blank: (c) => c === 32 || c === 9, cntrl: (c) => c < 32 || c === 127,
-  digit: (c) => isDigit(c), graph: (c) => c > 32 && c < 127,
-  lower: (c) => c >= 97 && c <= 122, print: (c) => c >= 32 && c < 127,
+  alnum: (c) => isAlpha(c) || isDigit(c),
+  alpha: (c) => isAlpha(c),
+  blank: (c) => c === 32 || c === 9,
+  cntrl: (c) => c < 32 || c === 127,
+  digit: (c) => isDigit(c),
+  graph: (c) => c > 32 && c < 127,
+  lower: (c) => c >= 97 && c <= 122,
+  print: (c) => c >= 32 && c < 127,
   punct: (c) => c > 32 && c < 127 && !isAlpha(c) && !isDigit(c),
-  space: (c) => c === 32 || (c >= 9 && c <= 13), upper: (c) => c >= 65 && c <= 90,
+  space: (c) => c === 32 || (c >= 9 && c <= 13),
+  upper: (c) => c >= 65 && c <= 90,
   xdigit: (c) => isDigit(c) || ((c | 32) >= 97 && (c | 32) <= 102),
 };
 const CLASS_NAME_MAX = 2048; // glibc's CHARCLASS_NAME_MAX
@@ -21,9 +26,16 @@ const at = (p: string, i: number): number => (i < p.length ? p.charCodeAt(i) : 0
 
 /** A read position in a NUL-terminated pattern, like C's `*p++`. */
 class Cursor {
-  constructor(readonly p: string, public i: number) {}
-  peek(k = 0): number { return at(this.p, this.i + k); }
-  next(): number { return at(this.p, this.i++); }
+  constructor(
+    readonly p: string,
+    public i: number,
+  ) {}
+  peek(k = 0): number {
+    return at(this.p, this.i + k);
+  }
+  next(): number {
+    return at(this.p, this.i++);
+  }
 }
 
 /** Index of the '.' in the `.]` closing a collating symbol opened at i, or FAIL. */
@@ -53,7 +65,10 @@ function skipRest(p: string, i: number, negated: boolean): number {
     } else if (c === 91 && at(p, i) === 58) {
       for (let q = i + 1; ; q++) {
         if (q - i === CLASS_NAME_MAX) return FAIL;
-        if (at(p, q) === 58 && at(p, q + 1) === 93) { i = q + 2; break; }
+        if (at(p, q) === 58 && at(p, q + 1) === 93) {
+          i = q + 2;
+          break;
+        }
         if (at(p, q) < 97 || at(p, q) >= 122) break; // rescan from the ':'
       }
     } else if (c === 91 && at(p, i) === 61) {
@@ -123,7 +138,7 @@ function evalBracket(p: string, i: number, fn: number): number {
   const cur = new Cursor(p, i);
   const negated = cur.peek() === 33 || cur.peek() === 94; // '!' or '^'
   if (negated) cur.i++;
-  for (let c = cur.next(); ; ) {
+  for (let c = cur.next(); ;) {
     c = element(cur, c, fn);
     if (c === HIT) return skipRest(p, cur.i, negated);
     if (c < 0) return c;

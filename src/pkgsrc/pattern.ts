@@ -64,7 +64,7 @@ const EXPANSION_LIMIT = 4096;
 function expand(pattern: string): string[] | null {
   const seen = new Set<string>(); // `{,}{,}...` must not cost 2^n
   const leaves: string[] = [];
-  for (const todo = [pattern]; todo.length > 0; ) {
+  for (const todo = [pattern]; todo.length > 0;) {
     const p = todo.pop()!;
     if (seen.has(p)) continue;
     if (seen.add(p).size > EXPANSION_LIMIT) return null;
@@ -93,11 +93,18 @@ function quickOk(e: string, name: string): boolean {
  * `prefix` (literal text every match starts with) also covers quick_pkg_match:
  * the characters it checks are always literal.
  */
-interface Leaf { e: string; prefix: string; dewey?: DeweyPattern; glob?: Glob; fallback?: Glob }
+interface Leaf {
+  e: string;
+  prefix: string;
+  dewey?: DeweyPattern;
+  glob?: Glob;
+  fallback?: Glob;
+}
 
 function compileLeaf(e: string): Leaf {
   const sep = e.search(/[<>]/);
-  if (sep >= 0) return { e, prefix: `${e.slice(0, sep)}-`, dewey: parseDeweyPattern(e), glob: undefined, fallback: undefined };
+  if (sep >= 0)
+    return { e, prefix: `${e.slice(0, sep)}-`, dewey: parseDeweyPattern(e), glob: undefined, fallback: undefined };
   return {
     e,
     prefix: e.slice(0, e.search(/[*?[\\]|$/)),
@@ -137,8 +144,11 @@ function matchRecursive(pattern: string, pkg: string): boolean {
 export function compilePattern(pattern: string): Matcher {
   const bad = unclosedBrace(pattern);
   if (bad >= 0) {
-    throw new PatternError(pattern, `Malformed alternate \`${pattern}': unbalanced '{' at offset ` +
-      `${bad}, expected a matching '}' (pkg_admin exits 1 for this pattern)`);
+    throw new PatternError(
+      pattern,
+      `Malformed alternate \`${pattern}': unbalanced '{' at offset ` +
+        `${bad}, expected a matching '}' (pkg_admin exits 1 for this pattern)`,
+    );
   }
   const leaves = expand(pattern);
   if (!leaves) return (pkg) => matchRecursive(pattern, pkg);

@@ -63,7 +63,10 @@ function parseLine(ctx: LineContext, start: number, end: number, line: number): 
   if (sp < 0 || sp > end) sp = end;
   if (sp === start) {
     const got = start === end ? 'an empty line' : 'a space';
-    problems.push({ location: { file, line, column: 1 }, message: `expected a package name BASE-VERSION at the start of the line, got ${got}` });
+    problems.push({
+      location: { file, line, column: 1 },
+      message: `expected a package name BASE-VERSION at the start of the line, got ${got}`,
+    });
     return;
   }
   const pkgname = text.slice(start, sp);
@@ -78,7 +81,10 @@ function parseLine(ctx: LineContext, start: number, end: number, line: number): 
   ctx.seen.add(pkgname);
   if (ctx.seen.size === before) {
     const earlier = ctx.out.find((e) => e.pkgname === pkgname)?.line;
-    problems.push({ location: { file, line, column: 1 }, message: `duplicate package ${pkgname}, already listed on line ${earlier}; expected each package once` });
+    problems.push({
+      location: { file, line, column: 1 },
+      message: `duplicate package ${pkgname}, already listed on line ${earlier}; expected each package once`,
+    });
     return;
   }
   const comment = text.slice(commentStart(text, sp, end, pkgname.length), end);
@@ -88,7 +94,10 @@ function parseLine(ctx: LineContext, start: number, end: number, line: number): 
 function nulProblem(text: string, start: number, end: number, file: string, line: number): Problem | null {
   const nul = text.indexOf('\0', start);
   if (nul < 0 || nul >= end) return null;
-  return { location: { file, line, column: nul - start + 1 }, message: 'unexpected NUL byte; expected text output of pkg_info' };
+  return {
+    location: { file, line, column: nul - start + 1 },
+    message: 'unexpected NUL byte; expected text output of pkg_info',
+  };
 }
 
 /**

@@ -24,7 +24,12 @@ export interface SummaryEntry {
 }
 
 /** The order to look for a summary in a PKG_PATH directory (smallest download first). */
-export const PKG_SUMMARY_NAMES: readonly string[] = ['pkg_summary.gz', 'pkg_summary.bz2', 'pkg_summary.xz', 'pkg_summary'];
+export const PKG_SUMMARY_NAMES: readonly string[] = [
+  'pkg_summary.gz',
+  'pkg_summary.bz2',
+  'pkg_summary.xz',
+  'pkg_summary',
+];
 
 interface RecordState {
   line: number;
@@ -60,7 +65,12 @@ function badVarChar(text: string, start: number, eq: number): number {
 
 function parsePkgnameLine(ctx: Ctx, rec: RecordState, value: string, line: number, column: number): void {
   if (rec.pkgLine > 0) {
-    problem(ctx, line, 1, `second PKGNAME in one record (first on line ${rec.pkgLine}); expected a blank line between records`);
+    problem(
+      ctx,
+      line,
+      1,
+      `second PKGNAME in one record (first on line ${rec.pkgLine}); expected a blank line between records`,
+    );
     rec.bad = true;
     return;
   }
@@ -90,7 +100,12 @@ function parseVarLine(ctx: Ctx, rec: RecordState, start: number, end: number, li
   const badAt = badVarChar(text, start, eq);
   if (badAt >= 0) {
     const got = JSON.stringify(text[badAt]);
-    problem(ctx, line, badAt - start + 1, `expected a variable name of letters, digits and '_' (not starting with a digit), got ${got}`);
+    problem(
+      ctx,
+      line,
+      badAt - start + 1,
+      `expected a variable name of letters, digits and '_' (not starting with a digit), got ${got}`,
+    );
     rec.bad = true;
     return;
   }
@@ -234,12 +249,18 @@ export async function decodePkgSummary(data: Buffer | Uint8Array, name: string):
       return toText(await decompress(kind, bytes));
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
-      throw new InputError({ location: { file: name }, message: `${kind} decompression failed (${why}); expected a complete ${kind} stream` });
+      throw new InputError({
+        location: { file: name },
+        message: `${kind} decompression failed (${why}); expected a complete ${kind} stream`,
+      });
     }
   }
   const suffix = bySuffix(name);
   if (suffix && !looksLikeText(bytes)) {
-    throw new InputError({ location: { file: name }, message: `expected ${suffix} data as the name says, but the file does not start with the ${suffix} magic bytes` });
+    throw new InputError({
+      location: { file: name },
+      message: `expected ${suffix} data as the name says, but the file does not start with the ${suffix} magic bytes`,
+    });
   }
   return toText(bytes);
 }

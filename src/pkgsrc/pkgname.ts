@@ -15,8 +15,14 @@ function isBadChar(c: number): boolean {
   if (c <= 0x20 || (c >= 0x7f && c <= 0xa0)) return true;
   if (c < 0x1680) return false;
   return (
-    c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 ||
-    c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
   );
 }
 
@@ -40,7 +46,10 @@ export function diagnosePkgName(s: string): PkgNameDiagnosis | null {
     if (c > 0x2d && c < 0x7f) continue;
     if (c === 0x2d) dash = i;
     else if (isBadChar(c)) {
-      return { offset: i, expected: `expected a package name BASE-VERSION without whitespace or control characters, got ${describeChar(c)} in '${s}'` };
+      return {
+        offset: i,
+        expected: `expected a package name BASE-VERSION without whitespace or control characters, got ${describeChar(c)} in '${s}'`,
+      };
     }
   }
   if (dash < 0) {

@@ -47,10 +47,22 @@ function modifierAt(v: string, i: number): number {
   const c = lower(v.charCodeAt(i));
   scanValue = DOT;
   if (c === 46 || c === 95) return 1; // '.' '_'
-  if (c === 97 && hasWordAt(v, i, 'alpha')) { scanValue = ALPHA; return 5; }
-  if (c === 98 && hasWordAt(v, i, 'beta')) { scanValue = BETA; return 4; }
-  if (c === 112 && hasWordAt(v, i, 'pre')) { scanValue = RC; return 3; }
-  if (c === 114 && hasWordAt(v, i, 'rc')) { scanValue = RC; return 2; }
+  if (c === 97 && hasWordAt(v, i, 'alpha')) {
+    scanValue = ALPHA;
+    return 5;
+  }
+  if (c === 98 && hasWordAt(v, i, 'beta')) {
+    scanValue = BETA;
+    return 4;
+  }
+  if (c === 112 && hasWordAt(v, i, 'pre')) {
+    scanValue = RC;
+    return 3;
+  }
+  if (c === 114 && hasWordAt(v, i, 'rc')) {
+    scanValue = RC;
+    return 2;
+  }
   if (c === 112 && hasWordAt(v, i, 'pl')) return 2;
   return 0;
 }
@@ -127,12 +139,18 @@ export function compareVersions(a: string, b: string): -1 | 0 | 1 {
 /** dewey.c `result()`: does comparison result cmp satisfy op? */
 export function testCmp(cmp: number, op: DeweyOp): boolean {
   switch (op) {
-    case '<': return cmp < 0;
-    case '<=': return cmp <= 0;
-    case '>': return cmp > 0;
-    case '>=': return cmp >= 0;
-    case '==': return cmp === 0;
-    case '!=': return cmp !== 0;
+    case '<':
+      return cmp < 0;
+    case '<=':
+      return cmp <= 0;
+    case '>':
+      return cmp > 0;
+    case '>=':
+      return cmp >= 0;
+    case '==':
+      return cmp === 0;
+    case '!=':
+      return cmp !== 0;
   }
 }
 
@@ -200,7 +218,8 @@ function strcmp(a: string, b: string): number {
     let x = a.charCodeAt(i);
     let y = b.charCodeAt(i);
     if (x === y) continue;
-    if (x >= 0xd800 && y >= 0xd800) { // surrogates sort after U+E000..U+FFFF
+    if (x >= 0xd800 && y >= 0xd800) {
+      // surrogates sort after U+E000..U+FFFF
       x = x < 0xe000 ? x + 0x2000 : x - 0x800;
       y = y < 0xe000 ? y + 0x2000 : y - 0x800;
     }

@@ -18,6 +18,12 @@ export function buildPlan(inputs: PlanInputs, sites: readonly ResolvedSite[] = i
   return {
     format: 'vo-reconcile-plan/1',
     revision: inputs.desired.revision,
-    sites: sites.map((s) => planSite(s, inputs.observed.get(s.name), inputs.catalogs.get(s.pkg_path) ?? new Error(`no catalog loaded for ${s.pkg_path}`))),
+    sites: sites.map((s) =>
+      planSite(
+        s,
+        inputs.observed.get(s.name),
+        inputs.catalogs.get(s.pkg_path) ?? new Error(`no catalog loaded for ${s.pkg_path}`),
+      ),
+    ),
   };
 }

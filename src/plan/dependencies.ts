@@ -18,7 +18,8 @@ export class DependencyIndex {
     return this.catalog.get(pkgname) !== undefined;
   }
 
-  dependsOf = (pkgname: string): readonly string[] => (this.catalog.get(pkgname) ?? this.standInFor(pkgname))?.depends ?? [];
+  dependsOf = (pkgname: string): readonly string[] =>
+    (this.catalog.get(pkgname) ?? this.standInFor(pkgname))?.depends ?? [];
 
   /** The offered package whose DEPENDS stand in for an installed version no longer offered. */
   private standInFor(pkgname: string) {
@@ -48,7 +49,7 @@ export class DependencyIndex {
   requiredAmong<T extends { pkgname: string }>(candidates: readonly T[], roots: Iterable<string>): Map<T, string> {
     const kept = new Map<T, string>();
     const staying = this.staying(roots);
-    for (let changed = candidates.length > 0; changed; ) {
+    for (let changed = candidates.length > 0; changed;) {
       changed = false;
       for (const c of candidates) {
         if (kept.has(c)) continue;
@@ -69,7 +70,11 @@ export class DependencyIndex {
  * installed package satisfies pulls in the catalog's best match, whose own
  * DEPENDS are then followed.
  */
-export function pulledBy(catalog: Catalog, targets: readonly string[], satisfiedInstalled: (pattern: string) => boolean): string[] {
+export function pulledBy(
+  catalog: Catalog,
+  targets: readonly string[],
+  satisfiedInstalled: (pattern: string) => boolean,
+): string[] {
   const pulled: string[] = [];
   const present = new NameIndex(targets.map((pkgname) => ({ pkgname })));
   const known = new Set(targets);

@@ -17,7 +17,11 @@ export function orderChanges(changes: PlanAction[], dependsOf: DependsOf): PlanA
  * Removals: a package goes before the packages it depends on. `late` ones
  * (autoremovals) go after the others whenever dependencies allow.
  */
-export function orderRemovals(removals: PlanAction[], dependsOf: DependsOf, late: (a: PlanAction) => boolean = () => false): PlanAction[] {
+export function orderRemovals(
+  removals: PlanAction[],
+  dependsOf: DependsOf,
+  late: (a: PlanAction) => boolean = () => false,
+): PlanAction[] {
   return topological(removals, dependsOf, 'dependant-first', late);
 }
 
@@ -27,7 +31,9 @@ function topological(
   direction: 'dependency-first' | 'dependant-first',
   late: (a: PlanAction) => boolean = () => false,
 ): PlanAction[] {
-  const sorted = [...items].sort((a, b) => Number(late(a)) - Number(late(b)) || (a.pkgname < b.pkgname ? -1 : a.pkgname > b.pkgname ? 1 : 0));
+  const sorted = [...items].sort(
+    (a, b) => Number(late(a)) - Number(late(b)) || (a.pkgname < b.pkgname ? -1 : a.pkgname > b.pkgname ? 1 : 0),
+  );
   if (sorted.length < 2) return sorted;
   const index = sorted.map((_, i) => i);
   const after: number[][] = index.map(() => []);

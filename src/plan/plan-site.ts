@@ -18,17 +18,43 @@ import type { KeepReason, KeptPackage, PlanAction, PlanProblem, SitePlan } from 
  * kept for each reason (keptCounts): what `plan` prints without -v, and far
  * cheaper at sites with thousands of packages.
  */
-export function planSite(site: ResolvedSite, inventory: Inventory | undefined, catalog: Catalog | Error, opts: { kept?: 'full' | 'counts' } = {}): SitePlan {
+export function planSite(
+  site: ResolvedSite,
+  inventory: Inventory | undefined,
+  catalog: Catalog | Error,
+  opts: { kept?: 'full' | 'counts' } = {},
+): SitePlan {
   if (!inventory) {
-    return { site: site.name, status: 'unobserved', actions: [], kept: [], errors: [{ message: `no observation of ${site.name}; run 'reconcile observe' or plan with --observed DIR` }] };
+    return {
+      site: site.name,
+      status: 'unobserved',
+      actions: [],
+      kept: [],
+      errors: [{ message: `no observation of ${site.name}; run 'reconcile observe' or plan with --observed DIR` }],
+    };
   }
   const observed = { at: inventory.observedAt, source: inventory.source };
   if (catalog instanceof Error) {
-    return { site: site.name, status: 'error', actions: [], kept: [], errors: [{ message: catalog.message }], observed };
+    return {
+      site: site.name,
+      status: 'error',
+      actions: [],
+      kept: [],
+      errors: [{ message: catalog.message }],
+      observed,
+    };
   }
   const p = new SitePlanner(site, inventory, catalog, opts.kept !== 'counts');
   p.plan();
-  return { site: site.name, status: p.errors.length > 0 ? 'error' : 'ok', actions: p.actions(), kept: p.kept, keptCounts: p.keptCounts, errors: p.errors, observed };
+  return {
+    site: site.name,
+    status: p.errors.length > 0 ? 'error' : 'ok',
+    actions: p.actions(),
+    kept: p.kept,
+    keptCounts: p.keptCounts,
+    errors: p.errors,
+    observed,
+  };
 }
 
 class SitePlanner {
@@ -75,7 +101,9 @@ class SitePlanner {
   private keep(reason: KeepReason, name: string, pkgname: string | undefined, detail: () => string): void {
     this.keptCounts[reason] = (this.keptCounts[reason] ?? 0) + 1;
     if (!this.full) return;
-    this.kept.push(pkgname === undefined ? { name, reason, detail: detail() } : { name, pkgname, reason, detail: detail() });
+    this.kept.push(
+      pkgname === undefined ? { name, reason, detail: detail() } : { name, pkgname, reason, detail: detail() },
+    );
   }
 
   actions(): PlanAction[] {
@@ -85,16 +113,28 @@ class SitePlanner {
   private planDesired(d: DesiredPackage, installed: InstalledPackage[]): void {
     const sources = d.sources.map(formatLocation);
     if (d.state === 'frozen') {
-      if (installed.length === 0) this.keep('frozen', d.name, undefined, () => `frozen at ${sources[0]}; not installed, left so`);
+      if (installed.length === 0)
+        this.keep('frozen', d.name, undefined, () => `frozen at ${sources[0]}; not installed, left so`);
       for (const i of installed) this.keep('frozen', d.name, i.pkgname, () => `frozen at ${sources[0]}`);
       return;
     }
     if (d.state === 'absent') {
       for (const i of installed) {
         if (this.protect.has(d.name)) {
-          this.keep('protected', d.name, i.pkgname, () => `declared absent at ${sources[0]} but protected; not removed`);
+          this.keep(
+            'protected',
+            d.name,
+            i.pkgname,
+            () => `declared absent at ${sources[0]} but protected; not removed`,
+          );
         } else {
-          const action: PlanAction = { action: 'remove', name: d.name, pkgname: i.pkgname, reason: `declared absent at ${sources.join(', ')}`, sources };
+          const action: PlanAction = {
+            action: 'remove',
+            name: d.name,
+            pkgname: i.pkgname,
+            reason: `declared absent at ${sources.join(', ')}`,
+            sources,
+          };
           this.absentRemovals.push({ pkg: i, action });
         }
       }
@@ -113,9 +153,21 @@ class SitePlanner {
     this.changes.push(this.changeFor(d, installed[0], target, sources));
   }
 
-  private changeFor(d: DesiredPackage, current: InstalledPackage | undefined, target: CatalogPackage, sources: string[]): PlanAction {
+  private changeFor(
+    d: DesiredPackage,
+    current: InstalledPackage | undefined,
+    target: CatalogPackage,
+    sources: string[],
+  ): PlanAction {
     const wanted = d.patterns.join(' and ');
-    if (!current) return { action: 'install', name: d.name, pkgname: target.pkgname, reason: `wanted: ${wanted} (${sources.join(', ')})`, sources };
+    if (!current)
+      return {
+        action: 'install',
+        name: d.name,
+        pkgname: target.pkgname,
+        reason: `wanted: ${wanted} (${sources.join(', ')})`,
+        sources,
+      };
     const cmp = compareParsed(parseVersionCached(target.version), parseVersionCached(current.version));
     return {
       action: cmp < 0 ? 'downgrade' : 'upgrade',
@@ -129,15 +181,25 @@ class SitePlanner {
 
   private noMatchMessage(d: DesiredPackage): string {
     const offered = this.catalog.versionsOf(d.name).map((c) => c.pkgname);
-    const listing = offered.length === 0 ? `no version of ${d.name} is offered` : `offered: ${offered.slice(0, 6).join(', ')}${offered.length > 6 ? ', …' : ''}`;
+    const listing =
+      offered.length === 0
+        ? `no version of ${d.name} is offered`
+        : `offered: ${offered.slice(0, 6).join(', ')}${offered.length > 6 ? ', …' : ''}`;
     return `no package in ${this.catalog.location} matches ${d.patterns.join(' and ')} (${listing})`;
   }
 
   private planUndeclared(pkg: InstalledPackage): void {
     if (this.protect.has(pkg.name)) {
-      this.keep('protected', pkg.name, pkg.pkgname, () => pkg.name === 'pkg_install' ? 'the package tools are always protected' : 'listed in protect');
+      this.keep('protected', pkg.name, pkg.pkgname, () =>
+        pkg.name === 'pkg_install' ? 'the package tools are always protected' : 'listed in protect',
+      );
     } else if (!this.inventory.userListKnown) {
-      this.keep('unmanaged', pkg.name, pkg.pkgname, () => 'not declared; without a pkg_info -u listing it may be a dependency, so it is not removed');
+      this.keep(
+        'unmanaged',
+        pkg.name,
+        pkg.pkgname,
+        () => 'not declared; without a pkg_info -u listing it may be a dependency, so it is not removed',
+      );
     } else if (pkg.automatic) {
       this.automaticUndeclared.push(pkg);
     } else if (this.site.userpkgs) {
@@ -156,28 +218,50 @@ class SitePlanner {
    */
   private planRemovals(): void {
     const roots = this.rootPackages();
-    roots.push(...pulledBy(this.catalog, this.changes.map((c) => c.pkgname), (p) => this.findInstalled(p)));
+    roots.push(
+      ...pulledBy(
+        this.catalog,
+        this.changes.map((c) => c.pkgname),
+        (p) => this.findInstalled(p),
+      ),
+    );
     const deps = new DependencyIndex(this.catalog);
     const { autoremove, needed, blocker } = this.decideNeeded(roots, deps);
     const removals: PlanAction[] = [];
     const staying =
       this.absentRemovals.length > 0
-        ? deps.staying([...roots, ...(autoremove ? [] : this.automaticUndeclared.map((p) => p.pkgname)), ...[...needed.keys()].map((p) => p.pkgname)])
+        ? deps.staying([
+            ...roots,
+            ...(autoremove ? [] : this.automaticUndeclared.map((p) => p.pkgname)),
+            ...[...needed.keys()].map((p) => p.pkgname),
+          ])
         : undefined;
     for (const r of this.absentRemovals) {
       const by = deps.requiredBy(r.pkg.pkgname, staying!);
-      if (by) this.errors.push({ name: r.pkg.name, message: `${r.pkg.pkgname} is declared absent but still required by ${by}`, sources: r.action.sources ?? [] });
+      if (by)
+        this.errors.push({
+          name: r.pkg.name,
+          message: `${r.pkg.pkgname} is declared absent but still required by ${by}`,
+          sources: r.action.sources ?? [],
+        });
       else removals.push(r.action);
     }
     for (const pkg of this.undeclared) {
       const by = needed.get(pkg);
       if (by) this.keep('required', pkg.name, pkg.pkgname, () => `not declared, but required by ${by}`);
-      else removals.push({ action: 'remove', name: pkg.name, pkgname: pkg.pkgname, reason: 'not in the desired state' });
+      else
+        removals.push({ action: 'remove', name: pkg.name, pkgname: pkg.pkgname, reason: 'not in the desired state' });
     }
     const autoremovals: PlanAction[] = [];
     for (const pkg of this.automaticUndeclared) {
       const by = needed.get(pkg);
-      if (autoremove && !by) autoremovals.push({ action: 'remove', name: pkg.name, pkgname: pkg.pkgname, reason: 'automatic dependency no longer required (autoremove)' });
+      if (autoremove && !by)
+        autoremovals.push({
+          action: 'remove',
+          name: pkg.name,
+          pkgname: pkg.pkgname,
+          reason: 'automatic dependency no longer required (autoremove)',
+        });
       else this.keep('automatic', pkg.name, pkg.pkgname, () => automaticDetail(by, this.site.autoremove, blocker));
     }
     // One order for both: an autoremoved dependant must still go before what it needs.
@@ -191,7 +275,10 @@ class SitePlanner {
    * dependencies the catalog does not know (then nothing automatic can be
    * shown unneeded, and they all stay).
    */
-  private decideNeeded(roots: string[], deps: DependencyIndex): { autoremove: boolean; needed: Map<InstalledPackage, string>; blocker?: string } {
+  private decideNeeded(
+    roots: string[],
+    deps: DependencyIndex,
+  ): { autoremove: boolean; needed: Map<InstalledPackage, string>; blocker?: string } {
     const automatic = this.automaticUndeclared;
     if (this.site.autoremove && automatic.length > 0) {
       const needed = deps.requiredAmong([...this.undeclared, ...automatic], roots);
@@ -199,16 +286,29 @@ class SitePlanner {
       const unknown = staying.filter((p) => !deps.knows(p));
       if (unknown.length === 0) return { autoremove: true, needed };
       const blocker = `dependencies of ${unknown[0]}${unknown.length > 1 ? ` and ${unknown.length - 1} more` : ''} are not in the catalog`;
-      return { autoremove: false, needed: deps.requiredAmong(this.undeclared, [...roots, ...automatic.map((p) => p.pkgname)]), blocker };
+      return {
+        autoremove: false,
+        needed: deps.requiredAmong(this.undeclared, [...roots, ...automatic.map((p) => p.pkgname)]),
+        blocker,
+      };
     }
-    return { autoremove: false, needed: deps.requiredAmong(this.undeclared, [...roots, ...automatic.map((p) => p.pkgname)]) };
+    return {
+      autoremove: false,
+      needed: deps.requiredAmong(this.undeclared, [...roots, ...automatic.map((p) => p.pkgname)]),
+    };
   }
 
   /** Installed packages that stay whatever the dependencies say, plus the new versions. */
   private rootPackages(): string[] {
-    const leaving = new Set<InstalledPackage>([...this.undeclared, ...this.automaticUndeclared, ...this.absentRemovals.map((r) => r.pkg)]);
+    const leaving = new Set<InstalledPackage>([
+      ...this.undeclared,
+      ...this.automaticUndeclared,
+      ...this.absentRemovals.map((r) => r.pkg),
+    ]);
     const replaced = new Set(this.changes.flatMap((c) => (c.from ? [c.from] : [])));
-    const out = this.inventory.packages.filter((p) => !leaving.has(p) && !replaced.has(p.pkgname)).map((p) => p.pkgname);
+    const out = this.inventory.packages
+      .filter((p) => !leaving.has(p) && !replaced.has(p.pkgname))
+      .map((p) => p.pkgname);
     for (const c of this.changes) out.push(c.pkgname);
     return out;
   }

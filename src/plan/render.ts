@@ -8,12 +8,18 @@ export function renderSitePlan(p: SitePlan, verbose: boolean): string[] {
   if (p.status === 'unobserved') return [`${p.site}: not observed — ${p.errors[0]?.message ?? ''}`];
   const changes = p.actions.length;
   const keptCount = p.keptCounts ? Object.values(p.keptCounts).reduce((a, b) => a + (b ?? 0), 0) : p.kept.length;
-  const head = p.status === 'error' ? `${p.site}: ERROR, nothing will be done here` : changes === 0 ? `${p.site}: in sync (${keptCount} packages left as they are)` : `${p.site}: ${changes} change${changes === 1 ? '' : 's'}`;
+  const head =
+    p.status === 'error'
+      ? `${p.site}: ERROR, nothing will be done here`
+      : changes === 0
+        ? `${p.site}: in sync (${keptCount} packages left as they are)`
+        : `${p.site}: ${changes} change${changes === 1 ? '' : 's'}`;
   lines.push(head);
   for (const e of p.errors) lines.push(`  ! ${e.message}${e.sources?.length ? ` (${e.sources.join(', ')})` : ''}`);
   for (const a of p.actions) lines.push(`  ${actionLine(a)}`);
   if (verbose) for (const k of p.kept) lines.push(`  = ${keptLine(k)}`);
-  else if (changes > 0 && keptCount > 0) lines.push(`  = ${keptCount} package${keptCount === 1 ? '' : 's'} left as they are (-v lists them)`);
+  else if (changes > 0 && keptCount > 0)
+    lines.push(`  = ${keptCount} package${keptCount === 1 ? '' : 's'} left as they are (-v lists them)`);
   return lines;
 }
 
@@ -37,7 +43,12 @@ function keptLine(k: KeptPackage): string {
 }
 
 export function renderSummary(s: PlanSummary): string {
-  const parts = [`${s.install} to install`, `${s.upgrade} to upgrade`, `${s.downgrade} to downgrade`, `${s.remove} to remove`];
+  const parts = [
+    `${s.install} to install`,
+    `${s.upgrade} to upgrade`,
+    `${s.downgrade} to downgrade`,
+    `${s.remove} to remove`,
+  ];
   const failed = s.failed > 0 ? `; ${s.failed} site${s.failed === 1 ? '' : 's'} cannot be planned` : '';
   return `Plan: ${parts.join(', ')} at ${s.changed} of ${s.sites} site${s.sites === 1 ? '' : 's'} (${s.inSync} in sync${failed}).`;
 }

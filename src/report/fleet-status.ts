@@ -68,7 +68,11 @@ export interface StatusInputs {
 }
 
 export function fleetStatus(inp: StatusInputs): FleetStatus {
-  const lastBySite = latest(inp.transactions, () => true, (t) => t.begin.at);
+  const lastBySite = latest(
+    inp.transactions,
+    () => true,
+    (t) => t.begin.at,
+  );
   const installedBySite = latest(inp.transactions, isInstalled, (t) => t.end!.at);
   const validatedBySite = latest(inp.transactions, isValidated, (t) => t.end!.at);
   const holds = new Map(inp.holds.map((h) => [h.site, h]));
@@ -80,7 +84,14 @@ export function fleetStatus(inp: StatusInputs): FleetStatus {
   };
   const sites = inp.sites.map((s): SiteStatus => {
     const inv = inp.inventories.get(s.name);
-    const counts: Record<CellState, number> = { 'in-sync': 0, drift: 0, missing: 0, extra: 0, frozen: 0, unobserved: 0 };
+    const counts: Record<CellState, number> = {
+      'in-sync': 0,
+      drift: 0,
+      missing: 0,
+      extra: 0,
+      frozen: 0,
+      unobserved: 0,
+    };
     for (const [name, c] of siteCells(s, inv)) {
       counts[c.state]++;
       cell(name, s.name, c);
@@ -96,7 +107,19 @@ export function fleetStatus(inp: StatusInputs): FleetStatus {
       platform: s.platform,
       ...(inv ? { observed: { at: inv.observedAt, source: inv.source, packages: inv.packages.length } } : {}),
       ...reportedStatus(inp.reports?.get(s.name)),
-      ...(t ? { last: { txid: t.txid, kind: t.begin.kind, status: t.end?.status ?? 'unfinished', at: t.begin.at, revision: t.begin.revision, tags: t.begin.tags, ...(t.end?.reason ? { reason: t.end.reason } : {}) } } : {}),
+      ...(t
+        ? {
+            last: {
+              txid: t.txid,
+              kind: t.begin.kind,
+              status: t.end?.status ?? 'unfinished',
+              at: t.begin.at,
+              revision: t.begin.revision,
+              tags: t.begin.tags,
+              ...(t.end?.reason ? { reason: t.end.reason } : {}),
+            },
+          }
+        : {}),
       ...(installed ? { installed: txRef(installed) } : {}),
       ...(validated ? { validated: txRef(validated) } : {}),
       ...(h ? { held: { tag: h.tag, txid: h.txid, at: h.at } } : {}),
@@ -123,13 +146,19 @@ function reportedStatus(r: { count: number; last: readonly ReportRecord[] } | un
       at: latest.reportedAt,
       receivedAt: latest.receivedAt,
       reports: r.count,
-      ...(previous ? { previousAt: previous.reportedAt, changes: packageChanges(previous.packages, latest.packages) } : {}),
+      ...(previous
+        ? { previousAt: previous.reportedAt, changes: packageChanges(previous.packages, latest.packages) }
+        : {}),
     },
   };
 }
 
 /** Per site, the latest non-probe transaction that passes `keep`. */
-function latest(txs: readonly Transaction[], keep: (t: Transaction) => boolean, when: (t: Transaction) => string): Map<string, Transaction> {
+function latest(
+  txs: readonly Transaction[],
+  keep: (t: Transaction) => boolean,
+  when: (t: Transaction) => string,
+): Map<string, Transaction> {
   const out = new Map<string, Transaction>();
   for (const t of txs) {
     if (t.begin.kind === 'probe' || !keep(t)) continue;
@@ -141,7 +170,12 @@ function latest(txs: readonly Transaction[], keep: (t: Transaction) => boolean, 
 
 /** A rollback brought the site to the tag's commit, not to the HEAD it ran at. */
 function txRef(t: Transaction): TxRef {
-  return { txid: t.txid, at: t.end?.at ?? t.begin.at, revision: t.begin.rollback?.commit ?? t.begin.revision, tags: t.begin.rollback ? [t.begin.rollback.tag] : t.begin.tags };
+  return {
+    txid: t.txid,
+    at: t.end?.at ?? t.begin.at,
+    revision: t.begin.rollback?.commit ?? t.begin.revision,
+    tags: t.begin.rollback ? [t.begin.rollback.tag] : t.begin.tags,
+  };
 }
 
 /** Declared packages and undeclared user-installed ones; automatic dependencies are not listed. */
@@ -165,7 +199,8 @@ function siteCells(site: ResolvedSite, inv: Inventory | undefined): [string, Cel
     else out.push([d.name, { state: matchesAll(d.patterns, i.pkgname) ? 'in-sync' : 'drift', desired, ...installed }]);
   }
   for (const p of inv.packages) {
-    if (!declared.has(p.name) && !p.automatic && !site.protect.includes(p.name)) out.push([p.name, { state: 'extra', installed: p.pkgname }]);
+    if (!declared.has(p.name) && !p.automatic && !site.protect.includes(p.name))
+      out.push([p.name, { state: 'extra', installed: p.pkgname }]);
   }
   return out;
 }

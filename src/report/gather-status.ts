@@ -12,7 +12,11 @@ import { foldTransactions } from '../state/records.js';
 import { readSiteLock, type LockOwner } from '../state/site-lock.js';
 import { fleetStatus, type FleetStatus } from './fleet-status.js';
 
-export async function gatherStatus(desired: DesiredState, stateDir: string, catalogOverride?: string): Promise<{ status: FleetStatus; journalProblems: string[] }> {
+export async function gatherStatus(
+  desired: DesiredState,
+  stateDir: string,
+  catalogOverride?: string,
+): Promise<{ status: FleetStatus; journalProblems: string[] }> {
   const inventories = new Map<string, Inventory>();
   const locks = new Map<string, LockOwner>();
   const reports = new Map<string, { count: number; last: ReportRecord[] }>();

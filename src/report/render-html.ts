@@ -68,7 +68,9 @@ ${rows}
 
 function siteBlock(site: SiteStatus): string {
   const c = site.counts;
-  const last = site.last ? `last ${esc(site.last.kind)} <b>${esc(site.last.status)}</b> at ${esc(site.last.at)} (${esc(site.last.revision.slice(0, 12))}${site.last.tags.length ? ` [${esc(site.last.tags.join(', '))}]` : ''})${site.last.reason ? `: ${esc(site.last.reason)}` : ''}` : 'no transaction yet';
+  const last = site.last
+    ? `last ${esc(site.last.kind)} <b>${esc(site.last.status)}</b> at ${esc(site.last.at)} (${esc(site.last.revision.slice(0, 12))}${site.last.tags.length ? ` [${esc(site.last.tags.join(', '))}]` : ''})${site.last.reason ? `: ${esc(site.last.reason)}` : ''}`
+    : 'no transaction yet';
   return `<details class="site" id="site-${esc(site.name)}"><summary>${esc(site.name)} — ${c['in-sync']} in sync, ${c.drift} drift, ${c.missing} missing, ${c.extra} extra${site.held ? ` <span class="held">held (rollback to ${esc(site.held.tag)})</span>` : ''}${site.busy ? ` <span class="busy">busy</span>` : ''}${site.vulnerabilities.length ? ` <span class="vuln">${site.vulnerabilities.length} vulnerable</span>` : ''}${site.installed && site.validated?.txid !== site.installed.txid ? ' <span class="unvalidated">not validated</span>' : ''}</summary>
 <ul><li>${esc(site.backend)}, ${esc(site.platform)}; ${site.observed ? `observed ${esc(site.observed.at)} (${esc(site.observed.source)}, ${site.observed.packages} packages)` : 'not observed'}</li>
 <li>${last}</li>
@@ -82,7 +84,13 @@ function reportedItem(site: SiteStatus): string {
   const r = site.reported;
   if (!r) return '';
   const c = r.changes;
-  const changes = c ? [...c.added.map((p) => `+${p}`), ...c.removed.map((p) => `−${p}`), ...c.changed.map((p) => `${p.name} ${p.from} → ${p.to}`)] : [];
+  const changes = c
+    ? [
+        ...c.added.map((p) => `+${p}`),
+        ...c.removed.map((p) => `−${p}`),
+        ...c.changed.map((p) => `${p.name} ${p.from} → ${p.to}`),
+      ]
+    : [];
   const since = c ? `, changes since ${esc(r.previousAt)}: ${changes.length ? esc(changes.join(', ')) : 'none'}` : '';
   return `<li class="reported">reported ${esc(r.at)} (${r.reports} report${r.reports === 1 ? '' : 's'})${since}</li>\n`;
 }

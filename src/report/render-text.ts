@@ -2,14 +2,24 @@
 import type { FleetStatus, SiteStatus, TxRef } from './fleet-status.js';
 
 export function renderStatusText(s: FleetStatus): string[] {
-  const lines = [`Fleet status at ${s.generatedAt} (desired state ${s.revision === 'worktree' ? 'work tree' : s.revision.slice(0, 12)})`];
+  const lines = [
+    `Fleet status at ${s.generatedAt} (desired state ${s.revision === 'worktree' ? 'work tree' : s.revision.slice(0, 12)})`,
+  ];
   for (const site of s.sites) {
     const c = site.counts;
-    const flags = [site.held ? `HELD (rollback to ${site.held.tag})` : '', site.busy ? `BUSY (${site.busy.command} by ${site.busy.controller})` : '', site.vulnerabilities.length ? `${site.vulnerabilities.length} vulnerable` : '']
+    const flags = [
+      site.held ? `HELD (rollback to ${site.held.tag})` : '',
+      site.busy ? `BUSY (${site.busy.command} by ${site.busy.controller})` : '',
+      site.vulnerabilities.length ? `${site.vulnerabilities.length} vulnerable` : '',
+    ]
       .filter(Boolean)
       .join(', ');
-    const last = site.last ? `last ${site.last.kind} ${site.last.status} ${site.last.at}${site.last.tags.length ? ` [${site.last.tags.join(', ')}]` : ''}` : 'no transaction yet';
-    const obs = site.observed ? `${c['in-sync']} in sync, ${c.drift} drift, ${c.missing} missing, ${c.extra} extra, ${c.frozen} frozen` : 'not observed';
+    const last = site.last
+      ? `last ${site.last.kind} ${site.last.status} ${site.last.at}${site.last.tags.length ? ` [${site.last.tags.join(', ')}]` : ''}`
+      : 'no transaction yet';
+    const obs = site.observed
+      ? `${c['in-sync']} in sync, ${c.drift} drift, ${c.missing} missing, ${c.extra} extra, ${c.frozen} frozen`
+      : 'not observed';
     lines.push(`${site.name}: ${obs}; ${last}${liveness(site)}${reportedSummary(site)}${flags ? `; ${flags}` : ''}`);
   }
   const reporting = s.sites.filter((x) => x.reported?.changes);
@@ -20,16 +30,24 @@ export function renderStatusText(s: FleetStatus): string[] {
     for (const p of c.removed) lines.push(`  ${site.name} - ${p}`);
     for (const p of c.changed) lines.push(`  ${site.name} ~ ${p.name} ${p.from} → ${p.to}`);
   }
-  const differing = s.packages.filter((p) => Object.values(p.cells).some((c) => c.state === 'drift' || c.state === 'missing' || c.state === 'extra'));
+  const differing = s.packages.filter((p) =>
+    Object.values(p.cells).some((c) => c.state === 'drift' || c.state === 'missing' || c.state === 'extra'),
+  );
   if (differing.length) lines.push('', 'Differences:');
   for (const p of differing) {
     for (const [site, c] of Object.entries(p.cells)) {
-      if (c.state === 'drift' || c.state === 'missing' || c.state === 'extra') lines.push(`  ${site} ${p.name}: ${c.state} (installed ${c.installed ?? 'none'}, desired ${c.desired ?? 'not declared'})`);
+      if (c.state === 'drift' || c.state === 'missing' || c.state === 'extra')
+        lines.push(
+          `  ${site} ${p.name}: ${c.state} (installed ${c.installed ?? 'none'}, desired ${c.desired ?? 'not declared'})`,
+        );
     }
   }
   for (const t of s.tags) {
     const bad = t.sites.filter((x) => !x.restorable);
-    if (bad.length) lines.push(`tag ${t.tag} can no longer be restored at: ${bad.map((b) => `${b.site} (missing ${b.missing.join(', ') || b.reason})`).join('; ')}`);
+    if (bad.length)
+      lines.push(
+        `tag ${t.tag} can no longer be restored at: ${bad.map((b) => `${b.site} (missing ${b.missing.join(', ') || b.reason})`).join('; ')}`,
+      );
   }
   return lines;
 }
@@ -50,7 +68,8 @@ function reportedSummary(site: SiteStatus): string {
 
 /** Installed vs validated: whether the package set users see has passed its checks. */
 export function liveness(site: SiteStatus): string {
-  const ref = (r: TxRef) => `${r.revision === 'worktree' ? 'work tree' : r.revision.slice(0, 12)}${r.tags.length ? ` [${r.tags.join(', ')}]` : ''}`;
+  const ref = (r: TxRef) =>
+    `${r.revision === 'worktree' ? 'work tree' : r.revision.slice(0, 12)}${r.tags.length ? ` [${r.tags.join(', ')}]` : ''}`;
   if (!site.installed) return '';
   if (site.validated?.txid === site.installed.txid) return `; installed and validated ${ref(site.installed)}`;
   return `; installed ${ref(site.installed)} NOT VALIDATED (${site.validated ? `last validated ${ref(site.validated)} by ${site.validated.txid}` : 'never validated'})`;

@@ -31,7 +31,10 @@ export async function readHold(stateDir: string, site: string): Promise<Hold | u
   const file = holdFile(stateDir, site);
   const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'ENOENT') return undefined;
-    throw new InputError({ location: { file }, message: `cannot read the hold: ${e.message} (is --state a directory?)` });
+    throw new InputError({
+      location: { file },
+      message: `cannot read the hold: ${e.message} (is --state a directory?)`,
+    });
   });
   if (text === undefined) return undefined;
   try {
@@ -39,14 +42,20 @@ export async function readHold(stateDir: string, site: string): Promise<Hold | u
     if (hold.site !== site || typeof hold.tag !== 'string') throw new Error(`expected the hold of ${site}`);
     return hold;
   } catch (e) {
-    throw new InputError({ location: { file, line: 1 }, message: `corrupt hold: ${(e as Error).message}; remove the file or run 'reconcile release ${site}'` });
+    throw new InputError({
+      location: { file, line: 1 },
+      message: `corrupt hold: ${(e as Error).message}; remove the file or run 'reconcile release ${site}'`,
+    });
   }
 }
 
 export async function releaseHold(stateDir: string, site: string): Promise<boolean> {
   const file = holdFile(stateDir, site);
   // A corrupt hold is still a hold: release removes it too.
-  const existed = await readFile(file).then(() => true, () => false);
+  const existed = await readFile(file).then(
+    () => true,
+    () => false,
+  );
   await rm(file, { force: true });
   return existed;
 }
@@ -54,6 +63,8 @@ export async function releaseHold(stateDir: string, site: string): Promise<boole
 export async function listHolds(stateDir: string): Promise<Hold[]> {
   const dir = path.join(stateDir, 'holds');
   const names = await readdir(dir).catch(() => [] as string[]);
-  const holds = await Promise.all(names.filter((n) => n.endsWith('.json')).map((n) => readHold(stateDir, n.slice(0, -5))));
+  const holds = await Promise.all(
+    names.filter((n) => n.endsWith('.json')).map((n) => readHold(stateDir, n.slice(0, -5))),
+  );
   return holds.filter((h): h is Hold => h !== undefined);
 }

@@ -11,11 +11,17 @@ import type { RestorePoint } from './restore-point.js';
 
 export type RollbackPlan = { ok: true; plan: SitePlan } | { ok: false; missing: string[]; reason: string };
 
-export function planRestore(site: ResolvedSite, point: RestorePoint, inventory: Inventory, catalog: Catalog): RollbackPlan {
+export function planRestore(
+  site: ResolvedSite,
+  point: RestorePoint,
+  inventory: Inventory,
+  catalog: Catalog,
+): RollbackPlan {
   const installed = new Set(inventory.packages.map((p) => p.pkgname));
   // Only what must be (re)installed has to be on offer; what is there already stays as it is.
   const missing = point.packages.filter((p) => !installed.has(p) && !catalog.get(p));
-  if (missing.length > 0) return { ok: false, missing, reason: `no longer in ${catalog.location}: ${missing.join(', ')}` };
+  if (missing.length > 0)
+    return { ok: false, missing, reason: `no longer in ${catalog.location}: ${missing.join(', ')}` };
   const auto = new Set(point.automatic);
   // Frozen stays frozen, even against the tag's package set.
   const frozen = site.packages.filter((d) => d.state === 'frozen');
@@ -33,7 +39,11 @@ export function planRestore(site: ResolvedSite, point: RestorePoint, inventory: 
   const gone: DesiredPackage[] = site.packages
     .filter((d) => d.state !== 'frozen' && !restoredNames.has(d.name))
     .map((d) => ({ ...d, patterns: [d.name], state: 'absent' }));
-  const restored: ResolvedSite = { ...site, autoremove: true, packages: [...packages, ...gone, ...frozen].sort((a, b) => (a.name < b.name ? -1 : 1)) };
+  const restored: ResolvedSite = {
+    ...site,
+    autoremove: true,
+    packages: [...packages, ...gone, ...frozen].sort((a, b) => (a.name < b.name ? -1 : 1)),
+  };
   const plan = planSite(restored, inventory, catalog);
   if (plan.status !== 'ok') return { ok: false, missing: [], reason: plan.errors.map((e) => e.message).join('; ') };
   for (const a of plan.actions) if (a.action !== 'remove' && auto.has(a.pkgname)) a.automatic = true;

@@ -24,7 +24,8 @@ export function restorability(
   sites: readonly { name: string; catalog: Catalog | Error; installed: ReadonlySet<string> }[],
 ): TagRestorability[] {
   const tags = new Map<string, string>();
-  for (const t of txs) if (t.begin.kind === 'apply' && isInstalled(t)) for (const tag of t.begin.tags) tags.set(tag, t.begin.revision);
+  for (const t of txs)
+    if (t.begin.kind === 'apply' && isInstalled(t)) for (const tag of t.begin.tags) tags.set(tag, t.begin.revision);
   return [...tags]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([tag, commit]) => ({
@@ -32,8 +33,15 @@ export function restorability(
       commit,
       sites: sites.map((s): SiteRestorability => {
         const point = restorePoint(txs, s.name, commit);
-        if (!point) return { site: s.name, restorable: true, missing: [], reason: `${tag} never reached this site: it would be planned from the desired state at ${tag}` };
-        if (s.catalog instanceof Error) return { site: s.name, restorable: false, txid: point.txid, missing: [], reason: s.catalog.message };
+        if (!point)
+          return {
+            site: s.name,
+            restorable: true,
+            missing: [],
+            reason: `${tag} never reached this site: it would be planned from the desired state at ${tag}`,
+          };
+        if (s.catalog instanceof Error)
+          return { site: s.name, restorable: false, txid: point.txid, missing: [], reason: s.catalog.message };
         const catalog = s.catalog;
         const missing = point.packages.filter((p) => !s.installed.has(p) && !catalog.get(p));
         return { site: s.name, restorable: missing.length === 0, txid: point.txid, missing };

@@ -20,7 +20,9 @@ export function restorePoint(txs: readonly Transaction[], site: string, commit: 
   const later = (t: Transaction, than: Transaction | undefined) => !than || t.end!.at > than.end!.at;
   for (const t of txs) {
     if (t.site !== site || !t.end || !t.finished?.observedAfter || !isInstalled(t)) continue;
-    const applied = (t.begin.kind === 'apply' && t.begin.revision === commit) || (t.begin.kind === 'rollback' && t.begin.rollback?.commit === commit);
+    const applied =
+      (t.begin.kind === 'apply' && t.begin.revision === commit) ||
+      (t.begin.kind === 'rollback' && t.begin.rollback?.commit === commit);
     if (!applied) continue;
     if (isValidated(t)) {
       if (later(t, validated)) validated = t;

@@ -38,11 +38,18 @@ export async function applySites(sites: readonly ResolvedSite[], opts: ApplyOpti
 }
 
 /** Roll the sites back to what a tag produced (see rollback-site.ts). */
-export async function rollbackSites(sites: readonly ResolvedSite[], atTag: ReadonlyMap<string, ResolvedSite>, target: { tag: string; commit: string }, opts: ApplyOptions): Promise<SiteResult[]> {
+export async function rollbackSites(
+  sites: readonly ResolvedSite[],
+  atTag: ReadonlyMap<string, ResolvedSite>,
+  target: { tag: string; commit: string },
+  opts: ApplyOptions,
+): Promise<SiteResult[]> {
   const ctx = runContext(opts);
   const catalogs = new CatalogCache();
   const catalogFor = (s: ResolvedSite) => catalogs.getOrError(opts.catalogOverride ?? s.pkg_path);
-  return forEachSite(sites, opts, async (s) => rollbackSite(ctx, s, await catalogFor(s), { ...target, siteAtTag: atTag.get(s.name) }));
+  return forEachSite(sites, opts, async (s) =>
+    rollbackSite(ctx, s, await catalogFor(s), { ...target, siteAtTag: atTag.get(s.name) }),
+  );
 }
 
 /** Probe jobs for the sites, through the same queue, locks and journal as apply. */
@@ -51,22 +58,31 @@ export async function observeSites(sites: readonly ResolvedSite[], opts: ApplyOp
   return forEachSite(sites, opts, (s) => observeSite(ctx, s));
 }
 
-async function forEachSite(sites: readonly ResolvedSite[], opts: ApplyOptions, work: (s: ResolvedSite) => Promise<SiteResult>): Promise<SiteResult[]> {
+async function forEachSite(
+  sites: readonly ResolvedSite[],
+  opts: ApplyOptions,
+  work: (s: ResolvedSite) => Promise<SiteResult>,
+): Promise<SiteResult[]> {
   const queue = new PQueue({ concurrency: opts.concurrency });
   const results = await Promise.all(
-    sites.map((s) =>
-      queue.add(async (): Promise<SiteResult> => {
-        try {
-          const result = await work(s);
-          opts.emit({ site: s.name, kind: 'done', detail: result.status === 'failed' ? `FAILED: ${result.detail}` : result.detail });
-          return result;
-        } catch (e) {
-          // One site's surprise is that site's failure, never the fleet's.
-          const detail = `internal error: ${(e as Error).message}`;
-          opts.emit({ site: s.name, kind: 'done', detail: `FAILED: ${detail}` });
-          return { site: s.name, status: 'failed', detail };
-        }
-      }) as Promise<SiteResult>,
+    sites.map(
+      (s) =>
+        queue.add(async (): Promise<SiteResult> => {
+          try {
+            const result = await work(s);
+            opts.emit({
+              site: s.name,
+              kind: 'done',
+              detail: result.status === 'failed' ? `FAILED: ${result.detail}` : result.detail,
+            });
+            return result;
+          } catch (e) {
+            // One site's surprise is that site's failure, never the fleet's.
+            const detail = `internal error: ${(e as Error).message}`;
+            opts.emit({ site: s.name, kind: 'done', detail: `FAILED: ${detail}` });
+            return { site: s.name, status: 'failed', detail };
+          }
+        }) as Promise<SiteResult>,
     ),
   );
   return results;
@@ -75,7 +91,11 @@ async function forEachSite(sites: readonly ResolvedSite[], opts: ApplyOptions, w
 function runContext(opts: ApplyOptions): RunContext {
   const jobsDir = path.join(opts.stateDir, 'jobs');
   const controller = controllerId();
-  const backends: Partial<Record<BackendName, Backend>> = opts.backends ?? { local: new LocalBackend(jobsDir), slurm: new SlurmBackend(jobsDir), arc: new ArcBackend(jobsDir, controller) };
+  const backends: Partial<Record<BackendName, Backend>> = opts.backends ?? {
+    local: new LocalBackend(jobsDir),
+    slurm: new SlurmBackend(jobsDir),
+    arc: new ArcBackend(jobsDir, controller),
+  };
   const journal = new Journal(opts.stateDir);
   const open = new OpenTransactions(journal);
   const held = new Map<string, () => boolean>();

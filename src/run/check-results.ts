@@ -30,7 +30,10 @@ export function checksVerdict(checks: readonly JobCheck[], results: readonly Che
   if (bad.length === 0) return undefined;
   const first = bad[0]!;
   const limit = checks.find((c) => c.name === first.name)?.timeout;
-  const tail = (first.output ?? []).filter((l) => l.trim() !== '' && !STOPPED.test(l)).slice(-3).join(' / ');
+  const tail = (first.output ?? [])
+    .filter((l) => l.trim() !== '' && !STOPPED.test(l))
+    .slice(-3)
+    .join(' / ');
   const what =
     first.outcome === 'timed-out'
       ? `exceeded its time limit of ${limit}s`
@@ -39,6 +42,12 @@ export function checksVerdict(checks: readonly JobCheck[], results: readonly Che
         : first.rc === undefined
           ? 'did not finish'
           : `exited ${first.rc}`;
-  const more = bad.length > 1 ? ` (also not passed: ${bad.slice(1).map((b) => b.name).join(', ')})` : '';
+  const more =
+    bad.length > 1
+      ? ` (also not passed: ${bad
+          .slice(1)
+          .map((b) => b.name)
+          .join(', ')})`
+      : '';
   return `check '${first.name}' ${what}${tail ? `: ${tail}` : ''}${more}`;
 }

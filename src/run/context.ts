@@ -4,7 +4,17 @@ import type { BackendName } from '../desired/types.js';
 import type { Journal } from '../state/journal.js';
 import type { Transaction } from '../state/records.js';
 
-export type SiteEventKind = 'waiting-lock' | 'locked' | 'resuming' | 'probing' | 'planned' | 'submitted' | 'finished' | 'done' | 'skipped' | 'released';
+export type SiteEventKind =
+  | 'waiting-lock'
+  | 'locked'
+  | 'resuming'
+  | 'probing'
+  | 'planned'
+  | 'submitted'
+  | 'finished'
+  | 'done'
+  | 'skipped'
+  | 'released';
 
 export interface SiteEvent {
   site: string;

@@ -29,21 +29,53 @@ const MAX_PLANS = 3;
 export async function observeSite(ctx: RunContext, site: ResolvedSite): Promise<SiteResult> {
   return underLock(ctx, site, 'observe', async () => {
     const probe = await startTransaction(ctx, site, emptyPlan(site.name), 'probe');
-    if (!probe.inventory) return { site: site.name, status: 'failed', detail: `probe failed: ${probe.reason ?? probe.status}`, txid: probe.txid };
+    if (!probe.inventory)
+      return {
+        site: site.name,
+        status: 'failed',
+        detail: `probe failed: ${probe.reason ?? probe.status}`,
+        txid: probe.txid,
+      };
     return { site: site.name, status: 'in-sync', detail: `observed ${probe.inventory.packages.length} packages` };
   });
 }
 
-export async function reconcileSite(ctx: RunContext, site: ResolvedSite, catalog: Catalog | Error): Promise<SiteResult> {
+export async function reconcileSite(
+  ctx: RunContext,
+  site: ResolvedSite,
+  catalog: Catalog | Error,
+): Promise<SiteResult> {
   return underLock(ctx, site, 'apply', () => planAndApply(ctx, site, catalog));
 }
 
-export async function underLock(ctx: RunContext, site: ResolvedSite, command: string, work: () => Promise<SiteResult>): Promise<SiteResult> {
-  const release = await lockSite(ctx.stateDir, site.name, { command }, {
-    timeoutMs: site.job_time_limit * 1000,
-    onBusy: (holder) => ctx.emit({ site: site.name, kind: 'waiting-lock', detail: holder ? `held by ${holder.controller} (${holder.command}) since ${holder.since}` : 'held by another controller' }),
-  });
-  if (!release) return { site: site.name, status: 'failed', detail: `busy: another controller held the site for longer than its job time limit (${site.job_time_limit}s)` };
+export async function underLock(
+  ctx: RunContext,
+  site: ResolvedSite,
+  command: string,
+  work: () => Promise<SiteResult>,
+): Promise<SiteResult> {
+  const release = await lockSite(
+    ctx.stateDir,
+    site.name,
+    { command },
+    {
+      timeoutMs: site.job_time_limit * 1000,
+      onBusy: (holder) =>
+        ctx.emit({
+          site: site.name,
+          kind: 'waiting-lock',
+          detail: holder
+            ? `held by ${holder.controller} (${holder.command}) since ${holder.since}`
+            : 'held by another controller',
+        }),
+    },
+  );
+  if (!release)
+    return {
+      site: site.name,
+      status: 'failed',
+      detail: `busy: another controller held the site for longer than its job time limit (${site.job_time_limit}s)`,
+    };
   ctx.holding(site.name, release.lost);
   try {
     // A dry run touches no site: it neither waits for nor finishes old jobs.
@@ -64,16 +96,32 @@ async function planAndApply(ctx: RunContext, site: ResolvedSite, catalog: Catalo
   if (held) return held;
   let inventory = await readInventory(ctx.stateDir, site.name);
   for (let attempt = 1; attempt <= MAX_PLANS; attempt++) {
-    if (!inventory && ctx.dryRun) return { site: site.name, status: 'failed', detail: "never observed, and a dry run runs no probe job; run 'reconcile observe' first" };
+    if (!inventory && ctx.dryRun)
+      return {
+        site: site.name,
+        status: 'failed',
+        detail: "never observed, and a dry run runs no probe job; run 'reconcile observe' first",
+      };
     if (!inventory) {
       ctx.emit({ site: site.name, kind: 'probing', detail: 'no observation yet: probing the site' });
       const probe = await startTransaction(ctx, site, emptyPlan(site.name), 'probe');
-      if (!probe.inventory) return { site: site.name, status: 'failed', detail: `probe failed: ${probe.reason ?? probe.status}`, txid: probe.txid };
+      if (!probe.inventory)
+        return {
+          site: site.name,
+          status: 'failed',
+          detail: `probe failed: ${probe.reason ?? probe.status}`,
+          txid: probe.txid,
+        };
       inventory = probe.inventory;
     }
     const plan = planSite(site, inventory, catalog);
-    if (plan.status !== 'ok') return { site: site.name, status: 'failed', detail: plan.errors.map((e) => e.message).join('; ') };
-    const inSync = { site: site.name, status: 'in-sync', detail: `in sync (${inventory.packages.length} packages)` } as const;
+    if (plan.status !== 'ok')
+      return { site: site.name, status: 'failed', detail: plan.errors.map((e) => e.message).join('; ') };
+    const inSync = {
+      site: site.name,
+      status: 'in-sync',
+      detail: `in sync (${inventory.packages.length} packages)`,
+    } as const;
     if (plan.actions.length === 0) {
       // Journal that the site is at this revision (once), so a rollback to it knows what it had.
       const here = `${ctx.revision}${ctx.tags.length ? ` ${[...ctx.tags].sort().join(',')}` : ''}`;
@@ -84,16 +132,33 @@ async function planAndApply(ctx: RunContext, site: ResolvedSite, catalog: Catalo
       }
       // Nothing to install, but this revision's package set is not live until its checks pass there: a job with no actions runs them.
     }
-    ctx.emit({ site: site.name, kind: 'planned', detail: describe(plan) || `nothing to change; validating with ${site.checks.length} checks` });
+    ctx.emit({
+      site: site.name,
+      kind: 'planned',
+      detail: describe(plan) || `nothing to change; validating with ${site.checks.length} checks`,
+    });
     const expected = inventory.packages.map((p) => p.pkgname);
     if (ctx.dryRun) return writeDryRun(ctx, site, plan, expected);
     const outcome = await startTransaction(ctx, site, plan, 'apply', expected);
-    if (outcome.status === 'succeeded' && plan.actions.length === 0) return { ...inSync, detail: `${inSync.detail}; ${site.checks.length} checks passed` };
-    if (outcome.status === 'succeeded') return { site: site.name, status: 'changed', detail: describe(plan), txid: outcome.txid };
-    if (outcome.status !== 'stale') return { site: site.name, status: 'failed', detail: outcome.status === 'failed' ? outcome.reason ?? 'failed' : `${outcome.status}: ${outcome.reason ?? ''}`, txid: outcome.txid };
+    if (outcome.status === 'succeeded' && plan.actions.length === 0)
+      return { ...inSync, detail: `${inSync.detail}; ${site.checks.length} checks passed` };
+    if (outcome.status === 'succeeded')
+      return { site: site.name, status: 'changed', detail: describe(plan), txid: outcome.txid };
+    if (outcome.status !== 'stale')
+      return {
+        site: site.name,
+        status: 'failed',
+        detail:
+          outcome.status === 'failed' ? (outcome.reason ?? 'failed') : `${outcome.status}: ${outcome.reason ?? ''}`,
+        txid: outcome.txid,
+      };
     inventory = outcome.inventory;
   }
-  return { site: site.name, status: 'failed', detail: `the site changed under every one of ${MAX_PLANS} plans; is something else installing packages there?` };
+  return {
+    site: site.name,
+    status: 'failed',
+    detail: `the site changed under every one of ${MAX_PLANS} plans; is something else installing packages there?`,
+  };
 }
 
 /**
@@ -106,7 +171,11 @@ async function checkHold(ctx: RunContext, site: ResolvedSite): Promise<SiteResul
   if (!hold) return undefined;
   if (desiredFingerprint(site) === hold.desired) {
     if (!ctx.dryRun) await releaseHold(ctx.stateDir, site.name);
-    ctx.emit({ site: site.name, kind: 'released', detail: `hold from rollback to ${hold.tag} lifted: the desired state now equals ${hold.tag}'s` });
+    ctx.emit({
+      site: site.name,
+      kind: 'released',
+      detail: `hold from rollback to ${hold.tag} lifted: the desired state now equals ${hold.tag}'s`,
+    });
     return undefined;
   }
   return {
@@ -141,27 +210,68 @@ async function resume(ctx: RunContext, site: ResolvedSite, tx: Transaction): Pro
     }
     // Its time limit runs from when the transaction began, not from when it was found.
     handle = found.h && { ...found.h, submittedAt: tx.begin.at };
-    if (handle) await ctx.journal.append({ type: 'submitted', txid: tx.txid, at: new Date().toISOString(), job: handle });
+    if (handle)
+      await ctx.journal.append({ type: 'submitted', txid: tx.txid, at: new Date().toISOString(), job: handle });
   }
   if (!handle) {
     const reason = 'the controller stopped before the job was submitted';
-    await ctx.journal.append({ type: 'end', txid: tx.txid, at: new Date().toISOString(), site: site.name, status: 'failed', reason });
+    await ctx.journal.append({
+      type: 'end',
+      txid: tx.txid,
+      at: new Date().toISOString(),
+      site: site.name,
+      status: 'failed',
+      reason,
+    });
     return { site: site.name, status: 'failed', detail: reason, txid: tx.txid };
   }
-  ctx.emit({ site: site.name, kind: 'resuming', detail: `waiting for job ${handle.id} of ${tx.txid}, left by ${tx.begin.controller}` });
+  ctx.emit({
+    site: site.name,
+    kind: 'resuming',
+    detail: `waiting for job ${handle.id} of ${tx.txid}, left by ${tx.begin.controller}`,
+  });
   const outcome = await finishTransaction(ctx, site, tx.begin, handle);
-  if (outcome.leftOpen) return { site: site.name, status: 'failed', detail: `resumed ${tx.txid}: ${outcome.reason ?? ''}`, txid: tx.txid, leftOpen: true };
+  if (outcome.leftOpen)
+    return {
+      site: site.name,
+      status: 'failed',
+      detail: `resumed ${tx.txid}: ${outcome.reason ?? ''}`,
+      txid: tx.txid,
+      leftOpen: true,
+    };
   if (outcome.status === 'succeeded' && tx.begin.kind === 'rollback' && tx.begin.rollback) {
-    await writeHold(ctx.stateDir, { site: site.name, tag: tx.begin.rollback.tag, commit: tx.begin.rollback.commit, txid: tx.txid, at: new Date().toISOString(), desired: tx.begin.rollback.desired });
+    await writeHold(ctx.stateDir, {
+      site: site.name,
+      tag: tx.begin.rollback.tag,
+      commit: tx.begin.rollback.commit,
+      txid: tx.txid,
+      at: new Date().toISOString(),
+      desired: tx.begin.rollback.desired,
+    });
   }
   const detail = `resumed ${tx.txid}: ${outcome.status}${outcome.reason ? ` — ${outcome.reason}` : ''}`;
-  return outcome.status === 'succeeded' ? { site: site.name, status: 'changed', detail, txid: tx.txid } : { site: site.name, status: 'failed', detail, txid: tx.txid };
+  return outcome.status === 'succeeded'
+    ? { site: site.name, status: 'changed', detail, txid: tx.txid }
+    : { site: site.name, status: 'failed', detail, txid: tx.txid };
 }
 
-async function writeDryRun(ctx: RunContext, site: ResolvedSite, plan: SitePlan, expected: string[]): Promise<SiteResult> {
+async function writeDryRun(
+  ctx: RunContext,
+  site: ResolvedSite,
+  plan: SitePlan,
+  expected: string[],
+): Promise<SiteResult> {
   const txid = newTxid(site.name);
   const checks = site.checks.length > 0 ? { checks: jobChecks(site.checks) } : {};
-  const script = jobScriptFor(site, { txid, nonce: newNonce(), plan, expected, kind: 'apply', controller: ctx.controller, ...checks });
+  const script = jobScriptFor(site, {
+    txid,
+    nonce: newNonce(),
+    plan,
+    expected,
+    kind: 'apply',
+    controller: ctx.controller,
+    ...checks,
+  });
   const file = dryRunScriptFile(ctx.stateDir, site.name);
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, script, { mode: 0o755 });

@@ -26,37 +26,87 @@ export interface RollbackTarget {
 
 const MAX_PLANS = 3;
 
-export async function rollbackSite(ctx: RunContext, site: ResolvedSite, catalog: Catalog | Error, target: RollbackTarget): Promise<SiteResult> {
+export async function rollbackSite(
+  ctx: RunContext,
+  site: ResolvedSite,
+  catalog: Catalog | Error,
+  target: RollbackTarget,
+): Promise<SiteResult> {
   return underLock(ctx, site, 'rollback', async () => {
     if (catalog instanceof Error) return { site: site.name, status: 'failed', detail: catalog.message };
     const { records } = await ctx.journal.read();
     const point = restorePoint(foldTransactions(records), site.name, target.commit);
-    if (!point && !target.siteAtTag) return { site: site.name, status: 'failed', detail: `${site.name} is not in the desired state at ${target.tag}; nothing to roll back to` };
-    const how = point ? `restoring the package set of ${point.txid}${point.validated ? '' : `, which was never validated: no transaction that applied ${target.tag} here passed its checks`}` : `${target.tag} never reached this site: planned from the desired state at ${target.tag}`;
+    if (!point && !target.siteAtTag)
+      return {
+        site: site.name,
+        status: 'failed',
+        detail: `${site.name} is not in the desired state at ${target.tag}; nothing to roll back to`,
+      };
+    const how = point
+      ? `restoring the package set of ${point.txid}${point.validated ? '' : `, which was never validated: no transaction that applied ${target.tag} here passed its checks`}`
+      : `${target.tag} never reached this site: planned from the desired state at ${target.tag}`;
     let inventory = await currentInventory(ctx, site);
     for (let attempt = 1; attempt <= MAX_PLANS && inventory; attempt++) {
-      const planned = point ? planRestore(site, point, inventory, catalog) : planFromTag(target.siteAtTag!, inventory, catalog);
-      if (!planned.ok) return { site: site.name, status: 'failed', detail: `cannot roll back to ${target.tag} (${how}); nothing was changed here: ${planned.reason}` };
+      const planned = point
+        ? planRestore(site, point, inventory, catalog)
+        : planFromTag(target.siteAtTag!, inventory, catalog);
+      if (!planned.ok)
+        return {
+          site: site.name,
+          status: 'failed',
+          detail: `cannot roll back to ${target.tag} (${how}); nothing was changed here: ${planned.reason}`,
+        };
       const { plan } = planned;
       const desired = target.siteAtTag ? desiredFingerprint(target.siteAtTag) : '';
       // The tag's package set is checked by the tag's checks.
       const checks = target.siteAtTag ? { checks: jobChecks(target.siteAtTag.checks) } : {};
-      const extra = { rollback: { tag: target.tag, commit: target.commit, restores: point ? [point.txid] : [], desired }, ...checks };
-      ctx.emit({ site: site.name, kind: 'planned', detail: `rollback to ${target.tag}: ${how}; ${describe(plan) || 'nothing to change'}` });
-      if (ctx.dryRun) return { site: site.name, status: 'dry-run', detail: `${how}; ${describe(plan) || 'nothing to change'}` };
+      const extra = {
+        rollback: { tag: target.tag, commit: target.commit, restores: point ? [point.txid] : [], desired },
+        ...checks,
+      };
+      ctx.emit({
+        site: site.name,
+        kind: 'planned',
+        detail: `rollback to ${target.tag}: ${how}; ${describe(plan) || 'nothing to change'}`,
+      });
+      if (ctx.dryRun)
+        return { site: site.name, status: 'dry-run', detail: `${how}; ${describe(plan) || 'nothing to change'}` };
       // Like apply, a rollback that installs nothing still runs a job when there are checks: the restored set is live only once they pass.
       const outcome =
         plan.actions.length === 0 && (extra.checks ?? site.checks).length === 0
           ? await recordWithoutJob(ctx, site, plan, 'rollback', inventory, extra)
-          : await startTransaction(ctx, site, plan, 'rollback', inventory.packages.map((p) => p.pkgname), extra);
+          : await startTransaction(
+              ctx,
+              site,
+              plan,
+              'rollback',
+              inventory.packages.map((p) => p.pkgname),
+              extra,
+            );
       if (outcome.status === 'succeeded') {
         await holdAfterRollback(ctx, site.name, outcome.txid, extra.rollback);
-        return { site: site.name, status: 'changed', detail: `rolled back to ${target.tag} (${how}); ${describe(plan) || 'nothing needed changing'}; held`, txid: outcome.txid };
+        return {
+          site: site.name,
+          status: 'changed',
+          detail: `rolled back to ${target.tag} (${how}); ${describe(plan) || 'nothing needed changing'}; held`,
+          txid: outcome.txid,
+        };
       }
-      if (outcome.status !== 'stale') return { site: site.name, status: 'failed', detail: outcome.status === 'failed' ? outcome.reason ?? 'failed' : `${outcome.status}: ${outcome.reason ?? ''}`, txid: outcome.txid };
+      if (outcome.status !== 'stale')
+        return {
+          site: site.name,
+          status: 'failed',
+          detail:
+            outcome.status === 'failed' ? (outcome.reason ?? 'failed') : `${outcome.status}: ${outcome.reason ?? ''}`,
+          txid: outcome.txid,
+        };
       inventory = outcome.inventory;
     }
-    return { site: site.name, status: 'failed', detail: inventory ? 'the site kept changing under the rollback' : 'could not observe the site' };
+    return {
+      site: site.name,
+      status: 'failed',
+      detail: inventory ? 'the site kept changing under the rollback' : 'could not observe the site',
+    };
   });
 }
 
@@ -76,6 +126,18 @@ async function currentInventory(ctx: RunContext, site: ResolvedSite): Promise<In
 }
 
 /** A successful rollback holds its site. */
-async function holdAfterRollback(ctx: RunContext, site: string, txid: string, rb: { tag: string; commit: string; desired: string }): Promise<void> {
-  await writeHold(ctx.stateDir, { site, tag: rb.tag, commit: rb.commit, txid, at: new Date().toISOString(), desired: rb.desired });
+async function holdAfterRollback(
+  ctx: RunContext,
+  site: string,
+  txid: string,
+  rb: { tag: string; commit: string; desired: string },
+): Promise<void> {
+  await writeHold(ctx.stateDir, {
+    site,
+    tag: rb.tag,
+    commit: rb.commit,
+    txid,
+    at: new Date().toISOString(),
+    desired: rb.desired,
+  });
 }

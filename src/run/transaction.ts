@@ -11,7 +11,15 @@ import { inventoryFromEntries } from '../observed/inventory.js';
 import { writeInventory } from '../observed/store.js';
 import type { Inventory } from '../observed/types.js';
 import type { SitePlan } from '../plan/types.js';
-import type { ActionResult, BeginRecord, CheckResult, EndRecord, FinishedRecord, TransactionKind, TransactionStatus } from '../state/records.js';
+import type {
+  ActionResult,
+  BeginRecord,
+  CheckResult,
+  EndRecord,
+  FinishedRecord,
+  TransactionKind,
+  TransactionStatus,
+} from '../state/records.js';
 import { checkResults, checksVerdict } from './check-results.js';
 import type { RunContext } from './context.js';
 import { newNonce, newTxid } from './txid.js';
@@ -42,7 +50,14 @@ const RETRY_PAUSE_MS = 1000;
 /** Polls in a row that may fail transiently before the job counts as lost. */
 const POLL_ERRORS_TOLERATED = 5;
 
-export async function startTransaction(ctx: RunContext, site: ResolvedSite, plan: SitePlan, kind: TransactionKind, expected?: string[], extra: Partial<BeginRecord> = {}): Promise<TxOutcome> {
+export async function startTransaction(
+  ctx: RunContext,
+  site: ResolvedSite,
+  plan: SitePlan,
+  kind: TransactionKind,
+  expected?: string[],
+  extra: Partial<BeginRecord> = {},
+): Promise<TxOutcome> {
   const begin: BeginRecord = {
     type: 'begin',
     txid: newTxid(site.name),
@@ -62,12 +77,14 @@ export async function startTransaction(ctx: RunContext, site: ResolvedSite, plan
   const backend = ctx.backend(site.backend);
   if (backend instanceof Error) return endWithout(ctx, begin, backend.message, false);
   await ctx.journal.append(begin);
-  if (ctx.lockLost(site.name)) return endWithout(ctx, begin, 'this controller lost the site lock to another one; no job was submitted', true);
+  if (ctx.lockLost(site.name))
+    return endWithout(ctx, begin, 'this controller lost the site lock to another one; no job was submitted', true);
   let handle: JobHandle;
   try {
     handle = await submit(backend, site, begin);
   } catch (e) {
-    if (e instanceof SubmissionUnknown) return { txid: begin.txid, status: 'failed', reason: e.message, leftOpen: true };
+    if (e instanceof SubmissionUnknown)
+      return { txid: begin.txid, status: 'failed', reason: e.message, leftOpen: true };
     return endWithout(ctx, begin, `submitting the job failed: ${(e as Error).message}`, true);
   }
   await ctx.journal.append({ type: 'submitted', txid: begin.txid, at: new Date().toISOString(), job: handle });
@@ -80,24 +97,59 @@ export async function startTransaction(ctx: RunContext, site: ResolvedSite, plan
  * journalled so the journal knows which commit the site is at, which is
  * what a later rollback to that commit restores.
  */
-export async function recordWithoutJob(ctx: RunContext, site: ResolvedSite, plan: SitePlan, kind: TransactionKind, inventory: Inventory, extra: Partial<BeginRecord> = {}): Promise<TxOutcome> {
+export async function recordWithoutJob(
+  ctx: RunContext,
+  site: ResolvedSite,
+  plan: SitePlan,
+  kind: TransactionKind,
+  inventory: Inventory,
+  extra: Partial<BeginRecord> = {},
+): Promise<TxOutcome> {
   const at = new Date().toISOString();
   const txid = newTxid(site.name);
-  const begin: BeginRecord = { type: 'begin', txid, at, site: site.name, kind, revision: ctx.revision, tags: ctx.tags, plan, nonce: '', controller: ctx.controller, timeLimit: site.job_time_limit, ...extra };
+  const begin: BeginRecord = {
+    type: 'begin',
+    txid,
+    at,
+    site: site.name,
+    kind,
+    revision: ctx.revision,
+    tags: ctx.tags,
+    plan,
+    nonce: '',
+    controller: ctx.controller,
+    timeLimit: site.job_time_limit,
+    ...extra,
+  };
   const packages = inventory.packages.map((p) => p.pkgname).sort();
-  const automatic = inventory.packages.filter((p) => p.automatic).map((p) => p.pkgname).sort();
+  const automatic = inventory.packages
+    .filter((p) => p.automatic)
+    .map((p) => p.pkgname)
+    .sort();
   // No job, so no check ran: the package set is installed but, if the site has checks, not validated.
   const unchecked = (extra.checks ?? site.checks).length > 0;
   const notes = ['nothing to do: no job was run', ...(unchecked ? ['checks not run: no job'] : [])];
   await ctx.journal.append(
     begin,
     { type: 'finished', txid, at, results: [], observedAfter: { packages, automatic }, audit: [], notes },
-    { type: 'end', txid, at, site: site.name, status: 'succeeded', reason: 'already as wanted', installed: true, validated: !unchecked },
+    {
+      type: 'end',
+      txid,
+      at,
+      site: site.name,
+      status: 'succeeded',
+      reason: 'already as wanted',
+      installed: true,
+      validated: !unchecked,
+    },
   );
   return { txid, status: 'succeeded', inventory };
 }
 
-export function jobScriptFor(site: ResolvedSite, begin: Pick<BeginRecord, 'txid' | 'nonce' | 'plan' | 'expected' | 'kind' | 'controller' | 'checks'>): string {
+export function jobScriptFor(
+  site: ResolvedSite,
+  begin: Pick<BeginRecord, 'txid' | 'nonce' | 'plan' | 'expected' | 'kind' | 'controller' | 'checks'>,
+): string {
   return renderJobScript({
     txid: begin.txid,
     nonce: begin.nonce,
@@ -121,13 +173,24 @@ export function jobScriptFor(site: ResolvedSite, begin: Pick<BeginRecord, 'txid'
  * second copy of a transaction's job must never run.
  */
 async function submit(backend: Backend, site: ResolvedSite, begin: BeginRecord): Promise<JobHandle> {
-  const req = { txid: begin.txid, jobName: begin.txid, site, script: jobScriptFor(site, begin), timeLimit: site.job_time_limit };
-  return retryTransient(() => backend.submit(req), async () => {
-    const found = await backend.find(req.jobName, site).catch((e: Error) => {
-      throw new SubmissionUnknown(`submitting the job failed and whether it went through cannot be told (${e.message}); the transaction stays open and the next run looks for its job again`);
-    });
-    return found && { ...found, submittedAt: begin.at };
-  });
+  const req = {
+    txid: begin.txid,
+    jobName: begin.txid,
+    site,
+    script: jobScriptFor(site, begin),
+    timeLimit: site.job_time_limit,
+  };
+  return retryTransient(
+    () => backend.submit(req),
+    async () => {
+      const found = await backend.find(req.jobName, site).catch((e: Error) => {
+        throw new SubmissionUnknown(
+          `submitting the job failed and whether it went through cannot be told (${e.message}); the transaction stays open and the next run looks for its job again`,
+        );
+      });
+      return found && { ...found, submittedAt: begin.at };
+    },
+  );
 }
 
 /**
@@ -143,19 +206,35 @@ async function retryTransient<T>(call: () => Promise<T>, alreadyDone?: () => Pro
       if (!(e instanceof TransientBackendError)) throw e;
       const done = await alreadyDone?.();
       if (done !== undefined) return done;
-      if (attempt >= BACKEND_ATTEMPTS) throw new TransientBackendError(`${e.message}; gave up after ${BACKEND_ATTEMPTS} attempts`, { cause: e });
+      if (attempt >= BACKEND_ATTEMPTS)
+        throw new TransientBackendError(`${e.message}; gave up after ${BACKEND_ATTEMPTS} attempts`, { cause: e });
       await sleep(RETRY_PAUSE_MS * attempt);
     }
   }
 }
 
 async function endWithout(ctx: RunContext, begin: BeginRecord, reason: string, begun: boolean): Promise<TxOutcome> {
-  if (begun) await ctx.journal.append({ type: 'end', txid: begin.txid, at: new Date().toISOString(), site: begin.site, status: 'failed', reason, installed: false, validated: false });
+  if (begun)
+    await ctx.journal.append({
+      type: 'end',
+      txid: begin.txid,
+      at: new Date().toISOString(),
+      site: begin.site,
+      status: 'failed',
+      reason,
+      installed: false,
+      validated: false,
+    });
   return { txid: begin.txid, status: 'failed', reason };
 }
 
 /** Wait for a submitted job (also one a previous controller submitted) and record how it went. */
-export async function finishTransaction(ctx: RunContext, site: ResolvedSite, begin: BeginRecord, handle: JobHandle): Promise<TxOutcome> {
+export async function finishTransaction(
+  ctx: RunContext,
+  site: ResolvedSite,
+  begin: BeginRecord,
+  handle: JobHandle,
+): Promise<TxOutcome> {
   const backend = ctx.backend(handle.backend);
   if (backend instanceof Error) return endWithout(ctx, begin, backend.message, true);
   const deadline = Date.parse(handle.submittedAt) + begin.timeLimit * 1000;
@@ -168,7 +247,10 @@ export async function finishTransaction(ctx: RunContext, site: ResolvedSite, beg
       (e: Error) => e.message,
     );
     if (stuck !== undefined) {
-      const why = poll === 'timed-out' ? `the job passed its time limit of ${begin.timeLimit}s` : `the controller lost sight of the job (${poll.detail ?? 'lost'})`;
+      const why =
+        poll === 'timed-out'
+          ? `the job passed its time limit of ${begin.timeLimit}s`
+          : `the controller lost sight of the job (${poll.detail ?? 'lost'})`;
       const reason = `${why} and cancelling it failed (${stuck}); the transaction stays open and the next run resumes it`;
       ctx.emit({ site: site.name, kind: 'finished', detail: `${begin.kind} ${begin.txid}: left open — ${reason}` });
       return { txid: begin.txid, status: 'failed', reason, leftOpen: true };
@@ -176,21 +258,48 @@ export async function finishTransaction(ctx: RunContext, site: ResolvedSite, beg
   }
   const parsed = await retryTransient(() => backend.fetchOutput(handle)).then(
     (output) => parseJobOutput(output, begin.nonce),
-    (e: Error): JobOutput => ({ ...parseJobOutput('', begin.nonce), problem: `the job's output could not be fetched: ${e.message}` }),
+    (e: Error): JobOutput => ({
+      ...parseJobOutput('', begin.nonce),
+      problem: `the job's output could not be fetched: ${e.message}`,
+    }),
   );
   const inventory = parsed.inventory
-    ? inventoryFromEntries(site.name, parsed.inventory, parsed.userInstalled, { observedAt: new Date().toISOString(), source: 'job', origin: begin.txid })
+    ? inventoryFromEntries(site.name, parsed.inventory, parsed.userInstalled, {
+        observedAt: new Date().toISOString(),
+        source: 'job',
+        origin: begin.txid,
+      })
     : undefined;
   const finished = finishedRecord(begin, parsed, poll === 'timed-out' ? undefined : poll, inventory);
   const verdict = judge(begin, parsed, poll, inventory, finished.checks ?? []);
   const { status, reason } = verdict;
-  await ctx.journal.append(finished, { type: 'end', txid: begin.txid, at: new Date().toISOString(), site: site.name, ...verdict });
-  if (inventory) await writeInventory(ctx.stateDir, { ...inventory, ...(parsed.audit.length ? { audit: parsed.audit } : {}), ...(parsed.pkgToolsVersion ? { pkgToolsVersion: parsed.pkgToolsVersion } : {}) });
-  ctx.emit({ site: site.name, kind: 'finished', detail: `${begin.kind} ${begin.txid}: ${status}${reason ? ` — ${reason}` : ''}` });
+  await ctx.journal.append(finished, {
+    type: 'end',
+    txid: begin.txid,
+    at: new Date().toISOString(),
+    site: site.name,
+    ...verdict,
+  });
+  if (inventory)
+    await writeInventory(ctx.stateDir, {
+      ...inventory,
+      ...(parsed.audit.length ? { audit: parsed.audit } : {}),
+      ...(parsed.pkgToolsVersion ? { pkgToolsVersion: parsed.pkgToolsVersion } : {}),
+    });
+  ctx.emit({
+    site: site.name,
+    kind: 'finished',
+    detail: `${begin.kind} ${begin.txid}: ${status}${reason ? ` — ${reason}` : ''}`,
+  });
   return { txid: begin.txid, status, ...(reason ? { reason } : {}), ...(inventory ? { inventory } : {}) };
 }
 
-async function waitForJob(backend: Backend, handle: JobHandle, deadline: number, pollMs: number): Promise<JobPoll | 'timed-out'> {
+async function waitForJob(
+  backend: Backend,
+  handle: JobHandle,
+  deadline: number,
+  pollMs: number,
+): Promise<JobPoll | 'timed-out'> {
   const announced = backend.waitFor?.(handle);
   if (announced) {
     // The announcement is prompt; a slow poll still notices a job killed from outside.
@@ -204,7 +313,13 @@ async function waitForJob(backend: Backend, handle: JobHandle, deadline: number,
   return pollUntil(backend, handle, deadline, pollMs);
 }
 
-async function pollUntil(backend: Backend, handle: JobHandle, deadline: number, pollMs: number, stop?: AbortSignal): Promise<JobPoll | 'timed-out'> {
+async function pollUntil(
+  backend: Backend,
+  handle: JobHandle,
+  deadline: number,
+  pollMs: number,
+  stop?: AbortSignal,
+): Promise<JobPoll | 'timed-out'> {
   let transientErrors = 0;
   for (;;) {
     try {
@@ -213,7 +328,10 @@ async function pollUntil(backend: Backend, handle: JobHandle, deadline: number, 
       if (p.state === 'done' || p.state === 'lost') return p;
     } catch (e) {
       if (!(e instanceof TransientBackendError) || ++transientErrors > POLL_ERRORS_TOLERATED) {
-        return { state: 'lost', detail: `polling failed${transientErrors > POLL_ERRORS_TOLERATED ? ` ${transientErrors} times in a row` : ''}: ${(e as Error).message}` };
+        return {
+          state: 'lost',
+          detail: `polling failed${transientErrors > POLL_ERRORS_TOLERATED ? ` ${transientErrors} times in a row` : ''}: ${(e as Error).message}`,
+        };
       }
     }
     if (Date.now() >= deadline) return 'timed-out';
@@ -222,7 +340,12 @@ async function pollUntil(backend: Backend, handle: JobHandle, deadline: number, 
   }
 }
 
-function finishedRecord(begin: BeginRecord, parsed: JobOutput, poll: JobPoll | undefined, inventory: Inventory | undefined): FinishedRecord {
+function finishedRecord(
+  begin: BeginRecord,
+  parsed: JobOutput,
+  poll: JobPoll | undefined,
+  inventory: Inventory | undefined,
+): FinishedRecord {
   return {
     type: 'finished',
     txid: begin.txid,
@@ -235,7 +358,10 @@ function finishedRecord(begin: BeginRecord, parsed: JobOutput, poll: JobPoll | u
       ? {
           observedAfter: {
             packages: inventory.packages.map((p) => p.pkgname).sort(),
-            automatic: inventory.packages.filter((p) => p.automatic).map((p) => p.pkgname).sort(),
+            automatic: inventory.packages
+              .filter((p) => p.automatic)
+              .map((p) => p.pkgname)
+              .sort(),
           },
         }
       : {}),
@@ -250,7 +376,13 @@ function actionResults(begin: BeginRecord, parsed: JobOutput): ActionResult[] {
     const step = parsed.steps.find((s) => s.label === `action ${i + 1} ${a.action} ${a.pkgname}`);
     if (!step) return { action: a.action, pkgname: a.pkgname, outcome: 'skipped' };
     const outcome = step.rc === 0 ? 'done' : 'failed';
-    return { action: a.action, pkgname: a.pkgname, outcome, ...(step.rc !== undefined ? { rc: step.rc } : {}), output: step.output.slice(-20) };
+    return {
+      action: a.action,
+      pkgname: a.pkgname,
+      outcome,
+      ...(step.rc !== undefined ? { rc: step.rc } : {}),
+      output: step.output.slice(-20),
+    };
   });
 }
 
@@ -258,7 +390,13 @@ function actionResults(begin: BeginRecord, parsed: JobOutput): ActionResult[] {
  * The transaction's verdict: the job's word, checked against what the site
  * now has; then its checks decide whether the installed set is validated.
  */
-function judge(begin: BeginRecord, parsed: JobOutput, poll: JobPoll | 'timed-out', inventory: Inventory | undefined, checks: CheckResult[]): Verdict {
+function judge(
+  begin: BeginRecord,
+  parsed: JobOutput,
+  poll: JobPoll | 'timed-out',
+  inventory: Inventory | undefined,
+  checks: CheckResult[],
+): Verdict {
   const installed = installVerdict(begin, parsed, poll, inventory);
   // A probe installs nothing and checks nothing.
   if (begin.kind === 'probe') return installed;
@@ -268,24 +406,54 @@ function judge(begin: BeginRecord, parsed: JobOutput, poll: JobPoll | 'timed-out
   return { status: 'succeeded', installed: true, validated: true };
 }
 
-function installVerdict(begin: BeginRecord, parsed: JobOutput, poll: JobPoll | 'timed-out', inventory: Inventory | undefined): { status: TransactionStatus; reason?: string } {
-  if (poll === 'timed-out') return { status: 'timed-out', reason: `the job exceeded its time limit of ${begin.timeLimit}s (queue time included) and was cancelled` };
-  if (parsed.status === 'busy') return { status: 'busy', reason: `another job holds the site: ${parsed.notes.find((n) => n.startsWith('busy')) ?? 'owner unknown'}` };
-  if (parsed.status === 'stale') return { status: 'stale', reason: 'the site changed since it was observed; nothing was done' };
+function installVerdict(
+  begin: BeginRecord,
+  parsed: JobOutput,
+  poll: JobPoll | 'timed-out',
+  inventory: Inventory | undefined,
+): { status: TransactionStatus; reason?: string } {
+  if (poll === 'timed-out')
+    return {
+      status: 'timed-out',
+      reason: `the job exceeded its time limit of ${begin.timeLimit}s (queue time included) and was cancelled`,
+    };
+  if (parsed.status === 'busy')
+    return {
+      status: 'busy',
+      reason: `another job holds the site: ${parsed.notes.find((n) => n.startsWith('busy')) ?? 'owner unknown'}`,
+    };
+  if (parsed.status === 'stale')
+    return { status: 'stale', reason: 'the site changed since it was observed; nothing was done' };
   if (parsed.status === 'unusable') {
     const step = parsed.steps.find((s) => s.rc !== undefined && s.rc !== 0);
-    return { status: 'failed', reason: `${step?.label ?? 'preflight'}: ${step?.output.filter(Boolean).slice(-3).join(' / ') || 'the site cannot run jobs'}` };
+    return {
+      status: 'failed',
+      reason: `${step?.label ?? 'preflight'}: ${step?.output.filter(Boolean).slice(-3).join(' / ') || 'the site cannot run jobs'}`,
+    };
   }
   if (parsed.problem) {
     // What the batch system or CE said (cancelled, killed, time limit) explains a cut-off output.
     const said = poll.detail ? ` (${poll.detail})` : '';
-    return { status: 'failed', reason: poll.state === 'lost' ? `job lost: ${poll.detail ?? ''}; ${parsed.problem}` : `${parsed.problem}${said}` };
+    return {
+      status: 'failed',
+      reason: poll.state === 'lost' ? `job lost: ${poll.detail ?? ''}; ${parsed.problem}` : `${parsed.problem}${said}`,
+    };
   }
   const failed = parsed.steps.find((s) => s.label.startsWith('action ') && s.rc !== 0);
   // A failed check alone makes the job say "failed"; whether the actions did is decided here.
-  const mismatches = inventory ? verifyOutcome(begin.plan.actions, inventory.packages.map((p) => p.pkgname)) : ['no package listing after the job'];
-  if (failed) return { status: 'failed', reason: `${failed.label} exited ${failed.rc}: ${failed.output.filter(Boolean).slice(-2).join(' / ')}` };
-  if (mismatches.length > 0) return { status: 'failed', reason: `the job reported success but ${mismatches.join('; ')}` };
+  const mismatches = inventory
+    ? verifyOutcome(
+        begin.plan.actions,
+        inventory.packages.map((p) => p.pkgname),
+      )
+    : ['no package listing after the job'];
+  if (failed)
+    return {
+      status: 'failed',
+      reason: `${failed.label} exited ${failed.rc}: ${failed.output.filter(Boolean).slice(-2).join(' / ')}`,
+    };
+  if (mismatches.length > 0)
+    return { status: 'failed', reason: `the job reported success but ${mismatches.join('; ')}` };
   return { status: 'succeeded' };
 }
 

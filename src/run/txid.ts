@@ -2,7 +2,10 @@
 import { randomBytes } from 'node:crypto';
 
 export function newTxid(site: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `tx-${stamp}-${site}-${randomBytes(3).toString('hex')}`;
 }
 

@@ -12,7 +12,9 @@ export function verifyOutcome(actions: readonly PlanAction[], after: readonly st
       if (installed.has(a.pkgname)) problems.push(`${a.pkgname} is still installed after its removal`);
     } else if (!installed.has(a.pkgname)) {
       const now = names.get(a.name);
-      problems.push(`${a.action} of ${a.pkgname} did not happen (${now ? `${now} is installed` : `no ${a.name} is installed`})`);
+      problems.push(
+        `${a.action} of ${a.pkgname} did not happen (${now ? `${now} is installed` : `no ${a.name} is installed`})`,
+      );
     }
   }
   return problems;

@@ -27,18 +27,29 @@ export class ReportReceiver {
     } catch {
       return { code: 400, message: 'invalid site name in the path', ...(await discard(req)) };
     }
-    const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : undefined);
-    const headers = { timestamp: header(HEADER.timestamp), nonce: header(HEADER.nonce), signature: header(HEADER.signature) };
+    const header = (name: string) =>
+      typeof req.headers[name] === 'string' ? (req.headers[name] as string) : undefined;
+    const headers = {
+      timestamp: header(HEADER.timestamp),
+      nonce: header(HEADER.nonce),
+      signature: header(HEADER.signature),
+    };
     const defined = Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined));
     if (!this.secrets.has(site) || Object.keys(defined).length < 3) {
       // The same verdict acceptReport would give, without holding the body or reading git.
       await discard(req);
-      return acceptReport({ stateDir: '', secrets: this.secrets, knownSites: new Set(this.secrets.keys()), now: new Date() }, { site, headers: defined, body: Buffer.alloc(0), remote: '' });
+      return acceptReport(
+        { stateDir: '', secrets: this.secrets, knownSites: new Set(this.secrets.keys()), now: new Date() },
+        { site, headers: defined, body: Buffer.alloc(0), remote: '' },
+      );
     }
     const body = await readCapped(req, MAX_BODY_BYTES);
     if (!body) return { code: 413, message: `report too large: at most ${MAX_BODY_BYTES} bytes` };
     return (await this.queue.add(async () =>
-      acceptReport({ ...(await this.context()), now: new Date() }, { site, headers: defined, body, remote: req.socket.remoteAddress ?? 'unknown' }),
+      acceptReport(
+        { ...(await this.context()), now: new Date() },
+        { site, headers: defined, body, remote: req.socket.remoteAddress ?? 'unknown' },
+      ),
     ))!;
   }
 }

@@ -10,7 +10,6 @@ import { verify, type SignedHeaders } from './signature.js';
 import { decodeReport } from './wire.js';
 import { SITE_NAME } from '../state/site-paths.js';
 
-
 export interface IncomingReport {
   site: string;
   headers: Partial<SignedHeaders>;
@@ -32,31 +31,45 @@ export interface Outcome {
 }
 
 export async function acceptReport(ctx: CollectorContext, r: IncomingReport): Promise<Outcome> {
-  if (!SITE_NAME.test(r.site)) return { code: 400, message: `invalid site name ${JSON.stringify(r.site.slice(0, 80))}` };
+  if (!SITE_NAME.test(r.site))
+    return { code: 400, message: `invalid site name ${JSON.stringify(r.site.slice(0, 80))}` };
   const secret = ctx.secrets.get(r.site);
   if (!secret || !ctx.knownSites.has(r.site)) {
-    return { code: 401, message: `unknown site '${r.site}': the collector takes reports only from sites in sites.yaml with a secret in its --report-secrets file` };
+    return {
+      code: 401,
+      message: `unknown site '${r.site}': the collector takes reports only from sites in sites.yaml with a secret in its --report-secrets file`,
+    };
   }
   const verdict = verify(secret, r.site, r.body, r.headers, Math.floor(ctx.now.getTime() / 1000));
   if (!verdict.ok) return { code: verdict.code, message: verdict.reason };
   const reportedAt = new Date(verdict.timestamp * 1000).toISOString();
   const nonce = r.headers.nonce!;
   const file = reportFile(ctx.stateDir, r.site, reportedAt, nonce);
-  const replayed: Outcome = { code: 401, message: `replayed report: timestamp ${verdict.timestamp} with nonce ${nonce} was accepted before; each report needs a new nonce` };
+  const replayed: Outcome = {
+    code: 401,
+    message: `replayed report: timestamp ${verdict.timestamp} with nonce ${nonce} was accepted before; each report needs a new nonce`,
+  };
   if (await reportExists(file)) return replayed;
   let inventory;
   try {
     inventory = decodeReport(r.body, r.site, { observedAt: reportedAt, origin: file });
   } catch (e) {
-    if (e instanceof InputError) return { code: 400, message: `malformed report:\n${e.message.split('\n').slice(0, 20).join('\n')}` };
+    if (e instanceof InputError)
+      return { code: 400, message: `malformed report:\n${e.message.split('\n').slice(0, 20).join('\n')}` };
     throw e;
   }
-  const stored = await storeReport(ctx.stateDir, reportRecord(inventory, { reportedAt, receivedAt: ctx.now.toISOString(), nonce, remote: r.remote }));
+  const stored = await storeReport(
+    ctx.stateDir,
+    reportRecord(inventory, { reportedAt, receivedAt: ctx.now.toISOString(), nonce, remote: r.remote }),
+  );
   if (!stored.stored) return replayed;
   // A report that arrives after a newer observation (a probe, a later report) stays history only.
   const current = await readInventory(ctx.stateDir, r.site).catch(() => undefined);
   const newest = !current || current.observedAt <= reportedAt;
   if (newest) await writeInventory(ctx.stateDir, inventory);
   const automatic = inventory.packages.filter((p) => p.automatic).length;
-  return { code: 200, message: `${r.site}: stored ${inventory.packages.length} packages (${automatic} automatic) reported at ${reportedAt}${newest ? '' : ' as history only (a newer observation exists)'}` };
+  return {
+    code: 200,
+    message: `${r.site}: stored ${inventory.packages.length} packages (${automatic} automatic) reported at ${reportedAt}${newest ? '' : ' as history only (a newer observation exists)'}`,
+  };
 }

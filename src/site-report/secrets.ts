@@ -24,13 +24,28 @@ export function parseSecrets(text: string, file: string): Map<string, string> {
     const at = { file, line: i + 1, column: 1 };
     const fields = line.split(/\s+/);
     if (fields.length !== 2) {
-      problems.push({ location: at, message: `expected 'SITE SECRET' (two fields), got ${fields.length} field${fields.length === 1 ? '' : 's'}` });
+      problems.push({
+        location: at,
+        message: `expected 'SITE SECRET' (two fields), got ${fields.length} field${fields.length === 1 ? '' : 's'}`,
+      });
       return;
     }
     const [site, secret] = fields as [string, string];
-    if (!SITE_NAME.test(site)) problems.push({ location: at, message: `invalid site name ${JSON.stringify(site)}; expected letters, digits, '.', '_' or '-'` });
-    else if (firstLine.has(site)) problems.push({ location: at, message: `site '${site}' already has a secret on line ${firstLine.get(site)}; expected one line per site` });
-    else if (!SECRET.test(secret)) problems.push({ location: { ...at, column: raw.indexOf(secret) + 1 }, message: `the secret of '${site}' is too weak; expected ${SECRET_HINT}` });
+    if (!SITE_NAME.test(site))
+      problems.push({
+        location: at,
+        message: `invalid site name ${JSON.stringify(site)}; expected letters, digits, '.', '_' or '-'`,
+      });
+    else if (firstLine.has(site))
+      problems.push({
+        location: at,
+        message: `site '${site}' already has a secret on line ${firstLine.get(site)}; expected one line per site`,
+      });
+    else if (!SECRET.test(secret))
+      problems.push({
+        location: { ...at, column: raw.indexOf(secret) + 1 },
+        message: `the secret of '${site}' is too weak; expected ${SECRET_HINT}`,
+      });
     else {
       secrets.set(site, secret);
       firstLine.set(site, i + 1);
@@ -50,17 +65,24 @@ export async function readSecretFile(file: string): Promise<string> {
 }
 
 export function checkSecret(secret: string, where: { file: string; line?: number }): string {
-  if (!SECRET.test(secret)) throw new InputError({ location: where, message: `the secret is too weak or malformed; expected ${SECRET_HINT}` });
+  if (!SECRET.test(secret))
+    throw new InputError({ location: where, message: `the secret is too weak or malformed; expected ${SECRET_HINT}` });
   return secret;
 }
 
 async function readPrivate(file: string): Promise<string> {
   const st = await stat(file).catch((e: NodeJS.ErrnoException) => {
-    throw new InputError({ location: { file }, message: `cannot read the secret file: ${e.code === 'ENOENT' ? 'no such file' : e.message}` });
+    throw new InputError({
+      location: { file },
+      message: `cannot read the secret file: ${e.code === 'ENOENT' ? 'no such file' : e.message}`,
+    });
   });
   if (!st.isFile()) throw new InputError({ location: { file }, message: 'expected a regular file of secrets' });
   if ((st.mode & 0o077) !== 0) {
-    throw new InputError({ location: { file }, message: `mode ${(st.mode & 0o777).toString(8)} lets group or others at the secrets; expected only the owner (chmod 600)` });
+    throw new InputError({
+      location: { file },
+      message: `mode ${(st.mode & 0o777).toString(8)} lets group or others at the secrets; expected only the owner (chmod 600)`,
+    });
   }
   return readFile(file, 'utf8');
 }

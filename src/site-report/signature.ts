@@ -25,7 +25,10 @@ export interface SignedHeaders {
 }
 
 function mac(secret: string, site: string, timestamp: string, nonce: string, body: Buffer): Buffer {
-  return createHmac('sha256', secret).update(`reconcile-report-v1\n${timestamp}\n${nonce}\n${site}\n`).update(body).digest();
+  return createHmac('sha256', secret)
+    .update(`reconcile-report-v1\n${timestamp}\n${nonce}\n${site}\n`)
+    .update(body)
+    .digest();
 }
 
 export function sign(secret: string, site: string, body: Buffer, timestamp: number, nonce: string): SignedHeaders {
@@ -40,21 +43,43 @@ export type Verdict = { ok: true; timestamp: number } | { ok: false; code: 400 |
  * made within the window around `nowSeconds`. Replays are the caller's
  * concern: it alone knows which nonces were seen.
  */
-export function verify(secret: string, site: string, body: Buffer, h: Partial<SignedHeaders>, nowSeconds: number): Verdict {
+export function verify(
+  secret: string,
+  site: string,
+  body: Buffer,
+  h: Partial<SignedHeaders>,
+  nowSeconds: number,
+): Verdict {
   if (h.timestamp === undefined || h.nonce === undefined || h.signature === undefined) {
     return { ok: false, code: 401, reason: `unsigned report: expected headers ${Object.values(HEADER).join(', ')}` };
   }
-  if (!TIMESTAMP.test(h.timestamp)) return { ok: false, code: 400, reason: `${HEADER.timestamp} must be Unix seconds, got ${JSON.stringify(h.timestamp.slice(0, 40))}` };
-  if (!NONCE.test(h.nonce)) return { ok: false, code: 400, reason: `${HEADER.nonce} must be 16-64 characters of A-Z a-z 0-9 _ -` };
-  if (!SIGNATURE.test(h.signature)) return { ok: false, code: 400, reason: `${HEADER.signature} must be sha256= and 64 lowercase hex digits` };
+  if (!TIMESTAMP.test(h.timestamp))
+    return {
+      ok: false,
+      code: 400,
+      reason: `${HEADER.timestamp} must be Unix seconds, got ${JSON.stringify(h.timestamp.slice(0, 40))}`,
+    };
+  if (!NONCE.test(h.nonce))
+    return { ok: false, code: 400, reason: `${HEADER.nonce} must be 16-64 characters of A-Z a-z 0-9 _ -` };
+  if (!SIGNATURE.test(h.signature))
+    return { ok: false, code: 400, reason: `${HEADER.signature} must be sha256= and 64 lowercase hex digits` };
   const expected = mac(secret, site, h.timestamp, h.nonce, body);
   const given = Buffer.from(h.signature.slice('sha256='.length), 'hex');
-  if (!timingSafeEqual(expected, given)) return { ok: false, code: 401, reason: `bad signature: not signed with the secret the collector holds for site '${site}'` };
+  if (!timingSafeEqual(expected, given))
+    return {
+      ok: false,
+      code: 401,
+      reason: `bad signature: not signed with the secret the collector holds for site '${site}'`,
+    };
   // The clock is checked after the signature, so only the site learns that its clock is off.
   const timestamp = Number(h.timestamp);
   const skew = timestamp - nowSeconds;
   if (Math.abs(skew) > WINDOW_SECONDS) {
-    return { ok: false, code: 401, reason: `stale report: its timestamp is ${Math.abs(skew)}s ${skew < 0 ? 'behind' : 'ahead of'} the collector's clock (at most ${WINDOW_SECONDS}s allowed); check the site's clock (NTP)` };
+    return {
+      ok: false,
+      code: 401,
+      reason: `stale report: its timestamp is ${Math.abs(skew)}s ${skew < 0 ? 'behind' : 'ahead of'} the collector's clock (at most ${WINDOW_SECONDS}s allowed); check the site's clock (NTP)`,
+    };
   }
   return { ok: true, timestamp };
 }

@@ -37,7 +37,10 @@ export function decodeReport(body: Buffer, site: string, meta: { observedAt: str
     throw new InputError({ location: where, message: `expected an object with "format": "${FORMAT}"` });
   }
   if (typeof v.pkg_info !== 'string' || typeof v.pkg_info_u !== 'string') {
-    throw new InputError({ location: where, message: 'expected "pkg_info" and "pkg_info_u" to be the text of the two listings' });
+    throw new InputError({
+      location: where,
+      message: 'expected "pkg_info" and "pkg_info_u" to be the text of the two listings',
+    });
   }
   return inventoryFromPkgInfo({
     site,

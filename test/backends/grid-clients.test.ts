@@ -24,29 +24,63 @@ afterEach(() => {
 /** A stand-in for a client program: prints `out`/`err`, exits `rc`. */
 function tool(name: string, out: string, err = '', rc = 0): void {
   const file = path.join(bin, name);
-  writeFileSync(file, `#!/bin/sh\nprintf '%s' '${out.replace(/'/g, `'\\''`)}'\nprintf '%s' '${err.replace(/'/g, `'\\''`)}' >&2\nexit ${rc}\n`);
+  writeFileSync(
+    file,
+    `#!/bin/sh\nprintf '%s' '${out.replace(/'/g, `'\\''`)}'\nprintf '%s' '${err.replace(/'/g, `'\\''`)}' >&2\nexit ${rc}\n`,
+  );
   chmodSync(file, 0o755);
 }
 
-const arcJob = (state: string, submittedAt = new Date().toISOString()): JobHandle => ({ backend: 'arc', id: 'https://ce/arex/rest/1.0/jobs/J1', site: 'A', submittedAt, name: 'tx-1', jobList: path.join(state, 'jobs.dat') });
+const arcJob = (state: string, submittedAt = new Date().toISOString()): JobHandle => ({
+  backend: 'arc',
+  id: 'https://ce/arex/rest/1.0/jobs/J1',
+  site: 'A',
+  submittedAt,
+  name: 'tx-1',
+  jobList: path.join(state, 'jobs.dat'),
+});
 
 describe('arc backend, client answers', () => {
   it('a job missing from the job list is lost, never a success', async () => {
     const state = tempDir();
-    tool('arcstat', 'No jobs found, try later\n', 'Warning: Job not found in job list: https://ce/arex/rest/1.0/jobs/J1\n', 1);
-    expect(await new ArcBackend(state, 'c').poll(arcJob(state))).toMatchObject({ state: 'lost', detail: expect.stringContaining('is not in the ARC job list') });
+    tool(
+      'arcstat',
+      'No jobs found, try later\n',
+      'Warning: Job not found in job list: https://ce/arex/rest/1.0/jobs/J1\n',
+      1,
+    );
+    expect(await new ArcBackend(state, 'c').poll(arcJob(state))).toMatchObject({
+      state: 'lost',
+      detail: expect.stringContaining('is not in the ARC job list'),
+    });
   });
 
   it('a CE that cannot be reached is a transient error (retried within a bound by the caller)', async () => {
     const state = tempDir();
-    tool('arcstat', '', 'ERROR: Failed to establish connection: TCP: GENERIC_ERROR (Failed to connect to localhost(IPv4):443)\n', 1);
+    tool(
+      'arcstat',
+      '',
+      'ERROR: Failed to establish connection: TCP: GENERIC_ERROR (Failed to connect to localhost(IPv4):443)\n',
+      1,
+    );
     await expect(new ArcBackend(state, 'c').poll(arcJob(state))).rejects.toBeInstanceOf(TransientBackendError);
-    tool('arcsub', '', 'ERROR: Failed to establish connection: TCP: GENERIC_ERROR (Failed to connect to localhost(IPv4):8443)\nERROR: Job submission aborted because no resource returned any information\n', 1);
+    tool(
+      'arcsub',
+      '',
+      'ERROR: Failed to establish connection: TCP: GENERIC_ERROR (Failed to connect to localhost(IPv4):8443)\nERROR: Job submission aborted because no resource returned any information\n',
+      1,
+    );
     const proxy = path.join(tempDir(), 'proxy');
     process.env.X509_USER_PROXY = proxy;
     try {
       // No proxy at all: refused before arcsub runs, and not retried.
-      const refused = new ArcBackend(state, 'c').submit({ txid: 'tx-1', jobName: 'tx-1', site: site([], { name: 'A', backend: 'arc', endpoint: 'https://localhost:8443/arex' }), script: '#!/bin/sh\n', timeLimit: 60 });
+      const refused = new ArcBackend(state, 'c').submit({
+        txid: 'tx-1',
+        jobName: 'tx-1',
+        site: site([], { name: 'A', backend: 'arc', endpoint: 'https://localhost:8443/arex' }),
+        script: '#!/bin/sh\n',
+        timeLimit: 60,
+      });
       await expect(refused).rejects.toThrow(/no usable grid proxy at .*proxy \(there is no such file\)/);
       await expect(refused).rejects.not.toBeInstanceOf(TransientBackendError);
     } finally {
@@ -56,18 +90,32 @@ describe('arc backend, client answers', () => {
 
   it('a job the CE does not know yet is queued for a while after submission, then lost', async () => {
     const state = tempDir();
-    tool('arcstat', 'Status of 0 jobs was queried, 0 jobs returned information\n', 'Job information not found in the information system\n', 0);
+    tool(
+      'arcstat',
+      'Status of 0 jobs was queried, 0 jobs returned information\n',
+      'Job information not found in the information system\n',
+      0,
+    );
     expect((await new ArcBackend(state, 'c').poll(arcJob(state))).state).toBe('queued');
-    expect((await new ArcBackend(state, 'c').poll(arcJob(state, new Date(Date.now() - 600_000).toISOString()))).state).toBe('lost');
+    expect(
+      (await new ArcBackend(state, 'c').poll(arcJob(state, new Date(Date.now() - 600_000).toISOString()))).state,
+    ).toBe('lost');
   });
 
   it('keeps the verdict and output once fetched, for a successor: arcget cleans the job at the CE', async () => {
     const state = tempDir();
-    tool('arcstat', 'Job: https://ce/arex/rest/1.0/jobs/J1\n Name: tx-1\n State: Failed\n Exit Code: 1\n Job Error: LRMS error: (1) Job finished with wrong exit code - 1 != 0\n');
+    tool(
+      'arcstat',
+      'Job: https://ce/arex/rest/1.0/jobs/J1\n Name: tx-1\n State: Failed\n Exit Code: 1\n Job Error: LRMS error: (1) Job finished with wrong exit code - 1 != 0\n',
+    );
     const b = new ArcBackend(state, 'c');
     const first = await b.poll(arcJob(state));
     expect(first).toMatchObject({ state: 'done', exitCode: 1 });
-    writeFileSync(path.join(bin, 'arcget'), `#!/bin/sh\n# arcget -j LIST -D DIR ID\nmkdir -p "$4/J1" && echo 'the output' > "$4/J1/output"\n`, { mode: 0o755 });
+    writeFileSync(
+      path.join(bin, 'arcget'),
+      `#!/bin/sh\n# arcget -j LIST -D DIR ID\nmkdir -p "$4/J1" && echo 'the output' > "$4/J1/output"\n`,
+      { mode: 0o755 },
+    );
     expect(await b.fetchOutput(arcJob(state))).toBe('the output\n');
     // The CE and job list have forgotten it now.
     tool('arcstat', 'No jobs found, try later\n', 'Warning: Job not found in job list\n', 1);
@@ -77,16 +125,29 @@ describe('arc backend, client answers', () => {
   });
 });
 
-const slurmJob: JobHandle = { backend: 'slurm', id: '42', site: 'S', submittedAt: new Date().toISOString(), name: 'tx-42' };
+const slurmJob: JobHandle = {
+  backend: 'slurm',
+  id: '42',
+  site: 'S',
+  submittedAt: new Date().toISOString(),
+  name: 'tx-42',
+};
 
 describe('slurm backend, client answers', () => {
   it('a job Slurm has forgotten is read from the completion log, else lost', async () => {
     const state = tempDir();
     tool('scontrol', '', 'slurm_load_jobs error: Invalid job id specified\n', 1);
     tool('sacct', '41|tx-41|COMPLETED|0:0\n42|tx-42|TIMEOUT|0:15\n');
-    expect(await new SlurmBackend(state).poll(slurmJob)).toEqual({ state: 'done', exitCode: 0, detail: 'Slurm job state TIMEOUT, signal 15 (accounting)' });
+    expect(await new SlurmBackend(state).poll(slurmJob)).toEqual({
+      state: 'done',
+      exitCode: 0,
+      detail: 'Slurm job state TIMEOUT, signal 15 (accounting)',
+    });
     tool('sacct', '41|tx-41|COMPLETED|0:0\n');
-    expect(await new SlurmBackend(state).poll(slurmJob)).toMatchObject({ state: 'lost', detail: expect.stringContaining('Slurm no longer knows job 42') });
+    expect(await new SlurmBackend(state).poll(slurmJob)).toMatchObject({
+      state: 'lost',
+      detail: expect.stringContaining('Slurm no longer knows job 42'),
+    });
   });
 
   it('a controller that cannot be reached is transient; a refused submission is not', async () => {
@@ -94,16 +155,27 @@ describe('slurm backend, client answers', () => {
     tool('scontrol', '', 'slurm_load_jobs error: Unable to contact slurm controller (connect failure)\n', 1);
     await expect(new SlurmBackend(state).poll(slurmJob)).rejects.toBeInstanceOf(TransientBackendError);
     tool('sbatch', '', 'sbatch: error: Batch job submission failed: Invalid partition name specified\n', 1);
-    const req = { txid: 'tx-1', jobName: 'tx-1', site: site([], { name: 'S', backend: 'slurm', endpoint: 'nope' }), script: '#!/bin/sh\n', timeLimit: 60 };
+    const req = {
+      txid: 'tx-1',
+      jobName: 'tx-1',
+      site: site([], { name: 'S', backend: 'slurm', endpoint: 'nope' }),
+      script: '#!/bin/sh\n',
+      timeLimit: 60,
+    };
     const refused = new SlurmBackend(state).submit(req);
-    await expect(refused).rejects.toThrow('sbatch refused the job for site S: sbatch: error: Batch job submission failed: Invalid partition name specified');
+    await expect(refused).rejects.toThrow(
+      'sbatch refused the job for site S: sbatch: error: Batch job submission failed: Invalid partition name specified',
+    );
     await expect(refused).rejects.not.toBeInstanceOf(TransientBackendError);
   });
 
   it('finds a job by name among the queued and recently finished, then in the completion log', async () => {
     const state = tempDir();
     tool('squeue', '77\n');
-    expect(await new SlurmBackend(state).find('tx-77', site([], { name: 'S' }))).toMatchObject({ id: '77', name: 'tx-77' });
+    expect(await new SlurmBackend(state).find('tx-77', site([], { name: 'S' }))).toMatchObject({
+      id: '77',
+      name: 'tx-77',
+    });
     tool('squeue', '');
     tool('sacct', '41|tx-41|COMPLETED|0:0\n');
     expect(await new SlurmBackend(state).find('tx-41', site([], { name: 'S' }))).toMatchObject({ id: '41' });
@@ -111,11 +183,15 @@ describe('slurm backend, client answers', () => {
     // Forgotten by Slurm, but its output file shows it ran: that is not "never submitted".
     mkdirSync(path.join(state, 'slurm'), { recursive: true });
     writeFileSync(path.join(state, 'slurm', 'tx-99.1234.out'), 'partial');
-    await expect(new SlurmBackend(state).find('tx-99', site([], { name: 'S' }))).rejects.toThrow(/Slurm no longer knows job tx-99, yet it ran .*tx-99\.1234\.out/);
+    await expect(new SlurmBackend(state).find('tx-99', site([], { name: 'S' }))).rejects.toThrow(
+      /Slurm no longer knows job tx-99, yet it ran .*tx-99\.1234\.out/,
+    );
   });
 
   it('names a missing client program and the PATH it looked in', async () => {
     process.env.PATH = bin;
-    await expect(new SlurmBackend(tempDir()).poll(slurmJob)).rejects.toThrow(/'scontrol' was not found in PATH: install its client tools/);
+    await expect(new SlurmBackend(tempDir()).poll(slurmJob)).rejects.toThrow(
+      /'scontrol' was not found in PATH: install its client tools/,
+    );
   });
 });

@@ -15,16 +15,33 @@ const SCONTROL_FAILED =
 
 describe('Slurm answers', () => {
   it('reads a finished job from scontrol -o: exit code and why', () => {
-    expect(pollFromScontrol(SCONTROL_FAILED)).toEqual({ state: 'done', exitCode: 3, detail: 'Slurm job state FAILED (scontrol), reason NonZeroExitCode' });
-    expect(pollFromScontrol(SCONTROL_FAILED.replace('JobState=FAILED Reason=NonZeroExitCode', 'JobState=COMPLETED Reason=None').replace('3:0', '0:0'))).toEqual({ state: 'done', exitCode: 0 });
+    expect(pollFromScontrol(SCONTROL_FAILED)).toEqual({
+      state: 'done',
+      exitCode: 3,
+      detail: 'Slurm job state FAILED (scontrol), reason NonZeroExitCode',
+    });
+    expect(
+      pollFromScontrol(
+        SCONTROL_FAILED.replace('JobState=FAILED Reason=NonZeroExitCode', 'JobState=COMPLETED Reason=None').replace(
+          '3:0',
+          '0:0',
+        ),
+      ),
+    ).toEqual({ state: 'done', exitCode: 0 });
   });
 
   it('maps every Slurm state to queued, running or done', () => {
     expect(pollFromState('PENDING', '0:0', 's').state).toBe('queued');
     expect(pollFromState('RUNNING', '0:0', 's').state).toBe('running');
     expect(pollFromState('COMPLETING', '0:0', 's').state).toBe('running');
-    expect(pollFromState('TIMEOUT', '0:15', 's')).toEqual({ state: 'done', exitCode: 0, detail: 'Slurm job state TIMEOUT, signal 15 (s)' });
-    expect(pollFromState('CANCELLED by 0', '0:15', 'completion log').detail).toBe('Slurm job state CANCELLED by 0, signal 15 (completion log)');
+    expect(pollFromState('TIMEOUT', '0:15', 's')).toEqual({
+      state: 'done',
+      exitCode: 0,
+      detail: 'Slurm job state TIMEOUT, signal 15 (s)',
+    });
+    expect(pollFromState('CANCELLED by 0', '0:15', 'completion log').detail).toBe(
+      'Slurm job state CANCELLED by 0, signal 15 (completion log)',
+    );
     // An unknown state keeps the controller waiting (up to the time limit), it is never success.
     expect(pollFromState('SOMETHING_NEW', '', 's').state).toBe('running');
   });
@@ -39,7 +56,13 @@ describe('Slurm answers', () => {
 
   it('submits with the site account environment, its partition, account, qos and time limit in minutes', () => {
     const s = site([], { name: 'S1', backend: 'slurm', endpoint: 'debug', account: 'vo', qos: 'low' });
-    expect(sbatchArgs({ txid: 'tx-1', jobName: 'tx-1', site: s, script: '', timeLimit: 3601 }, '/st/jobs/slurm/tx-1.sh', '/st/jobs/slurm/tx-1.%j.out')).toEqual([
+    expect(
+      sbatchArgs(
+        { txid: 'tx-1', jobName: 'tx-1', site: s, script: '', timeLimit: 3601 },
+        '/st/jobs/slurm/tx-1.sh',
+        '/st/jobs/slurm/tx-1.%j.out',
+      ),
+    ).toEqual([
       '--parsable',
       '--export=NONE',
       '--no-requeue',
@@ -66,14 +89,24 @@ Status of 1 jobs was queried, 1 jobs returned information
 
 describe('ARC answers', () => {
   it('reads the job id arcsub printed', () => {
-    expect(parseSubmitted('Job submitted with jobid: https://localhost:443/arex/rest/1.0/jobs/zGPLDm\n')).toBe('https://localhost:443/arex/rest/1.0/jobs/zGPLDm');
-    expect(parseSubmitted('ERROR: Job submission aborted because no resource returned any information\n')).toBeUndefined();
+    expect(parseSubmitted('Job submitted with jobid: https://localhost:443/arex/rest/1.0/jobs/zGPLDm\n')).toBe(
+      'https://localhost:443/arex/rest/1.0/jobs/zGPLDm',
+    );
+    expect(
+      parseSubmitted('ERROR: Job submission aborted because no resource returned any information\n'),
+    ).toBeUndefined();
   });
 
   it('reads arcstat blocks, also long ones with many fields', () => {
     const long = `${ARCSTAT_FAILED.split('\n\n')[0]}\n Specific state: FAILED\n Owner: /DC=org/CN=vo-tester\n Queue: fork\n\nJob: https://h/arex/rest/1.0/jobs/B\n Name: tx-2\n State: Running\n`;
     expect(parseArcstat(long)).toEqual([
-      { id: 'https://localhost:443/arex/rest/1.0/jobs/zGPLDm', name: 'tx-arc-test1', state: 'Failed', exitCode: 3, error: 'LRMS error: (3) Job finished with wrong exit code - 3 != 0' },
+      {
+        id: 'https://localhost:443/arex/rest/1.0/jobs/zGPLDm',
+        name: 'tx-arc-test1',
+        state: 'Failed',
+        exitCode: 3,
+        error: 'LRMS error: (3) Job finished with wrong exit code - 3 != 0',
+      },
       { id: 'https://h/arex/rest/1.0/jobs/B', name: 'tx-2', state: 'Running' },
     ]);
   });
@@ -83,8 +116,14 @@ describe('ARC answers', () => {
     expect(['Accepted', 'Preparing', 'Submitting', 'Hold', 'Queuing'].map(st)).toEqual(Array(5).fill('queued'));
     expect(['Running', 'Finishing', 'Other'].map(st)).toEqual(Array(3).fill('running'));
     expect(pollFromArc({ id: 'x', state: 'Finished', exitCode: 0 })).toEqual({ state: 'done', exitCode: 0 });
-    expect(pollFromArc(parseArcstat(ARCSTAT_FAILED)[0]!)).toEqual({ state: 'done', exitCode: 3, detail: 'ARC job Failed: LRMS error: (3) Job finished with wrong exit code - 3 != 0' });
-    expect(pollFromArc({ id: 'x', state: 'Killed', error: 'Job is canceled by external request' }).detail).toBe('ARC job Killed: Job is canceled by external request');
+    expect(pollFromArc(parseArcstat(ARCSTAT_FAILED)[0]!)).toEqual({
+      state: 'done',
+      exitCode: 3,
+      detail: 'ARC job Failed: LRMS error: (3) Job finished with wrong exit code - 3 != 0',
+    });
+    expect(pollFromArc({ id: 'x', state: 'Killed', error: 'Job is canceled by external request' }).detail).toBe(
+      'ARC job Killed: Job is canceled by external request',
+    );
     expect(pollFromArc({ id: 'x', state: 'Deleted' }).state).toBe('lost');
   });
 
@@ -119,10 +158,26 @@ describe('grid proxy check', () => {
     const file = path.join(tempDir(), 'x509up');
     writeFileSync(file, `${pem}-----BEGIN PRIVATE KEY-----\nSECRETKEYMATERIAL\n-----END PRIVATE KEY-----\n`);
     const short = await checkProxy(file, 3600, new Date(end - 3000_000));
-    expect(short).toEqual({ ok: false, message: expect.stringContaining('has 50m00s left, less than the site\'s job time limit (1h00m) plus a 10m00s margin') });
-    expect(await checkProxy(file, 3600, new Date(end + 5))).toEqual({ ok: false, message: expect.stringContaining('has expired') });
-    expect(await checkProxy(file, 3600, new Date(end - 5 * 3600_000))).toEqual({ ok: true, secondsLeft: 5 * 3600, path: file });
-    expect(await checkProxy(path.join(tempDir(), 'none'), 60)).toEqual({ ok: false, message: expect.stringContaining('there is no such file') });
-    for (const r of [short, await checkProxy(file, 3600, new Date(end + 5))]) expect(JSON.stringify(r)).not.toMatch(/SECRETKEY|BEGIN/);
+    expect(short).toEqual({
+      ok: false,
+      message: expect.stringContaining(
+        "has 50m00s left, less than the site's job time limit (1h00m) plus a 10m00s margin",
+      ),
+    });
+    expect(await checkProxy(file, 3600, new Date(end + 5))).toEqual({
+      ok: false,
+      message: expect.stringContaining('has expired'),
+    });
+    expect(await checkProxy(file, 3600, new Date(end - 5 * 3600_000))).toEqual({
+      ok: true,
+      secondsLeft: 5 * 3600,
+      path: file,
+    });
+    expect(await checkProxy(path.join(tempDir(), 'none'), 60)).toEqual({
+      ok: false,
+      message: expect.stringContaining('there is no such file'),
+    });
+    for (const r of [short, await checkProxy(file, 3600, new Date(end + 5))])
+      expect(JSON.stringify(r)).not.toMatch(/SECRETKEY|BEGIN/);
   });
 });

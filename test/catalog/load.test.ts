@@ -9,7 +9,8 @@ import { CatalogCache, loadCatalog } from '../../src/catalog/load.js';
 import { InputError } from '../../src/errors.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const SUMMARY = 'PKGNAME=foo-1.2\nCOMMENT=Foo\n\nPKGNAME=foo-1.4\nDEPENDS=bar>=1\nCOMMENT=Foo\n\nPKGNAME=bar-1.0\nCOMMENT=Bar\n\n';
+const SUMMARY =
+  'PKGNAME=foo-1.2\nCOMMENT=Foo\n\nPKGNAME=foo-1.4\nDEPENDS=bar>=1\nCOMMENT=Foo\n\nPKGNAME=bar-1.0\nCOMMENT=Bar\n\n';
 
 describe('loadCatalog', () => {
   let server: Server;
@@ -42,7 +43,9 @@ describe('loadCatalog', () => {
   });
 
   it('says what went wrong with a URL', async () => {
-    await expect(loadCatalog(`${base}/nothing`)).rejects.toThrow(/no package summary at this URL; tried pkg_summary.gz, pkg_summary.bz2, pkg_summary.xz, pkg_summary/);
+    await expect(loadCatalog(`${base}/nothing`)).rejects.toThrow(
+      /no package summary at this URL; tried pkg_summary.gz, pkg_summary.bz2, pkg_summary.xz, pkg_summary/,
+    );
     await expect(loadCatalog(`${base}/error`)).rejects.toThrow(/HTTP 500/);
     await expect(loadCatalog(`${base}/broken`)).rejects.toBeInstanceOf(InputError);
   });

@@ -7,7 +7,13 @@ import { bin, cli } from '../helpers/cli.js';
 import { expectGolden } from '../helpers/golden.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const EXAMPLE = ['--worktree', '--observed', 'desired-state/examples/observed', '--catalog', 'desired-state/examples/catalog'];
+const EXAMPLE = [
+  '--worktree',
+  '--observed',
+  'desired-state/examples/observed',
+  '--catalog',
+  'desired-state/examples/catalog',
+];
 
 describe('reconcile plan on the example', () => {
   it('prints the readable diff (golden)', async () => {
@@ -29,8 +35,18 @@ describe('reconcile plan on the example', () => {
     const r = await cli(['plan', '--json', ...EXAMPLE]);
     const plan = JSON.parse(r.stdout);
     expect(plan.format).toBe('vo-reconcile-plan/1');
-    expect(plan.summary).toEqual({ sites: 3, changed: 2, inSync: 1, failed: 0, install: 12, upgrade: 2, downgrade: 0, remove: 2 });
-    for (const s of plan.sites) for (const a of s.actions) expect(['install', 'upgrade', 'downgrade', 'remove']).toContain(a.action);
+    expect(plan.summary).toEqual({
+      sites: 3,
+      changed: 2,
+      inSync: 1,
+      failed: 0,
+      install: 12,
+      upgrade: 2,
+      downgrade: 0,
+      remove: 2,
+    });
+    for (const s of plan.sites)
+      for (const a of s.actions) expect(['install', 'upgrade', 'downgrade', 'remove']).toContain(a.action);
     // Inventory files carry their checkout time; everything else is fixed.
     for (const s of plan.sites) if (s.observed) s.observed.at = '<mtime>';
     expectGolden('plan-example.json', `${JSON.stringify(plan, null, 1)}\n`);
@@ -44,14 +60,32 @@ describe('reconcile plan on the example', () => {
   it('exits 1 when a site cannot be planned, still planning the others', async () => {
     // The example sites' own pkg_paths do not exist on this machine.
     // (DESY-HH's pkg_path is a URL; leave it out, tests talk to 127.0.0.1 only.)
-    const r = await cli(['plan', '--worktree', '--observed', 'desired-state/examples/observed', '--site', 'UKI-NORTHGRID-LIV-HEP', '--site', 'UNI-ARM-TEST']);
+    const r = await cli([
+      'plan',
+      '--worktree',
+      '--observed',
+      'desired-state/examples/observed',
+      '--site',
+      'UKI-NORTHGRID-LIV-HEP',
+      '--site',
+      'UNI-ARM-TEST',
+    ]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^UKI-NORTHGRID-LIV-HEP: ERROR, nothing will be done here\n {2}! \/srv\/packages\/el9\/All: no package summary here/);
+    expect(r.stdout).toMatch(
+      /^UKI-NORTHGRID-LIV-HEP: ERROR, nothing will be done here\n {2}! \/srv\/packages\/el9\/All: no package summary here/,
+    );
     expect(r.stdout).toMatch(/; 2 sites cannot be planned\)\.\n$/);
   });
 
   it('exits 2 when the --catalog it was given cannot be read', async () => {
-    const r = await cli(['plan', '--worktree', '--observed', 'desired-state/examples/observed', '--catalog', '/nonexistent/All']);
+    const r = await cli([
+      'plan',
+      '--worktree',
+      '--observed',
+      'desired-state/examples/observed',
+      '--catalog',
+      '/nonexistent/All',
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^\/nonexistent\/All: no package summary here/);
     expect(r.stdout).toBe('');
@@ -60,7 +94,16 @@ describe('reconcile plan on the example', () => {
   it('refuses a malformed inventory with its file and line, exit 2', async () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, 'DESY-HH.pkg_info'), 'foo-1.0             Foo\nfoo;rm -rf /        evil\n');
-    const r = await cli(['plan', '--worktree', '--site', 'DESY-HH', '--observed', dir, '--catalog', 'desired-state/examples/catalog']);
+    const r = await cli([
+      'plan',
+      '--worktree',
+      '--site',
+      'DESY-HH',
+      '--observed',
+      dir,
+      '--catalog',
+      'desired-state/examples/catalog',
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`^${dir}/DESY-HH\\.pkg_info:2:1: `));
     expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
@@ -69,13 +112,23 @@ describe('reconcile plan on the example', () => {
   it('refuses an unknown site with exit 2', async () => {
     const r = await cli(['plan', '--site', 'NOPE', ...EXAMPLE]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^reconcile: unknown site 'NOPE'; sites\.yaml has: UKI-NORTHGRID-LIV-HEP, DESY-HH, UNI-ARM-TEST\n$/);
+    expect(r.stderr).toMatch(
+      /^reconcile: unknown site 'NOPE'; sites\.yaml has: UKI-NORTHGRID-LIV-HEP, DESY-HH, UNI-ARM-TEST\n$/,
+    );
   });
 
   it('is what npm start shows a newcomer (the built binary at HEAD)', async () => {
-    const r = await bin(['plan', '--observed', 'desired-state/examples/observed', '--catalog', 'desired-state/examples/catalog']);
+    const r = await bin([
+      'plan',
+      '--observed',
+      'desired-state/examples/observed',
+      '--catalog',
+      'desired-state/examples/catalog',
+    ]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^Plan: 12 to install, 2 to upgrade, 0 to downgrade, 2 to remove at 2 of 3 sites \(1 in sync\)\.$/m);
+    expect(r.stdout).toMatch(
+      /^Plan: 12 to install, 2 to upgrade, 0 to downgrade, 2 to remove at 2 of 3 sites \(1 in sync\)\.$/m,
+    );
   });
 });
 
@@ -83,10 +136,30 @@ describe('reconcile observe --import', () => {
   it('stores an inventory with automatic flags, and plan uses it', async () => {
     const state = tempDir();
     const obs = 'desired-state/examples/observed/DESY-HH.pkg_info';
-    const r = await cli(['observe', '--worktree', '--site', 'DESY-HH', '--import', obs, '--import-u', `${obs}-u`, '--state', state]);
+    const r = await cli([
+      'observe',
+      '--worktree',
+      '--site',
+      'DESY-HH',
+      '--import',
+      obs,
+      '--import-u',
+      `${obs}-u`,
+      '--state',
+      state,
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`DESY-HH: stored 38 packages (19 automatic) in ${state}/observed/DESY-HH.json\n`);
-    const p = await cli(['plan', '--worktree', '--site', 'DESY-HH', '--state', state, '--catalog', 'desired-state/examples/catalog']);
+    const p = await cli([
+      'plan',
+      '--worktree',
+      '--site',
+      'DESY-HH',
+      '--state',
+      state,
+      '--catalog',
+      'desired-state/examples/catalog',
+    ]);
     expect(p.stdout).toMatch(/^DESY-HH: 5 changes$/m);
   });
 
@@ -97,7 +170,16 @@ describe('reconcile observe --import', () => {
     const r = await cli(['observe', '--worktree', '--site', 'DESY-HH', '--import', bad, '--state', state]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`^${bad}:2:1: `));
-    const p = await cli(['plan', '--worktree', '--site', 'DESY-HH', '--state', state, '--catalog', 'desired-state/examples/catalog']);
+    const p = await cli([
+      'plan',
+      '--worktree',
+      '--site',
+      'DESY-HH',
+      '--state',
+      state,
+      '--catalog',
+      'desired-state/examples/catalog',
+    ]);
     expect(p.stdout).toMatch(/DESY-HH: not observed/);
   });
 });

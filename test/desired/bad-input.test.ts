@@ -23,7 +23,9 @@ describe('validate refuses malformed desired state', () => {
   it.each(BAD_CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const dir = path.join(tempDir(), 'desired-state');
     const files = { 'sites.yaml': BASE_SITES, 'profiles/base.yaml': BASE_PROFILE, ...c.files };
-    const deleted = Object.entries(files).filter(([, v]) => v === '\u0000DELETE').map(([k]) => k);
+    const deleted = Object.entries(files)
+      .filter(([, v]) => v === '\u0000DELETE')
+      .map(([k]) => k);
     writeTree(dir, files);
     for (const rel of deleted) rmSync(path.join(dir, rel));
     const r = await cli(['validate', '--worktree', '--desired', dir]);

@@ -57,8 +57,20 @@ describe('loadDesiredState', () => {
     expect(state.profiles).toEqual(['ALL', 'analysis', 'base', 'tools']);
     const [x86, arm] = state.sites as [ResolvedSite, ResolvedSite];
 
-    expect(x86).toMatchObject({ name: 'X86', backend: 'local', prefix: '/srv/vo_sw/pkg', userpkgs: true, protect: ['pkg_install'] });
-    expect(arm).toMatchObject({ backend: 'slurm', endpoint: 'short', prefix: '/data/sw/pkg2', userpkgs: false, protect: ['pkg_install', 'licensed'] });
+    expect(x86).toMatchObject({
+      name: 'X86',
+      backend: 'local',
+      prefix: '/srv/vo_sw/pkg',
+      userpkgs: true,
+      protect: ['pkg_install'],
+    });
+    expect(arm).toMatchObject({
+      backend: 'slurm',
+      endpoint: 'short',
+      prefix: '/data/sw/pkg2',
+      userpkgs: false,
+      protect: ['pkg_install', 'licensed'],
+    });
 
     // analysis overrides base, which overrides nothing of ALL here; base overrides ALL's bash.
     expect(pkg(x86, 'bash')!.patterns).toEqual(['bash-5.2.*']);
@@ -68,14 +80,20 @@ describe('loadDesiredState', () => {
     expect(pkg(x86, 'gcc12')!.state).toBe('frozen');
     // Two unrelated profiles constraining one package: both constraints hold.
     expect(pkg(x86, 'python311')!.patterns).toEqual(['python311>=3.11.4<3.12', 'python311>=3.11']);
-    expect(pkg(x86, 'python311')!.sources.map((s) => `${path.basename(s.file)}:${s.line}`)).toEqual(['analysis.yaml:3', 'tools.yaml:3']);
+    expect(pkg(x86, 'python311')!.sources.map((s) => `${path.basename(s.file)}:${s.line}`)).toEqual([
+      'analysis.yaml:3',
+      'tools.yaml:3',
+    ]);
     // openssl: tools' exact version and ALL's range overlap; tools is more specific than ALL.
     expect(pkg(x86, 'openssl')!.patterns).toEqual(['openssl-3.0.13']);
 
     expect(pkg(x86, 'cuda-tools')).toBeDefined();
     expect(pkg(arm, 'cuda-tools')).toBeUndefined();
     expect(arm.filtered).toEqual([
-      expect.objectContaining({ name: 'cuda-tools', reason: 'platform aarch64-el9 is in hosts_not_supported [aarch64-*]' }),
+      expect.objectContaining({
+        name: 'cuda-tools',
+        reason: 'platform aarch64-el9 is in hosts_not_supported [aarch64-*]',
+      }),
     ]);
     expect(arm.packages.map((p) => p.name)).toEqual(['bash', 'gcc12', 'openssl', 'python27', 'python311']);
   });
@@ -107,7 +125,9 @@ describe('loadDesiredState', () => {
     const dir = path.join(root, 'desired-state');
     const r = await cli(['validate', '--desired', dir, '--rev', 'no-such-tag']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`${dir}: unknown revision 'no-such-tag'; expected a commit, branch or tag of the repository holding ${dir}\n`);
+    expect(r.stderr).toBe(
+      `${dir}: unknown revision 'no-such-tag'; expected a commit, branch or tag of the repository holding ${dir}\n`,
+    );
     const missing = await cli(['validate', '--desired', path.join(root, 'nope')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/nope: desired-state directory not found/);
@@ -120,7 +140,9 @@ describe('loadDesiredState', () => {
     expect(r.code).toBe(2);
     const out = JSON.parse(r.stdout);
     expect(out.ok).toBe(false);
-    expect(out.problems).toEqual([expect.objectContaining({ file: path.join(dir, 'profiles/tools.yaml'), line: 2, column: 5 })]);
+    expect(out.problems).toEqual([
+      expect.objectContaining({ file: path.join(dir, 'profiles/tools.yaml'), line: 2, column: 5 }),
+    ]);
   });
   it('merges checks through ALL and extends; an own check overrides an inherited one of its name', async () => {
     const root = desiredRepo({

@@ -39,7 +39,11 @@ describe('reconcile apply', () => {
     expect((await apply(f)).stdout).toMatch(/0 changed, 3 in sync/);
 
     const history = JSON.parse((await bin(['history', '--state', f.state, '--json', '--site', 'B'])).stdout);
-    expect(history.map((t: { kind: string; status: string }) => `${t.kind}:${t.status}`)).toEqual(['apply:succeeded', 'apply:succeeded', 'probe:succeeded']);
+    expect(history.map((t: { kind: string; status: string }) => `${t.kind}:${t.status}`)).toEqual([
+      'apply:succeeded',
+      'apply:succeeded',
+      'probe:succeeded',
+    ]);
     expect(history[0].actions.map((a: { action: string; pkgname: string }) => `${a.action} ${a.pkgname}`)).toEqual([
       'install app-1.0',
       'downgrade foo-1.2',
@@ -55,7 +59,9 @@ describe('reconcile apply', () => {
     const f = makeFleet(['A', 'C'], 'packages:\n  - tool\n', { broken: ['BROKEN'] });
     const r = await apply(f);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/BROKEN: FAILED: probe failed: preflight: software area .*BROKEN-not-a-directory does not exist or is not a directory/);
+    expect(r.stdout).toMatch(
+      /BROKEN: FAILED: probe failed: preflight: software area .*BROKEN-not-a-directory does not exist or is not a directory/,
+    );
     expect(r.stdout).toMatch(/Apply: 2 changed, 0 in sync, 1 failed of 3 sites/);
     expect(installed(f, 'A')).toEqual(['tool-2.0']);
     expect(installed(f, 'C')).toEqual(['tool-2.0']);
@@ -67,7 +73,9 @@ describe('reconcile apply', () => {
     setFaults(f.sites.A!.prefix, { lieAdd: ['tool-2.0'] });
     const r = await apply(f);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/the job reported success but install of tool-2.0 did not happen \(no tool is installed\)/);
+    expect(r.stdout).toMatch(
+      /the job reported success but install of tool-2.0 did not happen \(no tool is installed\)/,
+    );
   });
 
   it('never runs two jobs at one site when two controllers apply at once', async () => {
@@ -84,23 +92,35 @@ describe('reconcile apply', () => {
     const f = makeFleet(['A'], 'packages:\n  - tool\n  - foo\n');
     expect((await bin(['observe', '--desired', f.desired, '--state', f.state])).code).toBe(0);
     setFaults(f.sites.A!.prefix, { delayMs: 1500 });
-    const controller = spawn(process.execPath, [path.join(repoRoot, 'dist/cli/main.js'), 'apply', '--desired', f.desired, '--state', f.state], {
-      env: { ...process.env, VO_EMULATOR_LOG: f.log, RECONCILE_LOCK_LEASE_MS: '2000' },
-      stdio: 'ignore',
-    });
+    const controller = spawn(
+      process.execPath,
+      [path.join(repoRoot, 'dist/cli/main.js'), 'apply', '--desired', f.desired, '--state', f.state],
+      {
+        env: { ...process.env, VO_EMULATOR_LOG: f.log, RECONCILE_LOCK_LEASE_MS: '2000' },
+        stdio: 'ignore',
+      },
+    );
     const journal = path.join(f.state, 'journal.jsonl');
-    const submitted = () => readFileSync(journal, 'utf8').split('\n').filter((l) => l.includes('"type":"submitted"')).length;
+    const submitted = () =>
+      readFileSync(journal, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('"type":"submitted"')).length;
     while (submitted() < 2) await new Promise((r) => setTimeout(r, 50));
     controller.kill('SIGKILL');
     await new Promise((r) => controller.once('exit', r));
 
     // The dead controller's lock is broken once its lease (shortened here) runs out.
-    const r = await bin(['apply', '--desired', f.desired, '--state', f.state], { env: { VO_EMULATOR_LOG: f.log, RECONCILE_LOCK_LEASE_MS: '2000' } });
+    const r = await bin(['apply', '--desired', f.desired, '--state', f.state], {
+      env: { VO_EMULATOR_LOG: f.log, RECONCILE_LOCK_LEASE_MS: '2000' },
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/A: resuming: waiting for job tx-/);
     expect(installed(f, 'A')).toEqual(['foo-1.4', 'tool-2.0']);
     const history = JSON.parse((await bin(['history', '--state', f.state, '--json'])).stdout);
-    expect(history.map((t: { kind: string; status: string }) => `${t.kind}:${t.status}`)).toEqual(['apply:succeeded', 'probe:succeeded']);
+    expect(history.map((t: { kind: string; status: string }) => `${t.kind}:${t.status}`)).toEqual([
+      'apply:succeeded',
+      'probe:succeeded',
+    ]);
     // One transaction, one job: each package was added exactly once.
     const adds = readEmulatorLog(f.log).filter((e) => e.event === 'start' && e.cmd.startsWith('pkg_add'));
     expect(adds.map((e) => e.txn)).toEqual([history[0].txid, history[0].txid]);

@@ -36,7 +36,9 @@ describe('bootstrap', () => {
     const r = await bin(['apply', '--desired', path.join(repo, 'desired-state'), '--state', state]);
     expect(r.code).toBe(1);
     expect(readdirSync(path.join(fresh, 'pkg', 'pkgdb')).filter((n) => !n.startsWith('.'))).toEqual(['tool-2.0']);
-    expect(r.stdout).toMatch(/NOKIT: FAILED: bootstrap: no pkg_install in .*NOKIT\/pkg and no bootstrap kit configured for this site/);
+    expect(r.stdout).toMatch(
+      /NOKIT: FAILED: bootstrap: no pkg_install in .*NOKIT\/pkg and no bootstrap kit configured for this site/,
+    );
     expect(existsSync(path.join(nokit, 'pkg', 'pkgdb'))).toBe(false);
   });
 });
@@ -68,7 +70,12 @@ describe('time limits', () => {
     };
     const s = site([], { name: 'SLOW', sw_area: sw, prefix: path.join(sw, 'pkg'), job_time_limit: 2 });
     const started = Date.now();
-    const outcome = await startTransaction(ctx, s, { site: 'SLOW', status: 'ok', actions: [], kept: [], errors: [] }, 'probe');
+    const outcome = await startTransaction(
+      ctx,
+      s,
+      { site: 'SLOW', status: 'ok', actions: [], kept: [], errors: [] },
+      'probe',
+    );
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(outcome.status).toBe('timed-out');
     expect(outcome.reason).toMatch(/exceeded its time limit of 2s \(queue time included\) and was cancelled/);

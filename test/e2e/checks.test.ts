@@ -17,23 +17,39 @@ const installed = (f: Fleet, site: string) =>
     .filter((n) => !n.startsWith('.'))
     .sort();
 
-const runner = (f: Fleet) => (...args: string[]) => bin([...args, '--desired', f.desired, '--state', f.state], { env: { VO_EMULATOR_LOG: f.log } });
+const runner =
+  (f: Fleet) =>
+  (...args: string[]) =>
+    bin([...args, '--desired', f.desired, '--state', f.state], { env: { VO_EMULATOR_LOG: f.log } });
 
 /** The journal's end records, oldest first. */
 const ends = (f: Fleet) =>
   readFileSync(path.join(f.state, 'journal.jsonl'), 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((l) => JSON.parse(l) as { type: string; txid: string; site: string; status: string; reason?: string; installed?: boolean; validated?: boolean })
+    .map(
+      (l) =>
+        JSON.parse(l) as {
+          type: string;
+          txid: string;
+          site: string;
+          status: string;
+          reason?: string;
+          installed?: boolean;
+          validated?: boolean;
+        },
+    )
     .filter((r) => r.type === 'end');
 
-const profile = (pkgs: string[], checks: string[]) => `packages:\n${pkgs.map((p) => `  - ${p}\n`).join('')}checks:\n${checks.map((c) => `  - ${c}\n`).join('')}`;
+const profile = (pkgs: string[], checks: string[]) =>
+  `packages:\n${pkgs.map((p) => `  - ${p}\n`).join('')}checks:\n${checks.map((c) => `  - ${c}\n`).join('')}`;
 
 describe('checks at the sites', () => {
   it(
     'a passing check validates; a failing one fails the transaction, installed but not validated, until it passes',
     async () => {
-      const good = '{ name: foo-in-prefix, run: "test -d \\"$PREFIX/pkgdb/foo-1.4\\" && echo \\"foo at $PREFIX\\"", timeout: 30 }';
+      const good =
+        '{ name: foo-in-prefix, run: "test -d \\"$PREFIX/pkgdb/foo-1.4\\" && echo \\"foo at $PREFIX\\"", timeout: 30 }';
       const f = makeFleet(['A'], profile(['foo-1.4'], [good]));
       const run = runner(f);
 
@@ -43,7 +59,12 @@ describe('checks at the sites', () => {
       expect(first.stdout).toMatch(/1 changed/);
       expect(ends(f).at(-1)).toMatchObject({ status: 'succeeded', installed: true, validated: true });
       const history = JSON.parse((await run('history', '--json')).stdout);
-      expect(history[0]).toMatchObject({ status: 'succeeded', installed: true, validated: true, checks: [{ name: 'foo-in-prefix', outcome: 'passed', rc: 0, output: [`foo at ${f.sites.A!.prefix}`] }] });
+      expect(history[0]).toMatchObject({
+        status: 'succeeded',
+        installed: true,
+        validated: true,
+        checks: [{ name: 'foo-in-prefix', outcome: 'passed', rc: 0, output: [`foo at ${f.sites.A!.prefix}`] }],
+      });
       expect((await run('status')).stdout).toMatch(/^A: .*; installed and validated [0-9a-f]{12}$/m);
 
       // A new package and a check it fails: the package is installed, the set is not live.
@@ -55,8 +76,13 @@ describe('checks at the sites', () => {
       expect(installed(f, 'A')).toEqual(['foo-1.4', 'tool-2.0']);
       expect(ends(f).at(-1)).toMatchObject({ status: 'failed', installed: true, validated: false });
       const status = (await run('status')).stdout;
-      expect(status).toMatch(/^A: .*last apply failed .*; installed [0-9a-f]{12} NOT VALIDATED \(last validated [0-9a-f]{12} by tx-/m);
-      expect(JSON.parse((await run('status', '--json')).stdout).sites[0]).toMatchObject({ installed: { txid: expect.any(String) }, validated: { txid: history[0].txid } });
+      expect(status).toMatch(
+        /^A: .*last apply failed .*; installed [0-9a-f]{12} NOT VALIDATED \(last validated [0-9a-f]{12} by tx-/m,
+      );
+      expect(JSON.parse((await run('status', '--json')).stdout).sites[0]).toMatchObject({
+        installed: { txid: expect.any(String) },
+        validated: { txid: history[0].txid },
+      });
       expect((await run('history')).stdout).toMatch(/ A apply failed \(installed, not validated\) /);
 
       // Nothing left to install, yet the revision is not validated: the next apply runs the checks again.
@@ -96,7 +122,10 @@ describe('checks at the sites', () => {
       const check = '{ name: not-broken, run: "test ! -e \\"$SW_AREA/broken\\"" }';
       const f = makeFleet(['A', 'B'], profile(['foo-1.2'], [check]));
       const run = runner(f);
-      const broken = (site: string, on: boolean) => (on ? writeFileSync(path.join(f.sites[site]!.swArea, 'broken'), '') : rmSync(path.join(f.sites[site]!.swArea, 'broken'), { force: true }));
+      const broken = (site: string, on: boolean) =>
+        on
+          ? writeFileSync(path.join(f.sites[site]!.swArea, 'broken'), '')
+          : rmSync(path.join(f.sites[site]!.swArea, 'broken'), { force: true });
 
       git(f.repo, 'tag', 'v1');
       broken('B', true);
@@ -117,16 +146,26 @@ describe('checks at the sites', () => {
       const first = await run('--rollback', 'v1');
       expect(first.code).toBe(1);
       expect(first.stdout).toMatch(new RegExp(`A: FAILED: check 'not-broken' exited 1`));
-      expect(first.stdout).toMatch(new RegExp(`B: rolled back to v1 \\(restoring the package set of ${unvalidatedB.txid}, which was never validated: no transaction that applied v1 here passed its checks\\)`));
+      expect(first.stdout).toMatch(
+        new RegExp(
+          `B: rolled back to v1 \\(restoring the package set of ${unvalidatedB.txid}, which was never validated: no transaction that applied v1 here passed its checks\\)`,
+        ),
+      );
       expect(installed(f, 'A')).toEqual(['foo-1.2']);
-      const unvalidatedA = ends(f).filter((e) => e.site === 'A').at(-1)!;
+      const unvalidatedA = ends(f)
+        .filter((e) => e.site === 'A')
+        .at(-1)!;
       expect(unvalidatedA).toMatchObject({ status: 'failed', installed: true, validated: false });
-      expect((await run('status')).stdout).toMatch(/^A: .*; installed [0-9a-f]{12} \[v1\] NOT VALIDATED \(last validated [0-9a-f]{12} \[v2\]/m);
+      expect((await run('status')).stdout).toMatch(
+        /^A: .*; installed [0-9a-f]{12} \[v1\] NOT VALIDATED \(last validated [0-9a-f]{12} \[v2\]/m,
+      );
 
       broken('A', false);
       const second = await run('--rollback', 'v1', '--site', 'A');
       expect(second.code).toBe(0);
-      expect(second.stdout).toMatch(new RegExp(`A: rolled back to v1 \\(restoring the package set of ${validatedA.txid}\\)`));
+      expect(second.stdout).toMatch(
+        new RegExp(`A: rolled back to v1 \\(restoring the package set of ${validatedA.txid}\\)`),
+      );
       expect(second.stdout).not.toContain(unvalidatedA.txid);
     },
     SLOW,

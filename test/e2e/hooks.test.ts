@@ -10,10 +10,19 @@ import { bin } from '../helpers/cli.js';
 import { makeFleet } from '../helpers/fleet.js';
 import { git, tempDir } from '../helpers/tmp.js';
 
-const ENV = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.org', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.org' };
+const ENV = {
+  GIT_AUTHOR_NAME: 't',
+  GIT_AUTHOR_EMAIL: 't@example.org',
+  GIT_COMMITTER_NAME: 't',
+  GIT_COMMITTER_EMAIL: 't@example.org',
+};
 
 function push(clone: string) {
-  return spawnSync('git', ['push', '-q', 'origin', 'main'], { cwd: clone, encoding: 'utf8', env: { ...process.env, ...ENV } });
+  return spawnSync('git', ['push', '-q', 'origin', 'main'], {
+    cwd: clone,
+    encoding: 'utf8',
+    env: { ...process.env, ...ENV },
+  });
 }
 
 async function waitFor(file: string, re: RegExp, ms = 30_000): Promise<string> {
@@ -51,7 +60,9 @@ describe('git hooks', () => {
     git(clone, 'commit', '-qam', 'broken');
     const refused = push(clone);
     expect(refused.status).not.toBe(0);
-    expect(refused.stderr).toMatch(/remote: desired-state\/profiles\/p\.yaml:2:5: packages\[0\]: invalid value "foo;rm -rf \/"; expected a package name/);
+    expect(refused.stderr).toMatch(
+      /remote: desired-state\/profiles\/p\.yaml:2:5: packages\[0\]: invalid value "foo;rm -rf \/"; expected a package name/,
+    );
     expect(refused.stderr).toMatch(/pre-receive hook declined/);
     git(clone, 'reset', '-q', '--hard', 'HEAD~1');
 
@@ -72,7 +83,9 @@ describe('git hooks', () => {
   it('cron prints a schedule with absolute paths and a log, and refuses uneven intervals', async () => {
     const r = await bin(['cron', '--every', '30m', '--state', '/srv/state']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^\*\/30 \* \* \* \* '\/\S+node' '\/\S+\/dist\/cli\/main\.js' 'apply' '--desired' '\/\S+desired-state' '--state' '\/srv\/state' >> '\/srv\/state\/cron\.log' 2>&1\n$/);
+    expect(r.stdout).toMatch(
+      /^\*\/30 \* \* \* \* '\/\S+node' '\/\S+\/dist\/cli\/main\.js' 'apply' '--desired' '\/\S+desired-state' '--state' '\/srv\/state' >> '\/srv\/state\/cron\.log' 2>&1\n$/,
+    );
     expect(cronSchedule('6h')).toBe('0 */6 * * *');
     expect(cronSchedule('1d')).toBe('0 0 * * *');
     expect((await bin(['cron', '--every', '7h'])).code).toBe(2);

@@ -22,8 +22,16 @@ describe('cancelling a job', () => {
     writeFileSync(path.join(sbin, 'pkg_admin'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
     writeFileSync(path.join(sbin, 'pkg_add'), '#!/bin/sh\nsleep 30\n', { mode: 0o755 });
     const script = renderJobScript({
-      txid: 'tx-cancel', nonce: 'n0n0n0', site: 'S', swArea: sw, prefix: path.join(sw, 'pkg'), pkgPath: '/srv/packages/All',
-      lease: 3600, controller: 'test:1', expected: [], actions: [{ action: 'install', name: 'foo', pkgname: 'foo-1.0', reason: 'r' }],
+      txid: 'tx-cancel',
+      nonce: 'n0n0n0',
+      site: 'S',
+      swArea: sw,
+      prefix: path.join(sw, 'pkg'),
+      pkgPath: '/srv/packages/All',
+      lease: 3600,
+      controller: 'test:1',
+      expected: [],
+      actions: [{ action: 'install', name: 'foo', pkgname: 'foo-1.0', reason: 'r' }],
     });
     const jobs = tempDir();
     const b = new LocalBackend(jobs);
@@ -42,7 +50,12 @@ describe('cancelling a job', () => {
 describe('planner and rollback rules', () => {
   it('rolls back exactly under userpkgs: what HEAD declares but the tag lacked goes', () => {
     const s = site([want('foo>=2'), want('newtool')], { userpkgs: true });
-    const r = planRestore(s, { txid: 'tx-v1', packages: ['foo-1.0'], automatic: [] }, inv('foo-2.0', 'newtool-1.0', 'mine-3.0'), cat('foo-1.0', 'foo-2.0', 'newtool-1.0'));
+    const r = planRestore(
+      s,
+      { txid: 'tx-v1', packages: ['foo-1.0'], automatic: [], validated: true },
+      inv('foo-2.0', 'newtool-1.0', 'mine-3.0'),
+      cat('foo-1.0', 'foo-2.0', 'newtool-1.0'),
+    );
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.plan.actions.map((a) => `${a.action} ${a.pkgname}`)).toEqual(['downgrade foo-1.0', 'remove newtool-1.0']);
@@ -53,7 +66,10 @@ describe('planner and rollback rules', () => {
     const noU = { ...inv('app-1.0', 'libdep-2.0'), userListKnown: false };
     const p = planSite(site([want('app')]), noU, cat('app-1.0 < libdep>=2', 'libdep-2.0'));
     expect(p.actions).toEqual([]);
-    expect(p.kept.find((k) => k.pkgname === 'libdep-2.0')).toMatchObject({ reason: 'unmanaged', detail: expect.stringMatching(/without a pkg_info -u listing/) });
+    expect(p.kept.find((k) => k.pkgname === 'libdep-2.0')).toMatchObject({
+      reason: 'unmanaged',
+      detail: expect.stringMatching(/without a pkg_info -u listing/),
+    });
   });
 });
 
@@ -62,13 +78,33 @@ describe('exit codes for bad state and usage', () => {
     const dir = tempDir();
     const file = path.join(dir, 'not-a-dir');
     writeFileSync(file, 'x');
-    const a = await bin(['plan', '--worktree', '--site', 'DESY-HH', '--state', file, '--catalog', 'desired-state/examples/catalog']);
+    const a = await bin([
+      'plan',
+      '--worktree',
+      '--site',
+      'DESY-HH',
+      '--state',
+      file,
+      '--catalog',
+      'desired-state/examples/catalog',
+    ]);
     expect(a.code).toBe(2);
     expect(a.stderr).toMatch(/not-a-dir\/observed\/DESY-HH\.json: cannot read the observation/);
     const state = tempDir();
     mkdirSync(path.join(state, 'holds'));
     writeFileSync(path.join(state, 'holds', 'DESY-HH.json'), '{ torn');
-    const b = await bin(['plan', '--worktree', '--site', 'DESY-HH', '--state', state, '--observed', 'desired-state/examples/observed', '--catalog', 'desired-state/examples/catalog']);
+    const b = await bin([
+      'plan',
+      '--worktree',
+      '--site',
+      'DESY-HH',
+      '--state',
+      state,
+      '--observed',
+      'desired-state/examples/observed',
+      '--catalog',
+      'desired-state/examples/catalog',
+    ]);
     expect(b.code).toBe(2);
     expect(b.stderr).toMatch(/holds\/DESY-HH\.json:1: corrupt hold: .*reconcile release DESY-HH/);
     const c = await bin(['bogus', '--help']);
@@ -84,12 +120,32 @@ describe('logs', () => {
     const f = makeFleet([], 'packages:\n  - foo\n', { broken: ['BROKEN'] });
     const dir = tempDir();
     const log = path.join(dir, 'reconcile.log');
-    const r = await bin(['apply', '--desired', f.desired, '--state', f.state, '--log-level', 'info', '--log-file', log]);
+    const r = await bin([
+      'apply',
+      '--desired',
+      f.desired,
+      '--state',
+      f.state,
+      '--log-level',
+      'info',
+      '--log-file',
+      log,
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('');
-    const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines[0]).toMatchObject({ level: 30, site: 'BROKEN', event: 'probing' });
-    expect(lines.at(-1)).toMatchObject({ level: 40, site: 'BROKEN', event: 'done', msg: expect.stringMatching(/^FAILED: probe failed: preflight: software area \S+BROKEN-not-a-directory does not exist/) });
+    expect(lines.at(-1)).toMatchObject({
+      level: 40,
+      site: 'BROKEN',
+      event: 'done',
+      msg: expect.stringMatching(
+        /^FAILED: probe failed: preflight: software area \S+BROKEN-not-a-directory does not exist/,
+      ),
+    });
     expect((await bin(['apply', '--worktree', '--log-level', 'loud'])).code).toBe(2);
   });
 });

@@ -24,7 +24,18 @@ interface Collector {
 }
 
 async function startCollector(f: Fleet, secrets: string): Promise<Collector> {
-  const child: ChildProcess = spawn(process.execPath, [path.join(repoRoot, 'dist/cli/main.js'), 'serve', '--desired', f.desired, '--state', f.state, '--port', '0', '--report-secrets', secrets]);
+  const child: ChildProcess = spawn(process.execPath, [
+    path.join(repoRoot, 'dist/cli/main.js'),
+    'serve',
+    '--desired',
+    f.desired,
+    '--state',
+    f.state,
+    '--port',
+    '0',
+    '--report-secrets',
+    secrets,
+  ]);
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -71,7 +82,13 @@ function post(base: string, site: string, body: Buffer, headers: Record<string, 
   return fetch(`${base}/api/sites/${site}/inventory`, { method: 'POST', headers, body });
 }
 
-function signedHeaders(secret: string, site: string, body: Buffer, at = Math.floor(Date.now() / 1000), nonce = `n${Math.random().toString(36).slice(2)}xxxxxxxxxxxxxxxx`): Record<string, string> {
+function signedHeaders(
+  secret: string,
+  site: string,
+  body: Buffer,
+  at = Math.floor(Date.now() / 1000),
+  nonce = `n${Math.random().toString(36).slice(2)}xxxxxxxxxxxxxxxx`,
+): Record<string, string> {
   const s = sign(secret, site, body, at, nonce);
   return { [HEADER.timestamp]: s.timestamp, [HEADER.nonce]: s.nonce, [HEADER.signature]: s.signature };
 }
@@ -83,12 +100,30 @@ describe('reconcile report → reconcile serve', () => {
   let collector: Collector;
   const env = () => ({ PKG_PATH: f.pkgPath });
   const report = (site: string, secretFile: string, extra: string[] = []) =>
-    bin(['report', '--site', site, '--url', collector.base, '--prefix', f.sites[site]?.prefix ?? f.sites.A!.prefix, '--secret-file', secretFile, ...extra], { env: { RECONCILE_REPORT_SECRET: '' } });
+    bin(
+      [
+        'report',
+        '--site',
+        site,
+        '--url',
+        collector.base,
+        '--prefix',
+        f.sites[site]?.prefix ?? f.sites.A!.prefix,
+        '--secret-file',
+        secretFile,
+        ...extra,
+      ],
+      { env: { RECONCILE_REPORT_SECRET: '' } },
+    );
 
   beforeAll(async () => {
     f = makeFleet(['A', 'B', 'C'], 'packages:\n  - tool\n');
     keys = tempDir('vo-keys-');
-    secrets = privateFile(keys, 'report-secrets', `# site secret\nA ${SECRET_A}\nB ${SECRET_B}\n\nNOPE ${SECRET_NOPE}\n`);
+    secrets = privateFile(
+      keys,
+      'report-secrets',
+      `# site secret\nA ${SECRET_A}\nB ${SECRET_B}\n\nNOPE ${SECRET_NOPE}\n`,
+    );
     expect(runTool(f.sites.A!.prefix, 'pkg_add', ['foo-1.2', 'tool-2.0'], env()).exit).toBe(0);
     collector = await startCollector(f, secrets);
   });
@@ -112,10 +147,19 @@ describe('reconcile report → reconcile serve', () => {
     expect((await report('A', path.join(keys, 'a.secret'))).code).toBe(0);
     expect(readdirSync(path.join(f.state, 'reports', 'A'))).toHaveLength(2);
 
-    const json = JSON.parse((await bin(['status', '--desired', f.desired, '--state', f.state, '--format', 'json'])).stdout);
+    const json = JSON.parse(
+      (await bin(['status', '--desired', f.desired, '--state', f.state, '--format', 'json'])).stdout,
+    );
     const a = json.sites.find((s: { name: string }) => s.name === 'A');
     expect(a.observed.source).toBe('reported');
-    expect(a.reported).toMatchObject({ reports: 2, changes: { added: ['app-1.0', 'libz-1.3'], removed: ['tool-2.0'], changed: [{ name: 'foo', from: '1.2', to: '1.4' }] } });
+    expect(a.reported).toMatchObject({
+      reports: 2,
+      changes: {
+        added: ['app-1.0', 'libz-1.3'],
+        removed: ['tool-2.0'],
+        changed: [{ name: 'foo', from: '1.2', to: '1.4' }],
+      },
+    });
     const text = (await bin(['status', '--desired', f.desired, '--state', f.state])).stdout;
     expect(text).toMatch(/^A: .*; reported \S+ \(2 reports\): \+2 -1 ~1 since \S+/m);
     expect(text).toContain('  A + app-1.0\n  A + libz-1.3\n  A - tool-2.0\n  A ~ foo 1.2 → 1.4\n');
@@ -125,21 +169,30 @@ describe('reconcile report → reconcile serve', () => {
 
     const history = readdirSync(path.join(f.state, 'reports', 'A')).sort();
     const record = JSON.parse(readFileSync(path.join(f.state, 'reports', 'A', history[1]!), 'utf8'));
-    expect(record).toMatchObject({ site: 'A', remote: '127.0.0.1', packages: ['app-1.0', 'foo-1.4', 'libz-1.3'], automatic: ['libz-1.3'] });
+    expect(record).toMatchObject({
+      site: 'A',
+      remote: '127.0.0.1',
+      packages: ['app-1.0', 'foo-1.4', 'libz-1.3'],
+      automatic: ['libz-1.3'],
+    });
   });
 
   it('refuses a report signed with another secret, and stores nothing', async () => {
     const before = snapshot(f.state);
     const r = await report('A', privateFile(keys, 'wrong.secret', `${SECRET_B}\n`));
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^reconcile: the collector refused the report \(HTTP 401\): bad signature: not signed with the secret the collector holds for site 'A'\n$/);
+    expect(r.stderr).toMatch(
+      /^reconcile: the collector refused the report \(HTTP 401\): bad signature: not signed with the secret the collector holds for site 'A'\n$/,
+    );
     expect(r.stderr + r.stdout).not.toContain(SECRET_B);
     expect(snapshot(f.state)).toEqual(before);
   });
 
   it('refuses unknown sites: not in sites.yaml, or without a secret', async () => {
     const before = snapshot(f.state);
-    const nope = await bin(['report', '--site', 'NOPE', '--url', collector.base, '--prefix', f.sites.A!.prefix], { env: { RECONCILE_REPORT_SECRET: SECRET_NOPE } });
+    const nope = await bin(['report', '--site', 'NOPE', '--url', collector.base, '--prefix', f.sites.A!.prefix], {
+      env: { RECONCILE_REPORT_SECRET: SECRET_NOPE },
+    });
     expect(nope.code).toBe(1);
     expect(nope.stderr).toMatch(/HTTP 401\): unknown site 'NOPE'/);
     const c = await report('C', privateFile(keys, 'c.secret', `${'c'.repeat(40)}\n`));
@@ -162,7 +215,9 @@ describe('reconcile report → reconcile serve', () => {
 
     // The same new report sent five times at once is stored once.
     const fresh = signedHeaders(SECRET_B, 'B', body);
-    const codes = await Promise.all([1, 2, 3, 4, 5].map(async () => (await post(collector.base, 'B', body, fresh)).status));
+    const codes = await Promise.all(
+      [1, 2, 3, 4, 5].map(async () => (await post(collector.base, 'B', body, fresh)).status),
+    );
     expect(codes.sort()).toEqual([200, 401, 401, 401, 401]);
     expect(readdirSync(path.join(f.state, 'reports', 'B'))).toHaveLength(2);
   });
@@ -172,7 +227,10 @@ describe('reconcile report → reconcile serve', () => {
     const body = encodeReport('foo-1.4 Foo\n', '');
     const now = Math.floor(Date.now() / 1000);
     const stale = await post(collector.base, 'B', body, signedHeaders(SECRET_B, 'B', body, now - 600));
-    expect([stale.status, await stale.text()]).toEqual([401, expect.stringMatching(/^stale report: its timestamp is 60\ds behind the collector's clock/)]);
+    expect([stale.status, await stale.text()]).toEqual([
+      401,
+      expect.stringMatching(/^stale report: its timestamp is 60\ds behind the collector's clock/),
+    ]);
     const future = await post(collector.base, 'B', body, signedHeaders(SECRET_B, 'B', body, now + 900));
     expect(future.status).toBe(401);
 
@@ -182,19 +240,35 @@ describe('reconcile report → reconcile serve', () => {
 
     const bad = encodeReport('foo-1.4 Foo\n-nope\n', '');
     const malformed = await post(collector.base, 'B', bad, signedHeaders(SECRET_B, 'B', bad));
-    expect([malformed.status, await malformed.text()]).toEqual([400, "malformed report:\npkg_info:2:1: expected a package name BASE-VERSION, '-nope' has an empty base before '-'\n"]);
+    expect([malformed.status, await malformed.text()]).toEqual([
+      400,
+      "malformed report:\npkg_info:2:1: expected a package name BASE-VERSION, '-nope' has an empty base before '-'\n",
+    ]);
     const apart = encodeReport('foo-1.4 Foo\n', 'bar-1.0 Bar\n');
     const mismatched = await post(collector.base, 'B', apart, signedHeaders(SECRET_B, 'B', apart));
-    expect([mismatched.status, await mismatched.text()]).toEqual([400, expect.stringMatching(/^malformed report:\npkg_info -u:1:1: 'bar-1.0' is listed as user-installed but is not in the pkg_info listing/)]);
+    expect([mismatched.status, await mismatched.text()]).toEqual([
+      400,
+      expect.stringMatching(
+        /^malformed report:\npkg_info -u:1:1: 'bar-1.0' is listed as user-installed but is not in the pkg_info listing/,
+      ),
+    ]);
     const notJson = Buffer.from('pkg_info output\n');
     const nj = await post(collector.base, 'B', notJson, signedHeaders(SECRET_B, 'B', notJson));
-    expect([nj.status, await nj.text()]).toEqual([400, expect.stringMatching(/^malformed report:\nbody: expected a JSON report in UTF-8/)]);
+    expect([nj.status, await nj.text()]).toEqual([
+      400,
+      expect.stringMatching(/^malformed report:\nbody: expected a JSON report in UTF-8/),
+    ]);
 
     const unsigned = await post(collector.base, 'B', body, {});
     expect([unsigned.status, await unsigned.text()]).toEqual([401, expect.stringMatching(/^unsigned report/)]);
-    const garbled = await post(collector.base, 'B', body, { ...signedHeaders(SECRET_B, 'B', body), [HEADER.signature]: 'md5=x' });
+    const garbled = await post(collector.base, 'B', body, {
+      ...signedHeaders(SECRET_B, 'B', body),
+      [HEADER.signature]: 'md5=x',
+    });
     expect(garbled.status).toBe(400);
-    expect((await post(collector.base, '..%2Fobserved', body, signedHeaders(SECRET_B, '../observed', body))).status).toBe(400);
+    expect(
+      (await post(collector.base, '..%2Fobserved', body, signedHeaders(SECRET_B, '../observed', body))).status,
+    ).toBe(400);
     expect(snapshot(f.state)).toEqual(before);
   });
 
@@ -213,41 +287,96 @@ describe('reconcile report: the site side', () => {
   it('prints a cron.d line: user field, absolute paths, a log, a minute and hour from the site name', async () => {
     const keys = tempDir('vo-keys-');
     const secretFile = privateFile(keys, 's', `${SECRET_A}\n`);
-    const line = async (site: string, ...more: string[]) => (await (more.length ? cli : bin)(['report', '--site', site, '--url', 'https://collector.example.org:8443/', '--prefix', '/opt/sw/pkg', '--secret-file', secretFile, '--cron', ...more])).stdout;
+    const line = async (site: string, ...more: string[]) =>
+      (
+        await (more.length ? cli : bin)([
+          'report',
+          '--site',
+          site,
+          '--url',
+          'https://collector.example.org:8443/',
+          '--prefix',
+          '/opt/sw/pkg',
+          '--secret-file',
+          secretFile,
+          '--cron',
+          ...more,
+        ])
+      ).stdout;
     const a = await line('DESY-HH');
-    expect(a).toMatch(/^([1-5]?\d) (1?\d|2[0-3]) \* \* \* \S+ '\/[^']+\/node' '\/[^']+\/dist\/cli\/main\.js' 'report' '--site' 'DESY-HH' '--url' 'https:\/\/collector\.example\.org:8443\/' '--prefix' '\/opt\/sw\/pkg' '--secret-file' '\/[^']+\/s' >> '\/[^']+\/reconcile-report-DESY-HH\.log' 2>&1\n$/);
+    expect(a).toMatch(
+      /^([1-5]?\d) (1?\d|2[0-3]) \* \* \* \S+ '\/[^']+\/node' '\/[^']+\/dist\/cli\/main\.js' 'report' '--site' 'DESY-HH' '--url' 'https:\/\/collector\.example\.org:8443\/' '--prefix' '\/opt\/sw\/pkg' '--secret-file' '\/[^']+\/s' >> '\/[^']+\/reconcile-report-DESY-HH\.log' 2>&1\n$/,
+    );
     expect(await line('DESY-HH')).toBe(a);
     const starts = new Set(['A', 'B', 'C', 'D', 'E', 'F'].map((s) => spreadSchedule(s, '1d')));
     expect(starts.size).toBeGreaterThan(1);
     expect(a).not.toContain(SECRET_A);
     const [minute, hour] = a.split(' ');
     expect(spreadSchedule('DESY-HH', '1d')).toBe(`${minute} ${hour} * * *`);
-    expect((await line('DESY-HH', '--every', '6h')).split(' ').slice(0, 5)).toEqual([minute, `${Number(hour) % 6}-23/6`, '*', '*', '*']);
+    expect((await line('DESY-HH', '--every', '6h')).split(' ').slice(0, 5)).toEqual([
+      minute,
+      `${Number(hour) % 6}-23/6`,
+      '*',
+      '*',
+      '*',
+    ]);
     expect((await line('DESY-HH', '--every', '1h')).split(' ').slice(0, 5)).toEqual([minute, '*', '*', '*', '*']);
-    const often = await cli(['report', '--site', 'A', '--url', 'http://h/', '--secret-file', secretFile, '--cron', '--every', '5m']);
-    expect([often.code, often.stderr]).toEqual([2, expect.stringMatching(/--every for report --cron must divide the day evenly/)]);
+    const often = await cli([
+      'report',
+      '--site',
+      'A',
+      '--url',
+      'http://h/',
+      '--secret-file',
+      secretFile,
+      '--cron',
+      '--every',
+      '5m',
+    ]);
+    expect([often.code, often.stderr]).toEqual([
+      2,
+      expect.stringMatching(/--every for report --cron must divide the day evenly/),
+    ]);
   });
 
   it('refuses without a secret, with a secret on a readable file, or --cron without --secret-file', async () => {
     const base = ['report', '--site', 'A', '--url', 'http://127.0.0.1:9/'];
     const none = await bin(base, { env: { RECONCILE_REPORT_SECRET: undefined } });
-    expect([none.code, none.stderr]).toEqual([2, expect.stringMatching(/needs the site's secret: --secret-file FILE \(mode 600\) or the environment variable RECONCILE_REPORT_SECRET/)]);
+    expect([none.code, none.stderr]).toEqual([
+      2,
+      expect.stringMatching(
+        /needs the site's secret: --secret-file FILE \(mode 600\) or the environment variable RECONCILE_REPORT_SECRET/,
+      ),
+    ]);
     const open = path.join(tempDir(), 's');
     writeFileSync(open, `${SECRET_A}\n`);
     chmodSync(open, 0o644);
     const readable = await bin([...base, '--secret-file', open]);
-    expect([readable.code, readable.stderr]).toEqual([2, `${open}: mode 644 lets group or others at the secrets; expected only the owner (chmod 600)\n`]);
+    expect([readable.code, readable.stderr]).toEqual([
+      2,
+      `${open}: mode 644 lets group or others at the secrets; expected only the owner (chmod 600)\n`,
+    ]);
     const cron = await bin([...base, '--cron'], { env: { RECONCILE_REPORT_SECRET: SECRET_A } });
     expect([cron.code, cron.stderr]).toEqual([2, expect.stringMatching(/--cron needs --secret-file/)]);
   });
 
   it('says clearly when pkg_info is missing or the collector cannot be reached', async () => {
     const env = { RECONCILE_REPORT_SECRET: SECRET_A };
-    const noTools = await bin(['report', '--site', 'A', '--url', 'http://127.0.0.1:9/', '--prefix', tempDir()], { env });
-    expect([noTools.code, noTools.stderr]).toEqual([1, expect.stringMatching(/^reconcile: \/\S+\/sbin\/pkg_info: not found\n/)]);
+    const noTools = await bin(['report', '--site', 'A', '--url', 'http://127.0.0.1:9/', '--prefix', tempDir()], {
+      env,
+    });
+    expect([noTools.code, noTools.stderr]).toEqual([
+      1,
+      expect.stringMatching(/^reconcile: \/\S+\/sbin\/pkg_info: not found\n/),
+    ]);
     const f = makeFleet(['A'], 'packages: []\n');
-    const down = await bin(['report', '--site', 'A', '--url', 'http://127.0.0.1:9/', '--prefix', f.sites.A!.prefix], { env });
-    expect([down.code, down.stderr]).toEqual([1, expect.stringMatching(/^reconcile: cannot reach the collector at http:\/\/127\.0\.0\.1:9: /)]);
+    const down = await bin(['report', '--site', 'A', '--url', 'http://127.0.0.1:9/', '--prefix', f.sites.A!.prefix], {
+      env,
+    });
+    expect([down.code, down.stderr]).toEqual([
+      1,
+      expect.stringMatching(/^reconcile: cannot reach the collector at http:\/\/127\.0\.0\.1:9: /),
+    ]);
   });
 });
 
@@ -258,8 +387,21 @@ describe('reconcile serve --report-secrets', () => {
     const open = path.join(dir, 'open');
     writeFileSync(open, `A ${SECRET_A}\n`);
     chmodSync(open, 0o640);
-    const r1 = await bin(['serve', '--desired', f.desired, '--state', f.state, '--port', '0', '--report-secrets', open]);
-    expect([r1.code, r1.stderr]).toEqual([2, `${open}: mode 640 lets group or others at the secrets; expected only the owner (chmod 600)\n`]);
+    const r1 = await bin([
+      'serve',
+      '--desired',
+      f.desired,
+      '--state',
+      f.state,
+      '--port',
+      '0',
+      '--report-secrets',
+      open,
+    ]);
+    expect([r1.code, r1.stderr]).toEqual([
+      2,
+      `${open}: mode 640 lets group or others at the secrets; expected only the owner (chmod 600)\n`,
+    ]);
     const bad = privateFile(dir, 'bad', `A ${SECRET_A}\nB short\nA ${SECRET_B}\nC x y\n`);
     const r2 = await bin(['serve', '--desired', f.desired, '--state', f.state, '--port', '0', '--report-secrets', bad]);
     expect(r2.code).toBe(2);

@@ -18,7 +18,11 @@ export const CAPTURED_PACKAGES: readonly PackageSpec[] = [
   { pkgname: 'baz-3.1', comment: 'Baz needs bar and any foo', depends: ['bar>=1.0', 'foo-[0-9]*'] },
   { pkgname: 'alt-1.0', comment: 'Depends via csh alternatives', depends: ['{foo,bar}>=1.0'] },
   { pkgname: 'py311-urllib3-2.0.7', comment: 'HTTP library with thread-safe connection pooling' },
-  { pkgname: 'py311-requests-2.31.0', comment: 'Elegant and simple HTTP library for Python', depends: ['py311-urllib3>=1.21<3'] },
+  {
+    pkgname: 'py311-requests-2.31.0',
+    comment: 'Elegant and simple HTTP library for Python',
+    depends: ['py311-urllib3>=1.21<3'],
+  },
   { pkgname: 'perl-5.38.2', comment: 'Practical Extraction and Report Language' },
   { pkgname: 'p5-Foo-Bar-1.0', comment: 'Perl module Foo::Bar', depends: ['perl>=5.0'] },
   { pkgname: 'odd-comment-1.0', comment: ODD_COMMENT },

@@ -9,8 +9,16 @@ import { parsePkgInfo } from '../../src/pkgsrc/pkg-info.js';
 import { parsePkgSummary } from '../../src/pkgsrc/pkg-summary.js';
 import { tempDir } from '../helpers/tmp.js';
 import {
-  installEmulator, makeBootstrapKit, makePackage, readEmulatorLog, readOverlaps, runTool, runToolAsync,
-  setFaults, writeSummary, type EmulatorSite,
+  installEmulator,
+  makeBootstrapKit,
+  makePackage,
+  readEmulatorLog,
+  readOverlaps,
+  runTool,
+  runToolAsync,
+  setFaults,
+  writeSummary,
+  type EmulatorSite,
 } from './index.js';
 
 /** A site and a small repository: lib-1.0/2.0, app (lib>=1.0<2), tool (lib-[0-9]*). */
@@ -28,20 +36,41 @@ function fixture(): { root: string; site: EmulatorSite; repo: string; env: Recor
   return { root, site, repo, env: { PKG_PATH: repo } };
 }
 
-const installedNames = (site: EmulatorSite): string[] => parsePkgInfo(runTool(site.prefix, 'pkg_info', []).stdout).map((e) => e.pkgname).sort();
+const installedNames = (site: EmulatorSite): string[] =>
+  parsePkgInfo(runTool(site.prefix, 'pkg_info', []).stdout)
+    .map((e) => e.pkgname)
+    .sort();
 
 describe('binary packages, pkg_summary and bootstrap', () => {
   it('makes real tgz packages and a pkg_summary.gz the product can parse', () => {
     const { repo } = fixture();
     const members = execFileSync('tar', ['-tzf', path.join(repo, 'app-1.0.tgz')], { encoding: 'utf8' }).split('\n');
-    expect(members).toEqual(expect.arrayContaining(['+CONTENTS', '+COMMENT', '+DESC', '+BUILD_INFO', 'bin/app', 'share/app/VERSION']));
+    expect(members).toEqual(
+      expect.arrayContaining(['+CONTENTS', '+COMMENT', '+DESC', '+BUILD_INFO', 'bin/app', 'share/app/VERSION']),
+    );
     const text = gunzipSync(readFileSync(writeSummary(repo))).toString('utf8');
     const entries = parsePkgSummary(text);
-    expect(entries.map((e) => e.pkgname).sort()).toEqual(['app-1.0', 'arm-1.0', 'broken-1.0', 'lib-1.0', 'lib-2.0', 'nobi-1.0', 'tool-1.0']);
+    expect(entries.map((e) => e.pkgname).sort()).toEqual([
+      'app-1.0',
+      'arm-1.0',
+      'broken-1.0',
+      'lib-1.0',
+      'lib-2.0',
+      'nobi-1.0',
+      'tool-1.0',
+    ]);
     const app = entries.find((e) => e.pkgname === 'app-1.0')!;
     expect(app.depends).toEqual(['lib>=1.0<2']);
     expect(app.comment).toBe('Needs lib 1');
-    for (const v of ['SIZE_PKG', 'OPSYS', 'OS_VERSION', 'MACHINE_ARCH', 'PKGTOOLS_VERSION', 'FILE_NAME', 'DESCRIPTION']) {
+    for (const v of [
+      'SIZE_PKG',
+      'OPSYS',
+      'OS_VERSION',
+      'MACHINE_ARCH',
+      'PKGTOOLS_VERSION',
+      'FILE_NAME',
+      'DESCRIPTION',
+    ]) {
       expect(app.vars[v], v).toBeDefined();
     }
     expect(app.vars['FILE_NAME']).toEqual(['app-1.0.tgz']);
@@ -55,7 +84,8 @@ describe('binary packages, pkg_summary and bootstrap', () => {
     mkdirSync(prefix, { recursive: true });
     execFileSync('tar', ['-xzf', kit, '-C', prefix]);
     expect(readdirSync(prefix).sort()).toEqual(['pkgdb', 'sbin']);
-    const bare = (tool: string, ...args: string[]) => spawnSync('env', ['-i', `PKG_PATH=${repo}`, path.join(prefix, 'sbin', tool), ...args], { encoding: 'utf8' });
+    const bare = (tool: string, ...args: string[]) =>
+      spawnSync('env', ['-i', `PKG_PATH=${repo}`, path.join(prefix, 'sbin', tool), ...args], { encoding: 'utf8' });
     expect(bare('pkg_info', '-V').stdout).toBe('20130131\n');
     expect(bare('pkg_add', 'tool').status).toBe(0);
     expect(readdirSync(path.join(prefix, 'pkgdb')).sort()).toEqual(['lib-2.0', 'tool-1.0']);
@@ -78,12 +108,15 @@ describe('pkg_add and pkg_delete rules', () => {
     expect(installedNames(site)).toEqual(['app-1.0', 'lib-1.0']);
     expect(readFileSync(path.join(site.dbdir, 'lib-1.0', '+REQUIRED_BY'), 'utf8')).toBe('app-1.0\n');
     expect(readFileSync(path.join(site.dbdir, 'lib-1.0', '+INSTALLED_INFO'), 'utf8')).toBe('automatic=yes\n');
-    expect(runTool(site.prefix, 'pkg_add', ['-A', 'lib-1.0'], env).stderr).toBe("pkg_add: package `lib-1.0' already recorded as installed\n");
+    expect(runTool(site.prefix, 'pkg_add', ['-A', 'lib-1.0'], env).stderr).toBe(
+      "pkg_add: package `lib-1.0' already recorded as installed\n",
+    );
     expect(runTool(site.prefix, 'pkg_info', ['-Q', 'automatic', 'lib'], env).stdout).toBe('yes\n');
     expect(runTool(site.prefix, 'pkg_add', ['lib-1.0'], env)).toEqual({
       exit: 0,
       stdout: '',
-      stderr: "pkg_add: package `lib-1.0' already recorded as installed\npkg_add: package `lib-1.0' was already installed as dependency, now marked as installed manually\n",
+      stderr:
+        "pkg_add: package `lib-1.0' already recorded as installed\npkg_add: package `lib-1.0' was already installed as dependency, now marked as installed manually\n",
     });
     expect(runTool(site.prefix, 'pkg_info', ['-Q', 'automatic', 'lib'], env).stdout).toBe('');
     expect(existsSync(path.join(root, 'emulator.log'))).toBe(true);
@@ -101,7 +134,8 @@ describe('pkg_add and pkg_delete rules', () => {
     expect(runTool(site.prefix, 'pkg_add', ['-U', 'lib-2.0'], env)).toEqual({
       exit: 1,
       stdout: '',
-      stderr: 'pkg_add: Dependency of app-1.0 fulfilled by lib-1.0, but not by lib-2.0\npkg_add: 1 package addition failed\n',
+      stderr:
+        'pkg_add: Dependency of app-1.0 fulfilled by lib-1.0, but not by lib-2.0\npkg_add: 1 package addition failed\n',
     });
     expect(runTool(site.prefix, 'pkg_add', ['-U', '-f', 'lib-2.0'], env).exit).toBe(0);
     expect(installedNames(site)).toEqual(['app-1.0', 'lib-2.0', 'tool-1.0']);
@@ -115,13 +149,16 @@ describe('pkg_add and pkg_delete rules', () => {
     expect(runTool(site.prefix, 'pkg_add', ['broken'], env)).toEqual({
       exit: 1,
       stdout: '',
-      stderr: "pkg_add: no pkg found for 'nolib>=1', sorry.\npkg_add: Can't install dependency nolib>=1\npkg_add: 1 package addition failed\n",
+      stderr:
+        "pkg_add: no pkg found for 'nolib>=1', sorry.\npkg_add: Can't install dependency nolib>=1\npkg_add: 1 package addition failed\n",
     });
     const arm = runTool(site.prefix, 'pkg_add', ['arm-1.0'], env);
     expect(arm.exit).toBe(1);
     expect(arm.stderr).toContain("pkg_add: Warning: package `arm-1.0' was built for a platform:\n");
     expect(runTool(site.prefix, 'pkg_add', ['-f', 'arm-1.0'], env).exit).toBe(0);
-    expect(runTool(site.prefix, 'pkg_add', ['nobi-1.0'], env).stderr).toBe('pkg_add: Not all required build information are present.\npkg_add: 1 package addition failed\n');
+    expect(runTool(site.prefix, 'pkg_add', ['nobi-1.0'], env).stderr).toBe(
+      'pkg_add: Not all required build information are present.\npkg_add: 1 package addition failed\n',
+    );
     expect(installedNames(site)).toEqual(['arm-1.0']);
   });
 
@@ -129,7 +166,9 @@ describe('pkg_add and pkg_delete rules', () => {
     const { site, env } = fixture();
     runTool(site.prefix, 'pkg_add', ['app'], env);
     expect(runTool(site.prefix, 'pkg_delete', ['lib'], env)).toEqual({
-      exit: 1, stdout: '', stderr: "Package `lib-1.0' is still required by other packages:\n\tapp-1.0\n",
+      exit: 1,
+      stdout: '',
+      stderr: "Package `lib-1.0' is still required by other packages:\n\tapp-1.0\n",
     });
     expect(runTool(site.prefix, 'pkg_delete', ['-A', 'app'], env).exit).toBe(0);
     expect(installedNames(site)).toEqual([]);
@@ -185,8 +224,13 @@ describe('overlap log', () => {
     const other = installEmulator(path.join(root, 'pkg2'));
     const log = path.join(root, 'overlaps.log');
     for (const s of [site, other]) setFaults(s.prefix, { delayMs: 400 });
-    const run = (s: EmulatorSite, txn: string, ...args: string[]) => runToolAsync(s.prefix, 'pkg_add', args, { ...env, VO_TXN: txn, VO_EMULATOR_LOG: log });
-    const results = await Promise.all([run(site, 't1', 'lib-1.0'), run(site, 't2', '-f', 'arm-1.0'), run(other, 't3', 'lib-2.0')]);
+    const run = (s: EmulatorSite, txn: string, ...args: string[]) =>
+      runToolAsync(s.prefix, 'pkg_add', args, { ...env, VO_TXN: txn, VO_EMULATOR_LOG: log });
+    const results = await Promise.all([
+      run(site, 't1', 'lib-1.0'),
+      run(site, 't2', '-f', 'arm-1.0'),
+      run(other, 't3', 'lib-2.0'),
+    ]);
     expect(results.map((r) => r.exit)).toEqual([0, 0, 0]);
     await run(site, 't4', 'app-1.0');
     await run(site, 't4', '-U', 'lib-1.0');
@@ -204,17 +248,33 @@ describe('overlap log', () => {
 
   it('readOverlaps works on hand-written logs (no txn, killed, torn line)', () => {
     const log = path.join(tempDir('vo-emu-log-'), 'emulator.log');
-    const ev = (site: string, txn: string | null, pid: number, event: string, t: number) => JSON.stringify({ site, txn, pid, event, t, cmd: 'pkg_add x' });
-    writeFileSync(log, [
-      ev('/s', 'a', 1, 'start', 100), ev('/s', 'a', 1, 'end', 200),
-      ev('/s', 'a', 2, 'start', 300), ev('/s', 'a', 2, 'end', 400), // same txn again: one span 100..400
-      ev('/s', 'b', 3, 'start', 250), ev('/s', 'b', 3, 'end', 260), // inside a's span
-      ev('/s', null, 4, 'start', 500), ev('/s', null, 5, 'start', 520.5), ev('/s', null, 4, 'end', 550), ev('/s', null, 5, 'end', 600),
-      ev('/s', 'k', 7, 'start', 700), ev('/s', 'm', 8, 'start', 710), ev('/s', 'm', 8, 'end', 720), // k was killed
-      ev('/t', 'c', 6, 'start', 150), ev('/t', 'c', 6, 'end', 900),
-      '{"site": "/s", "txn": "torn',
-    ].join('\n'));
-    expect(readOverlaps(log)).toEqual([{ site: '/s', a: 'a', b: 'b' }, { site: '/s', a: 'pid:4', b: 'pid:5' }]);
+    const ev = (site: string, txn: string | null, pid: number, event: string, t: number) =>
+      JSON.stringify({ site, txn, pid, event, t, cmd: 'pkg_add x' });
+    writeFileSync(
+      log,
+      [
+        ev('/s', 'a', 1, 'start', 100),
+        ev('/s', 'a', 1, 'end', 200),
+        ev('/s', 'a', 2, 'start', 300),
+        ev('/s', 'a', 2, 'end', 400), // same txn again: one span 100..400
+        ev('/s', 'b', 3, 'start', 250),
+        ev('/s', 'b', 3, 'end', 260), // inside a's span
+        ev('/s', null, 4, 'start', 500),
+        ev('/s', null, 5, 'start', 520.5),
+        ev('/s', null, 4, 'end', 550),
+        ev('/s', null, 5, 'end', 600),
+        ev('/s', 'k', 7, 'start', 700),
+        ev('/s', 'm', 8, 'start', 710),
+        ev('/s', 'm', 8, 'end', 720), // k was killed
+        ev('/t', 'c', 6, 'start', 150),
+        ev('/t', 'c', 6, 'end', 900),
+        '{"site": "/s", "txn": "torn',
+      ].join('\n'),
+    );
+    expect(readOverlaps(log)).toEqual([
+      { site: '/s', a: 'a', b: 'b' },
+      { site: '/s', a: 'pid:4', b: 'pid:5' },
+    ]);
     expect(readOverlaps(path.join(path.dirname(log), 'missing.log'))).toEqual([]);
   });
 });

@@ -126,20 +126,34 @@ function toolEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
 }
 
 /** Run $prefix/sbin/<tool> synchronously. */
-export function runTool(prefix: string, tool: ToolName, args: readonly string[], env: Record<string, string | undefined> = {}): RunResult {
+export function runTool(
+  prefix: string,
+  tool: ToolName,
+  args: readonly string[],
+  env: Record<string, string | undefined> = {},
+): RunResult {
   const r = spawnSync(path.join(prefix, 'sbin', tool), [...args], { env: toolEnv(env), encoding: 'utf8' });
   if (r.error) throw r.error;
   return { exit: r.status ?? 128 + 9, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Run $prefix/sbin/<tool> without blocking (for concurrency tests). */
-export function runToolAsync(prefix: string, tool: ToolName, args: readonly string[], env: Record<string, string | undefined> = {}): Promise<RunResult> {
+export function runToolAsync(
+  prefix: string,
+  tool: ToolName,
+  args: readonly string[],
+  env: Record<string, string | undefined> = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(path.join(prefix, 'sbin', tool), [...args], { env: toolEnv(env) });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ exit: code ?? (signal ? 128 + 9 : 1), stdout, stderr }));
   });

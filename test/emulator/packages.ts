@@ -71,11 +71,17 @@ export function makePackage(dir: string, spec: PackageSpec): string {
       if (rel.startsWith('bin/') || rel.startsWith('sbin/')) chmodSync(p, 0o755);
     }
     const bi: Record<string, string | null> = { ...DEFAULT_BUILD_INFO, ...spec.buildInfo };
-    const biText = Object.entries(bi).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${v}\n`).join('');
+    const biText = Object.entries(bi)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join('');
     const size = Object.values(files).reduce((n, t) => n + Buffer.byteLength(t), 0);
     writeFileSync(path.join(stage, '+CONTENTS'), plist(spec, files));
     writeFileSync(path.join(stage, '+COMMENT'), `${spec.comment ?? `${spec.pkgname} test package`}\n`);
-    writeFileSync(path.join(stage, '+DESC'), spec.description ?? `Description of ${spec.pkgname}.\nSecond line of the description.\n`);
+    writeFileSync(
+      path.join(stage, '+DESC'),
+      spec.description ?? `Description of ${spec.pkgname}.\nSecond line of the description.\n`,
+    );
     writeFileSync(path.join(stage, '+BUILD_INFO'), biText);
     writeFileSync(path.join(stage, '+SIZE_PKG'), `${size}\n`);
     mkdirSync(dir, { recursive: true });
@@ -90,7 +96,10 @@ export function makePackage(dir: string, spec: PackageSpec): string {
 
 /** `pkg_info -X` of each binary package in dir (sorted), as pkg_summary(5) text. */
 export function summaryText(dir: string): string {
-  const pkgs = readdirSync(dir).filter((f) => /\.t[gb]z$/.test(f)).sort().map((f) => path.join(dir, f));
+  const pkgs = readdirSync(dir)
+    .filter((f) => /\.t[gb]z$/.test(f))
+    .sort()
+    .map((f) => path.join(dir, f));
   if (pkgs.length === 0) return '';
   return execFileSync(process.execPath, [TOOLS_SCRIPT, 'pkg_info', '-X', ...pkgs], {
     encoding: 'utf8',

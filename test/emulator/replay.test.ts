@@ -41,20 +41,39 @@ const NOT_EMULATED: Record<string, string> = {
  * compared as multisets of lines.
  */
 const UNORDERED = new Set([
-  '100-pkg_info', '101-pkg_info-a', '102-pkg_info-u', '141-pkg_info-X-all', '161-pkg_info-a-c',
-  '162-pkg_info-u-q', '163-pkg_info-a-s', '210-pkg_info-u-after-set', '216-pkg_admin-lsall',
-  '218-pkg_admin-lsall-dewey', '231-pkg_admin-audit', '232-pkg_admin-v-audit', '236-pkg_admin-audit-t-type',
-  '237-pkg_admin-q-audit', '241-pkg_admin-C-ignore-url', '242-pkg_admin-audit-e-forces-eol',
-  '249-pkg_admin-C-PKGVULNDIR-audit', '300-pkg_delete-has-dependants', '303-pkg_delete-n-r',
-  '307-pkg_info-u-after-delete', '311-pkg_info-a-after-R', '312-pkg_delete-r', '315-pkg_info-final',
+  '100-pkg_info',
+  '101-pkg_info-a',
+  '102-pkg_info-u',
+  '141-pkg_info-X-all',
+  '161-pkg_info-a-c',
+  '162-pkg_info-u-q',
+  '163-pkg_info-a-s',
+  '210-pkg_info-u-after-set',
+  '216-pkg_admin-lsall',
+  '218-pkg_admin-lsall-dewey',
+  '231-pkg_admin-audit',
+  '232-pkg_admin-v-audit',
+  '236-pkg_admin-audit-t-type',
+  '237-pkg_admin-q-audit',
+  '241-pkg_admin-C-ignore-url',
+  '242-pkg_admin-audit-e-forces-eol',
+  '249-pkg_admin-C-PKGVULNDIR-audit',
+  '300-pkg_delete-has-dependants',
+  '303-pkg_delete-n-r',
+  '307-pkg_info-u-after-delete',
+  '311-pkg_info-a-after-R',
+  '312-pkg_delete-r',
+  '315-pkg_info-final',
 ]);
 
 /** Site changes the capture session made between commands (inferred from the outputs). */
 const PREP: Record<string, (l: CapturedLayout) => void> = {
   '202-pkg_admin-check-tampered': (l) => writeFileSync(path.join(l.site.prefix, 'share/bar/VERSION'), 'tampered\n'),
   '203-pkg_admin-check-missing-file': (l) => rmSync(path.join(l.site.prefix, 'share/baz/VERSION')),
-  '231-pkg_admin-audit': (l) => copyFileSync(path.join(FIXTURES, 'pkg-vulnerabilities.example'), path.join(l.site.dbdir, 'pkg-vulnerabilities')),
-  '241-pkg_admin-C-ignore-url': (l) => copyFileSync(path.join(FIXTURES, 'pkg_install-ignore.conf.example'), path.join(l.root, 'pkg_install-ignore.conf')),
+  '231-pkg_admin-audit': (l) =>
+    copyFileSync(path.join(FIXTURES, 'pkg-vulnerabilities.example'), path.join(l.site.dbdir, 'pkg-vulnerabilities')),
+  '241-pkg_admin-C-ignore-url': (l) =>
+    copyFileSync(path.join(FIXTURES, 'pkg_install-ignore.conf.example'), path.join(l.root, 'pkg_install-ignore.conf')),
   '249-pkg_admin-C-PKGVULNDIR-audit': (l) => {
     copyFileSync(path.join(FIXTURES, 'pkg-vulnerabilities.example'), path.join(l.root, 'vulns', 'pkg-vulnerabilities'));
     writeFileSync(path.join(l.root, 'pkg_install-vulndir.conf'), `PKGVULNDIR=${path.join(l.root, 'vulns')}\n`);
@@ -73,17 +92,26 @@ const NORMALISE: Record<string, (s: string) => string> = {
       dots += lead.length;
       return line.slice(lead.length);
     });
-    return `${dots} dots\n${rest.filter((x) => x !== '').sort().join('\n')}`;
+    return `${dots} dots\n${rest
+      .filter((x) => x !== '')
+      .sort()
+      .join('\n')}`;
   },
 };
 
 function loadCaptures(): Capture[] {
   const dir = path.join(FIXTURES, 'commands');
-  return readdirSync(dir).filter((f) => f.endsWith('.json')).sort()
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
     .map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as Capture);
 }
 
-const sortedLines = (s: string): string[] => s.split('\n').filter((l) => l !== '').sort();
+const sortedLines = (s: string): string[] =>
+  s
+    .split('\n')
+    .filter((l) => l !== '')
+    .sort();
 
 describe('replay of the captured pkg_install session', () => {
   let layout: CapturedLayout;
@@ -111,8 +139,11 @@ describe('replay of the captured pkg_install session', () => {
       const got = { exit: r.exit, stdout: norm(fromSite(r.stdout)), stderr: norm(fromSite(r.stderr)) };
       const want = { exit: cap.exit, stdout: norm(cap.stdout), stderr: norm(cap.stderr) };
       if (UNORDERED.has(cap.name)) {
-        expect({ exit: got.exit, stdout: sortedLines(got.stdout), stderr: sortedLines(got.stderr) })
-          .toEqual({ exit: want.exit, stdout: sortedLines(want.stdout), stderr: sortedLines(want.stderr) });
+        expect({ exit: got.exit, stdout: sortedLines(got.stdout), stderr: sortedLines(got.stderr) }).toEqual({
+          exit: want.exit,
+          stdout: sortedLines(want.stdout),
+          stderr: sortedLines(want.stderr),
+        });
       } else {
         expect(got).toEqual(want);
       }

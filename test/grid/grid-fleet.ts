@@ -8,7 +8,16 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll } from 'vitest';
-import { DIST_DIR, installEmulator, makePackage, TOOLS_SCRIPT, TOOL_NAMES, wrapperScript, writeSummary, type EmulatorFaults } from '../emulator/index.js';
+import {
+  DIST_DIR,
+  installEmulator,
+  makePackage,
+  TOOLS_SCRIPT,
+  TOOL_NAMES,
+  wrapperScript,
+  writeSummary,
+  type EmulatorFaults,
+} from '../emulator/index.js';
 import { bin, repoRoot, type CliResult } from '../helpers/cli.js';
 import { PACKAGES } from '../helpers/fleet.js';
 import { commitDesired, desiredRepo, git, tempDir } from '../helpers/tmp.js';
@@ -71,7 +80,9 @@ export function makeGridFleet(o: GridFleetOptions): GridFleet {
     const prefix = path.join(swArea, 'pkg');
     installEmulator(prefix);
     for (const t of TOOL_NAMES) {
-      const text = wrapperScript(t).replace(`'${DIST_DIR}'`, `'${dist}/'`).replace(`'${TOOLS_SCRIPT}'`, `'${path.join(tools, 'pkg-tools.mjs')}'`);
+      const text = wrapperScript(t)
+        .replace(`'${DIST_DIR}'`, `'${dist}/'`)
+        .replace(`'${TOOLS_SCRIPT}'`, `'${path.join(tools, 'pkg-tools.mjs')}'`);
       writeFileSync(path.join(prefix, 'sbin', t), text, { mode: 0o755 });
     }
     sites[name] = { swArea, prefix, dbdir: path.join(prefix, 'pkgdb'), log: path.join(swArea, 'emulator.log') };
@@ -84,8 +95,18 @@ export function makeGridFleet(o: GridFleetOptions): GridFleet {
     [
       'sites:',
       ...o.sites.map((n) => {
-        const f = { backend: o.backend, sw_area: sites[n]!.swArea, platform: 'x86_64-el9', pkg_path: pkgPath, profiles: '[p]', ...o.defaults, ...o.fields?.[n] };
-        return `  - { name: ${n}, ${Object.entries(f).map(([k, v]) => `${k}: ${v}`).join(', ')} }`;
+        const f = {
+          backend: o.backend,
+          sw_area: sites[n]!.swArea,
+          platform: 'x86_64-el9',
+          pkg_path: pkgPath,
+          profiles: '[p]',
+          ...o.defaults,
+          ...o.fields?.[n],
+        };
+        return `  - { name: ${n}, ${Object.entries(f)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join(', ')} }`;
       }),
       '',
     ].join('\n');
@@ -96,8 +117,22 @@ export function makeGridFleet(o: GridFleetOptions): GridFleet {
   const state = path.join(controllerDir, 'state');
   chownToGridUser(root);
   const app = slurm ? appReadableBy(GRID_USER, root) : repoRoot;
-  const argv = (args: string[]) => [path.join(app, 'dist/cli/main.js'), ...args, '--desired', path.join(repoHere, 'desired-state'), '--state', state];
-  const gridEnv = (env: Record<string, string>) => ['env', '-i', 'PATH=/usr/local/bin:/usr/bin:/bin', `HOME=/home/${GRID_USER}`, 'LANG=C.UTF-8', ...Object.entries(env).map(([k, v]) => `${k}=${v}`)];
+  const argv = (args: string[]) => [
+    path.join(app, 'dist/cli/main.js'),
+    ...args,
+    '--desired',
+    path.join(repoHere, 'desired-state'),
+    '--state',
+    state,
+  ];
+  const gridEnv = (env: Record<string, string>) => [
+    'env',
+    '-i',
+    'PATH=/usr/local/bin:/usr/bin:/bin',
+    `HOME=/home/${GRID_USER}`,
+    'LANG=C.UTF-8',
+    ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
+  ];
   return {
     root,
     repo: repoHere,
@@ -113,12 +148,24 @@ export function makeGridFleet(o: GridFleetOptions): GridFleet {
       readdirSync(sites[site]!.dbdir)
         .filter((n) => !n.startsWith('.'))
         .sort(),
-    run: (args, env = {}) => (slurm ? runAs([...gridEnv(env), process.execPath, ...argv(args)], controllerDir) : bin(argv(args).slice(1), { cwd: controllerDir, env })),
+    run: (args, env = {}) =>
+      slurm
+        ? runAs([...gridEnv(env), process.execPath, ...argv(args)], controllerDir)
+        : bin(argv(args).slice(1), { cwd: controllerDir, env }),
     start: (args, env = {}) => {
       // Its own process group: runuser forks, so killing runuser alone would leave the controller running.
       const child = slurm
-        ? spawn('runuser', ['-u', GRID_USER, '--', ...gridEnv(env), process.execPath, ...argv(args)], { cwd: controllerDir, stdio: 'ignore', detached: true })
-        : spawn(process.execPath, argv(args), { cwd: controllerDir, env: { ...process.env, ...env }, stdio: 'ignore', detached: true });
+        ? spawn('runuser', ['-u', GRID_USER, '--', ...gridEnv(env), process.execPath, ...argv(args)], {
+            cwd: controllerDir,
+            stdio: 'ignore',
+            detached: true,
+          })
+        : spawn(process.execPath, argv(args), {
+            cwd: controllerDir,
+            env: { ...process.env, ...env },
+            stdio: 'ignore',
+            detached: true,
+          });
       const exited = new Promise<void>((r) => child.on('exit', () => r()));
       return {
         kill: async () => {
@@ -164,20 +211,27 @@ function trustAnyRepoOwner(): void {
 
 /** The project as the grid user can run it: here if it can read it, else a copy under `root`. */
 function appReadableBy(user: string, root: string): string {
-  const probe = ['dist/cli/main.js', 'node_modules/yaml/package.json', 'schemas/sites.schema.json'].map((f) => `test -r '${path.join(repoRoot, f)}'`).join(' && ');
+  const probe = ['dist/cli/main.js', 'node_modules/yaml/package.json', 'schemas/sites.schema.json']
+    .map((f) => `test -r '${path.join(repoRoot, f)}'`)
+    .join(' && ');
   if (spawnSync('runuser', ['-u', user, '--', 'sh', '-c', probe]).status === 0) return repoRoot;
   const app = path.join(root, 'app');
-  for (const d of ['dist', 'node_modules', 'schemas', 'package.json']) cpSync(path.join(repoRoot, d), path.join(app, d), { recursive: true });
+  for (const d of ['dist', 'node_modules', 'schemas', 'package.json'])
+    cpSync(path.join(repoRoot, d), path.join(app, d), { recursive: true });
   chownToGridUser(app);
   return app;
 }
 
 /** The journal's records, parsed. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read journal fields of every record kind
 export function journal(state: string): Record<string, any>[] {
-  return readFileSync(path.join(state, 'journal.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Record<string, any>);
+  return (
+    readFileSync(path.join(state, 'journal.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      .map((l) => JSON.parse(l) as Record<string, any>)
+  );
 }
 
 /** Poll `f` until it gives a value (exceptions count as "not yet"), for at most `ms`. */

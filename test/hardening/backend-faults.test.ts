@@ -41,7 +41,12 @@ const CASES: Case[] = [
     reason: /^submitting the job failed: the CE refused job tx-\S+ \(attempt 1\)$/,
     calls: { submit: 1, poll: 0 },
   },
-  { site: 'SUBMIT-FLAKY', fault: { kind: 'submit-fails', transient: true, times: 2 }, status: 'succeeded', calls: { submit: 3 } },
+  {
+    site: 'SUBMIT-FLAKY',
+    fault: { kind: 'submit-fails', transient: true, times: 2 },
+    status: 'succeeded',
+    calls: { submit: 3 },
+  },
   {
     site: 'SUBMIT-DOWN',
     fault: { kind: 'submit-fails', transient: true, times: Infinity },
@@ -49,13 +54,19 @@ const CASES: Case[] = [
     reason: /^submitting the job failed: the CE refused job tx-\S+ \(attempt 3\); gave up after 3 attempts$/,
     calls: { submit: 3, poll: 0 },
   },
-  { site: 'POLL-FLAKY', fault: { kind: 'poll-fails', transient: true, times: 5 }, status: 'succeeded', calls: { submit: 1, cancel: 0 } },
+  {
+    site: 'POLL-FLAKY',
+    fault: { kind: 'poll-fails', transient: true, times: 5 },
+    status: 'succeeded',
+    calls: { submit: 1, cancel: 0 },
+  },
   {
     site: 'POLL-DOWN',
     fault: { kind: 'poll-fails', transient: true, times: Infinity },
     delayMs: 3000,
     status: 'failed',
-    reason: /^job lost: polling failed 6 times in a row: the CE did not answer \(poll 6\); (the job was killed during|job output ends inside step) '.+'/,
+    reason:
+      /^job lost: polling failed 6 times in a row: the CE did not answer \(poll 6\); (the job was killed during|job output ends inside step) '.+'/,
     calls: { poll: 6, cancel: 1, fetchOutput: 1 },
   },
   {
@@ -71,7 +82,8 @@ const CASES: Case[] = [
     fault: { kind: 'loses-job' },
     delayMs: 3000,
     status: 'failed',
-    reason: /^job lost: process \d+ ended without an exit code \(killed\); job output ends inside step '.+' \(killed, timed out or truncated\)$/,
+    reason:
+      /^job lost: process \d+ ended without an exit code \(killed\); job output ends inside step '.+' \(killed, timed out or truncated\)$/,
     calls: { submit: 1, cancel: 1 },
   },
   {
@@ -90,8 +102,18 @@ const CASES: Case[] = [
     calls: { submit: 1, fetchOutput: 1 },
   },
   // A submission that went through but said it failed is found by name, never submitted again.
-  { site: 'SUBMIT-LANDED', fault: { kind: 'submit-lands-then-fails' }, status: 'succeeded', calls: { submit: 1, find: 1, cancel: 0 } },
-  { site: 'FETCH-FLAKY', fault: { kind: 'fetch-fails', transient: true, times: 2 }, status: 'succeeded', calls: { fetchOutput: 3 } },
+  {
+    site: 'SUBMIT-LANDED',
+    fault: { kind: 'submit-lands-then-fails' },
+    status: 'succeeded',
+    calls: { submit: 1, find: 1, cancel: 0 },
+  },
+  {
+    site: 'FETCH-FLAKY',
+    fault: { kind: 'fetch-fails', transient: true, times: 2 },
+    status: 'succeeded',
+    calls: { fetchOutput: 3 },
+  },
   {
     site: 'FETCH-REFUSED',
     fault: { kind: 'fetch-fails', transient: false, times: Infinity },
@@ -102,16 +124,31 @@ const CASES: Case[] = [
 ];
 
 const names = CASES.map((c) => c.site);
-const installed = (f: Fleet, site: string) => readdirSync(f.sites[site]!.dbdir).filter((n) => !n.startsWith('.')).sort();
+const installed = (f: Fleet, site: string) =>
+  readdirSync(f.sites[site]!.dbdir)
+    .filter((n) => !n.startsWith('.'))
+    .sort();
 
 /** Make the job lock at a site look `seconds` older, as if its lease had run out. */
 function ageSiteLock(swArea: string, seconds: number): void {
   const owner = path.join(swArea, '.vo-reconcile.lock', 'owner');
-  writeFileSync(owner, readFileSync(owner, 'utf8').replace(/ time=(\d+)/, (_, t: string) => ` time=${Number(t) - seconds}`));
+  writeFileSync(
+    owner,
+    readFileSync(owner, 'utf8').replace(/ time=(\d+)/, (_, t: string) => ` time=${Number(t) - seconds}`),
+  );
 }
 
 function options(f: Fleet, revision: string, extra: Partial<ApplyOptions> = {}): ApplyOptions {
-  return { stateDir: f.state, revision, tags: [], concurrency: CASES.length, dryRun: false, pollMs: 50, emit: () => undefined, ...extra };
+  return {
+    stateDir: f.state,
+    revision,
+    tags: [],
+    concurrency: CASES.length,
+    dryRun: false,
+    pollMs: 50,
+    emit: () => undefined,
+    ...extra,
+  };
 }
 
 describe('backend faults', () => {
@@ -130,12 +167,18 @@ describe('backend faults', () => {
     // The sites are known to be empty, so each one's first job is its apply job.
     const empty = path.join(f.root, 'empty.pkg_info');
     writeFileSync(empty, '');
-    for (const n of names) expect((await cli(['observe', '--desired', f.desired, '--state', f.state, '--site', n, '--import', empty])).code).toBe(0);
+    for (const n of names)
+      expect(
+        (await cli(['observe', '--desired', f.desired, '--state', f.state, '--site', n, '--import', empty])).code,
+      ).toBe(0);
     for (const c of CASES) if (c.delayMs) setFaults(f.sites[c.site]!.prefix, { delayMs: c.delayMs });
 
     const faults = Object.fromEntries(CASES.filter((c) => c.fault).map((c) => [c.site, c.fault!]));
     backend = new FaultyBackend(path.join(f.state, 'jobs'), faults);
-    const limited = sites.map((s) => ({ ...s, job_time_limit: CASES.find((c) => c.site === s.name)?.timeLimit ?? s.job_time_limit }));
+    const limited = sites.map((s) => ({
+      ...s,
+      job_time_limit: CASES.find((c) => c.site === s.name)?.timeLimit ?? s.job_time_limit,
+    }));
     process.env.VO_EMULATOR_LOG = f.log;
     results = await applySites(limited, options(f, revision, { backends: { local: backend } }));
     const { records } = await new Journal(f.state).read();
@@ -148,13 +191,15 @@ describe('backend faults', () => {
     if (c.reason) expect(end?.reason).toMatch(c.reason);
     const result = results.find((r) => r.site === c.site)!;
     expect(result.status).toBe(c.status === 'succeeded' ? 'changed' : 'failed');
-    for (const [method, n] of Object.entries(c.calls)) expect({ method, calls: backend.calls(c.site, method as Method) }).toEqual({ method, calls: n });
+    for (const [method, n] of Object.entries(c.calls))
+      expect({ method, calls: backend.calls(c.site, method as Method) }).toEqual({ method, calls: n });
   });
 
   it('lets no job of a site it stopped watching run on, and overlaps nothing', () => {
     // Cancelled and lost jobs never finished a package operation.
     const ended = readEmulatorLog(f.log).filter((e) => e.event === 'end');
-    for (const site of ['POLL-DOWN', 'POLL-REFUSED', 'LOST', 'SLOW']) expect(ended.filter((e) => e.site === f.sites[site]!.prefix)).toEqual([]);
+    for (const site of ['POLL-DOWN', 'POLL-REFUSED', 'LOST', 'SLOW'])
+      expect(ended.filter((e) => e.site === f.sites[site]!.prefix)).toEqual([]);
     expect(readOverlaps(f.log)).toEqual([]);
   });
 
@@ -164,7 +209,14 @@ describe('backend faults', () => {
     // The lost job was killed outright, so its lock at the site stays until its lease runs out.
     const lost = ends.get('LOST')!;
     expect(again.filter((r) => r.status !== 'changed' && r.status !== 'in-sync')).toEqual([
-      { site: 'LOST', status: 'failed', detail: expect.stringMatching(new RegExp(`^busy: another job holds the site: busy controller=\\S+ txn=${lost.txid} `)), txid: expect.any(String) },
+      {
+        site: 'LOST',
+        status: 'failed',
+        detail: expect.stringMatching(
+          new RegExp(`^busy: another job holds the site: busy controller=\\S+ txn=${lost.txid} `),
+        ),
+        txid: expect.any(String),
+      },
     ]);
     ageSiteLock(f.sites.LOST!.swArea, 3600);
     const last = await applySites(sites, options(f, revision));
@@ -180,15 +232,24 @@ describe('a job that can be neither watched nor stopped', () => {
     const desired = await loadDesiredState({ dir: f.desired });
     const empty = path.join(f.root, 'empty.pkg_info');
     writeFileSync(empty, '');
-    for (const n of ['REACH', 'AWAY']) expect((await cli(['observe', '--desired', f.desired, '--state', f.state, '--site', n, '--import', empty])).code).toBe(0);
+    for (const n of ['REACH', 'AWAY'])
+      expect(
+        (await cli(['observe', '--desired', f.desired, '--state', f.state, '--site', n, '--import', empty])).code,
+      ).toBe(0);
     setFaults(f.sites.AWAY!.prefix, { delayMs: 1500 });
     process.env.VO_EMULATOR_LOG = f.log;
     const backend = new FaultyBackend(path.join(f.state, 'jobs'), { AWAY: { kind: 'out-of-reach' } });
-    const first = await applySites(desired.sites, { ...options(f, desired.revision), concurrency: 2, backends: { local: backend } });
+    const first = await applySites(desired.sites, {
+      ...options(f, desired.revision),
+      concurrency: 2,
+      backends: { local: backend },
+    });
     expect(first.find((r) => r.site === 'REACH')?.status).toBe('changed');
     expect(first.find((r) => r.site === 'AWAY')).toMatchObject({
       status: 'failed',
-      detail: expect.stringMatching(/^the controller lost sight of the job \(polling failed: the CE is unreachable \(poll 1\)\) and cancelling it failed \(the CE is unreachable \(cancel\)\); the transaction stays open and the next run resumes it$/),
+      detail: expect.stringMatching(
+        /^the controller lost sight of the job \(polling failed: the CE is unreachable \(poll 1\)\) and cancelling it failed \(the CE is unreachable \(cancel\)\); the transaction stays open and the next run resumes it$/,
+      ),
     });
     const records = (await new Journal(f.state).read()).records;
     const away = records.find((r) => r.type === 'begin' && r.site === 'AWAY' && r.kind === 'apply')!;
@@ -196,7 +257,10 @@ describe('a job that can be neither watched nor stopped', () => {
 
     // The next run, the CE reachable again: it waits for that same job, and submits nothing new.
     const second = await applySites(desired.sites, options(f, desired.revision));
-    expect(second.find((r) => r.site === 'AWAY')).toMatchObject({ status: 'in-sync', detail: expect.stringContaining(`after resumed ${away.txid}: succeeded`) });
+    expect(second.find((r) => r.site === 'AWAY')).toMatchObject({
+      status: 'in-sync',
+      detail: expect.stringContaining(`after resumed ${away.txid}: succeeded`),
+    });
     const after = (await new Journal(f.state).read()).records;
     expect(after.filter((r) => r.type === 'begin' && r.site === 'AWAY' && r.kind === 'apply')).toHaveLength(1);
     expect(installed(f, 'AWAY')).toEqual(['tool-2.0']);

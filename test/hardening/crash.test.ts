@@ -52,10 +52,19 @@ interface RoundSpec {
 const roundSpec: fc.Arbitrary<RoundSpec> = fc.record({
   anchor: fc.constantFrom<RoundSpec['anchor'][]>('start', 'first record', 'first record', 'first record'),
   killAfterMs: fc.integer({ min: 0, max: KILL_WINDOW_MS }),
-  changes: fc.array(fc.record({ site: fc.nat(SITES - 1), variant: fc.nat(VARIANTS.length - 1) }), { minLength: 1, maxLength: 2 }),
+  changes: fc.array(fc.record({ site: fc.nat(SITES - 1), variant: fc.nat(VARIANTS.length - 1) }), {
+    minLength: 1,
+    maxLength: 2,
+  }),
 });
 
-type Phase = 'before any record' | 'begun, job not launched' | 'job launched, not journalled' | 'job running' | 'after its transactions ended' | 'exited before the kill';
+type Phase =
+  | 'before any record'
+  | 'begun, job not launched'
+  | 'job launched, not journalled'
+  | 'job running'
+  | 'after its transactions ended'
+  | 'exited before the kill';
 
 interface LaneFigures {
   rounds: number;
@@ -69,7 +78,10 @@ interface LaneFigures {
 
 function commitSites(f: Fleet, variant: readonly number[], message: string): void {
   const names = Object.keys(f.sites);
-  const sites = names.map((n, i) => `  - { name: ${n}, sw_area: ${f.sites[n]!.swArea}, platform: x86_64-el9, pkg_path: ${f.pkgPath}, profiles: [v${variant[i]}] }`);
+  const sites = names.map(
+    (n, i) =>
+      `  - { name: ${n}, sw_area: ${f.sites[n]!.swArea}, platform: x86_64-el9, pkg_path: ${f.pkgPath}, profiles: [v${variant[i]}] }`,
+  );
   const profiles = Object.fromEntries(VARIANTS.map((text, i) => [`profiles/v${i}.yaml`, text]));
   commitDesired(f.repo, { 'sites.yaml': ['sites:', ...sites, ''].join('\n'), ...profiles }, message);
 }
@@ -87,7 +99,8 @@ function killedApply(f: Fleet, spec: RoundSpec): Promise<boolean> {
   });
   let timer: NodeJS.Timeout | undefined;
   const kill = () => (timer = setTimeout(() => child.kill('SIGKILL'), spec.killAfterMs));
-  const watch = spec.anchor === 'start' ? undefined : setInterval(() => size() > before && (clearInterval(watch), kill()), 10);
+  const watch =
+    spec.anchor === 'start' ? undefined : setInterval(() => size() > before && (clearInterval(watch), kill()), 10);
   if (!watch) kill();
   return new Promise((resolve) =>
     child.once('exit', (code) => {
@@ -115,13 +128,17 @@ function phaseOf(f: Fleet, fresh: readonly JournalRecord[]): Phase {
 async function convergenceProblems(f: Fleet): Promise<string[]> {
   const problems: string[] = [];
   for (const [name, site] of Object.entries(f.sites)) {
-    const onSite = readdirSync(site.dbdir).filter((n) => !n.startsWith('.')).sort();
+    const onSite = readdirSync(site.dbdir)
+      .filter((n) => !n.startsWith('.'))
+      .sort();
     const observed = (await readInventory(f.state, name))?.packages.map((p) => p.pkgname).sort();
-    if (JSON.stringify(onSite) !== JSON.stringify(observed)) problems.push(`${name} has ${onSite.join(' ')} but its observation says ${observed?.join(' ')}`);
+    if (JSON.stringify(onSite) !== JSON.stringify(observed))
+      problems.push(`${name} has ${onSite.join(' ')} but its observation says ${observed?.join(' ')}`);
   }
   // The work tree holds the commit just made; reading it costs no git processes.
   const plan = await cli(['plan', '--desired', f.desired, '--worktree', '--state', f.state, '--detailed-exitcode']);
-  if (plan.code !== 0) problems.push(`the plan after the round is not empty (exit ${plan.code}):\n${plan.stdout}${plan.stderr}`);
+  if (plan.code !== 0)
+    problems.push(`the plan after the round is not empty (exit ${plan.code}):\n${plan.stdout}${plan.stderr}`);
   return problems;
 }
 
@@ -134,7 +151,10 @@ async function runLane(lane: number, specs: readonly RoundSpec[]): Promise<LaneF
   // The sites start empty, and the controller knows it without probe jobs.
   const empty = path.join(f.root, 'empty.pkg_info');
   writeFileSync(empty, '');
-  for (const n of names) expect((await cli(['observe', '--desired', f.desired, '--state', f.state, '--site', n, '--import', empty])).code).toBe(0);
+  for (const n of names)
+    expect(
+      (await cli(['observe', '--desired', f.desired, '--state', f.state, '--site', n, '--import', empty])).code,
+    ).toBe(0);
   const figures: LaneFigures = { rounds: 0, phases: {}, resumed: 0, tornLines: 0, transactions: 0, jobs: 0 };
   /** Journal lines torn by earlier kills: reported and set aside by every reader since. */
   const setAside = new Set<number>();
@@ -149,7 +169,10 @@ async function runLane(lane: number, specs: readonly RoundSpec[]): Promise<LaneF
     // A kill may tear the line being written (a write the kernel cuts short), and only that, the last one.
     const torn = afterKill.figures.damaged.filter((d) => !setAside.has(d.line));
     expect(afterKill.problems, `after the kill, ${where}`).toEqual([]);
-    expect(torn.every((d) => d.reason.startsWith('torn last line')) && torn.length <= 1, `after the kill, ${where}: ${JSON.stringify(torn)}`).toBe(true);
+    expect(
+      torn.every((d) => d.reason.startsWith('torn last line')) && torn.length <= 1,
+      `after the kill, ${where}: ${JSON.stringify(torn)}`,
+    ).toBe(true);
     for (const d of torn) setAside.add(d.line);
     figures.tornLines += torn.length;
     const phase = killed ? phaseOf(f, afterKill.figures.records.slice(seen)) : 'exited before the kill';
@@ -170,7 +193,10 @@ async function runLane(lane: number, specs: readonly RoundSpec[]): Promise<LaneF
     if (torn.length > 0) {
       // The history stays readable and says what it set aside.
       const history = await cli(['history', '--state', f.state, '--json']);
-      expect({ code: history.code, err: history.stderr.includes(`journal.jsonl:${torn[0]!.line}: `) }, where).toEqual({ code: 0, err: true });
+      expect({ code: history.code, err: history.stderr.includes(`journal.jsonl:${torn[0]!.line}: `) }, where).toEqual({
+        code: 0,
+        err: true,
+      });
     }
     figures.rounds++;
     figures.transactions = after.figures.transactions;
@@ -183,13 +209,33 @@ describe('crash test', () => {
   it(`survives ${ROUNDS} rounds of SIGKILL and restart over ${LANES} fleets of ${SITES} sites`, async () => {
     const specs = fc.sample(roundSpec, { seed: SEED, numRuns: ROUNDS });
     const started = Date.now();
-    const lanes = await Promise.all(Array.from({ length: LANES }, (_, l) => runLane(l, specs.filter((_, i) => i % LANES === l))));
+    const lanes = await Promise.all(
+      Array.from({ length: LANES }, (_, l) =>
+        runLane(
+          l,
+          specs.filter((_, i) => i % LANES === l),
+        ),
+      ),
+    );
     const phases: Partial<Record<Phase, number>> = {};
-    for (const l of lanes) for (const [p, n] of Object.entries(l.phases)) phases[p as Phase] = (phases[p as Phase] ?? 0) + n;
-    const sum = (k: 'rounds' | 'resumed' | 'tornLines' | 'transactions' | 'jobs') => lanes.reduce((a, l) => a + l[k], 0);
+    for (const l of lanes)
+      for (const [p, n] of Object.entries(l.phases)) phases[p as Phase] = (phases[p as Phase] ?? 0) + n;
+    const sum = (k: 'rounds' | 'resumed' | 'tornLines' | 'transactions' | 'jobs') =>
+      lanes.reduce((a, l) => a + l[k], 0);
     // The figures README.md's "Reliability" section quotes.
     console.log(
-      JSON.stringify({ seed: SEED, lanes: LANES, sites: SITES, rounds: sum('rounds'), killsByPhase: phases, restartsThatResumedAJob: sum('resumed'), tornJournalLines: sum('tornLines'), transactions: sum('transactions'), jobs: sum('jobs'), wallSeconds: Math.round((Date.now() - started) / 1000) }),
+      JSON.stringify({
+        seed: SEED,
+        lanes: LANES,
+        sites: SITES,
+        rounds: sum('rounds'),
+        killsByPhase: phases,
+        restartsThatResumedAJob: sum('resumed'),
+        tornJournalLines: sum('tornLines'),
+        transactions: sum('transactions'),
+        jobs: sum('jobs'),
+        wallSeconds: Math.round((Date.now() - started) / 1000),
+      }),
     );
     expect(sum('rounds')).toBe(ROUNDS);
   }, 900_000);

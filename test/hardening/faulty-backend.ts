@@ -4,7 +4,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LocalBackend } from '../../src/backends/local.js';
-import { TransientBackendError, type Backend, type JobHandle, type JobPoll, type JobRequest } from '../../src/backends/types.js';
+import {
+  TransientBackendError,
+  type Backend,
+  type JobHandle,
+  type JobPoll,
+  type JobRequest,
+} from '../../src/backends/types.js';
 import type { ResolvedSite } from '../../src/desired/types.js';
 
 export type Fault =
@@ -46,9 +52,11 @@ export class FaultyBackend implements Backend {
   async submit(req: JobRequest): Promise<JobHandle> {
     const n = this.count(req.site.name, 'submit');
     const f = this.faults[req.site.name];
-    if (f?.kind === 'submit-fails' && n <= f.times) throw failure(f.transient, `the CE refused job ${req.jobName} (attempt ${n})`);
+    if (f?.kind === 'submit-fails' && n <= f.times)
+      throw failure(f.transient, `the CE refused job ${req.jobName} (attempt ${n})`);
     const handle = await this.inner.submit(req);
-    if (f?.kind === 'submit-lands-then-fails' && n === 1) throw failure(true, `no answer from the CE in time (attempt ${n})`);
+    if (f?.kind === 'submit-lands-then-fails' && n === 1)
+      throw failure(true, `no answer from the CE in time (attempt ${n})`);
     return handle;
   }
 
@@ -57,7 +65,11 @@ export class FaultyBackend implements Backend {
     const f = this.faults[job.site];
     if (f?.kind === 'poll-fails' && n <= f.times) throw failure(f.transient, `the CE did not answer (poll ${n})`);
     if (f?.kind === 'out-of-reach') throw failure(false, `the CE is unreachable (poll ${n})`);
-    if (f?.kind === 'loses-job' && !this.killed.has(job.id) && (await this.inner.fetchOutput(job)).includes('locked ')) {
+    if (
+      f?.kind === 'loses-job' &&
+      !this.killed.has(job.id) &&
+      (await this.inner.fetchOutput(job)).includes('locked ')
+    ) {
       this.killed.add(job.id);
       killGroup(path.join(this.jobsDir, job.id, 'pid'));
     }
@@ -67,7 +79,8 @@ export class FaultyBackend implements Backend {
   async fetchOutput(job: JobHandle): Promise<string> {
     const n = this.count(job.site, 'fetchOutput');
     const f = this.faults[job.site];
-    if (f?.kind === 'fetch-fails' && n <= f.times) throw failure(f.transient, `the output sandbox is unreachable (fetch ${n})`);
+    if (f?.kind === 'fetch-fails' && n <= f.times)
+      throw failure(f.transient, `the output sandbox is unreachable (fetch ${n})`);
     const output = await this.inner.fetchOutput(job);
     return f?.kind === 'truncates-output' ? output.slice(0, Math.floor(output.length * f.keep)) : output;
   }

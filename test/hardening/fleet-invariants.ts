@@ -35,7 +35,8 @@ export function journalProblems(stateDir: string): { problems: string[]; figures
   for (const [txid, n] of begins) if (n !== 1) problems.push(`${txid} began ${n} times`);
   for (const [txid, n] of submitted) if (n !== 1) problems.push(`${txid} has ${n} submitted records`);
   for (const [txid, n] of ends) if (n !== 1) problems.push(`${txid} ended ${n} times`);
-  for (const r of records) if (r.type !== 'begin' && !begins.has(r.txid)) problems.push(`${r.type} record of ${r.txid}, which never began`);
+  for (const r of records)
+    if (r.type !== 'begin' && !begins.has(r.txid)) problems.push(`${r.type} record of ${r.txid}, which never began`);
   const open = [...begins.keys()].filter((t) => !ends.has(t));
   return { problems, figures: { records, damaged, transactions: begins.size, jobs: submitted.size, open } };
 }
@@ -44,9 +45,16 @@ export function journalProblems(stateDir: string): { problems: string[]; figures
  * Every package operation at a site belongs to a journalled, submitted
  * transaction of that site and ran once; every launched job belongs to one.
  */
-export function jobProblems(stateDir: string, emulatorLog: string, records: readonly JournalRecord[], sitePrefixes: Record<string, string>): string[] {
+export function jobProblems(
+  stateDir: string,
+  emulatorLog: string,
+  records: readonly JournalRecord[],
+  sitePrefixes: Record<string, string>,
+): string[] {
   const problems: string[] = [];
-  const siteOf = new Map(records.filter((r) => r.type === 'begin').map((r) => [r.txid, r.type === 'begin' ? r.site : '']));
+  const siteOf = new Map(
+    records.filter((r) => r.type === 'begin').map((r) => [r.txid, r.type === 'begin' ? r.site : '']),
+  );
   const submitted = new Set(records.filter((r) => r.type === 'submitted').map((r) => r.txid));
   const starts = new Map<string, number>();
   for (const e of readEmulatorLog(emulatorLog)) {
@@ -54,7 +62,8 @@ export function jobProblems(stateDir: string, emulatorLog: string, records: read
     const key = `${e.site} ${e.txn} ${e.cmd}`;
     starts.set(key, (starts.get(key) ?? 0) + 1);
     const site = siteOf.get(e.txn ?? '');
-    if (site === undefined || !submitted.has(e.txn!)) problems.push(`'${e.cmd}' ran under ${e.txn}, which the journal has no submitted job for`);
+    if (site === undefined || !submitted.has(e.txn!))
+      problems.push(`'${e.cmd}' ran under ${e.txn}, which the journal has no submitted job for`);
     else if (sitePrefixes[site] !== e.site) problems.push(`'${e.cmd}' of ${e.txn} (site ${site}) ran at ${e.site}`);
   }
   for (const [key, n] of starts) if (n > 1) problems.push(`ran ${n} times: ${key}`);
@@ -63,7 +72,8 @@ export function jobProblems(stateDir: string, emulatorLog: string, records: read
   for (const dir of existsSync(jobsDir) ? readdirSync(jobsDir) : []) {
     // A directory without a pid file is a job the controller died before launching.
     const launched = existsSync(path.join(jobsDir, dir, 'pid'));
-    if (dir !== 'dry-run' && launched && !submitted.has(dir)) problems.push(`job ${dir} was launched but belongs to no submitted transaction`);
+    if (dir !== 'dry-run' && launched && !submitted.has(dir))
+      problems.push(`job ${dir} was launched but belongs to no submitted transaction`);
   }
   return problems;
 }

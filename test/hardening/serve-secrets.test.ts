@@ -36,14 +36,36 @@ describe('reconcile serve and credentials', () => {
   it('shows no proxy or secret variable contents in responses, logs or state/', async () => {
     const f = makeFleet(['A', 'B'], 'packages:\n  - tool\n');
     const proxy = path.join(f.root, 'x509up_u1000');
-    writeFileSync(proxy, `-----BEGIN CERTIFICATE-----\n${PROXY_SECRET}\n-----END CERTIFICATE-----\n-----BEGIN RSA PRIVATE KEY-----\n${PROXY_SECRET}\n-----END RSA PRIVATE KEY-----\n`, { mode: 0o600 });
+    writeFileSync(
+      proxy,
+      `-----BEGIN CERTIFICATE-----\n${PROXY_SECRET}\n-----END CERTIFICATE-----\n-----BEGIN RSA PRIVATE KEY-----\n${PROXY_SECRET}\n-----END RSA PRIVATE KEY-----\n`,
+      { mode: 0o600 },
+    );
     const env = { ...ENV_SECRETS, X509_USER_PROXY: proxy, VO_EMULATOR_LOG: f.log };
     const logFile = path.join(f.root, 'apply.log');
-    const applied = await bin(['apply', '--desired', f.desired, '--state', f.state, '--log-level', 'trace', '--log-file', logFile], { env });
+    const applied = await bin(
+      ['apply', '--desired', f.desired, '--state', f.state, '--log-level', 'trace', '--log-file', logFile],
+      { env },
+    );
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);
-    const server = spawn(process.execPath, [path.join(repoRoot, 'dist/cli/main.js'), 'serve', '--desired', f.desired, '--state', f.state, '--port', '0', '--interval', '1s'], {
-      env: { ...process.env, ...env },
-    });
+    const server = spawn(
+      process.execPath,
+      [
+        path.join(repoRoot, 'dist/cli/main.js'),
+        'serve',
+        '--desired',
+        f.desired,
+        '--state',
+        f.state,
+        '--port',
+        '0',
+        '--interval',
+        '1s',
+      ],
+      {
+        env: { ...process.env, ...env },
+      },
+    );
     let out = '';
     server.stdout.on('data', (d: Buffer) => (out += d.toString()));
     server.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -62,7 +84,8 @@ describe('reconcile serve and credentials', () => {
         await new Promise((r) => setTimeout(r, 100));
         served['/metrics'] = await (await fetch(`${base}/metrics`)).text();
       }
-      for (const p of ['/', '/api/status', '/api/history', '/metrics', '/healthz']) served[p] = await (await fetch(`${base}${p}`)).text();
+      for (const p of ['/', '/api/status', '/api/history', '/metrics', '/healthz'])
+        served[p] = await (await fetch(`${base}${p}`)).text();
     } finally {
       server.kill('SIGTERM');
       await new Promise((r) => server.once('exit', r));
@@ -81,7 +104,10 @@ describe('reconcile serve and credentials', () => {
     ];
     expect(places.filter((p) => p.file.includes(`${path.sep}jobs${path.sep}`)).length).toBeGreaterThan(0);
     for (const secret of [PROXY_SECRET, ...Object.values(ENV_SECRETS)]) {
-      expect(places.filter((p) => p.text.includes(secret)).map((p) => p.file), secret).toEqual([]);
+      expect(
+        places.filter((p) => p.text.includes(secret)).map((p) => p.file),
+        secret,
+      ).toEqual([]);
     }
   }, 60_000);
 });

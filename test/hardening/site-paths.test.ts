@@ -28,11 +28,29 @@ const BUILDERS: { what: string; dir: string; files: (site: string) => string[] }
 ];
 
 const schemaPattern = (): string => {
-  const schema = JSON.parse(readFileSync(path.join(repoRoot, 'schemas/sites.schema.json'), 'utf8')) as { $defs: { siteName: { pattern: string } } };
+  const schema = JSON.parse(readFileSync(path.join(repoRoot, 'schemas/sites.schema.json'), 'utf8')) as {
+    $defs: { siteName: { pattern: string } };
+  };
   return schema.$defs.siteName.pattern;
 };
 
-const HOSTILE = ['..', '.', '', '../x', '../../etc/passwd', 'a/../../b', '/etc/passwd', 'x/y', '.hidden', 'a\0b', 'a\nb', '..\\x', ' a', `a${'b'.repeat(64)}`, 'ünïcode'];
+const HOSTILE = [
+  '..',
+  '.',
+  '',
+  '../x',
+  '../../etc/passwd',
+  'a/../../b',
+  '/etc/passwd',
+  'x/y',
+  '.hidden',
+  'a\0b',
+  'a\nb',
+  '..\\x',
+  ' a',
+  `a${'b'.repeat(64)}`,
+  'ünïcode',
+];
 
 /** Where a built path lands, if it is directly in state/<dir>/. */
 const inside = (file: string, dir: string) => path.dirname(path.resolve(file)) === path.resolve(STATE, dir);
@@ -45,7 +63,9 @@ describe('site names cannot escape state/', () => {
   it('keeps every path of every schema-valid site name in its own directory', () => {
     fc.assert(
       fc.property(fc.stringMatching(new RegExp(schemaPattern())), (site) => {
-        for (const b of BUILDERS) for (const f of b.files(site)) expect({ what: b.what, f, inside: inside(f, b.dir) }).toEqual({ what: b.what, f, inside: true });
+        for (const b of BUILDERS)
+          for (const f of b.files(site))
+            expect({ what: b.what, f, inside: inside(f, b.dir) }).toEqual({ what: b.what, f, inside: true });
       }),
       { numRuns: 2000 },
     );
@@ -53,18 +73,26 @@ describe('site names cannot escape state/', () => {
 
   it('refuses any other string, or keeps it inside too', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.constantFrom(...HOSTILE), fc.string({ unit: 'binary', maxLength: 80 }), fc.stringMatching(/^[./a-z]{1,12}$/)), (site) => {
-        for (const b of BUILDERS) {
-          let files: string[];
-          try {
-            files = b.files(site);
-          } catch (e) {
-            expect(e).toBeInstanceOf(InputError);
-            continue;
+      fc.property(
+        fc.oneof(
+          fc.constantFrom(...HOSTILE),
+          fc.string({ unit: 'binary', maxLength: 80 }),
+          fc.stringMatching(/^[./a-z]{1,12}$/),
+        ),
+        (site) => {
+          for (const b of BUILDERS) {
+            let files: string[];
+            try {
+              files = b.files(site);
+            } catch (e) {
+              expect(e).toBeInstanceOf(InputError);
+              continue;
+            }
+            for (const f of files)
+              expect({ what: b.what, f, inside: inside(f, b.dir) }).toEqual({ what: b.what, f, inside: true });
           }
-          for (const f of files) expect({ what: b.what, f, inside: inside(f, b.dir) }).toEqual({ what: b.what, f, inside: true });
-        }
-      }),
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -77,13 +105,16 @@ describe('site names cannot escape state/', () => {
   it('gives a transaction of any site name a job directory directly in state/jobs/, or none', async () => {
     const backend = new LocalBackend(path.join(STATE, 'jobs'));
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.constantFrom(...HOSTILE), fc.string({ unit: 'binary', maxLength: 80 })), async (site) => {
-        const txid = newTxid(site);
-        const found = backend.find(txid, { name: site } as ResolvedSite);
-        if (/^[A-Za-z0-9._-]*$/.test(site)) expect(inside(path.join(STATE, 'jobs', txid), 'jobs')).toBe(true);
-        else await expect(found).rejects.toThrow(/invalid local job id/);
-        await found.catch(() => undefined);
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.constantFrom(...HOSTILE), fc.string({ unit: 'binary', maxLength: 80 })),
+        async (site) => {
+          const txid = newTxid(site);
+          const found = backend.find(txid, { name: site } as ResolvedSite);
+          if (/^[A-Za-z0-9._-]*$/.test(site)) expect(inside(path.join(STATE, 'jobs', txid), 'jobs')).toBe(true);
+          else await expect(found).rejects.toThrow(/invalid local job id/);
+          await found.catch(() => undefined);
+        },
+      ),
       { numRuns: 1000 },
     );
   });

@@ -31,7 +31,11 @@ export function site(packages: DesiredPackage[], over: Partial<ResolvedSite> = {
 /** `want('foo>=1.2')`, `want('bar', 'absent')`; the name is derived like the loader does. */
 export function want(pattern: string, state: PackageState = 'present', line = 1): DesiredPackage {
   const m = /^([^<>]+?)(?=[<>])/.exec(pattern);
-  const name = m ? m[1]! : /[*?[{]/.test(pattern) ? pattern.slice(0, pattern.lastIndexOf('-', pattern.search(/[*?[{]/))) : plainBase(pattern);
+  const name = m
+    ? m[1]!
+    : /[*?[{]/.test(pattern)
+      ? pattern.slice(0, pattern.lastIndexOf('-', pattern.search(/[*?[{]/)))
+      : plainBase(pattern);
   return { name, patterns: [pattern], state, sources: [{ file: 'p.yaml', line, column: 5 }], via: ['p'] };
 }
 
@@ -45,7 +49,14 @@ export function inv(...pkgs: string[]): Inventory {
       return { pkgname, name: s.base, version: s.version, comment: `${s.base} comment`, automatic };
     })
     .sort((a, b) => (a.pkgname < b.pkgname ? -1 : 1));
-  return { site: 'SITE', packages, userListKnown: true, observedAt: '2026-11-01T00:00:00.000Z', source: 'import', origin: 'test' };
+  return {
+    site: 'SITE',
+    packages,
+    userListKnown: true,
+    observedAt: '2026-11-01T00:00:00.000Z',
+    source: 'import',
+    origin: 'test',
+  };
 }
 
 /** A catalog: `cat('foo-1.2', 'foo-1.4 < libx>=1.0 libz-[0-9]*')` — after '<' the DEPENDS. */

@@ -3,7 +3,13 @@
 // git repository of desired state pointing at them.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { installEmulator, makePackage, writeSummary, type EmulatorFaults, type PackageSpec } from '../emulator/index.js';
+import {
+  installEmulator,
+  makePackage,
+  writeSummary,
+  type EmulatorFaults,
+  type PackageSpec,
+} from '../emulator/index.js';
 import { commitDesired, desiredRepo, tempDir } from './tmp.js';
 
 export const PACKAGES: PackageSpec[] = [
@@ -27,7 +33,11 @@ export interface Fleet {
   commit(profile: string, message: string, sitesYaml?: string): string;
 }
 
-export function makeFleet(siteNames: string[], profile: string, opts: { faults?: EmulatorFaults; broken?: string[] } = {}): Fleet {
+export function makeFleet(
+  siteNames: string[],
+  profile: string,
+  opts: { faults?: EmulatorFaults; broken?: string[] } = {},
+): Fleet {
   const root = tempDir('vo-fleet-');
   const pkgPath = path.join(root, 'packages', 'All');
   mkdirSync(pkgPath, { recursive: true });
@@ -48,7 +58,14 @@ export function makeFleet(siteNames: string[], profile: string, opts: { faults?:
     sites[name] = { swArea, prefix: path.join(swArea, 'pkg'), dbdir: path.join(swArea, 'pkg', 'pkgdb') };
   }
   const sitesYaml = (names: string[]) =>
-    ['sites:', ...names.map((n) => `  - { name: ${n}, sw_area: ${sites[n]!.swArea}, platform: x86_64-el9, pkg_path: ${pkgPath}, profiles: [p] }`), ''].join('\n');
+    [
+      'sites:',
+      ...names.map(
+        (n) =>
+          `  - { name: ${n}, sw_area: ${sites[n]!.swArea}, platform: x86_64-el9, pkg_path: ${pkgPath}, profiles: [p] }`,
+      ),
+      '',
+    ].join('\n');
   const all = [...siteNames, ...(opts.broken ?? [])];
   const repo = desiredRepo({ 'sites.yaml': sitesYaml(all), 'profiles/p.yaml': profile });
   const state = path.join(root, 'state');
@@ -60,6 +77,7 @@ export function makeFleet(siteNames: string[], profile: string, opts: { faults?:
     pkgPath,
     sites,
     log: path.join(root, 'emulator.log'),
-    commit: (p, message, yaml) => commitDesired(repo, { 'sites.yaml': yaml ?? sitesYaml(all), 'profiles/p.yaml': p }, message),
+    commit: (p, message, yaml) =>
+      commitDesired(repo, { 'sites.yaml': yaml ?? sitesYaml(all), 'profiles/p.yaml': p }, message),
   };
 }

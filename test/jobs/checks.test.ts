@@ -26,18 +26,45 @@ function runJob(checks: JobCheck[], opts: { actionFails?: boolean; env?: Record<
   const sw = path.join(dir, 'sw');
   const prefix = path.join(sw, 'pkg');
   mkdirSync(path.join(prefix, 'sbin'), { recursive: true });
-  for (const t of ['pkg_delete', 'pkg_info', 'pkg_admin']) writeFileSync(path.join(prefix, 'sbin', t), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
-  writeFileSync(path.join(prefix, 'sbin', 'pkg_add'), `#!/bin/sh\necho "pkg_add $*"\nexit ${opts.actionFails ? 1 : 0}\n`, { mode: 0o755 });
+  for (const t of ['pkg_delete', 'pkg_info', 'pkg_admin'])
+    writeFileSync(path.join(prefix, 'sbin', t), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+  writeFileSync(
+    path.join(prefix, 'sbin', 'pkg_add'),
+    `#!/bin/sh\necho "pkg_add $*"\nexit ${opts.actionFails ? 1 : 0}\n`,
+    { mode: 0o755 },
+  );
   const spec: JobSpec = {
-    txid: 'tx-1', nonce: NONCE, site: 'S', swArea: sw, prefix, pkgPath: '/srv/packages/All', lease: 600, controller: 'c:1',
-    expected: [], actions: [{ action: 'install', name: 'foo', pkgname: 'foo-1.0', reason: 'wanted' }], checks,
+    txid: 'tx-1',
+    nonce: NONCE,
+    site: 'S',
+    swArea: sw,
+    prefix,
+    pkgPath: '/srv/packages/All',
+    lease: 600,
+    controller: 'c:1',
+    expected: [],
+    actions: [{ action: 'install', name: 'foo', pkgname: 'foo-1.0', reason: 'wanted' }],
+    checks,
   };
   const file = path.join(dir, 'job.sh');
   writeFileSync(file, renderJobScript(spec));
-  const r = spawnSync('sh', [file], { cwd: dir, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...opts.env } });
+  const r = spawnSync('sh', [file], {
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, ...opts.env },
+  });
   const parsed = parseJobOutput(r.stdout, NONCE);
-  const steps = Object.fromEntries(parsed.steps.map((s) => [s.label, { ...(s.rc !== undefined ? { rc: s.rc } : {}), output: s.output }]));
-  return { code: r.status, stdout: r.stdout, steps, ...(parsed.status ? { status: parsed.status } : {}), labels: parsed.steps.map((s) => s.label) };
+  const steps = Object.fromEntries(
+    parsed.steps.map((s) => [s.label, { ...(s.rc !== undefined ? { rc: s.rc } : {}), output: s.output }]),
+  );
+  return {
+    code: r.status,
+    stdout: r.stdout,
+    steps,
+    ...(parsed.status ? { status: parsed.status } : {}),
+    labels: parsed.steps.map((s) => s.label),
+  };
 }
 
 /** A PATH with everything the job needs but timeout(1): the portable fallback must do. */
@@ -63,7 +90,20 @@ describe('checks in the job script', () => {
     ]);
     expect(r.code).toBe(1);
     expect(r.status).toBe('failed');
-    expect(r.labels).toEqual(['preflight', 'lock', 'bootstrap', 'version', 'precheck', 'audit', 'action 1 install foo-1.0', 'check ok', 'check bad', 'check after', 'inventory', 'inventory-u']);
+    expect(r.labels).toEqual([
+      'preflight',
+      'lock',
+      'bootstrap',
+      'version',
+      'precheck',
+      'audit',
+      'action 1 install foo-1.0',
+      'check ok',
+      'check bad',
+      'check after',
+      'inventory',
+      'inventory-u',
+    ]);
     expect(r.steps['check ok']).toEqual({ rc: 0, output: ['all good'] });
     expect(r.steps['check bad']).toEqual({ rc: 3, output: ['numpy missing'] });
     expect(r.steps['check after']).toEqual({ rc: 0, output: ['still ran'] });
@@ -103,7 +143,8 @@ describe('checks in the job script', () => {
     ['without timeout(1): the watcher fallback', 'no-timeout'],
   ])('stops a check past its time limit %s', (_how, mode) => {
     const env: Record<string, string> = mode === 'no-timeout' ? { PATH: pathWithoutTimeout() } : {};
-    if (mode !== 'no-timeout') expect(spawnSync('sh', ['-c', 'command -v timeout']).status, 'timeout(1) on this machine').toBe(0);
+    if (mode !== 'no-timeout')
+      expect(spawnSync('sh', ['-c', 'command -v timeout']).status, 'timeout(1) on this machine').toBe(0);
     const r = runJob(
       [
         { name: 'slow', run: 'echo started; sleep 30; echo finished', timeout: 1 },
@@ -112,17 +153,26 @@ describe('checks in the job script', () => {
       { env },
     );
     expect(r.status).toBe('failed');
-    expect(r.steps['check slow']).toEqual({ rc: 124, output: ['started', 'check stopped: it exceeded its time limit of 1s'] });
+    expect(r.steps['check slow']).toEqual({
+      rc: 124,
+      output: ['started', 'check stopped: it exceeded its time limit of 1s'],
+    });
     expect(r.steps['check quick']).toEqual({ rc: 7, output: ['quick'] });
   });
 
   it('cannot forge framing: a check printing the nonce marks stays inside its own step', () => {
-    const forged = [`@@vo:${NONCE} end check forge 0`, `@@vo:${NONCE} begin check other`, `@@vo:${NONCE} done ok`].map((l) => `echo '${l}'`).join('; ');
+    const forged = [`@@vo:${NONCE} end check forge 0`, `@@vo:${NONCE} begin check other`, `@@vo:${NONCE} done ok`]
+      .map((l) => `echo '${l}'`)
+      .join('; ');
     const r = runJob([{ name: 'forge', run: `${forged}; exit 1`, timeout: 10 }]);
     expect(r.status).toBe('failed');
     expect(r.labels.filter((l) => l.startsWith('check '))).toEqual(['check forge']);
     expect(r.steps['check forge']!.rc).toBe(1);
-    expect(r.steps['check forge']!.output).toEqual([` @@vo:${NONCE} end check forge 0`, ` @@vo:${NONCE} begin check other`, ` @@vo:${NONCE} done ok`]);
+    expect(r.steps['check forge']!.output).toEqual([
+      ` @@vo:${NONCE} end check forge 0`,
+      ` @@vo:${NONCE} begin check other`,
+      ` @@vo:${NONCE} done ok`,
+    ]);
   });
 });
 
@@ -133,11 +183,20 @@ describe('a job stopped during a check', () => {
     const sw = path.join(dir, 'sw');
     const prefix = path.join(sw, 'pkg');
     mkdirSync(path.join(prefix, 'sbin'), { recursive: true });
-    for (const t of ['pkg_add', 'pkg_delete', 'pkg_info', 'pkg_admin']) writeFileSync(path.join(prefix, 'sbin', t), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    for (const t of ['pkg_add', 'pkg_delete', 'pkg_info', 'pkg_admin'])
+      writeFileSync(path.join(prefix, 'sbin', t), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
     const marker = path.join(dir, 'check-still-running');
     const spec: JobSpec = {
-      txid: 'tx-1', nonce: NONCE, site: 'S', swArea: sw, prefix, pkgPath: '/srv/packages/All', lease: 600, controller: 'c:1',
-      expected: [], actions: [{ action: 'install', name: 'foo', pkgname: 'foo-1.0', reason: 'wanted' }],
+      txid: 'tx-1',
+      nonce: NONCE,
+      site: 'S',
+      swArea: sw,
+      prefix,
+      pkgPath: '/srv/packages/All',
+      lease: 600,
+      controller: 'c:1',
+      expected: [],
+      actions: [{ action: 'install', name: 'foo', pkgname: 'foo-1.0', reason: 'wanted' }],
       checks: [{ name: 'long', run: `sleep 2; touch ${marker}; sleep 60`, timeout: 120 }],
     };
     const file = path.join(dir, 'job.sh');

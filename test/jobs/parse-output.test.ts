@@ -6,7 +6,12 @@ import { parseAudit, parseJobOutput } from '../../src/jobs/parse-output.js';
 
 const N = 'feedfacecafebeef';
 const m = (s: string) => `@@vo:${N} ${s}`;
-const step = (label: string, rc: number, ...out: string[]) => [m(`begin ${label}`), ...out, '', m(`end ${label} ${rc}`)];
+const step = (label: string, rc: number, ...out: string[]) => [
+  m(`begin ${label}`),
+  ...out,
+  '',
+  m(`end ${label} ${rc}`),
+];
 
 const OK = [
   m('start tx-1'),
@@ -35,24 +40,43 @@ describe('parseJobOutput', () => {
 
   it('says where truncated output ends', () => {
     const cut = OK.slice(0, OK.indexOf(m('end inventory 0')));
-    expect(parseJobOutput(cut, N).problem).toBe("job output ends inside step 'inventory' (killed, timed out or truncated)");
+    expect(parseJobOutput(cut, N).problem).toBe(
+      "job output ends inside step 'inventory' (killed, timed out or truncated)",
+    );
     expect(parseJobOutput(OK.replace(m('done ok'), ''), N).problem).toMatch(/without a final status/);
     expect(parseJobOutput('', N).problem).toMatch(/never started/);
   });
 
   it('ignores markers with another nonce (package output cannot forge them)', () => {
-    const forged = OK.replace('bar-1.0             Bar needs foo\nfoo', `@@vo:0000000000000000 done ok\nbar-1.0             Bar needs foo\nfoo`);
+    const forged = OK.replace(
+      'bar-1.0             Bar needs foo\nfoo',
+      `@@vo:0000000000000000 done ok\nbar-1.0             Bar needs foo\nfoo`,
+    );
     const r = parseJobOutput(forged, N);
     expect(r.problem).toMatch(/unreadable/);
   });
 
   it('reports a kill and a mismatched end marker', () => {
-    expect(parseJobOutput([m('start t'), m('begin action 1 install x-1'), m('killed')].join('\n'), N).problem).toMatch(/killed during 'action 1 install x-1'/);
-    expect(parseJobOutput([m('start t'), m('begin lock'), m('end audit 0'), m('done ok')].join('\n'), N).problem).toMatch(/garbled/);
+    expect(parseJobOutput([m('start t'), m('begin action 1 install x-1'), m('killed')].join('\n'), N).problem).toMatch(
+      /killed during 'action 1 install x-1'/,
+    );
+    expect(
+      parseJobOutput([m('start t'), m('begin lock'), m('end audit 0'), m('done ok')].join('\n'), N).problem,
+    ).toMatch(/garbled/);
   });
 
   it('never throws on arbitrary text, marker-laden or not', () => {
-    const line = fc.oneof(fc.string(), fc.constantFrom(m('start x'), m('begin inventory'), m('end inventory 0'), m('done ok'), m('end inventory x'), m('begin')));
+    const line = fc.oneof(
+      fc.string(),
+      fc.constantFrom(
+        m('start x'),
+        m('begin inventory'),
+        m('end inventory 0'),
+        m('done ok'),
+        m('end inventory x'),
+        m('begin'),
+      ),
+    );
     fc.assert(
       fc.property(fc.array(line, { maxLength: 30 }), (lines) => {
         const r = parseJobOutput(lines.join('\n'), N);
@@ -63,7 +87,12 @@ describe('parseJobOutput', () => {
   });
 
   it('reads audit lines as pkg_admin prints them (captures 231, eol)', () => {
-    expect(parseAudit(['Package tiny-0.9b has reached end-of-life (eol), see http://ftp.NetBSD.org/pub/NetBSD/packages/vulns/eol-packages', 'pkg_admin: something else'])).toEqual([
+    expect(
+      parseAudit([
+        'Package tiny-0.9b has reached end-of-life (eol), see http://ftp.NetBSD.org/pub/NetBSD/packages/vulns/eol-packages',
+        'pkg_admin: something else',
+      ]),
+    ).toEqual([
       { pkgname: 'tiny-0.9b', kind: 'eol', url: 'http://ftp.NetBSD.org/pub/NetBSD/packages/vulns/eol-packages' },
     ]);
   });

@@ -48,11 +48,15 @@ describe('renderJobScript', () => {
     expectShellcheckClean(script);
     // Without checks, or in a probe, the script is what it always was.
     expect(renderJobScript({ ...SPEC, checks: [] })).toBe(renderJobScript(SPEC));
-    expect(renderJobScript({ ...SPEC, actions: [], probe: true, expected: undefined, checks })).toBe(renderJobScript({ ...SPEC, actions: [], probe: true, expected: undefined }));
+    expect(renderJobScript({ ...SPEC, actions: [], probe: true, expected: undefined, checks })).toBe(
+      renderJobScript({ ...SPEC, actions: [], probe: true, expected: undefined }),
+    );
   });
 
   it('refuses a check name that is not a plain token', () => {
-    expect(() => renderJobScript({ ...SPEC, checks: [{ name: 'a b', run: 'true', timeout: 1 }] })).toThrow(UnsafeValueError);
+    expect(() => renderJobScript({ ...SPEC, checks: [{ name: 'a b', run: 'true', timeout: 1 }] })).toThrow(
+      UnsafeValueError,
+    );
   });
 
   it('renders the probe job (golden) and passes shellcheck', () => {
@@ -75,7 +79,10 @@ describe('renderJobScript', () => {
 
   it.each([
     ['package name', { actions: [{ action: 'install' as const, name: 'x', pkgname: 'x-1.0;reboot', reason: '' }] }],
-    ['package name with $()', { actions: [{ action: 'remove' as const, name: 'x', pkgname: '$(id)-1.0', reason: '' }] }],
+    [
+      'package name with $()',
+      { actions: [{ action: 'remove' as const, name: 'x', pkgname: '$(id)-1.0', reason: '' }] },
+    ],
     ['expected pkgname with a newline', { expected: ['a-1.0\nVO_EXPECTED_0123456789abcdef\nrm -rf /'] }],
     ['software area', { swArea: "/srv/vo sw'; rm -rf /" }],
     ['prefix escaping upwards', { prefix: '/srv/../etc' }],
@@ -87,10 +94,13 @@ describe('renderJobScript', () => {
 
   it('shq quotes any string so sh reads it back unchanged', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary-ascii' }).filter((s) => !s.includes('\0')), (s) => {
-        const out = execFileSync('sh', ['-c', `printf '%s' ${shq(s)}`], { encoding: 'latin1' });
-        expect(out).toBe(s);
-      }),
+      fc.property(
+        fc.string({ unit: 'binary-ascii' }).filter((s) => !s.includes('\0')),
+        (s) => {
+          const out = execFileSync('sh', ['-c', `printf '%s' ${shq(s)}`], { encoding: 'latin1' });
+          expect(out).toBe(s);
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -100,26 +110,48 @@ describe('renderJobScript', () => {
     const prefix = path.join(dir, 'sw/pkg');
     mkdirSync(path.join(prefix, 'sbin'), { recursive: true });
     const stub = '#!/bin/sh\necho "$(basename "$0") $*"\n';
-    for (const t of ['pkg_add', 'pkg_delete', 'pkg_info', 'pkg_admin']) writeFileSync(path.join(prefix, 'sbin', t), stub, { mode: 0o755 });
-    const script = renderJobScript({ ...SPEC, swArea: path.join(dir, 'sw'), prefix, pkgPath: '/srv/packages/All', expected: undefined });
+    for (const t of ['pkg_add', 'pkg_delete', 'pkg_info', 'pkg_admin'])
+      writeFileSync(path.join(prefix, 'sbin', t), stub, { mode: 0o755 });
+    const script = renderJobScript({
+      ...SPEC,
+      swArea: path.join(dir, 'sw'),
+      prefix,
+      pkgPath: '/srv/packages/All',
+      expected: undefined,
+    });
     writeFileSync(path.join(dir, 'job.sh'), script);
     const r = spawnSync('sh', [path.join(dir, 'job.sh')], { encoding: 'utf8' });
     expect(r.status).toBe(0);
-    const marks = r.stdout.split('\n').filter((l) => l.startsWith('@@vo:0123456789abcdef ')).map((l) => l.slice(22));
+    const marks = r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('@@vo:0123456789abcdef '))
+      .map((l) => l.slice(22));
     expect(marks).toEqual([
       `start ${SPEC.txid}`,
-      'begin preflight', 'end preflight 0',
-      'begin lock', 'end lock 0',
-      'begin bootstrap', 'end bootstrap 0',
-      'begin version', 'end version 0',
-      'begin precheck', 'end precheck 0',
-      'begin audit', 'end audit 0',
-      'begin action 1 install cmake-4.0.3', 'end action 1 install cmake-4.0.3 0',
-      'begin action 2 upgrade hdf5-1.14.6', 'end action 2 upgrade hdf5-1.14.6 0',
-      'begin action 3 downgrade foo-1.2', 'end action 3 downgrade foo-1.2 0',
-      'begin action 4 remove python27-2.7.18nb20', 'end action 4 remove python27-2.7.18nb20 0',
-      'begin inventory', 'end inventory 0',
-      'begin inventory-u', 'end inventory-u 0',
+      'begin preflight',
+      'end preflight 0',
+      'begin lock',
+      'end lock 0',
+      'begin bootstrap',
+      'end bootstrap 0',
+      'begin version',
+      'end version 0',
+      'begin precheck',
+      'end precheck 0',
+      'begin audit',
+      'end audit 0',
+      'begin action 1 install cmake-4.0.3',
+      'end action 1 install cmake-4.0.3 0',
+      'begin action 2 upgrade hdf5-1.14.6',
+      'end action 2 upgrade hdf5-1.14.6 0',
+      'begin action 3 downgrade foo-1.2',
+      'end action 3 downgrade foo-1.2 0',
+      'begin action 4 remove python27-2.7.18nb20',
+      'end action 4 remove python27-2.7.18nb20 0',
+      'begin inventory',
+      'end inventory 0',
+      'begin inventory-u',
+      'end inventory-u 0',
       'unlocked',
       'done ok',
     ]);

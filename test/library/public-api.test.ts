@@ -22,7 +22,13 @@ describe("import { ... } from 'vo-reconcile'", () => {
 describe('schemas/plan.schema.json', () => {
   const schema = JSON.parse(readFileSync(path.join(repoRoot, 'schemas/plan.schema.json'), 'utf8'));
   const validate = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
-  const EXAMPLE = ['--worktree', '--observed', 'desired-state/examples/observed', '--catalog', 'desired-state/examples/catalog'];
+  const EXAMPLE = [
+    '--worktree',
+    '--observed',
+    'desired-state/examples/observed',
+    '--catalog',
+    'desired-state/examples/catalog',
+  ];
 
   it.each([[[] as string[]], [['-v']]])('describes plan --json %s on the example', async (extra) => {
     const r = await cli(['plan', '--json', ...extra, ...EXAMPLE]);
@@ -31,7 +37,19 @@ describe('schemas/plan.schema.json', () => {
   });
 
   it('rejects a plan with an unknown action', () => {
-    const bad = { format: 'vo-reconcile-plan/1', revision: 'x', summary: { sites: 1, changed: 1, inSync: 0, failed: 0, install: 0, upgrade: 0, downgrade: 0, remove: 0 }, sites: [{ site: 'S', status: 'ok', errors: [], actions: [{ action: 'reinstall', name: 'foo', pkgname: 'foo-1.0', reason: 'r' }] }] };
+    const bad = {
+      format: 'vo-reconcile-plan/1',
+      revision: 'x',
+      summary: { sites: 1, changed: 1, inSync: 0, failed: 0, install: 0, upgrade: 0, downgrade: 0, remove: 0 },
+      sites: [
+        {
+          site: 'S',
+          status: 'ok',
+          errors: [],
+          actions: [{ action: 'reinstall', name: 'foo', pkgname: 'foo-1.0', reason: 'r' }],
+        },
+      ],
+    };
     expect(validate(bad)).toBe(false);
   });
 });

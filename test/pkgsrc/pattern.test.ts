@@ -20,7 +20,10 @@ const fixture = (name: string): string => readFileSync(new URL(name, FIXTURES), 
 
 describe('pmatch-oracle.tsv', () => {
   it('agrees with every row', () => {
-    const rows = fixture('pmatch-oracle.tsv').split('\n').filter((l) => l !== '').slice(1);
+    const rows = fixture('pmatch-oracle.tsv')
+      .split('\n')
+      .filter((l) => l !== '')
+      .slice(1);
     const bad: string[] = [];
     for (const row of rows) {
       const [pattern = '', pkgname = '', match] = row.split('\t');
@@ -38,7 +41,12 @@ describe('pmatch-oracle.tsv', () => {
 });
 
 describe('pmatch-oracle-errors.json', () => {
-  interface ErrorCase { pattern: string; pkgname: string; exit: number; stderr: string }
+  interface ErrorCase {
+    pattern: string;
+    pkgname: string;
+    exit: number;
+    stderr: string;
+  }
   const cases = JSON.parse(fixture('pmatch-oracle-errors.json')) as ErrorCase[];
 
   it('throws PatternError for every malformed alternate', () => {
@@ -220,25 +228,36 @@ describe('bestMatch', () => {
 
 // Versions that can follow `name>=` without changing how the pattern parses.
 // Each digit run is followed by a non-digit token so runs stay below 2^31.
-const version = fc.tuple(
-  fc.nat(999_999).map(String),
-  fc.array(fc.tuple(
-    fc.constantFrom('.', '_', 'alpha', 'beta', 'rc', 'pre', 'pl', 'nb', 'a', 'z', 'x', '+', '~'),
-    fc.oneof(fc.constant(''), fc.nat(999_999).map(String)),
-  ), { maxLength: 5 }),
-).map(([head, rest]) => head + rest.map(([t, d]) => t + d).join(''));
+const version = fc
+  .tuple(
+    fc.nat(999_999).map(String),
+    fc.array(
+      fc.tuple(
+        fc.constantFrom('.', '_', 'alpha', 'beta', 'rc', 'pre', 'pl', 'nb', 'a', 'z', 'x', '+', '~'),
+        fc.oneof(fc.constant(''), fc.nat(999_999).map(String)),
+      ),
+      { maxLength: 5 },
+    ),
+  )
+  .map(([head, rest]) => head + rest.map(([t, d]) => t + d).join(''));
 const base = fc.constantFrom('foo', 'py311-requests', 'font-adobe-100dpi', 'gtk2+', 'x');
 
 describe('properties', () => {
   it('dewey operators agree with compareVersions', () => {
     const ops: [string, (c: number) => boolean][] = [
-      ['>=', (c) => c >= 0], ['>', (c) => c > 0], ['<', (c) => c < 0], ['<=', (c) => c <= 0],
+      ['>=', (c) => c >= 0],
+      ['>', (c) => c > 0],
+      ['<', (c) => c < 0],
+      ['<=', (c) => c <= 0],
     ];
-    fc.assert(fc.property(base, version, version, (n, v, w) => {
-      for (const [op, ok] of ops) {
-        expect(matchPattern(`${n}${op}${v}`, `${n}-${w}`)).toBe(ok(compareVersions(w, v)));
-      }
-    }), { numRuns: 1000 });
+    fc.assert(
+      fc.property(base, version, version, (n, v, w) => {
+        for (const [op, ok] of ops) {
+          expect(matchPattern(`${n}${op}${v}`, `${n}-${w}`)).toBe(ok(compareVersions(w, v)));
+        }
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   const piece = fc.constantFrom('foo', 'fo', 'o', '-', '1', '.', '*', '?', '[0-9]', '>=1', '<2', 'bar', '');
@@ -246,30 +265,39 @@ describe('properties', () => {
   const name = fc.constantFrom('foo-1.0', 'foo-2.0', 'bar-1.0', 'foo', 'foo-bar-1.0', 'foobar-1', 'o-1');
 
   it('{a,b}x matches exactly when ax or bx does', () => {
-    fc.assert(fc.property(text, text, text, name, (a, b, x, n) => {
-      expect(matchPattern(`{${a},${b}}${x}`, n)).toBe(matchPattern(a + x, n) || matchPattern(b + x, n));
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(text, text, text, name, (a, b, x, n) => {
+        expect(matchPattern(`{${a},${b}}${x}`, n)).toBe(matchPattern(a + x, n) || matchPattern(b + x, n));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('compilePattern agrees with matchPattern', () => {
-    fc.assert(fc.property(text, fc.array(name, { maxLength: 6 }), (p, names) => {
-      const m = compilePattern(`{${p},x}${p}`);
-      for (const n of names) expect(m(n)).toBe(matchPattern(`{${p},x}${p}`, n));
-    }), { numRuns: 1000 });
+    fc.assert(
+      fc.property(text, fc.array(name, { maxLength: 6 }), (p, names) => {
+        const m = compilePattern(`{${p},x}${p}`);
+        for (const n of names) expect(m(n)).toBe(matchPattern(`{${p},x}${p}`, n));
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('bestMatch returns a match that no other match outranks', () => {
     const pkg = fc.tuple(fc.constantFrom('foo', 'bar'), version).map(([b, v]) => `${b}-${v}`);
-    fc.assert(fc.property(fc.constantFrom('foo', 'foo>=1', 'foo<5', '{foo,bar}-[0-9]*'), fc.array(pkg), (p, pkgs) => {
-      const best = bestMatch(p, pkgs);
-      const matches = pkgs.filter((n) => matchPattern(p, n));
-      if (best === undefined) {
-        expect(matches).toEqual([]);
-        return;
-      }
-      expect(matches).toContain(best);
-      const bv = best.slice(best.lastIndexOf('-') + 1);
-      for (const n of matches) expect(compareVersions(n.slice(n.lastIndexOf('-') + 1), bv)).toBeLessThanOrEqual(0);
-    }), { numRuns: 1000 });
+    fc.assert(
+      fc.property(fc.constantFrom('foo', 'foo>=1', 'foo<5', '{foo,bar}-[0-9]*'), fc.array(pkg), (p, pkgs) => {
+        const best = bestMatch(p, pkgs);
+        const matches = pkgs.filter((n) => matchPattern(p, n));
+        if (best === undefined) {
+          expect(matches).toEqual([]);
+          return;
+        }
+        expect(matches).toContain(best);
+        const bv = best.slice(best.lastIndexOf('-') + 1);
+        for (const n of matches) expect(compareVersions(n.slice(n.lastIndexOf('-') + 1), bv)).toBeLessThanOrEqual(0);
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

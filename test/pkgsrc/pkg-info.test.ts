@@ -8,7 +8,14 @@ import { InputError } from '../../src/errors.js';
 import { formatPkgInfo, parsePkgInfo, parsePkgInfoQuery } from '../../src/pkgsrc/pkg-info.js';
 import { isValidPkgName, splitPkgName } from '../../src/pkgsrc/pkgname.js';
 
-interface Capture { name: string; cmdline: string; argv: string[]; exit: number; stdout: string; stderr: string }
+interface Capture {
+  name: string;
+  cmdline: string;
+  argv: string[];
+  exit: number;
+  stdout: string;
+  stderr: string;
+}
 
 const dir = new URL('../fixtures/pkgsrc/commands/', import.meta.url);
 const captures: Capture[] = readdirSync(dir)
@@ -16,8 +23,21 @@ const captures: Capture[] = readdirSync(dir)
   .sort()
   .map((f) => JSON.parse(readFileSync(new URL(f, dir), 'utf8')) as Capture);
 
-const ODD = 'Odd "quoted" \'single\' $HOME `tick` \\back\\slash & <tag> | pipe; 100% ü é 日本 -- plus a long tail that goes well beyond eighty columns of text';
-const ALL = ['py311-requests-2.31.0', 'baz-3.1', 'vuln-1.0', 'p5-Foo-Bar-1.0', 'bar-1.0', 'alt-1.0', 'foo-1.2', 'perl-5.38.2', 'py311-urllib3-2.0.7', 'odd-comment-1.0', 'tiny-0.9b'];
+const ODD =
+  'Odd "quoted" \'single\' $HOME `tick` \\back\\slash & <tag> | pipe; 100% ü é 日本 -- plus a long tail that goes well beyond eighty columns of text';
+const ALL = [
+  'py311-requests-2.31.0',
+  'baz-3.1',
+  'vuln-1.0',
+  'p5-Foo-Bar-1.0',
+  'bar-1.0',
+  'alt-1.0',
+  'foo-1.2',
+  'perl-5.38.2',
+  'py311-urllib3-2.0.7',
+  'odd-comment-1.0',
+  'tiny-0.9b',
+];
 const AUTO = ['p5-Foo-Bar-1.0', 'perl-5.38.2', 'py311-urllib3-2.0.7'];
 const without = (...drop: string[]) => ALL.filter((n) => !drop.includes(n));
 
@@ -101,7 +121,10 @@ describe('captured pkg_info -Q values', () => {
     ['209-pkg_info-Q-automatic-after-set', 'YES'],
   ];
   it('covers every captured -Q command', () => {
-    const q = captures.filter((c) => c.argv[1] === '-Q').map((c) => c.name).sort();
+    const q = captures
+      .filter((c) => c.argv[1] === '-Q')
+      .map((c) => c.name)
+      .sort();
     expect(q).toEqual(cases.map(([n]) => n).sort());
   });
   for (const [name, value] of cases) {
@@ -119,7 +142,10 @@ describe('captured pkg_info -Q values', () => {
 describe('tolerated variations', () => {
   const std = 'foo-1.0             A foo\nbar-2.0             \n';
   it('accepts CRLF, trailing blank lines and a missing final newline', () => {
-    const want = [{ pkgname: 'foo-1.0', comment: 'A foo', line: 1 }, { pkgname: 'bar-2.0', comment: '', line: 2 }];
+    const want = [
+      { pkgname: 'foo-1.0', comment: 'A foo', line: 1 },
+      { pkgname: 'bar-2.0', comment: '', line: 2 },
+    ];
     expect(parsePkgInfo(std)).toEqual(want);
     expect(parsePkgInfo(std.replace(/\n/g, '\r\n'))).toEqual(want);
     expect(parsePkgInfo(std + '\n')).toEqual(want);
@@ -138,29 +164,56 @@ describe('tolerated variations', () => {
     ]);
   });
   it('keeps leading and trailing spaces of a comment when the layout is exact', () => {
-    const entries = [{ pkgname: 'foo-1.0', comment: '  indented  ' }, { pkgname: 'py311-requests-2.31.0', comment: ' x' }];
+    const entries = [
+      { pkgname: 'foo-1.0', comment: '  indented  ' },
+      { pkgname: 'py311-requests-2.31.0', comment: ' x' },
+    ];
     expect(parsePkgInfo(formatPkgInfo(entries)).map(({ pkgname, comment }) => ({ pkgname, comment }))).toEqual(entries);
   });
 });
 
 describe('malformed listings', () => {
   const cases: [string, string, { line: number; column: number; message: RegExp }[]][] = [
-    ['name without a dash', 'foo                 comment\n', [{ line: 1, column: 1, message: /BASE-VERSION.*'foo' has no '-'/ }]],
-    ['version not starting with a digit', 'ok-1.0 fine\nfoo-bar comment\n', [{ line: 2, column: 5, message: /start with a digit/ }]],
+    [
+      'name without a dash',
+      'foo                 comment\n',
+      [{ line: 1, column: 1, message: /BASE-VERSION.*'foo' has no '-'/ }],
+    ],
+    [
+      'version not starting with a digit',
+      'ok-1.0 fine\nfoo-bar comment\n',
+      [{ line: 2, column: 5, message: /start with a digit/ }],
+    ],
     ['empty version', 'foo- comment\n', [{ line: 1, column: 5, message: /expected a version after the last '-'/ }]],
     ['empty base', '-1.0 comment\n', [{ line: 1, column: 1, message: /empty base/ }]],
-    ['leading space', 'ok-1.0 x\n foo-1.0 comment\n', [{ line: 2, column: 1, message: /expected a package name .* got a space/ }]],
+    [
+      'leading space',
+      'ok-1.0 x\n foo-1.0 comment\n',
+      [{ line: 2, column: 1, message: /expected a package name .* got a space/ }],
+    ],
     ['blank line between packages', 'a-1 x\n\nb-2 y\n', [{ line: 2, column: 1, message: /got an empty line/ }]],
-    ['duplicate package', 'a-1 x\nb-2 y\na-1 z\n', [{ line: 3, column: 1, message: /duplicate package a-1, already listed on line 1/ }]],
+    [
+      'duplicate package',
+      'a-1 x\nb-2 y\na-1 z\n',
+      [{ line: 3, column: 1, message: /duplicate package a-1, already listed on line 1/ }],
+    ],
     ['NUL byte', 'a-1 x\nfoo-1.0 co\0mment\n', [{ line: 2, column: 11, message: /NUL byte/ }]],
     ['tab instead of spaces', 'foo-1.0\tcomment\n', [{ line: 1, column: 8, message: /without whitespace.*got a tab/ }]],
-    ['continuation of a multi-line comment', 'foo-1.0 first line\nsecond line of it\n', [{ line: 2, column: 1, message: /'second' has no '-'/ }]],
+    [
+      'continuation of a multi-line comment',
+      'foo-1.0 first line\nsecond line of it\n',
+      [{ line: 2, column: 1, message: /'second' has no '-'/ }],
+    ],
     ['control character in a name', 'foo\u00071-1.0 x\n', [{ line: 1, column: 4, message: /U\+0007/ }]],
-    ['every problem is collected, CRLF lines counted', 'x y\r\nok-1 fine\r\nfoo-v z\r\nok-1 again\r\n', [
-      { line: 1, column: 1, message: /'x' has no '-'/ },
-      { line: 3, column: 5, message: /digit/ },
-      { line: 4, column: 1, message: /line 2/ },
-    ]],
+    [
+      'every problem is collected, CRLF lines counted',
+      'x y\r\nok-1 fine\r\nfoo-v z\r\nok-1 again\r\n',
+      [
+        { line: 1, column: 1, message: /'x' has no '-'/ },
+        { line: 3, column: 5, message: /digit/ },
+        { line: 4, column: 1, message: /line 2/ },
+      ],
+    ],
   ];
   for (const [title, text, want] of cases) {
     it(`rejects ${title}`, () => {
@@ -186,23 +239,56 @@ describe('pkgname helpers', () => {
     expect(splitPkgName('foo-bar')).toBeNull();
   });
   it('validates', () => {
-    for (const ok of ['foo-1.2', 'font-adobe-100dpi-1.0.4', 'tiny-0.9b', 'foo-1.4nb1', 'foo-2.0rc1']) expect(isValidPkgName(ok)).toBe(true);
-    for (const bad of ['', 'foo', '-1', 'foo-', 'foo-x1', 'foo-1 2', 'foo-1\u0000', 'fo o-1', 'foo-1.0-']) expect(isValidPkgName(bad)).toBe(false);
+    for (const ok of ['foo-1.2', 'font-adobe-100dpi-1.0.4', 'tiny-0.9b', 'foo-1.4nb1', 'foo-2.0rc1'])
+      expect(isValidPkgName(ok)).toBe(true);
+    for (const bad of ['', 'foo', '-1', 'foo-', 'foo-x1', 'foo-1 2', 'foo-1\u0000', 'fo o-1', 'foo-1.0-'])
+      expect(isValidPkgName(bad)).toBe(false);
   });
 });
 
 const nameChar = fc.constantFrom(...'abcxyzABZ0189_+.-'.split(''), 'ü', '日');
 const verChar = fc.constantFrom(...'0123456789.abcnbrc_+'.split(''));
 const pkgnameArb = fc
-  .tuple(fc.string({ unit: nameChar, minLength: 1, maxLength: 25 }), fc.integer({ min: 0, max: 9 }), fc.string({ unit: verChar, maxLength: 8 }))
+  .tuple(
+    fc.string({ unit: nameChar, minLength: 1, maxLength: 25 }),
+    fc.integer({ min: 0, max: 9 }),
+    fc.string({ unit: verChar, maxLength: 8 }),
+  )
   .map(([base, d, rest]) => `${base}-${d}${rest}`);
-const oddChar = fc.constantFrom(' ', '"', "'", '$', '`', '\\', '<', '>', '&', '|', ';', '%', '=', '\t', 'ü', '日本', '😀', '\u2028', '\u00a0');
+const oddChar = fc.constantFrom(
+  ' ',
+  '"',
+  "'",
+  '$',
+  '`',
+  '\\',
+  '<',
+  '>',
+  '&',
+  '|',
+  ';',
+  '%',
+  '=',
+  '\t',
+  'ü',
+  '日本',
+  '😀',
+  '\u2028',
+  '\u00a0',
+);
 const commentArb = fc
-  .oneof(fc.string({ unit: 'binary', maxLength: 60 }), fc.string({ unit: oddChar, maxLength: 30 }), fc.string({ unit: 'grapheme', maxLength: 30 }))
+  .oneof(
+    fc.string({ unit: 'binary', maxLength: 60 }),
+    fc.string({ unit: oddChar, maxLength: 30 }),
+    fc.string({ unit: 'grapheme', maxLength: 30 }),
+  )
   .map((s) => s.replace(/[\n\r\0]/g, ''));
 
 describe('round-trip properties', () => {
-  const listing = fc.uniqueArray(fc.record({ pkgname: pkgnameArb, comment: commentArb }), { selector: (e) => e.pkgname, maxLength: 40 });
+  const listing = fc.uniqueArray(fc.record({ pkgname: pkgnameArb, comment: commentArb }), {
+    selector: (e) => e.pkgname,
+    maxLength: 40,
+  });
   it('parse(format(x)) gives back x, with LF or CRLF', () => {
     fc.assert(
       fc.property(listing, (entries) => {
@@ -227,7 +313,10 @@ describe('round-trip properties', () => {
 
 describe('speed', () => {
   it('parses a 3,000-line listing quickly', () => {
-    const entries = Array.from({ length: 3000 }, (_, i) => ({ pkgname: `pkg-number-${i}-1.${i}nb2`, comment: `Comment ${i} with some words in it` }));
+    const entries = Array.from({ length: 3000 }, (_, i) => ({
+      pkgname: `pkg-number-${i}-1.${i}nb2`,
+      comment: `Comment ${i} with some words in it`,
+    }));
     const text = formatPkgInfo(entries);
     const t0 = performance.now();
     for (let i = 0; i < 100; i++) parsePkgInfo(text);

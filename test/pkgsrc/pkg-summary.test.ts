@@ -10,10 +10,19 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { InputError } from '../../src/errors.js';
 import {
-  PKG_SUMMARY_NAMES, decodePkgSummary, formatPkgSummary, parsePkgSummary, type SummaryEntry,
+  PKG_SUMMARY_NAMES,
+  decodePkgSummary,
+  formatPkgSummary,
+  parsePkgSummary,
+  type SummaryEntry,
 } from '../../src/pkgsrc/pkg-summary.js';
 
-interface Capture { name: string; cmdline: string; argv: string[]; stdout: string }
+interface Capture {
+  name: string;
+  cmdline: string;
+  argv: string[];
+  stdout: string;
+}
 
 const dir = new URL('../fixtures/pkgsrc/commands/', import.meta.url);
 const capture = (prefix: string): Capture => {
@@ -21,7 +30,8 @@ const capture = (prefix: string): Capture => {
   if (!f) throw new Error(`no capture ${prefix}`);
   return JSON.parse(readFileSync(new URL(f, dir), 'utf8')) as Capture;
 };
-const ODD = 'Odd "quoted" \'single\' $HOME `tick` \\back\\slash & <tag> | pipe; 100% ü é 日本 -- plus a long tail that goes well beyond eighty columns of text';
+const ODD =
+  'Odd "quoted" \'single\' $HOME `tick` \\back\\slash & <tag> | pipe; 100% ü é 日本 -- plus a long tail that goes well beyond eighty columns of text';
 
 function problemsOf(fn: () => unknown) {
   try {
@@ -34,7 +44,10 @@ function problemsOf(fn: () => unknown) {
 }
 
 async function rejection(p: Promise<unknown>) {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(InputError);
   return (err as InputError).problems;
 }
@@ -43,10 +56,21 @@ describe('captured pkg_info -X output', () => {
   it('140: one installed package', () => {
     const [foo, ...rest] = parsePkgSummary(capture('140-').stdout, { file: '140.json' });
     expect(rest).toEqual([]);
-    expect(foo).toMatchObject({ pkgname: 'foo-1.2', comment: 'Foo utility, old release', depends: [], conflicts: [], line: 1 });
+    expect(foo).toMatchObject({
+      pkgname: 'foo-1.2',
+      comment: 'Foo utility, old release',
+      depends: [],
+      conflicts: [],
+      line: 1,
+    });
     expect(foo!.vars).toEqual({
-      PKGNAME: ['foo-1.2'], COMMENT: ['Foo utility, old release'], SIZE_PKG: ['31'], OPSYS: ['Linux'],
-      OS_VERSION: ['6.1.0-amd64'], MACHINE_ARCH: ['x86_64'], PKGTOOLS_VERSION: ['20130131'],
+      PKGNAME: ['foo-1.2'],
+      COMMENT: ['Foo utility, old release'],
+      SIZE_PKG: ['31'],
+      OPSYS: ['Linux'],
+      OS_VERSION: ['6.1.0-amd64'],
+      MACHINE_ARCH: ['x86_64'],
+      PKGTOOLS_VERSION: ['20130131'],
       DESCRIPTION: ['Description of foo-1.2.', 'Second line of the description.'],
     });
   });
@@ -55,13 +79,23 @@ describe('captured pkg_info -X output', () => {
     const all = parsePkgSummary(capture('141-').stdout);
     const deps = Object.fromEntries(all.map((e) => [e.pkgname, e.depends]));
     expect(deps).toEqual({
-      'py311-requests-2.31.0': ['py311-urllib3>=1.21<3'], 'baz-3.1': ['bar>=1.0', 'foo-[0-9]*'], 'vuln-1.0': [],
-      'p5-Foo-Bar-1.0': ['perl>=5.0'], 'bar-1.0': ['foo>=1.2'], 'alt-1.0': ['{foo,bar}>=1.0'], 'foo-1.2': [],
-      'perl-5.38.2': [], 'py311-urllib3-2.0.7': [], 'odd-comment-1.0': [], 'tiny-0.9b': [],
+      'py311-requests-2.31.0': ['py311-urllib3>=1.21<3'],
+      'baz-3.1': ['bar>=1.0', 'foo-[0-9]*'],
+      'vuln-1.0': [],
+      'p5-Foo-Bar-1.0': ['perl>=5.0'],
+      'bar-1.0': ['foo>=1.2'],
+      'alt-1.0': ['{foo,bar}>=1.0'],
+      'foo-1.2': [],
+      'perl-5.38.2': [],
+      'py311-urllib3-2.0.7': [],
+      'odd-comment-1.0': [],
+      'tiny-0.9b': [],
     });
     const odd = all.find((e) => e.pkgname === 'odd-comment-1.0')!;
     expect(odd.comment).toBe(ODD);
-    const pkgnameLines = capture('141-').stdout.split('\n').flatMap((l, i) => (l.startsWith('PKGNAME=') ? [i + 1] : []));
+    const pkgnameLines = capture('141-')
+      .stdout.split('\n')
+      .flatMap((l, i) => (l.startsWith('PKGNAME=') ? [i + 1] : []));
     expect(all.map((e) => e.line)).toEqual(pkgnameLines);
     expect(pkgnameLines.slice(0, 3)).toEqual([1, 12, 24]); // baz has two DEPENDS lines
     expect(all.every((e) => e.conflicts.length === 0)).toBe(true);
@@ -117,21 +151,49 @@ describe('tolerated variations', () => {
 
 describe('malformed summaries', () => {
   const cases: [string, string, { line: number; column: number; message: RegExp }[]][] = [
-    ['a line without =', 'PKGNAME=a-1\nCOMMENT x\n', [{ line: 2, column: 1, message: /expected VAR=value or a blank line/ }]],
-    ['an empty VAR name', 'PKGNAME=a-1\n=value\n', [{ line: 2, column: 1, message: /expected a variable name before '='/ }]],
-    ['a VAR name starting with a digit', 'PKGNAME=a-1\n1VAR=x\n', [{ line: 2, column: 1, message: /variable name .* got "1"/ }]],
+    [
+      'a line without =',
+      'PKGNAME=a-1\nCOMMENT x\n',
+      [{ line: 2, column: 1, message: /expected VAR=value or a blank line/ }],
+    ],
+    [
+      'an empty VAR name',
+      'PKGNAME=a-1\n=value\n',
+      [{ line: 2, column: 1, message: /expected a variable name before '='/ }],
+    ],
+    [
+      'a VAR name starting with a digit',
+      'PKGNAME=a-1\n1VAR=x\n',
+      [{ line: 2, column: 1, message: /variable name .* got "1"/ }],
+    ],
     ['a VAR name with a dash', 'PKGNAME=a-1\nPKG-PATH=x\n', [{ line: 2, column: 4, message: /got "-"/ }]],
     ['a VAR name with a leading space', 'PKGNAME=a-1\n COMMENT=x\n', [{ line: 2, column: 1, message: /got " "/ }]],
-    ['a record without PKGNAME', 'PKGNAME=a-1\n\n\nCOMMENT=x\nDEPENDS=a>=1\n', [{ line: 4, column: 1, message: /no PKGNAME line/ }]],
+    [
+      'a record without PKGNAME',
+      'PKGNAME=a-1\n\n\nCOMMENT=x\nDEPENDS=a>=1\n',
+      [{ line: 4, column: 1, message: /no PKGNAME line/ }],
+    ],
     ['a PKGNAME without version', 'PKGNAME=foo\n', [{ line: 1, column: 9, message: /'foo' has no '-'/ }]],
-    ['a PKGNAME with a bad version', 'COMMENT=x\nPKGNAME=foo-x1\n', [{ line: 2, column: 13, message: /start with a digit/ }]],
+    [
+      'a PKGNAME with a bad version',
+      'COMMENT=x\nPKGNAME=foo-x1\n',
+      [{ line: 2, column: 13, message: /start with a digit/ }],
+    ],
     ['a PKGNAME with trailing space', 'PKGNAME=foo-1.0 \n', [{ line: 1, column: 16, message: /got a space/ }]],
-    ['two PKGNAMEs in one record', 'PKGNAME=a-1\nCOMMENT=x\nPKGNAME=b-1\n', [{ line: 3, column: 1, message: /second PKGNAME .*line 1.*expected a blank line/ }]],
-    ['every problem, across records', 'PKGNAME=a\n\nX\n\nPKGNAME=ok-1\n', [
-      { line: 1, column: 9, message: /no '-'/ },
-      { line: 3, column: 1, message: /without '='/ },
-      { line: 3, column: 1, message: /no PKGNAME/ },
-    ]],
+    [
+      'two PKGNAMEs in one record',
+      'PKGNAME=a-1\nCOMMENT=x\nPKGNAME=b-1\n',
+      [{ line: 3, column: 1, message: /second PKGNAME .*line 1.*expected a blank line/ }],
+    ],
+    [
+      'every problem, across records',
+      'PKGNAME=a\n\nX\n\nPKGNAME=ok-1\n',
+      [
+        { line: 1, column: 9, message: /no '-'/ },
+        { line: 3, column: 1, message: /without '='/ },
+        { line: 3, column: 1, message: /no PKGNAME/ },
+      ],
+    ],
   ];
   for (const [title, text, want] of cases) {
     it(`rejects ${title}`, () => {
@@ -165,7 +227,11 @@ describe('compressed summaries', () => {
     expect(PKG_SUMMARY_NAMES).toEqual(['pkg_summary.gz', 'pkg_summary.bz2', 'pkg_summary.xz', 'pkg_summary']);
   });
 
-  for (const [tool, name] of [['gzip', 'pkg_summary.gz'], ['bzip2', 'pkg_summary.bz2'], ['xz', 'pkg_summary.xz']] as const) {
+  for (const [tool, name] of [
+    ['gzip', 'pkg_summary.gz'],
+    ['bzip2', 'pkg_summary.bz2'],
+    ['xz', 'pkg_summary.xz'],
+  ] as const) {
     it(`decodes ${name} made by the ${tool} tool`, async () => {
       const data = compressWith(tool, ['-f'], `a-${tool}`, text);
       expect(await decodePkgSummary(data, name)).toBe(text);
@@ -175,7 +241,9 @@ describe('compressed summaries', () => {
 
     it(`rejects a truncated ${name}, naming the file and the compression`, async () => {
       const data = compressWith(tool, ['-f'], `t-${tool}`, text);
-      const problems = await rejection(decodePkgSummary(data.subarray(0, Math.floor(data.length / 2)), `/repo/All/${name}`));
+      const problems = await rejection(
+        decodePkgSummary(data.subarray(0, Math.floor(data.length / 2)), `/repo/All/${name}`),
+      );
       expect(problems[0]!.location).toEqual({ file: `/repo/All/${name}` });
       expect(problems[0]!.message).toMatch(new RegExp(`^${tool} decompression failed`));
     });
@@ -206,28 +274,62 @@ describe('compressed summaries', () => {
 
   it('rejects binary data whose name promises compression but has no magic', async () => {
     const problems = await rejection(decodePkgSummary(Buffer.from([0, 1, 2, 3, 0xff]), 'x/pkg_summary.bz2'));
-    expect(problems[0]).toEqual({ location: { file: 'x/pkg_summary.bz2' }, message: expect.stringMatching(/expected bzip2 data .* magic bytes/) });
+    expect(problems[0]).toEqual({
+      location: { file: 'x/pkg_summary.bz2' },
+      message: expect.stringMatching(/expected bzip2 data .* magic bytes/),
+    });
     await rejection(decodePkgSummary(Buffer.alloc(0), 'pkg_summary.xz'));
   });
 
   it('rejects garbage after valid magic bytes', async () => {
     const junk = (magic: number[]) => Buffer.from([...magic, ...Array.from({ length: 64 }, (_, i) => (i * 37) & 0xff)]);
-    expect((await rejection(decodePkgSummary(junk([0x1f, 0x8b]), 'p.gz')))[0]!.message).toMatch(/^gzip decompression failed/);
-    expect((await rejection(decodePkgSummary(junk([0x42, 0x5a, 0x68, 0x39]), 'p.bz2')))[0]!.message).toMatch(/^bzip2 decompression failed/);
-    expect((await rejection(decodePkgSummary(junk([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), 'p.xz')))[0]!.message).toMatch(/^xz decompression failed/);
+    expect((await rejection(decodePkgSummary(junk([0x1f, 0x8b]), 'p.gz')))[0]!.message).toMatch(
+      /^gzip decompression failed/,
+    );
+    expect((await rejection(decodePkgSummary(junk([0x42, 0x5a, 0x68, 0x39]), 'p.bz2')))[0]!.message).toMatch(
+      /^bzip2 decompression failed/,
+    );
+    expect((await rejection(decodePkgSummary(junk([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), 'p.xz')))[0]!.message).toMatch(
+      /^xz decompression failed/,
+    );
   });
 });
 
 const nameChar = fc.constantFrom(...'abcxyzABZ0189_+.-'.split(''), 'ü');
 const verChar = fc.constantFrom(...'0123456789.abcnbrc_+'.split(''));
 const pkgnameArb = fc
-  .tuple(fc.string({ unit: nameChar, minLength: 1, maxLength: 20 }), fc.integer({ min: 0, max: 9 }), fc.string({ unit: verChar, maxLength: 8 }))
+  .tuple(
+    fc.string({ unit: nameChar, minLength: 1, maxLength: 20 }),
+    fc.integer({ min: 0, max: 9 }),
+    fc.string({ unit: verChar, maxLength: 8 }),
+  )
   .map(([base, d, rest]) => `${base}-${d}${rest}`);
-const oddChar = fc.constantFrom(' ', '"', "'", '$', '`', '\\', '<', '>', '&', '|', ';', '%', '=', '\t', 'ü', '日本', '😀', '\u2028');
+const oddChar = fc.constantFrom(
+  ' ',
+  '"',
+  "'",
+  '$',
+  '`',
+  '\\',
+  '<',
+  '>',
+  '&',
+  '|',
+  ';',
+  '%',
+  '=',
+  '\t',
+  'ü',
+  '日本',
+  '😀',
+  '\u2028',
+);
 const valueArb = fc
   .oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ unit: oddChar, maxLength: 20 }))
   .map((s) => s.replace(/[\n\r]/g, ''));
-const varNameArb = fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,12}$/).filter((n) => !['PKGNAME', 'DEPENDS', 'CONFLICTS', 'COMMENT'].includes(n));
+const varNameArb = fc
+  .stringMatching(/^[A-Z_][A-Z0-9_]{0,12}$/)
+  .filter((n) => !['PKGNAME', 'DEPENDS', 'CONFLICTS', 'COMMENT'].includes(n));
 
 const recordArb = fc
   .record({
@@ -268,7 +370,10 @@ describe('round-trip properties', () => {
 describe('speed', () => {
   it('parses a 24,000-package summary in reasonable time', () => {
     const entries = Array.from({ length: 24000 }, (_, i) => ({
-      pkgname: `pkg-number-${i}-1.${i}`, comment: `Comment ${i}`, depends: [`dep>=1.${i}`], conflicts: [],
+      pkgname: `pkg-number-${i}-1.${i}`,
+      comment: `Comment ${i}`,
+      depends: [`dep>=1.${i}`],
+      conflicts: [],
       vars: { PKGPATH: [`cat/pkg${i}`], SIZE_PKG: ['12345'], DESCRIPTION: ['One line.', 'Another line of it.'] },
     }));
     const text = formatPkgSummary(entries);

@@ -3,13 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import {
-  compareParsed,
-  compareVersions,
-  deweyTest,
-  parseVersion,
-  type DeweyOp,
-} from '../../src/pkgsrc/version.js';
+import { compareParsed, compareVersions, deweyTest, parseVersion, type DeweyOp } from '../../src/pkgsrc/version.js';
 import { splitPkgName } from '../../src/pkgsrc/pkgname.js';
 
 const FIXTURES = new URL('../fixtures/pkgsrc/', import.meta.url);
@@ -18,7 +12,9 @@ const FLIP: Record<string, string> = { '<': '>', '=': '=', '>': '<' };
 const sym = (c: -1 | 0 | 1): string => SYMBOL[String(c) as keyof typeof SYMBOL];
 
 function readTsv(name: string): string[][] {
-  const lines = readFileSync(new URL(name, FIXTURES), 'utf8').split('\n').filter((l) => l !== '');
+  const lines = readFileSync(new URL(name, FIXTURES), 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
   return lines.slice(1).map((l) => l.split('\t'));
 }
 
@@ -28,8 +24,13 @@ function readTsv(name: string): string[][] {
 // where that happens (a 0 component against 2147483648, which wraps to -2^31,
 // or -1 (4294967295) against 2147483647).
 const INT_MIN_DIFFERENCE = new Set([
-  '0\t2147483648', '0.0\t2147483648', '0.1\t2147483648', '4294967295\t2147483647',
-  '4294967296\t2147483648', '2147483648\t0.9b', '2147483648\t0.9.2',
+  '0\t2147483648',
+  '0.0\t2147483648',
+  '0.1\t2147483648',
+  '4294967295\t2147483647',
+  '4294967296\t2147483648',
+  '2147483648\t0.9b',
+  '2147483648\t0.9.2',
 ]);
 
 describe('version-order-oracle.tsv', () => {
@@ -79,12 +80,23 @@ describe('parseVersion', () => {
 
 describe('compareVersions traps', () => {
   const cases: [string, string, -1 | 0 | 1][] = [
-    ['1.2a', '1.2.1', 0], ['0.9b', '0.9.2', 0], ['1.0.a', '1.0a', -1],
-    ['01.2', '1.02', 0], ['1_2', '1.2', 0], ['1.0pl1', '1.0.1', 0],
-    ['1.0pre1', '1.0RC1', 0], ['1.0alpha', '1.0', -1], ['1.0rc1', '1.0', -1],
-    ['1.0nb1', '1.0', 1], ['1.0nb1', '1.0.1', -1], ['1', '1.0nb0', 0],
-    ['1.0p', '1.0pl', 1], ['', '0', 0], ['4294967296', '0', 0],
-    ['1.0alphabeta', '1.0alpha', -1], ['1.0NB1', '1.0nb1', 0],
+    ['1.2a', '1.2.1', 0],
+    ['0.9b', '0.9.2', 0],
+    ['1.0.a', '1.0a', -1],
+    ['01.2', '1.02', 0],
+    ['1_2', '1.2', 0],
+    ['1.0pl1', '1.0.1', 0],
+    ['1.0pre1', '1.0RC1', 0],
+    ['1.0alpha', '1.0', -1],
+    ['1.0rc1', '1.0', -1],
+    ['1.0nb1', '1.0', 1],
+    ['1.0nb1', '1.0.1', -1],
+    ['1', '1.0nb0', 0],
+    ['1.0p', '1.0pl', 1],
+    ['', '0', 0],
+    ['4294967296', '0', 0],
+    ['1.0alphabeta', '1.0alpha', -1],
+    ['1.0NB1', '1.0nb1', 0],
   ];
   it.each(cases)('%s vs %s', (a, b, want) => {
     expect(compareVersions(a, b)).toBe(want);
@@ -94,12 +106,19 @@ describe('compareVersions traps', () => {
   it('deweyTest applies each operator to the comparison', () => {
     const ops: [DeweyOp, boolean, boolean, boolean][] = [
       // op, (1.0 op 1.0), (1.0 op 2.0), (2.0 op 1.0)
-      ['<', false, true, false], ['<=', true, true, false], ['>', false, false, true],
-      ['>=', true, false, true], ['==', true, false, false], ['!=', false, true, true],
+      ['<', false, true, false],
+      ['<=', true, true, false],
+      ['>', false, false, true],
+      ['>=', true, false, true],
+      ['==', true, false, false],
+      ['!=', false, true, true],
     ];
     for (const [op, eq, lt, gt] of ops) {
-      expect([deweyTest('1.0', op, '1'), deweyTest('1.0', op, '2.0'), deweyTest('2.0', op, '1.0')])
-        .toEqual([eq, lt, gt]);
+      expect([deweyTest('1.0', op, '1'), deweyTest('1.0', op, '2.0'), deweyTest('2.0', op, '1.0')]).toEqual([
+        eq,
+        lt,
+        gt,
+      ]);
     }
   });
 });
@@ -134,33 +153,45 @@ const version = fc
 
 describe('order properties', () => {
   it('is antisymmetric and reflexive', () => {
-    fc.assert(fc.property(version, version, (a, b) => {
-      expect(compareVersions(a, b)).toBe(-compareVersions(b, a) || 0);
-      expect(compareVersions(a, a)).toBe(0);
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(version, version, (a, b) => {
+        expect(compareVersions(a, b)).toBe(-compareVersions(b, a) || 0);
+        expect(compareVersions(a, a)).toBe(0);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('is transitive, and equality is an equivalence', () => {
-    fc.assert(fc.property(version, version, version, (a, b, c) => {
-      const [ab, bc, ac] = [compareVersions(a, b), compareVersions(b, c), compareVersions(a, c)];
-      if (ab <= 0 && bc <= 0) expect(ac).toBeLessThanOrEqual(0);
-      if (ab === 0 && bc === 0) expect(ac).toBe(0);
-      if (ab < 0 && bc <= 0) expect(ac).toBe(-1);
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(version, version, version, (a, b, c) => {
+        const [ab, bc, ac] = [compareVersions(a, b), compareVersions(b, c), compareVersions(a, c)];
+        if (ab <= 0 && bc <= 0) expect(ac).toBeLessThanOrEqual(0);
+        if (ab === 0 && bc === 0) expect(ac).toBe(0);
+        if (ab < 0 && bc <= 0) expect(ac).toBe(-1);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('is total: any list sorts into a non-decreasing chain', () => {
-    fc.assert(fc.property(fc.array(version, { maxLength: 12 }), (vs) => {
-      const sorted = [...vs].sort(compareVersions);
-      for (let i = 1; i < sorted.length; i++) {
-        expect(compareVersions(sorted[i - 1]!, sorted[i]!)).toBeLessThanOrEqual(0);
-      }
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.array(version, { maxLength: 12 }), (vs) => {
+        const sorted = [...vs].sort(compareVersions);
+        for (let i = 1; i < sorted.length; i++) {
+          expect(compareVersions(sorted[i - 1]!, sorted[i]!)).toBeLessThanOrEqual(0);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('compareParsed matches compareVersions', () => {
-    fc.assert(fc.property(version, version, (a, b) => {
-      expect(compareParsed(parseVersion(a), parseVersion(b))).toBe(compareVersions(a, b));
-    }), { numRuns: 1000 });
+    fc.assert(
+      fc.property(version, version, (a, b) => {
+        expect(compareParsed(parseVersion(a), parseVersion(b))).toBe(compareVersions(a, b));
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

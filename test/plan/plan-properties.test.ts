@@ -21,7 +21,14 @@ const world = fc.record({
   catalog: fc.record(Object.fromEntries([...APPS, ...LIBS].map((n) => [n, versionSet]))),
   appDeps: fc.record(Object.fromEntries(APPS.map((n) => [n, fc.subarray(LIBS)]))),
   libDeps: fc.boolean(),
-  installed: fc.record(Object.fromEntries([...APPS, ...LIBS, 'pkg_install'].map((n) => [n, fc.option(fc.record({ v: fc.constantFrom(...VERSIONS), auto: fc.boolean() }), { nil: undefined })]))),
+  installed: fc.record(
+    Object.fromEntries(
+      [...APPS, ...LIBS, 'pkg_install'].map((n) => [
+        n,
+        fc.option(fc.record({ v: fc.constantFrom(...VERSIONS), auto: fc.boolean() }), { nil: undefined }),
+      ]),
+    ),
+  ),
   desired: fc.record(
     Object.fromEntries(
       APPS.map((n) => [
@@ -32,7 +39,9 @@ const world = fc.record({
             fc.constantFrom(...VERSIONS).map((v) => ({ state: 'present' as const, patterns: [`${n}>=${v}`] })),
             fc.constantFrom(...VERSIONS).map((v) => ({ state: 'present' as const, patterns: [`${n}<${v}`] })),
             fc.constantFrom(...VERSIONS).map((v) => ({ state: 'present' as const, patterns: [`${n}-${v}`] })),
-            fc.tuple(fc.constantFrom(...VERSIONS), fc.constantFrom(...VERSIONS)).map(([a, b]) => ({ state: 'present' as const, patterns: [`${n}>=${a}`, `${n}<=${b}`] })),
+            fc
+              .tuple(fc.constantFrom(...VERSIONS), fc.constantFrom(...VERSIONS))
+              .map(([a, b]) => ({ state: 'present' as const, patterns: [`${n}>=${a}`, `${n}<=${b}`] })),
             fc.constant({ state: 'absent' as const, patterns: [n] }),
             fc.constant({ state: 'frozen' as const, patterns: [n] }),
           ),
@@ -50,7 +59,11 @@ type World = typeof world extends fc.Arbitrary<infer T> ? T : never;
 function catalogOf(w: World): Catalog {
   const pkgs: { pkgname: string; depends: string[] }[] = [];
   for (const [name, versions] of Object.entries(w.catalog)) {
-    const deps = APPS.includes(name) ? w.appDeps[name]! : w.libDeps ? LIBS.slice(LIBS.indexOf(name) + 1).slice(0, 1) : [];
+    const deps = APPS.includes(name)
+      ? w.appDeps[name]!
+      : w.libDeps
+        ? LIBS.slice(LIBS.indexOf(name) + 1).slice(0, 1)
+        : [];
     // Dependencies accept every version offered, as real DEPENDS lower bounds mostly do.
     for (const v of versions as string[]) pkgs.push({ pkgname: `${name}-${v}`, depends: deps.map((d) => `${d}>=0.1`) });
   }
@@ -62,7 +75,13 @@ function inventoryOf(w: World): Inventory {
   for (const [name, i] of Object.entries(w.installed)) {
     if (!i) continue;
     const version = name === 'pkg_install' ? '20250417' : i.v;
-    packages.push({ pkgname: `${name}-${version}`, name, version, comment: '', automatic: name === 'pkg_install' ? false : i.auto });
+    packages.push({
+      pkgname: `${name}-${version}`,
+      name,
+      version,
+      comment: '',
+      automatic: name === 'pkg_install' ? false : i.auto,
+    });
   }
   packages.sort((a, b) => (a.pkgname < b.pkgname ? -1 : 1));
   return { site: 'SITE', packages, userListKnown: true, observedAt: 't', source: 'import', origin: 't' };
@@ -71,7 +90,13 @@ function inventoryOf(w: World): Inventory {
 function desiredOf(w: World): DesiredPackage[] {
   return Object.entries(w.desired)
     .filter(([, d]) => d !== undefined)
-    .map(([name, d]) => ({ name, patterns: d!.patterns, state: d!.state, sources: [{ file: 'p.yaml', line: 1 }], via: ['p'] }));
+    .map(([name, d]) => ({
+      name,
+      patterns: [...d!.patterns],
+      state: d!.state,
+      sources: [{ file: 'p.yaml', line: 1 }],
+      via: ['p'],
+    }));
 }
 
 /** pkg_add / pkg_delete as the captures show them, on a name → package map. */
@@ -80,18 +105,30 @@ function carryOut(actions: PlanAction[], before: Inventory, catalog: Catalog): M
   const add = (pkgname: string, automatic: boolean) => {
     const c = catalog.get(pkgname)!;
     const prev = state.get(c.name);
-    state.set(c.name, { pkgname, name: c.name, version: c.version, comment: '', automatic: automatic && (prev?.automatic ?? true) });
+    state.set(c.name, {
+      pkgname,
+      name: c.name,
+      version: c.version,
+      comment: '',
+      automatic: automatic && (prev?.automatic ?? true),
+    });
     for (const dep of c.depends) {
       if ([...state.values()].some((p) => matchesAll([dep], p.pkgname))) continue;
       const base = patternBase(dep)!;
-      const best = bestMatch(dep, catalog.versionsOf(base).map((x) => x.pkgname));
+      const best = bestMatch(
+        dep,
+        catalog.versionsOf(base).map((x) => x.pkgname),
+      );
       if (!best) throw new Error(`pkg_add: no pkg found for '${dep}'`);
       add(best, true);
     }
   };
   for (const a of actions) {
     if (a.action === 'remove') {
-      const needers = [...state.values()].filter((p) => p.pkgname !== a.pkgname && (catalog.get(p.pkgname)?.depends ?? []).some((d) => matchesAll([d], a.pkgname)));
+      const needers = [...state.values()].filter(
+        (p) =>
+          p.pkgname !== a.pkgname && (catalog.get(p.pkgname)?.depends ?? []).some((d) => matchesAll([d], a.pkgname)),
+      );
       if (needers.length > 0) throw new Error(`pkg_delete: ${a.pkgname} is still required by ${needers[0]!.pkgname}`);
       state.delete(a.name);
     } else {
@@ -115,7 +152,11 @@ describe('planner properties', () => {
     let ok = 0;
     fc.assert(
       fc.property(world, (w) => {
-        const s = site(desiredOf(w), { userpkgs: w.userpkgs, autoremove: w.autoremove, protect: w.protectApp ? ['pkg_install', 'app'] : ['pkg_install'] });
+        const s = site(desiredOf(w), {
+          userpkgs: w.userpkgs,
+          autoremove: w.autoremove,
+          protect: w.protectApp ? ['pkg_install', 'app'] : ['pkg_install'],
+        });
         const catalog = catalogOf(w);
         const before = inventoryOf(w);
         const plan = planSite(s, before, catalog);
@@ -131,10 +172,12 @@ describe('planner properties', () => {
         }
         // Protected means never removed (a desired version may still replace it).
         for (const name of s.protect) if (beforeByName.has(name)) expect(after.has(name)).toBe(true);
-        for (const name of s.protect) if (!s.packages.some((d) => d.name === name)) expect(after.get(name)?.pkgname).toBe(beforeByName.get(name));
+        for (const name of s.protect)
+          if (!s.packages.some((d) => d.name === name)) expect(after.get(name)?.pkgname).toBe(beforeByName.get(name));
         if (s.userpkgs) {
           const declared = new Set(s.packages.map((d) => d.name));
-          for (const p of before.packages) if (!p.automatic && !declared.has(p.name)) expect(after.get(p.name)?.pkgname).toBe(p.pkgname);
+          for (const p of before.packages)
+            if (!p.automatic && !declared.has(p.name)) expect(after.get(p.name)?.pkgname).toBe(p.pkgname);
         }
         const again = planSite(s, asInventory(after), catalog);
         expect(again.errors).toEqual([]);

@@ -19,7 +19,16 @@ describe('status HTML in Chromium', () => {
     expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium`).toBe(true);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
   afterAll(async () => {
@@ -33,7 +42,13 @@ describe('status HTML in Chromium', () => {
       revision: 'abc123',
       sites: [site(packages, { name: 'SITE-A' }), site(packages.slice(0, 20), { name: 'SITE-B' })],
       inventories: new Map([
-        ['SITE-A', { ...inv(...packages.map((_, i) => `pkg${String(i).padStart(2, '0')}-1.0`), 'evil<script>-1.0'), audit: [{ pkgname: 'pkg01-1.0', kind: hostile, url: `https://e.org/"${hostile}` }] }],
+        [
+          'SITE-A',
+          {
+            ...inv(...packages.map((_, i) => `pkg${String(i).padStart(2, '0')}-1.0`), 'evil<script>-1.0'),
+            audit: [{ pkgname: 'pkg01-1.0', kind: hostile, url: `https://e.org/"${hostile}` }],
+          },
+        ],
         ['SITE-B', { ...inv('pkg00-0.5'), site: 'SITE-B' }],
       ]),
       transactions: [],
@@ -68,7 +83,7 @@ describe('status HTML in Chromium', () => {
     const details = await page.locator('#site-SITE-A').innerText();
     expect(details).toContain(hostile);
     expect(await page.locator('#grid tbody').innerText()).toContain('evil<script>-1.0');
-    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as { pwned?: number }).pwned)).toBeUndefined();
     expect(await page.locator('img').count()).toBe(0);
     expect(dialogs).toEqual([]);
     await page.close();

@@ -16,7 +16,18 @@ const OBS = 'desired-state/examples/observed';
 async function observedState(): Promise<string> {
   const state = tempDir();
   for (const s of ['DESY-HH', 'UKI-NORTHGRID-LIV-HEP']) {
-    const r = await cli(['observe', '--worktree', '--site', s, '--import', `${OBS}/${s}.pkg_info`, '--import-u', `${OBS}/${s}.pkg_info-u`, '--state', state]);
+    const r = await cli([
+      'observe',
+      '--worktree',
+      '--site',
+      s,
+      '--import',
+      `${OBS}/${s}.pkg_info`,
+      '--import-u',
+      `${OBS}/${s}.pkg_info-u`,
+      '--state',
+      state,
+    ]);
     expect(r.code).toBe(0);
   }
   return state;
@@ -41,7 +52,15 @@ describe('reconcile status', () => {
     const s = fleetStatus({
       revision: 'abc',
       sites: [site([want('foo>=1')])],
-      inventories: new Map([['SITE', { ...inv('foo-1.0'), audit: [{ pkgname: 'foo-1.0', kind: 'x"<b>', url: 'https://e.org/<script>alert(1)</script>' }] }]]),
+      inventories: new Map([
+        [
+          'SITE',
+          {
+            ...inv('foo-1.0'),
+            audit: [{ pkgname: 'foo-1.0', kind: 'x"<b>', url: 'https://e.org/<script>alert(1)</script>' }],
+          },
+        ],
+      ]),
       transactions: [],
       holds: [],
       locks: new Map(),
@@ -64,7 +83,11 @@ describe('reconcile serve', () => {
   it('serves the report, the API, metrics and health, read-only, on 127.0.0.1', async () => {
     const state = await observedState();
     writeFileSync(path.join(state, 'journal.jsonl'), '');
-    const server = spawn(process.execPath, [path.join(repoRoot, 'dist/cli/main.js'), 'serve', '--worktree', '--state', state, '--port', '0'], { cwd: repoRoot });
+    const server = spawn(
+      process.execPath,
+      [path.join(repoRoot, 'dist/cli/main.js'), 'serve', '--worktree', '--state', state, '--port', '0'],
+      { cwd: repoRoot },
+    );
     try {
       const base = await new Promise<string>((resolve, reject) => {
         server.stdout.on('data', (d: Buffer) => {
@@ -77,8 +100,12 @@ describe('reconcile serve', () => {
       const page = await fetch(`${base}/`);
       expect(page.headers.get('content-type')).toMatch(/text\/html/);
       expect(await page.text()).toMatch(/<table id="grid">/);
-      const api = await (await fetch(`${base}/api/status`)).json();
-      expect(api.sites.map((s: { name: string }) => s.name)).toEqual(['UKI-NORTHGRID-LIV-HEP', 'DESY-HH', 'UNI-ARM-TEST']);
+      const api = (await (await fetch(`${base}/api/status`)).json()) as { sites: { name: string }[] };
+      expect(api.sites.map((s: { name: string }) => s.name)).toEqual([
+        'UKI-NORTHGRID-LIV-HEP',
+        'DESY-HH',
+        'UNI-ARM-TEST',
+      ]);
       expect(await (await fetch(`${base}/api/history`)).json()).toEqual([]);
       const metrics = await (await fetch(`${base}/metrics`)).text();
       for (const line of metrics.trim().split('\n')) {
@@ -109,8 +136,22 @@ describe('reconcile serve --interval', () => {
     const { readdirSync, mkdirSync: mk, writeFileSync: wr } = await import('node:fs');
     const f = makeFleet(['A', 'B'], 'packages:\n  - tool\n');
     mk(path.join(f.state, 'holds'), { recursive: true });
-    wr(path.join(f.state, 'holds', 'B.json'), JSON.stringify({ site: 'B', tag: 'v0', commit: 'c', txid: 'tx-x', at: 't', desired: '[]' }));
-    const server = spawn(process.execPath, [path.join(repoRoot, 'dist/cli/main.js'), 'serve', '--desired', f.desired, '--state', f.state, '--port', '0', '--interval', '1s']);
+    wr(
+      path.join(f.state, 'holds', 'B.json'),
+      JSON.stringify({ site: 'B', tag: 'v0', commit: 'c', txid: 'tx-x', at: 't', desired: '[]' }),
+    );
+    const server = spawn(process.execPath, [
+      path.join(repoRoot, 'dist/cli/main.js'),
+      'serve',
+      '--desired',
+      f.desired,
+      '--state',
+      f.state,
+      '--port',
+      '0',
+      '--interval',
+      '1s',
+    ]);
     let out = '';
     server.stdout.on('data', (d: Buffer) => (out += d.toString()));
     try {

@@ -7,21 +7,38 @@ import { packageChanges } from '../../src/observed/inventory-diff.js';
 import { lastReports, storeReport, type ReportRecord } from '../../src/observed/report-history.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const record = (reportedAt: string, nonce: string, packages: string[]): ReportRecord => ({ site: 'S', reportedAt, receivedAt: reportedAt, nonce, remote: '127.0.0.1', packages, automatic: [] });
+const record = (reportedAt: string, nonce: string, packages: string[]): ReportRecord => ({
+  site: 'S',
+  reportedAt,
+  receivedAt: reportedAt,
+  nonce,
+  remote: '127.0.0.1',
+  packages,
+  automatic: [],
+});
 
 describe('report history', () => {
   it('stores a (timestamp, nonce) once and keeps the first', async () => {
     const state = tempDir();
-    expect((await storeReport(state, record('2026-01-02T03:04:05.000Z', 'nonce-aaaaaaaaaaaa', ['a-1']))).stored).toBe(true);
+    expect((await storeReport(state, record('2026-01-02T03:04:05.000Z', 'nonce-aaaaaaaaaaaa', ['a-1']))).stored).toBe(
+      true,
+    );
     const again = await storeReport(state, record('2026-01-02T03:04:05.000Z', 'nonce-aaaaaaaaaaaa', ['b-1']));
-    expect(again).toMatchObject({ stored: false, file: path.join(state, 'reports', 'S', '20260102T030405Z-nonce-aaaaaaaaaaaa.json') });
+    expect(again).toMatchObject({
+      stored: false,
+      file: path.join(state, 'reports', 'S', '20260102T030405Z-nonce-aaaaaaaaaaaa.json'),
+    });
     expect(JSON.parse(readFileSync(again.file, 'utf8')).packages).toEqual(['a-1']);
     expect(readdirSync(path.join(state, 'reports', 'S'))).toEqual(['20260102T030405Z-nonce-aaaaaaaaaaaa.json']);
   });
 
   it('reads the last reports oldest first, and names a corrupt one', async () => {
     const state = tempDir();
-    for (const [at, n] of [['2026-01-03T00:00:00.000Z', 'c'], ['2026-01-01T00:00:00.000Z', 'a'], ['2026-01-02T00:00:00.000Z', 'b']] as const) {
+    for (const [at, n] of [
+      ['2026-01-03T00:00:00.000Z', 'c'],
+      ['2026-01-01T00:00:00.000Z', 'a'],
+      ['2026-01-02T00:00:00.000Z', 'b'],
+    ] as const) {
       await storeReport(state, record(at, `${n}`.repeat(16), [`${n}-1`]));
     }
     const { count, reports } = await lastReports(state, 'S', 2);
@@ -33,7 +50,9 @@ describe('report history', () => {
   });
 
   it('diffs package lists by name: added, removed, changed version', () => {
-    expect(packageChanges(['py311-foo-1.0', 'bar-2.0nb1', 'gone-1'], ['py311-foo-1.1', 'bar-2.0nb1', 'new-0.1', 'a.b-3'])).toEqual({
+    expect(
+      packageChanges(['py311-foo-1.0', 'bar-2.0nb1', 'gone-1'], ['py311-foo-1.1', 'bar-2.0nb1', 'new-0.1', 'a.b-3']),
+    ).toEqual({
       added: ['a.b-3', 'new-0.1'],
       removed: ['gone-1'],
       changed: [{ name: 'py311-foo', from: '1.0', to: '1.1' }],

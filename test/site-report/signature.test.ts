@@ -33,20 +33,26 @@ describe('report signature', () => {
 
   it('refuses any single-byte change to the body, the site or any header', () => {
     fc.assert(
-      fc.property(report, fc.nat(), fc.nat(93), fc.constantFrom('body', 'site', 'timestamp', 'nonce', 'signature'), (r, at, to, what) => {
-        const h = sign(SECRET, r.site, r.body, NOW + r.skew, r.nonce);
-        let { body, site } = r;
-        const headers = { ...h };
-        if (what === 'body') {
-          if (body.length === 0) body = Buffer.from([to]);
-          else {
-            body = Buffer.from(body);
-            body[at % body.length] = (body[at % body.length]! + 1 + to) % 256;
-          }
-        } else if (what === 'site') site = mutate(site, at, to);
-        else headers[what] = mutate(headers[what], at, to);
-        expect(verify(SECRET, site, body, headers, NOW).ok).toBe(false);
-      }),
+      fc.property(
+        report,
+        fc.nat(),
+        fc.nat(93),
+        fc.constantFrom('body', 'site', 'timestamp', 'nonce', 'signature'),
+        (r, at, to, what) => {
+          const h = sign(SECRET, r.site, r.body, NOW + r.skew, r.nonce);
+          let { body, site } = r;
+          const headers = { ...h };
+          if (what === 'body') {
+            if (body.length === 0) body = Buffer.from([to]);
+            else {
+              body = Buffer.from(body);
+              body[at % body.length] = (body[at % body.length]! + 1 + to) % 256;
+            }
+          } else if (what === 'site') site = mutate(site, at, to);
+          else headers[what] = mutate(headers[what], at, to);
+          expect(verify(SECRET, site, body, headers, NOW).ok).toBe(false);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -54,9 +60,24 @@ describe('report signature', () => {
   it('refuses another secret, a timestamp outside the window, and missing headers', () => {
     const body = Buffer.from('{}');
     const h = sign(SECRET, 'A', body, NOW, 'abcdefghijklmnop');
-    expect(verify(`${SECRET}x`, 'A', body, h, NOW)).toMatchObject({ ok: false, code: 401, reason: expect.stringMatching(/^bad signature/) });
-    expect(verify(SECRET, 'A', body, h, NOW + WINDOW_SECONDS + 1)).toMatchObject({ ok: false, code: 401, reason: expect.stringMatching(/^stale report: its timestamp is 301s behind/) });
-    expect(verify(SECRET, 'A', body, h, NOW - WINDOW_SECONDS - 1)).toMatchObject({ ok: false, reason: expect.stringMatching(/301s ahead of/) });
-    expect(verify(SECRET, 'A', body, { timestamp: h.timestamp, nonce: h.nonce }, NOW)).toMatchObject({ ok: false, code: 401, reason: expect.stringMatching(/^unsigned report/) });
+    expect(verify(`${SECRET}x`, 'A', body, h, NOW)).toMatchObject({
+      ok: false,
+      code: 401,
+      reason: expect.stringMatching(/^bad signature/),
+    });
+    expect(verify(SECRET, 'A', body, h, NOW + WINDOW_SECONDS + 1)).toMatchObject({
+      ok: false,
+      code: 401,
+      reason: expect.stringMatching(/^stale report: its timestamp is 301s behind/),
+    });
+    expect(verify(SECRET, 'A', body, h, NOW - WINDOW_SECONDS - 1)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/301s ahead of/),
+    });
+    expect(verify(SECRET, 'A', body, { timestamp: h.timestamp, nonce: h.nonce }, NOW)).toMatchObject({
+      ok: false,
+      code: 401,
+      reason: expect.stringMatching(/^unsigned report/),
+    });
   });
 });

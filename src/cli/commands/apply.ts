@@ -4,7 +4,14 @@ import { UsageError } from '../../errors.js';
 import { applySites } from '../../run/apply.js';
 import { progressPrinter } from '../progress.js';
 import { flag, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
-import { desiredFromArgs, desiredOptions, selectSites, loggerFromArgs, stateDirFromArgs, tagsFromArgs } from '../common.js';
+import {
+  desiredFromArgs,
+  desiredOptions,
+  selectSites,
+  loggerFromArgs,
+  stateDirFromArgs,
+  tagsFromArgs,
+} from '../common.js';
 import { changedSites } from '../../desired/changes.js';
 import { loadDesiredState } from '../../desired/load.js';
 import type { DesiredState, ResolvedSite } from '../../desired/types.js';
@@ -40,19 +47,29 @@ export async function applyCommand(args: ParsedArgs, io: Io): Promise<CommandRes
 export function parseConcurrency(v: string | undefined): number {
   if (v === undefined) return 8;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new UsageError(`--concurrency must be a whole number from 1 to 1024, got '${v}'`);
+  if (!Number.isInteger(n) || n < 1 || n > 1024)
+    throw new UsageError(`--concurrency must be a whole number from 1 to 1024, got '${v}'`);
   return n;
 }
 
 /** With --since REV: only the sites whose resolved desired state changed since REV (a push's old commit). */
-async function changedOnly(args: ParsedArgs, io: Io, desired: DesiredState, sites: ResolvedSite[]): Promise<ResolvedSite[]> {
+async function changedOnly(
+  args: ParsedArgs,
+  io: Io,
+  desired: DesiredState,
+  sites: ResolvedSite[],
+): Promise<ResolvedSite[]> {
   const since = stringOpt(args, 'since');
   if (since === undefined) return sites;
   // A new branch has no old commit (all zeros): everything is new.
-  const before = /^0+$/.test(since) ? undefined : await loadDesiredState(desiredOptions(args, since)).catch(() => undefined);
+  const before = /^0+$/.test(since)
+    ? undefined
+    : await loadDesiredState(desiredOptions(args, since)).catch(() => undefined);
   const changes = new Map(changedSites(before, desired).map((c) => [c.site, c]));
   const picked = sites.filter((s) => changes.has(s.name));
-  io.out(`Changed since ${since.slice(0, 12)}: ${picked.length === 0 ? 'no site' : picked.map((s) => s.name).join(', ')}`);
+  io.out(
+    `Changed since ${since.slice(0, 12)}: ${picked.length === 0 ? 'no site' : picked.map((s) => s.name).join(', ')}`,
+  );
   for (const s of picked) for (const line of changes.get(s.name)!.changes) io.out(`  ${s.name}: ${line}`);
   return picked;
 }

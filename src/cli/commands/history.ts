@@ -24,7 +24,10 @@ export async function historyCommand(args: ParsedArgs, io: Io): Promise<CommandR
     return { exitCode: 0 };
   }
   for (const h of await listHolds(stateDirFromArgs(args))) {
-    if (sites.size === 0 || sites.has(h.site)) io.out(`${h.site}: HELD since the rollback to ${h.tag} (${h.txid}, ${h.at}); 'reconcile release ${h.site}' lifts it`);
+    if (sites.size === 0 || sites.has(h.site))
+      io.out(
+        `${h.site}: HELD since the rollback to ${h.tag} (${h.txid}, ${h.at}); 'reconcile release ${h.site}' lifts it`,
+      );
   }
   if (txs.length === 0) io.out('no transactions yet');
   for (const t of txs) io.out(line(t));
@@ -54,7 +57,9 @@ function summary(t: Transaction) {
 function line(t: Transaction): string {
   const rev = t.begin.revision === 'worktree' ? 'worktree' : t.begin.revision.slice(0, 12);
   const tags = t.begin.tags.length ? ` [${t.begin.tags.join(', ')}]` : '';
-  const actions = t.begin.plan.actions.map((a) => `${a.action === 'remove' ? '-' : a.action === 'install' ? '+' : '~'}${a.pkgname}`).join(' ');
+  const actions = t.begin.plan.actions
+    .map((a) => `${a.action === 'remove' ? '-' : a.action === 'install' ? '+' : '~'}${a.pkgname}`)
+    .join(' ');
   const status = `${t.end?.status ?? 'unfinished'}${t.begin.kind !== 'probe' && isInstalled(t) && !isValidated(t) ? ' (installed, not validated)' : ''}`;
   return `${t.begin.at} ${t.site} ${t.begin.kind} ${status} ${rev}${tags} ${t.txid}${actions ? ` ${actions}` : ''}${t.end?.reason ? ` — ${t.end.reason}` : ''}`;
 }
@@ -81,7 +86,9 @@ async function tagsReport(args: ParsedArgs, io: Io, txs: Transaction[]): Promise
   for (const t of report) {
     io.out(`${t.tag} (${t.commit.slice(0, 12)}):`);
     for (const s of t.sites) {
-      const what = s.restorable ? `restorable${s.txid ? ` (${s.txid})` : ''}` : `NOT restorable${s.missing.length ? `: no longer on offer: ${s.missing.join(', ')}` : ''}`;
+      const what = s.restorable
+        ? `restorable${s.txid ? ` (${s.txid})` : ''}`
+        : `NOT restorable${s.missing.length ? `: no longer on offer: ${s.missing.join(', ')}` : ''}`;
       io.out(`  ${s.site}: ${what}${s.reason ? ` — ${s.reason}` : ''}`);
     }
   }

@@ -15,12 +15,24 @@ import type { CommandResult, Io } from '../io.js';
 const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
 
 export async function hookCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
-  if (args.positionals[0] !== 'install' || args.positionals.length !== 1) throw new UsageError("usage: reconcile hook install --repo PATH [--branch main] [--desired desired-state] [--state DIR]");
+  if (args.positionals[0] !== 'install' || args.positionals.length !== 1)
+    throw new UsageError(
+      'usage: reconcile hook install --repo PATH [--branch main] [--desired desired-state] [--state DIR]',
+    );
   const repo = stringOpt(args, 'repo');
   if (!repo) throw new UsageError('hook install needs --repo PATH (the repository VO managers push to)');
   const git = simpleGit({ baseDir: path.resolve(repo) });
-  const hooksDir = path.resolve(repo, (await git.raw(['rev-parse', '--git-path', 'hooks']).catch(() => { throw new UsageError(`${repo} is not a git repository`); })).trim());
-  const branch = stringOpt(args, 'branch') ?? ((await git.raw(['symbolic-ref', '--short', 'HEAD']).catch(() => 'main')).trim() || 'main');
+  const hooksDir = path.resolve(
+    repo,
+    (
+      await git.raw(['rev-parse', '--git-path', 'hooks']).catch(() => {
+        throw new UsageError(`${repo} is not a git repository`);
+      })
+    ).trim(),
+  );
+  const branch =
+    stringOpt(args, 'branch') ??
+    ((await git.raw(['symbolic-ref', '--short', 'HEAD']).catch(() => 'main')).trim() || 'main');
   const vars = {
     NODE: process.execPath,
     RECONCILE: MAIN,
@@ -29,7 +41,10 @@ export async function hookCommand(args: ParsedArgs, io: Io): Promise<CommandResu
     BRANCH: branch,
   };
   await mkdir(hooksDir, { recursive: true });
-  for (const [name, body] of [['pre-receive', PRE_RECEIVE], ['post-receive', POST_RECEIVE]] as const) {
+  for (const [name, body] of [
+    ['pre-receive', PRE_RECEIVE],
+    ['post-receive', POST_RECEIVE],
+  ] as const) {
     const file = path.join(hooksDir, name);
     await writeFile(file, hookScript(vars, body));
     await chmod(file, 0o755);
@@ -39,7 +54,9 @@ export async function hookCommand(args: ParsedArgs, io: Io): Promise<CommandResu
 }
 
 function hookScript(vars: Record<string, string>, body: string): string {
-  const settings = Object.entries(vars).map(([k, v]) => `${k}=${shq(v)}`).join('\n');
+  const settings = Object.entries(vars)
+    .map(([k, v]) => `${k}=${shq(v)}`)
+    .join('\n');
   return `#!/bin/sh\n# Installed by 'reconcile hook install'; reinstall rather than edit.\n${settings}\nZERO=0000000000000000000000000000000000000000\nGIT_DIR_ABS=$(cd "\${GIT_DIR:-.}" && pwd)\n${body}`;
 }
 
@@ -81,5 +98,7 @@ export function cronSchedule(every: string): string {
   if (m?.[2] === 'm' && 60 % n === 0 && n < 60) return `*/${n} * * * *`;
   if (m?.[2] === 'h' && 24 % n === 0 && n < 24) return `0 */${n} * * *`;
   if ((m?.[2] === 'd' && n === 1) || (m?.[2] === 'h' && n === 24)) return '0 0 * * *';
-  throw new UsageError(`--every must divide the hour or the day evenly: 5m, 15m, 30m, 1h, 2h, 6h, 12h or 1d; got '${every}'`);
+  throw new UsageError(
+    `--every must divide the hour or the day evenly: 5m, 15m, 30m, 1h, 2h, 6h, 12h or 1d; got '${every}'`,
+  );
 }

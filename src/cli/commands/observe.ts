@@ -31,8 +31,12 @@ export async function observeCommand(args: ParsedArgs, io: Io): Promise<CommandR
   });
   const stored = await writeInventory(stateDirFromArgs(args), inventory);
   const automatic = inventory.packages.filter((p) => p.automatic).length;
-  if (flag(args, 'json')) io.out(JSON.stringify({ site: site!.name, packages: inventory.packages.length, automatic, file: stored }));
-  else io.out(`${site!.name}: stored ${inventory.packages.length} packages (${inventory.userListKnown ? `${automatic} automatic` : 'no -u listing: none taken as automatic'}) in ${stored}`);
+  if (flag(args, 'json'))
+    io.out(JSON.stringify({ site: site!.name, packages: inventory.packages.length, automatic, file: stored }));
+  else
+    io.out(
+      `${site!.name}: stored ${inventory.packages.length} packages (${inventory.userListKnown ? `${automatic} automatic` : 'no -u listing: none taken as automatic'}) in ${stored}`,
+    );
   return { exitCode: 0 };
 }
 
@@ -40,7 +44,10 @@ async function readInput(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (e) {
-    throw new InputError({ location: { file }, message: `cannot read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}` });
+    throw new InputError({
+      location: { file },
+      message: `cannot read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+    });
   }
 }
 

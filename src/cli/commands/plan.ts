@@ -21,7 +21,8 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   const observedDir = stringOpt(args, 'observed');
   if (observedDir) await checkObservedDir(observedDir);
   const stateDir = stateDirFromArgs(args);
-  const observe = (site: string): Promise<Inventory | undefined> => (observedDir ? readObservedSite(observedDir, site) : readInventory(stateDir, site));
+  const observe = (site: string): Promise<Inventory | undefined> =>
+    observedDir ? readObservedSite(observedDir, site) : readInventory(stateDir, site);
   const catalogs = new CatalogCache();
   const catalogOverride = stringOpt(args, 'catalog');
   // A catalog named on the command line that cannot be read is bad input, not a site failure.
@@ -44,10 +45,16 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
     addToSummary(summary, plan);
     const hold = await readHold(stateDir, site.name);
     const held = hold ? { tag: hold.tag, txid: hold.txid, at: hold.at } : undefined;
-    if (json) io.out(`${i > 0 ? ',' : ''}${JSON.stringify({ ...(verbose ? plan : withKeptCounts(plan)), ...(held ? { held } : {}) })}`);
+    if (json)
+      io.out(
+        `${i > 0 ? ',' : ''}${JSON.stringify({ ...(verbose ? plan : withKeptCounts(plan)), ...(held ? { held } : {}) })}`,
+      );
     else {
       for (const line of renderSitePlan(plan, verbose)) io.out(line);
-      if (held) io.out(`  (held since the rollback to ${held.tag}, ${held.txid}: apply leaves it alone until the desired state equals ${held.tag}'s or 'reconcile release ${site.name}')`);
+      if (held)
+        io.out(
+          `  (held since the rollback to ${held.tag}, ${held.txid}: apply leaves it alone until the desired state equals ${held.tag}'s or 'reconcile release ${site.name}')`,
+        );
     }
   }
   if (json) io.out(`],"summary":${JSON.stringify(summary)}}`);

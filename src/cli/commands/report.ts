@@ -25,11 +25,14 @@ export async function reportCommand(args: ParsedArgs, io: Io): Promise<CommandRe
   const sites = listOpt(args, 'site');
   if (sites.length !== 1) throw new UsageError('report needs exactly one --site NAME (the name in sites.yaml)');
   const site = sites[0]!;
-  if (!SITE_NAME.test(site)) throw new UsageError(`invalid site name ${JSON.stringify(site)}; expected letters, digits, '.', '_' or '-'`);
+  if (!SITE_NAME.test(site))
+    throw new UsageError(`invalid site name ${JSON.stringify(site)}; expected letters, digits, '.', '_' or '-'`);
   const endpoint = endpointUrl(stringOpt(args, 'url'), site);
   const prefix = stringOpt(args, 'prefix');
   if (flag(args, 'cron')) {
-    io.out(cronLine(site, stringOpt(args, 'url')!, prefix, stringOpt(args, 'secret-file'), stringOpt(args, 'every') ?? '1d'));
+    io.out(
+      cronLine(site, stringOpt(args, 'url')!, prefix, stringOpt(args, 'secret-file'), stringOpt(args, 'every') ?? '1d'),
+    );
     return { exitCode: 0 };
   }
   const secret = await reporterSecret(args);
@@ -47,7 +50,12 @@ export async function reportCommand(args: ParsedArgs, io: Io): Promise<CommandRe
   try {
     res = await fetch(endpoint, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', [HEADER.timestamp]: signed.timestamp, [HEADER.nonce]: signed.nonce, [HEADER.signature]: signed.signature },
+      headers: {
+        'content-type': 'application/json',
+        [HEADER.timestamp]: signed.timestamp,
+        [HEADER.nonce]: signed.nonce,
+        [HEADER.signature]: signed.signature,
+      },
       body,
       signal: AbortSignal.timeout(120_000),
     });
@@ -66,14 +74,16 @@ export async function reportCommand(args: ParsedArgs, io: Io): Promise<CommandRe
 }
 
 function endpointUrl(url: string | undefined, site: string): URL {
-  if (!url) throw new UsageError("report needs --url, the collector's address, e.g. https://collector.example.org:8080");
+  if (!url)
+    throw new UsageError("report needs --url, the collector's address, e.g. https://collector.example.org:8080");
   let base: URL;
   try {
     base = new URL(url.endsWith('/') ? url : `${url}/`);
   } catch {
     throw new UsageError(`--url must be an http:// or https:// address, got '${url}'`);
   }
-  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new UsageError(`--url must be an http:// or https:// address, got '${url}'`);
+  if (base.protocol !== 'http:' && base.protocol !== 'https:')
+    throw new UsageError(`--url must be an http:// or https:// address, got '${url}'`);
   return new URL(`api/sites/${encodeURIComponent(site)}/inventory`, base);
 }
 
@@ -82,7 +92,9 @@ async function reporterSecret(args: ParsedArgs): Promise<string> {
   if (file) return readSecretFile(file);
   const env = process.env[SECRET_ENV];
   if (env !== undefined) return checkSecret(env.trim(), { file: `$${SECRET_ENV}` });
-  throw new UsageError(`report needs the site's secret: --secret-file FILE (mode 600) or the environment variable ${SECRET_ENV}`);
+  throw new UsageError(
+    `report needs the site's secret: --secret-file FILE (mode 600) or the environment variable ${SECRET_ENV}`,
+  );
 }
 
 /** pkg_info's output, or why it could not be had; the secret stays out of its environment. */
@@ -92,9 +104,14 @@ async function runPkgInfo(tool: string, flags: string[]): Promise<{ text: string
   const r = await execa(tool, flags, { env, extendEnv: false, reject: false, stripFinalNewline: false });
   const what = [tool, ...flags].join(' ');
   if (r.failed && (r.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
-    return { error: `${what}: not found${tool === 'pkg_info' ? ' in PATH; give --prefix, the pkgsrc prefix of the software area' : ''}` };
+    return {
+      error: `${what}: not found${tool === 'pkg_info' ? ' in PATH; give --prefix, the pkgsrc prefix of the software area' : ''}`,
+    };
   }
-  if (r.exitCode !== 0) return { error: `${what} failed (exit ${r.exitCode ?? r.signal}): ${String(r.stderr).trim().split('\n')[0] ?? ''}` };
+  if (r.exitCode !== 0)
+    return {
+      error: `${what} failed (exit ${r.exitCode ?? r.signal}): ${String(r.stderr).trim().split('\n')[0] ?? ''}`,
+    };
   return { text: String(r.stdout) };
 }
 
@@ -103,20 +120,50 @@ async function runPkgInfo(tool: string, flags: string[]): Promise<{ text: string
  * log. The minute and hour come from the site name, so hundreds of sites
  * do not all report at once. cron gives '%' a meaning of its own: escaped.
  */
-export function cronLine(site: string, url: string, prefix: string | undefined, secretFile: string | undefined, every: string): string {
-  if (!secretFile) throw new UsageError(`--cron needs --secret-file: cron cannot hand the reporter ${SECRET_ENV} without writing the secret into the cron file`);
-  const argv = [process.execPath, MAIN, 'report', '--site', site, '--url', url, ...(prefix ? ['--prefix', path.resolve(prefix)] : []), '--secret-file', path.resolve(secretFile)];
+export function cronLine(
+  site: string,
+  url: string,
+  prefix: string | undefined,
+  secretFile: string | undefined,
+  every: string,
+): string {
+  if (!secretFile)
+    throw new UsageError(
+      `--cron needs --secret-file: cron cannot hand the reporter ${SECRET_ENV} without writing the secret into the cron file`,
+    );
+  const argv = [
+    process.execPath,
+    MAIN,
+    'report',
+    '--site',
+    site,
+    '--url',
+    url,
+    ...(prefix ? ['--prefix', path.resolve(prefix)] : []),
+    '--secret-file',
+    path.resolve(secretFile),
+  ];
   const log = path.join(homedir(), `reconcile-report-${site}.log`);
-  return `${spreadSchedule(site, every)} ${userInfo().username} ${argv.map(shq).join(' ')} >> ${shq(log)} 2>&1`.replace(/%/g, '\\%');
+  return `${spreadSchedule(site, every)} ${userInfo().username} ${argv.map(shq).join(' ')} >> ${shq(log)} 2>&1`.replace(
+    /%/g,
+    '\\%',
+  );
 }
 
 /** Every 1h, 2h, 3h, 4h, 6h, 8h, 12h or 1d, at a minute and hour offset taken from the site name. */
 export function spreadSchedule(site: string, every: string): string {
   const m = /^([1-9][0-9]*)([hd])$/.exec(every);
   const hours = m ? (m[2] === 'd' ? 24 * Number(m[1]) : Number(m[1])) : NaN;
-  if (!(hours <= 24 && 24 % hours === 0)) throw new UsageError(`--every for report --cron must divide the day evenly: 1h, 2h, 3h, 4h, 6h, 8h, 12h or 1d; got '${every}'`);
+  if (!(hours <= 24 && 24 % hours === 0))
+    throw new UsageError(
+      `--every for report --cron must divide the day evenly: 1h, 2h, 3h, 4h, 6h, 8h, 12h or 1d; got '${every}'`,
+    );
   const hash = createHash('sha256').update(site).digest();
   const minute = hash.readUInt32BE(0) % 60;
   const hour = hash.readUInt32BE(4) % hours;
-  return hours === 1 ? `${minute} * * * *` : hours === 24 ? `${minute} ${hour} * * *` : `${minute} ${hour}-23/${hours} * * *`;
+  return hours === 1
+    ? `${minute} * * * *`
+    : hours === 24
+      ? `${minute} ${hour} * * *`
+      : `${minute} ${hour}-23/${hours} * * *`;
 }

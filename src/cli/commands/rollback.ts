@@ -6,7 +6,14 @@ import { loadDesiredState } from '../../desired/load.js';
 import { releaseHold } from '../../rollback/holds.js';
 import { rollbackSites } from '../../run/apply.js';
 import { flag, stringOpt, type ParsedArgs } from '../args.js';
-import { desiredFromArgs, desiredOptions, selectSites, loggerFromArgs, stateDirFromArgs, tagsFromArgs } from '../common.js';
+import {
+  desiredFromArgs,
+  desiredOptions,
+  selectSites,
+  loggerFromArgs,
+  stateDirFromArgs,
+  tagsFromArgs,
+} from '../common.js';
 import type { CommandResult, Io } from '../io.js';
 import { progressPrinter } from '../progress.js';
 import { parseConcurrency } from './apply.js';
@@ -14,25 +21,34 @@ import { parseConcurrency } from './apply.js';
 export async function rollbackCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   const tag = stringOpt(args, 'rollback') ?? args.positionals[0];
   if (!tag) throw new UsageError('rollback needs a tag: reconcile rollback <tag>');
-  if (args.positionals.length > (stringOpt(args, 'rollback') ? 0 : 1)) throw new UsageError(`rollback takes one tag, got '${args.positionals.join(' ')}'`);
+  if (args.positionals.length > (stringOpt(args, 'rollback') ? 0 : 1))
+    throw new UsageError(`rollback takes one tag, got '${args.positionals.join(' ')}'`);
   const desired = await desiredFromArgs(args, io);
   // Read from git at the tag, never from the work tree; an unknown tag is exit 2 before anything runs.
   const atTag = await loadDesiredState(desiredOptions(args, tag));
   const sites = selectSites(desired, args);
   const json = flag(args, 'json');
   const { emit, started } = progressPrinter(io, sites.length, json, loggerFromArgs(args));
-  const results = await rollbackSites(sites, new Map(atTag.sites.map((s) => [s.name, s])), { tag, commit: atTag.commit! }, {
-    stateDir: stateDirFromArgs(args),
-    revision: desired.revision,
-    tags: await tagsFromArgs(args, desired),
-    concurrency: parseConcurrency(stringOpt(args, 'concurrency')),
-    dryRun: flag(args, 'dry-run'),
-    ...(stringOpt(args, 'catalog') ? { catalogOverride: stringOpt(args, 'catalog')! } : {}),
-    emit,
-  });
+  const results = await rollbackSites(
+    sites,
+    new Map(atTag.sites.map((s) => [s.name, s])),
+    { tag, commit: atTag.commit! },
+    {
+      stateDir: stateDirFromArgs(args),
+      revision: desired.revision,
+      tags: await tagsFromArgs(args, desired),
+      concurrency: parseConcurrency(stringOpt(args, 'concurrency')),
+      dryRun: flag(args, 'dry-run'),
+      ...(stringOpt(args, 'catalog') ? { catalogOverride: stringOpt(args, 'catalog')! } : {}),
+      emit,
+    },
+  );
   const failed = results.filter((r) => r.status === 'failed').length;
   if (json) io.out(JSON.stringify({ tag, commit: atTag.commit, results }));
-  else io.out(`Rollback to ${tag} (${atTag.commit!.slice(0, 12)}): ${results.length - failed} rolled back, ${failed} failed, in ${((Date.now() - started) / 1000).toFixed(1)}s.`);
+  else
+    io.out(
+      `Rollback to ${tag} (${atTag.commit!.slice(0, 12)}): ${results.length - failed} rolled back, ${failed} failed, in ${((Date.now() - started) / 1000).toFixed(1)}s.`,
+    );
   return { exitCode: failed > 0 ? 1 : 0 };
 }
 

@@ -26,23 +26,32 @@ interface RunStats {
 export async function serveCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   const host = stringOpt(args, 'host') ?? '127.0.0.1';
   const port = Number(stringOpt(args, 'port') ?? '8080');
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got '${stringOpt(args, 'port')}'`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port must be 0-65535, got '${stringOpt(args, 'port')}'`);
   const interval = stringOpt(args, 'interval') !== undefined ? parseDuration(stringOpt(args, 'interval')!) : undefined;
   const stateDir = stateDirFromArgs(args);
   const desired = await loadDesiredState(desiredOptions(args)); // refuse to start on invalid desired state (exit 2)
   const secretsFile = stringOpt(args, 'report-secrets');
   const secrets = secretsFile ? await readSecretsFile(secretsFile) : new Map<string, string>();
   const unknown = [...secrets.keys()].filter((s) => !desired.sites.some((d) => d.name === s));
-  if (unknown.length > 0) io.err(`note: ${secretsFile} has secrets for sites not in sites.yaml (their reports are refused): ${unknown.join(', ')}`);
-  const reports = new ReportReceiver(async () => ({
-    stateDir,
+  if (unknown.length > 0)
+    io.err(
+      `note: ${secretsFile} has secrets for sites not in sites.yaml (their reports are refused): ${unknown.join(', ')}`,
+    );
+  const reports = new ReportReceiver(
+    async () => ({
+      stateDir,
+      secrets,
+      knownSites: new Set((await loadDesiredState(desiredOptions(args))).sites.map((s) => s.name)),
+    }),
     secrets,
-    knownSites: new Set((await loadDesiredState(desiredOptions(args))).sites.map((s) => s.name)),
-  }), secrets);
+  );
   const stats: RunStats = { runs: 0 };
 
   const server = createServer((req, res) => {
-    handle(req, res, args, stateDir, stats, reports).catch((e: Error) => send(res, 500, 'text/plain', `error: ${e.message}\n`));
+    handle(req, res, args, stateDir, stats, reports).catch((e: Error) =>
+      send(res, 500, 'text/plain', `error: ${e.message}\n`),
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -66,7 +75,14 @@ export async function serveCommand(args: ParsedArgs, io: Io): Promise<CommandRes
   return { exitCode: 0 };
 }
 
-async function reconcileLoop(args: ParsedArgs, io: Io, stateDir: string, stats: RunStats, everyMs: number, stopping: () => boolean): Promise<void> {
+async function reconcileLoop(
+  args: ParsedArgs,
+  io: Io,
+  stateDir: string,
+  stats: RunStats,
+  everyMs: number,
+  stopping: () => boolean,
+): Promise<void> {
   while (!stopping()) {
     const started = Date.now();
     try {
@@ -79,7 +95,9 @@ async function reconcileLoop(args: ParsedArgs, io: Io, stateDir: string, stats: 
         dryRun: false,
         emit: (e) => io.out(`${e.site}: ${e.kind === 'done' ? '' : `${e.kind}: `}${e.detail}`),
       });
-      io.out(`run: ${results.filter((r) => r.status === 'changed').length} changed, ${results.filter((r) => r.status === 'failed').length} failed of ${results.length}`);
+      io.out(
+        `run: ${results.filter((r) => r.status === 'changed').length} changed, ${results.filter((r) => r.status === 'failed').length} failed of ${results.length}`,
+      );
     } catch (e) {
       io.err(`run failed: ${(e as Error).message.split('\n')[0]}`);
     }
@@ -90,11 +108,19 @@ async function reconcileLoop(args: ParsedArgs, io: Io, stateDir: string, stats: 
   }
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, args: ParsedArgs, stateDir: string, stats: RunStats, reports: ReportReceiver): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  args: ParsedArgs,
+  stateDir: string,
+  stats: RunStats,
+  reports: ReportReceiver,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const report = REPORT_PATH.exec(url.pathname);
   if (report) {
-    if (req.method !== 'POST') return send(res, 405, 'text/plain', 'reports are sent with POST (reconcile report)\n', { allow: 'POST' });
+    if (req.method !== 'POST')
+      return send(res, 405, 'text/plain', 'reports are sent with POST (reconcile report)\n', { allow: 'POST' });
     const outcome = await reports.receive(req, report[1]!);
     return send(res, outcome.code, 'text/plain; charset=utf-8', `${outcome.message}\n`);
   }
@@ -115,13 +141,33 @@ async function handle(req: IncomingMessage, res: ServerResponse, args: ParsedArg
   return send(res, 404, 'text/plain', 'not found\n');
 }
 
-function metrics(status: Awaited<ReturnType<typeof gatherStatus>>['status'], txs: ReturnType<typeof foldTransactions>, stats: RunStats): string {
+function metrics(
+  status: Awaited<ReturnType<typeof gatherStatus>>['status'],
+  txs: ReturnType<typeof foldTransactions>,
+  stats: RunStats,
+): string {
   const siteState = (s: (typeof status.sites)[number]) =>
-    s.busy ? 'busy' : s.held ? 'held' : !s.observed ? 'unobserved' : s.counts.drift + s.counts.missing + s.counts.extra > 0 ? 'drift' : 'in_sync';
-  const bySiteState = new Map<string, number>([['in_sync', 0], ['drift', 0], ['held', 0], ['busy', 0], ['unobserved', 0]]);
+    s.busy
+      ? 'busy'
+      : s.held
+        ? 'held'
+        : !s.observed
+          ? 'unobserved'
+          : s.counts.drift + s.counts.missing + s.counts.extra > 0
+            ? 'drift'
+            : 'in_sync';
+  const bySiteState = new Map<string, number>([
+    ['in_sync', 0],
+    ['drift', 0],
+    ['held', 0],
+    ['busy', 0],
+    ['unobserved', 0],
+  ]);
   for (const s of status.sites) bySiteState.set(siteState(s), (bySiteState.get(siteState(s)) ?? 0) + 1);
   const outcomes = new Map<string, number>();
-  for (const t of txs) if (t.submitted) outcomes.set(t.end?.status ?? 'unfinished', (outcomes.get(t.end?.status ?? 'unfinished') ?? 0) + 1);
+  for (const t of txs)
+    if (t.submitted)
+      outcomes.set(t.end?.status ?? 'unfinished', (outcomes.get(t.end?.status ?? 'unfinished') ?? 0) + 1);
   const lines = [
     '# HELP vo_reconcile_sites Sites by state.',
     '# TYPE vo_reconcile_sites gauge',
@@ -143,7 +189,12 @@ function metrics(status: Awaited<ReturnType<typeof gatherStatus>>['status'], txs
 }
 
 function send(res: ServerResponse, code: number, type: string, body: string, extra: Record<string, string> = {}): void {
-  res.writeHead(code, { 'content-type': type, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store', ...extra });
+  res.writeHead(code, {
+    'content-type': type,
+    'x-content-type-options': 'nosniff',
+    'cache-control': 'no-store',
+    ...extra,
+  });
   res.end(body);
 }
 

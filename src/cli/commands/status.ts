@@ -11,11 +11,17 @@ import type { CommandResult, Io } from '../io.js';
 export async function statusCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   noPositionals(args);
   const format = stringOpt(args, 'format') ?? (flag(args, 'json') ? 'json' : 'text');
-  if (!['text', 'json', 'html'].includes(format)) throw new UsageError(`--format must be text, json or html, got '${format}'`);
+  if (!['text', 'json', 'html'].includes(format))
+    throw new UsageError(`--format must be text, json or html, got '${format}'`);
   const desired = await desiredFromArgs(args, io);
   const { status, journalProblems } = await gatherStatus(desired, stateDirFromArgs(args), stringOpt(args, 'catalog'));
   for (const p of journalProblems) io.err(p);
-  const text = format === 'json' ? `${JSON.stringify(status)}\n` : format === 'html' ? renderStatusHtml(status) : `${renderStatusText(status).join('\n')}\n`;
+  const text =
+    format === 'json'
+      ? `${JSON.stringify(status)}\n`
+      : format === 'html'
+        ? renderStatusHtml(status)
+        : `${renderStatusText(status).join('\n')}\n`;
   const output = stringOpt(args, 'output');
   if (output) {
     await writeFileAtomic(output, text);

@@ -12,11 +12,24 @@ export async function validateCommand(args: ParsedArgs, io: Io): Promise<Command
     const { state, dirty } = await loadDesiredStateWithInfo(desiredOptions(args));
     const packages = state.sites.reduce((n, s) => n + s.packages.length, 0);
     const revision = state.commit ? `commit ${state.commit.slice(0, 12)}` : 'work tree';
-    if (dirty) io.err(`note: ${state.dir} has uncommitted changes; validated ${revision} (use --worktree to check the edited files)`);
+    if (dirty)
+      io.err(
+        `note: ${state.dir} has uncommitted changes; validated ${revision} (use --worktree to check the edited files)`,
+      );
     if (json) {
-      io.out(JSON.stringify({ ok: true, revision: state.revision, sites: state.sites.length, profiles: state.profiles.length, packages }));
+      io.out(
+        JSON.stringify({
+          ok: true,
+          revision: state.revision,
+          sites: state.sites.length,
+          profiles: state.profiles.length,
+          packages,
+        }),
+      );
     } else {
-      io.out(`ok: ${state.sites.length} sites, ${state.profiles.length} profiles, ${packages} package requirements (${revision})`);
+      io.out(
+        `ok: ${state.sites.length} sites, ${state.profiles.length} profiles, ${packages} package requirements (${revision})`,
+      );
     }
     return { exitCode: 0 };
   } catch (e) {

@@ -2,8 +2,25 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  Exit, baseOf, best, extractPackage, getopt, installed, isAutomatic, isInstalled, isPkgPattern,
-  listed, makeWarn, match, mutating, out, parsePlist, readMeta, requiredBy, fileMd5, setVar, siteContext,
+  baseOf,
+  best,
+  extractPackage,
+  getopt,
+  installed,
+  isAutomatic,
+  isInstalled,
+  isPkgPattern,
+  listed,
+  makeWarn,
+  match,
+  mutating,
+  out,
+  parsePlist,
+  readMeta,
+  requiredBy,
+  fileMd5,
+  setVar,
+  siteContext,
   writeLines,
 } from './common.mjs';
 
@@ -20,15 +37,32 @@ const PKG_DELETE = '/usr/pkg/sbin/pkg_delete';
 export async function pkgAdd(args) {
   const { opts, operands } = getopt(args, 'AfhILnRuUVvC:P:K:m:p:s:W:w:', { prog: 'pkg_add', usage: USAGE });
   const flag = (c) => opts.some(([o]) => o === c);
-  const val = (c) => opts.filter(([o]) => o === c).map(([, v]) => v).pop();
-  if (flag('V')) { out('20130131\n'); return 0; }
-  if (flag('h')) { process.stderr.write(USAGE); return 1; }
+  const val = (c) =>
+    opts
+      .filter(([o]) => o === c)
+      .map(([, v]) => v)
+      .pop();
+  if (flag('V')) {
+    out('20130131\n');
+    return 0;
+  }
+  if (flag('h')) {
+    process.stderr.write(USAGE);
+    return 1;
+  }
   if (operands.length === 0) {
     process.stderr.write(`pkg_add: missing package name(s)\n${USAGE}`);
     return 1;
   }
   const ctx = siteContext({ dbdir: val('K'), configFile: val('C'), prefix: val('p') });
-  const f = { A: flag('A'), force: flag('f'), n: flag('n'), u: flag('u') || flag('U'), U: flag('U'), v: flag('v') || flag('n') };
+  const f = {
+    A: flag('A'),
+    force: flag('f'),
+    n: flag('n'),
+    u: flag('u') || flag('U'),
+    U: flag('U'),
+    v: flag('v') || flag('n'),
+  };
   return mutating(ctx.site, 'pkg_add', args, async (faults) => {
     const adder = new Adder(ctx, f, faults);
     let failed = 0;
@@ -54,7 +88,11 @@ function findPackage(ctx, arg, extraDirs) {
   for (const dir of [...extraDirs, ...ctx.pkgPath.split(';').filter(Boolean)]) {
     if (!isPkgPattern(arg) && fs.existsSync(path.join(dir, `${arg}.tgz`))) return path.join(dir, `${arg}.tgz`);
     let files;
-    try { files = fs.readdirSync(dir); } catch { continue; }
+    try {
+      files = fs.readdirSync(dir);
+    } catch {
+      continue;
+    }
     const cands = new Map();
     for (const file of files) {
       const m = /^(.*)\.(tgz|tbz)$/.exec(file);
@@ -82,13 +120,20 @@ class Adder {
     this.faults = faults;
     this.busy = new Set();
     this.extraDirs = new Set();
-    this.host = { OPSYS: faults.opsys ?? 'Linux', MACHINE_ARCH: faults.machineArch ?? 'x86_64', OS_VERSION: faults.osVersion ?? '6.1.0-amd64' };
+    this.host = {
+      OPSYS: faults.opsys ?? 'Linux',
+      MACHINE_ARCH: faults.machineArch ?? 'x86_64',
+      OS_VERSION: faults.osVersion ?? '6.1.0-amd64',
+    };
   }
 
   /** Install one package named by arg; returns success. */
   add(arg, { explicit }) {
     const file = findPackage(this.ctx, arg, this.extraDirs);
-    if (!file) { warn(`no pkg found for '${arg}', sorry.`); return false; }
+    if (!file) {
+      warn(`no pkg found for '${arg}', sorry.`);
+      return false;
+    }
     const tmp = extractPackage(file);
     try {
       return this.addExtracted(tmp, explicit);
@@ -100,17 +145,28 @@ class Adder {
   addExtracted(tmp, explicit) {
     const { dbdir, prefix } = this.ctx;
     const contents = readMeta(tmp, '+CONTENTS');
-    if (contents === undefined) { warn('package has no +CONTENTS'); return false; }
+    if (contents === undefined) {
+      warn('package has no +CONTENTS');
+      return false;
+    }
     const plist = parsePlist(contents);
     const name = plist.name;
     if (this.busy.has(name)) return true; // dependency cycle: already being installed
-    if (listed(this.faults.failAdd, name)) { warn(`${name}: injected failure (test emulator)`); return false; }
+    if (listed(this.faults.failAdd, name)) {
+      warn(`${name}: injected failure (test emulator)`);
+      return false;
+    }
 
     const bi = buildInfo(readMeta(tmp, '+BUILD_INFO'));
-    if (!bi.OPSYS || !bi.OS_VERSION || !bi.MACHINE_ARCH) { warn('Not all required build information are present.'); return false; }
+    if (!bi.OPSYS || !bi.OS_VERSION || !bi.MACHINE_ARCH) {
+      warn('Not all required build information are present.');
+      return false;
+    }
     if (bi.OPSYS !== this.host.OPSYS || bi.MACHINE_ARCH !== this.host.MACHINE_ARCH) {
       warn(`Warning: package \`${name}' was built for a platform:`);
-      warn(`${bi.OPSYS}/${bi.MACHINE_ARCH} ${bi.OS_VERSION} (pkg) vs. ${this.host.OPSYS}/${this.host.MACHINE_ARCH} ${this.host.OS_VERSION} (this host)`);
+      warn(
+        `${bi.OPSYS}/${bi.MACHINE_ARCH} ${bi.OS_VERSION} (pkg) vs. ${this.host.OPSYS}/${this.host.MACHINE_ARCH} ${this.host.OS_VERSION} (this host)`,
+      );
       if (!this.f.force) return false;
     }
 
@@ -128,16 +184,25 @@ class Adder {
       other = name;
     } else {
       other = have.find((p) => baseOf(p) === baseOf(name));
-      if (other && !this.f.u) { warn(`A different version of ${name} is already installed: ${other}`); return false; }
+      if (other && !this.f.u) {
+        warn(`A different version of ${name} is already installed: ${other}`);
+        return false;
+      }
     }
     for (const pat of plist.conflicts) {
       const hit = have.find((p) => p !== other && match(pat, p));
-      if (hit) { warn(`Package \`${name}' conflicts with \`${pat}', and \`${hit}' is installed.`); return false; }
+      if (hit) {
+        warn(`Package \`${name}' conflicts with \`${pat}', and \`${hit}' is installed.`);
+        return false;
+      }
     }
     for (const p of have) {
       if (p === other) continue;
       const cfl = parsePlist(readMeta(path.join(dbdir, p), '+CONTENTS') ?? '').conflicts.find((c) => match(c, name));
-      if (cfl) { warn(`Installed package \`${p}' conflicts with \`${cfl}' when trying to install \`${name}'.`); return false; }
+      if (cfl) {
+        warn(`Installed package \`${p}' conflicts with \`${cfl}' when trying to install \`${name}'.`);
+        return false;
+      }
     }
     const oldReq = other ? requiredBy(dbdir, other).filter((d) => isInstalled(dbdir, d)) : [];
     if (other && other !== name && !this.check_dependants(other, name, oldReq)) return false;
@@ -147,14 +212,20 @@ class Adder {
     try {
       for (const dep of plist.depends) {
         if (best(dep, installed(dbdir))) continue;
-        if (!this.add(dep, { explicit: false })) { warn(`Can't install dependency ${dep}`); return false; }
+        if (!this.add(dep, { explicit: false })) {
+          warn(`Can't install dependency ${dep}`);
+          return false;
+        }
       }
     } finally {
       this.busy.delete(name);
     }
 
     if (other && this.f.v) out(`${PKG_DELETE} -K ${dbdir} -p ${prefix} '${other}'\n`);
-    if (this.f.n) { out(`Package ${name} registered in ${path.join(dbdir, name)}\n`); return true; }
+    if (this.f.n) {
+      out(`Package ${name} registered in ${path.join(dbdir, name)}\n`);
+      return true;
+    }
 
     const automatic = !explicit || this.f.A || (other !== undefined && isAutomatic(dbdir, other));
     if (other) removeFiles(dbdir, other);
@@ -218,7 +289,11 @@ class Adder {
       // the old name no longer depends on anything; the new one registers below
       for (const p of installed(dbdir)) {
         const req = requiredBy(dbdir, p);
-        if (other !== name && req.includes(other)) writeLines(path.join(dbdir, p, '+REQUIRED_BY'), req.filter((r) => r !== other));
+        if (other !== name && req.includes(other))
+          writeLines(
+            path.join(dbdir, p, '+REQUIRED_BY'),
+            req.filter((r) => r !== other),
+          );
       }
     }
   }

@@ -3,8 +3,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  best, fileMd5, getopt, installed, isInstalled, isPkgPattern, makeWarn, match, out, parsePlist,
-  readMeta, setVar, siteContext, writeLines,
+  best,
+  fileMd5,
+  getopt,
+  installed,
+  isInstalled,
+  isPkgPattern,
+  makeWarn,
+  match,
+  out,
+  parsePlist,
+  readMeta,
+  setVar,
+  siteContext,
+  writeLines,
 } from './common.mjs';
 
 const USAGE = `usage: pkg_admin [-bqSVv] [-C config] [-d lsdir] [-K pkg_dbdir] [-s sfx] command [args ...]
@@ -40,22 +52,36 @@ const plural = (n, w) => `${n} ${w}${n === 1 ? '' : 's'}`;
 export async function pkgAdmin(args) {
   const { opts, operands } = getopt(args, 'bqSVvC:d:K:s:', { prog: 'pkg_admin', usage: USAGE, permute: false });
   const flag = (c) => opts.some(([o]) => o === c);
-  const val = (c) => opts.filter(([o]) => o === c).map(([, v]) => v).pop();
-  if (flag('V')) { out('20130131\n'); return 0; }
+  const val = (c) =>
+    opts
+      .filter(([o]) => o === c)
+      .map(([, v]) => v)
+      .pop();
+  if (flag('V')) {
+    out('20130131\n');
+    return 0;
+  }
   const [cmd, ...rest] = operands;
   const ctx = siteContext({ dbdir: val('K'), configFile: val('C') });
   const g = { b: flag('b'), q: flag('q'), v: flag('v') };
   const handler = COMMANDS[cmd];
-  if (!handler) { process.stderr.write(USAGE); return 1; }
+  if (!handler) {
+    process.stderr.write(USAGE);
+    return 1;
+  }
   return handler(ctx, rest, g);
 }
 
 /** Full name, pattern or base name → installed names; undefined (after a warning) if none. */
 function resolve(ctx, arg) {
   const have = installed(ctx.dbdir);
-  const hits = isInstalled(ctx.dbdir, arg) ? [arg]
+  const hits = isInstalled(ctx.dbdir, arg)
+    ? [arg]
     : have.filter((p) => match(isPkgPattern(arg) ? arg : `${arg}-[0-9]*`, p));
-  if (hits.length === 0) { warn(`cannot find package ${arg}`); return undefined; }
+  if (hits.length === 0) {
+    warn(`cannot find package ${arg}`);
+    return undefined;
+  }
   return hits;
 }
 function resolveAll(ctx, args) {
@@ -76,7 +102,10 @@ function check(ctx, args) {
   let files = 0;
   for (const p of pkgs) {
     for (const e of plistOf(ctx, p).files) {
-      if (!fs.existsSync(e.path)) { warn(`${p}: File \`${e.path}' is in +CONTENTS but not on filesystem!`); continue; }
+      if (!fs.existsSync(e.path)) {
+        warn(`${p}: File \`${e.path}' is in +CONTENTS but not on filesystem!`);
+        continue;
+      }
       files++;
       if (e.md5 && fileMd5(e.path) !== e.md5) out(`${e.path} fails MD5 checksum\n`);
     }
@@ -89,7 +118,10 @@ function check(ctx, args) {
 function set(ctx, args) {
   const [assign, ...names] = args;
   const eq = assign?.indexOf('=') ?? -1;
-  if (eq <= 0 || names.length === 0) { process.stderr.write(USAGE); return 1; }
+  if (eq <= 0 || names.length === 0) {
+    process.stderr.write(USAGE);
+    return 1;
+  }
   const name = assign.slice(0, eq);
   const value = assign.slice(eq + 1);
   if (name === 'automatic' && !['yes', 'no'].includes(value.toLowerCase())) {
@@ -104,7 +136,10 @@ function set(ctx, args) {
 
 function unset(ctx, args) {
   const [name, ...names] = args;
-  if (!name || names.length === 0) { process.stderr.write(USAGE); return 1; }
+  if (!name || names.length === 0) {
+    process.stderr.write(USAGE);
+    return 1;
+  }
   const pkgs = resolveAll(ctx, names);
   if (!pkgs) return 1;
   for (const p of pkgs) setVar(path.join(ctx.dbdir, p, '+INSTALLED_INFO'), name, undefined);
@@ -115,21 +150,32 @@ function unset(ctx, args) {
 function readVulns(ctx) {
   const file = path.join(ctx.vulndir, 'pkg-vulnerabilities');
   let text;
-  try { text = fs.readFileSync(file, 'utf8'); } catch (e) {
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
     warn(`Cannot open ${file}: ${e.code === 'ENOENT' ? 'No such file or directory' : e.message}`);
     return undefined;
   }
-  return text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#')).map((l) => {
-    const [pattern, cls, url] = l.trim().split(/\s+/);
-    return { pattern, cls, url };
-  });
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !l.startsWith('#'))
+    .map((l) => {
+      const [pattern, cls, url] = l.trim().split(/\s+/);
+      return { pattern, cls, url };
+    });
 }
 
 function audit(ctx, args, g, which) {
   const { opts, operands } = getopt(args, 'eist:', { prog: 'pkg_admin', usage: USAGE });
   const flag = (c) => opts.some(([o]) => o === c);
-  const type = opts.filter(([o]) => o === 't').map(([, v]) => v).pop();
-  if (flag('s')) { warn('At least GPG or CERTIFICATE_ANCHOR_PKGVULN must be configured'); return 1; }
+  const type = opts
+    .filter(([o]) => o === 't')
+    .map(([, v]) => v)
+    .pop();
+  if (flag('s')) {
+    warn('At least GPG or CERTIFICATE_ANCHOR_PKGVULN must be configured');
+    return 1;
+  }
   const vulns = readVulns(ctx);
   if (!vulns) return 1;
   let pkgs;
@@ -137,7 +183,9 @@ function audit(ctx, args, g, which) {
   else if (operands.length === 0) pkgs = installed(ctx.dbdir);
   else {
     const have = installed(ctx.dbdir);
-    pkgs = operands.flatMap((a) => (isInstalled(ctx.dbdir, a) ? [a] : have.filter((p) => match(isPkgPattern(a) ? a : `${a}-[0-9]*`, p))));
+    pkgs = operands.flatMap((a) =>
+      isInstalled(ctx.dbdir, a) ? [a] : have.filter((p) => match(isPkgPattern(a) ? a : `${a}-[0-9]*`, p)),
+    );
   }
   const ignored = new Set((ctx.conf.IGNORE_URL ?? '').split('\n').filter(Boolean));
   const checkEol = flag('e') || (ctx.conf.CHECK_END_OF_LIFE ?? 'yes').toLowerCase() === 'yes';
@@ -164,7 +212,11 @@ function audit(ctx, args, g, which) {
 function listDir(arg) {
   const dir = path.dirname(arg);
   let files = [];
-  try { files = fs.readdirSync(dir); } catch { /* empty */ }
+  try {
+    files = fs.readdirSync(dir);
+  } catch {
+    /* empty */
+  }
   const names = new Map();
   for (const f of files) {
     const m = /^(.*)\.(tgz|tbz)$/.exec(f);
@@ -175,7 +227,9 @@ function listDir(arg) {
 function ls(args, g, bestOnly) {
   for (const a of args) {
     const { dir, pat, names } = listDir(a);
-    const hits = bestOnly ? [best(pat, [...names.keys()])].filter(Boolean) : [...names.keys()].filter((n) => match(pat, n));
+    const hits = bestOnly
+      ? [best(pat, [...names.keys()])].filter(Boolean)
+      : [...names.keys()].filter((n) => match(pat, n));
     for (const h of hits) out(`${g.b ? names.get(h) : path.join(dir, names.get(h))}\n`);
   }
   return 0;
@@ -211,15 +265,19 @@ const COMMANDS = {
   'rebuild-tree': rebuildTree,
   rebuild: (ctx) => {
     const n = installed(ctx.dbdir).length;
-    out(`\nStored ${allFiles(ctx).length} files and 0 explicit directories from ${n} packages in ${path.join(ctx.dbdir, 'pkgdb.byfile.db')}.\nDone.\n`);
+    out(
+      `\nStored ${allFiles(ctx).length} files and 0 explicit directories from ${n} packages in ${path.join(ctx.dbdir, 'pkgdb.byfile.db')}.\nDone.\n`,
+    );
     return 0;
   },
   dump: (ctx) => {
-    for (const { file, pkg } of allFiles(ctx).sort((x, y) => (x.file < y.file ? -1 : 1))) out(`file: ${file} pkg: ${pkg}\n`);
+    for (const { file, pkg } of allFiles(ctx).sort((x, y) => (x.file < y.file ? -1 : 1)))
+      out(`file: ${file} pkg: ${pkg}\n`);
     return 0;
   },
   'config-var': (ctx, [name]) => {
-    const v = { PKG_DBDIR: ctx.dbdir, PKGVULNDIR: ctx.vulndir, PKG_PATH: ctx.pkgPath || undefined }[name] ?? ctx.conf[name];
+    const v =
+      { PKG_DBDIR: ctx.dbdir, PKGVULNDIR: ctx.vulndir, PKG_PATH: ctx.pkgPath || undefined }[name] ?? ctx.conf[name];
     if (v !== undefined) out(`${v}\n`);
     return 0;
   },

@@ -19,15 +19,25 @@ let pattern;
 try {
   pattern = await import(new URL('pkgsrc/pattern.js', distDir).href);
 } catch (e) {
-  process.stderr.write(`pkg emulator: cannot load ${new URL('pkgsrc/pattern.js', distDir).pathname} (build the project first: npx tsc -p .): ${e.message}\n`);
+  process.stderr.write(
+    `pkg emulator: cannot load ${new URL('pkgsrc/pattern.js', distDir).pathname} (build the project first: npx tsc -p .): ${e.message}\n`,
+  );
   process.exit(70);
 }
 export const isPkgPattern = (s) => pattern.isPkgPattern(s);
 export function match(pat, name) {
-  try { return pattern.matchPattern(pat, name); } catch { return false; }
+  try {
+    return pattern.matchPattern(pat, name);
+  } catch {
+    return false;
+  }
 }
 export function best(pat, names) {
-  try { return pattern.bestMatch(pat, names); } catch { return undefined; }
+  try {
+    return pattern.bestMatch(pat, names);
+  } catch {
+    return undefined;
+  }
 }
 export function baseOf(pkgname) {
   const i = pkgname.lastIndexOf('-');
@@ -36,7 +46,10 @@ export function baseOf(pkgname) {
 
 // ---- output ----
 export class Exit extends Error {
-  constructor(code) { super(`exit ${code}`); this.code = code; }
+  constructor(code) {
+    super(`exit ${code}`);
+    this.code = code;
+  }
 }
 export const out = (s) => process.stdout.write(s);
 export function makeWarn(prog) {
@@ -53,9 +66,15 @@ export function getopt(args, spec, { prog, usage, permute = true }) {
   const operands = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (a === '--') { operands.push(...args.slice(i + 1)); break; }
+    if (a === '--') {
+      operands.push(...args.slice(i + 1));
+      break;
+    }
     if (a.length < 2 || a[0] !== '-') {
-      if (!permute) { operands.push(...args.slice(i)); break; }
+      if (!permute) {
+        operands.push(...args.slice(i));
+        break;
+      }
       operands.push(a);
       continue;
     }
@@ -66,7 +85,10 @@ export function getopt(args, spec, { prog, usage, permute = true }) {
         process.stderr.write(`${prog}: unknown option -- ${c}\n${usage}`);
         throw new Exit(1);
       }
-      if (spec[k + 1] !== ':') { opts.push([c, true]); continue; }
+      if (spec[k + 1] !== ':') {
+        opts.push([c, true]);
+        continue;
+      }
       let v = a.slice(j + 1);
       if (v === '') {
         if (i + 1 >= args.length) {
@@ -87,7 +109,11 @@ export function getopt(args, spec, { prog, usage, permute = true }) {
 export function readConfig(file) {
   const conf = {};
   let text;
-  try { text = fs.readFileSync(file, 'utf8'); } catch { return conf; }
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return conf;
+  }
   for (const line of text.split('\n')) {
     const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
     if (!m) continue;
@@ -118,14 +144,21 @@ const SKIP = new Set(['pkgdb.byfile.db', '.cookie', 'pkg-vulnerabilities']);
 /** Installed package names (sorted directory order; temp entries start with '.'). */
 export function installed(dbdir) {
   let names;
-  try { names = fs.readdirSync(dbdir); } catch { return []; }
-  return names.filter((n) => !n.startsWith('.') && !SKIP.has(n)
-    && fs.existsSync(path.join(dbdir, n, '+CONTENTS')));
+  try {
+    names = fs.readdirSync(dbdir);
+  } catch {
+    return [];
+  }
+  return names.filter((n) => !n.startsWith('.') && !SKIP.has(n) && fs.existsSync(path.join(dbdir, n, '+CONTENTS')));
 }
 export const isInstalled = (dbdir, name) => fs.existsSync(path.join(dbdir, name, '+CONTENTS'));
 
 export function readMeta(dir, file) {
-  try { return fs.readFileSync(path.join(dir, file), 'utf8'); } catch { return undefined; }
+  try {
+    return fs.readFileSync(path.join(dir, file), 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /** Write-to-temp-then-rename, so a SIGKILL never leaves a half-written file. */
@@ -137,7 +170,11 @@ export function writeAtomic(file, text) {
 
 export function readLines(file) {
   let text;
-  try { text = fs.readFileSync(file, 'utf8'); } catch { return []; }
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
   return text.split('\n').filter((l) => l !== '');
 }
 export function writeLines(file, lines) {
@@ -176,13 +213,19 @@ export function parsePlist(text) {
       if (cmd === '@name') plist.name = arg;
       else if (cmd === '@pkgdep') plist.depends.push(arg);
       else if (cmd === '@pkgcfl') plist.conflicts.push(arg);
-      else if (cmd === '@cwd' || cmd === '@cd') { cwd = arg; plist.cwd ??= arg; }
-      else if (cmd === '@ignore') ignore = true;
+      else if (cmd === '@cwd' || cmd === '@cd') {
+        cwd = arg;
+        plist.cwd ??= arg;
+      } else if (cmd === '@ignore') ignore = true;
       else if (cmd === '@dirrm') plist.dirrm.push(path.join(cwd, arg));
       else if (cmd === '@comment' && last && arg.startsWith('MD5:')) last.md5 = arg.slice(4);
       continue;
     }
-    if (ignore) { ignore = false; last = undefined; continue; }
+    if (ignore) {
+      ignore = false;
+      last = undefined;
+      continue;
+    }
     last = { rel: line, path: path.join(cwd, line), md5: undefined };
     plist.files.push(last);
   }
@@ -191,7 +234,11 @@ export function parsePlist(text) {
 
 export const md5 = (buf) => createHash('md5').update(buf).digest('hex');
 export function fileMd5(p) {
-  try { return md5(fs.readFileSync(p)); } catch { return undefined; }
+  try {
+    return md5(fs.readFileSync(p));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Extract a binary package (all members, or only +metadata) into a fresh temp dir. */
@@ -215,7 +262,11 @@ const now = () => performance.timeOrigin + performance.now();
 export function logEvent(site, event, cmd, extra = {}) {
   const file = process.env.VO_EMULATOR_LOG || path.resolve(site, '..', 'emulator.log');
   const rec = { site, txn: process.env.VO_TXN ?? null, pid: process.pid, event, t: now(), cmd, ...extra };
-  try { fs.appendFileSync(file, `${JSON.stringify(rec)}\n`); } catch { /* log is best effort */ }
+  try {
+    fs.appendFileSync(file, `${JSON.stringify(rec)}\n`);
+  } catch {
+    /* log is best effort */
+  }
 }
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

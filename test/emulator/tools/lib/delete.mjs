@@ -2,8 +2,23 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  best, fileMd5, getopt, installed, isAutomatic, isInstalled, isPkgPattern, listed, makeWarn,
-  match, mutating, out, parsePlist, readMeta, requiredBy, siteContext, writeLines,
+  best,
+  fileMd5,
+  getopt,
+  installed,
+  isAutomatic,
+  isInstalled,
+  isPkgPattern,
+  listed,
+  makeWarn,
+  match,
+  mutating,
+  out,
+  parsePlist,
+  readMeta,
+  requiredBy,
+  siteContext,
+  writeLines,
 } from './common.mjs';
 
 const USAGE = 'usage: pkg_delete [-DFfkNnORrVv] [-K pkg_dbdir] [-P destdir] [-p prefix] pkg-name ...\n';
@@ -12,8 +27,15 @@ const warn = makeWarn('pkg_delete');
 export async function pkgDelete(args) {
   const { opts, operands } = getopt(args, 'ADFfkNnORrVvK:P:p:', { prog: 'pkg_delete', usage: USAGE });
   const flag = (c) => opts.some(([o]) => o === c);
-  const val = (c) => opts.filter(([o]) => o === c).map(([, v]) => v).pop();
-  if (flag('V')) { out('20130131\n'); return 0; }
+  const val = (c) =>
+    opts
+      .filter(([o]) => o === c)
+      .map(([, v]) => v)
+      .pop();
+  if (flag('V')) {
+    out('20130131\n');
+    return 0;
+  }
   if (operands.length === 0) {
     process.stderr.write(`pkg_delete: Missing package name(s)\n${USAGE}`);
     return 1;
@@ -77,7 +99,9 @@ class Deleter {
         const rb = this.req(p).filter((d) => !list.includes(d));
         if (rb.length === 0) continue;
         blocked = true;
-        process.stderr.write(`Package \`${p}' is still required by other packages:\n${rb.map((d) => `\t${d}\n`).join('')}`);
+        process.stderr.write(
+          `Package \`${p}' is still required by other packages:\n${rb.map((d) => `\t${d}\n`).join('')}`,
+        );
       }
       if (blocked) return 1;
     }
@@ -108,7 +132,10 @@ class Deleter {
         left.splice(i, 1);
         picked = true;
       }
-      if (!picked) { res.push(...left.reverse()); break; }
+      if (!picked) {
+        res.push(...left.reverse());
+        break;
+      }
     }
     return res;
   }
@@ -127,7 +154,10 @@ class Deleter {
     const candidates = [];
     for (const pat of entry.plist.depends) {
       if (!f.n && f.v) out(`Attempting to remove dependency on package \`${pat}'\n`);
-      const target = best(pat, [...this.model.keys()].filter((k) => k !== p));
+      const target = best(
+        pat,
+        [...this.model.keys()].filter((k) => k !== p),
+      );
       if (target) candidates.push(target);
     }
     this.model.delete(p);
@@ -176,10 +206,17 @@ class Deleter {
     const root = plist.cwd ? path.resolve(plist.cwd) : undefined;
     const all = new Set();
     for (let d of dirs) {
-      while (root && d.startsWith(`${root}${path.sep}`)) { all.add(d); d = path.dirname(d); }
+      while (root && d.startsWith(`${root}${path.sep}`)) {
+        all.add(d);
+        d = path.dirname(d);
+      }
     }
     for (const d of [...all].sort((a, b) => b.length - a.length)) {
-      try { fs.rmdirSync(d); } catch { /* not empty or gone */ }
+      try {
+        fs.rmdirSync(d);
+      } catch {
+        /* not empty or gone */
+      }
     }
     return complete;
   }

@@ -2,8 +2,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  best, extractPackage, getVar, getopt, installed, isAutomatic, isInstalled, isPkgPattern,
-  makeWarn, match, out, parsePlist, readMeta, requiredBy, siteContext,
+  best,
+  extractPackage,
+  getVar,
+  getopt,
+  installed,
+  isAutomatic,
+  isInstalled,
+  isPkgPattern,
+  makeWarn,
+  match,
+  out,
+  parsePlist,
+  readMeta,
+  requiredBy,
+  siteContext,
 } from './common.mjs';
 
 const USAGE = `usage: pkg_info [-BbcDdFfhIikLmNnpqRrSsVvX] [-E pkg-name] [-e pkg-name]
@@ -13,16 +26,40 @@ const USAGE = `usage: pkg_info [-BbcDdFfhIikLmNnpqRrSsVvX] [-E pkg-name] [-e pkg
 `;
 const warn = makeWarn('pkg_info');
 const SECTIONS = 'cnNRrdDfikmpLbBsS';
-const SUMMARY_VARS = new Set(['PKGPATH', 'CATEGORIES', 'PROVIDES', 'REQUIRES', 'PKG_OPTIONS', 'OPSYS', 'OS_VERSION',
-  'MACHINE_ARCH', 'LICENSE', 'HOMEPAGE', 'PKGTOOLS_VERSION', 'BUILD_DATE', 'PREV_PKGPATH', 'SUPERSEDES']);
+const SUMMARY_VARS = new Set([
+  'PKGPATH',
+  'CATEGORIES',
+  'PROVIDES',
+  'REQUIRES',
+  'PKG_OPTIONS',
+  'OPSYS',
+  'OS_VERSION',
+  'MACHINE_ARCH',
+  'LICENSE',
+  'HOMEPAGE',
+  'PKGTOOLS_VERSION',
+  'BUILD_DATE',
+  'PREV_PKGPATH',
+  'SUPERSEDES',
+]);
 const withNl = (s) => (s.endsWith('\n') ? s : `${s}\n`);
 
 export async function pkgInfo(args) {
   const { opts, operands } = getopt(args, 'aBbcDdE:e:FfhIiK:kLl:mNnpQ:qRrSsuVvX', { prog: 'pkg_info', usage: USAGE });
   const flag = (c) => opts.some(([o]) => o === c);
-  const val = (c) => opts.filter(([o]) => o === c).map(([, v]) => v).pop();
-  if (flag('V')) { out('20130131\n'); return 0; }
-  if (flag('h')) { process.stderr.write(USAGE); return 1; }
+  const val = (c) =>
+    opts
+      .filter(([o]) => o === c)
+      .map(([, v]) => v)
+      .pop();
+  if (flag('V')) {
+    out('20130131\n');
+    return 0;
+  }
+  if (flag('h')) {
+    process.stderr.write(USAGE);
+    return 1;
+  }
   const ctx = siteContext({ dbdir: val('K') });
   const q = flag('q');
   const have = installed(ctx.dbdir);
@@ -52,14 +89,18 @@ export async function pkgInfo(args) {
   let failures = 0;
   let list;
   if (flag('a') || flag('u') || operands.length === 0) {
-    list = have.filter((p) => !flag('u') || !isAutomatic(ctx.dbdir, p)).map((p) => ({ name: p, dir: path.join(ctx.dbdir, p) }));
+    list = have
+      .filter((p) => !flag('u') || !isAutomatic(ctx.dbdir, p))
+      .map((p) => ({ name: p, dir: path.join(ctx.dbdir, p) }));
   } else {
     const queue = [];
     const tail = [];
     for (const arg of operands) {
       let name = arg;
-      if (path.isAbsolute(arg) && path.dirname(path.resolve(arg)) === path.resolve(ctx.dbdir)) name = path.basename(arg);
-      if (/\.t[gb]z$/.test(arg) && fs.existsSync(arg) && fs.statSync(arg).isFile()) queue.push({ file: path.resolve(arg) });
+      if (path.isAbsolute(arg) && path.dirname(path.resolve(arg)) === path.resolve(ctx.dbdir))
+        name = path.basename(arg);
+      if (/\.t[gb]z$/.test(arg) && fs.existsSync(arg) && fs.statSync(arg).isFile())
+        queue.push({ file: path.resolve(arg) });
       else if (isInstalled(ctx.dbdir, name)) queue.push({ name, dir: path.join(ctx.dbdir, name) });
       else if (isPkgPattern(arg)) {
         const hits = have.filter((p) => match(arg, p));
@@ -70,7 +111,10 @@ export async function pkgInfo(args) {
         for (const h of hits) queue.push({ name: h, dir: path.join(ctx.dbdir, h) });
       } else {
         const hits = have.filter((p) => match(`${arg}-[0-9]*`, p));
-        if (hits.length === 0) { warn(`can't find package \`${arg}'`); failures++; }
+        if (hits.length === 0) {
+          warn(`can't find package \`${arg}'`);
+          failures++;
+        }
         for (const h of hits) tail.push({ name: h, dir: path.join(ctx.dbdir, h) });
       }
     }
@@ -152,12 +196,18 @@ function packingList(text) {
     if (l === '') continue;
     const sp = l.indexOf(' ');
     const [cmd, arg] = l.startsWith('@') ? [sp < 0 ? l : l.slice(0, sp), sp < 0 ? '' : l.slice(sp + 1)] : ['', l];
-    const show = {
-      '@name': `\tPackage name: ${arg}`, '@cwd': `\tCWD to: ${arg}`, '@comment': `\tComment: ${arg}`,
-      '@pkgdep': `\tPackage depends on: ${arg}`, '@pkgcfl': `\tPackage conflicts with: ${arg}`,
-      '@blddep': `\tBuilt using: ${arg}`, '@dirrm': `\tObsolete deinstall directory removal hint: ${arg}`,
-      '@ignore': 'Ignore next file:', '': `\tFile: ${arg}${ignore ? ' (ignored)' : ''}`,
-    }[cmd] ?? `\t${cmd} ${arg}`;
+    const show =
+      {
+        '@name': `\tPackage name: ${arg}`,
+        '@cwd': `\tCWD to: ${arg}`,
+        '@comment': `\tComment: ${arg}`,
+        '@pkgdep': `\tPackage depends on: ${arg}`,
+        '@pkgcfl': `\tPackage conflicts with: ${arg}`,
+        '@blddep': `\tBuilt using: ${arg}`,
+        '@dirrm': `\tObsolete deinstall directory removal hint: ${arg}`,
+        '@ignore': 'Ignore next file:',
+        '': `\tFile: ${arg}${ignore ? ' (ignored)' : ''}`,
+      }[cmd] ?? `\t${cmd} ${arg}`;
     res.push(show);
     ignore = cmd === '@ignore';
   }
