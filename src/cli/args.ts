@@ -74,7 +74,7 @@ const COMMON: OptionName[] = [
 /** Which options each command accepts besides the common ones. */
 const ACCEPTS: Record<CommandName, OptionName[]> = {
   validate: [],
-  plan: ['site', 'observed', 'catalog', 'detailed-exitcode', 'verbose'],
+  plan: ['site', 'observed', 'catalog', 'detailed-exitcode', 'verbose', 'concurrency'],
   observe: ['site', 'import', 'import-u', 'concurrency'],
   apply: ['site', 'concurrency', 'dry-run', 'catalog', 'since'],
   hook: ['repo', 'branch'],
