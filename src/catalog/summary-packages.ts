@@ -30,7 +30,7 @@ function cleanSummary(b: Buffer): SummaryPackage[] | undefined {
   let depends: string[] = [];
   let open = false;
   const len = b.length;
-  for (let pos = 0; pos < len; ) {
+  for (let pos = 0; pos < len;) {
     let eol = b.indexOf(0x0a, pos);
     if (eol < 0) eol = len;
     const end = eol > pos && b[eol - 1] === 0x0d ? eol - 1 : eol;

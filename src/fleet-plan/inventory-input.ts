@@ -39,7 +39,11 @@ export function inventoryFiles(origin: InventoryOrigin, site: string): string[] 
  * part of it (it is the observation time the plan shows); a stored
  * observation carries its own. Undefined when there is no inventory.
  */
-export function inventoryKey(origin: InventoryOrigin, files: readonly FileRead[], mtimeNs?: string): string | undefined {
+export function inventoryKey(
+  origin: InventoryOrigin,
+  files: readonly FileRead[],
+  mtimeNs?: string,
+): string | undefined {
   if (files[0]?.digest === 'absent') return undefined;
   const parts = files.flatMap((f) => [f.file, f.digest]);
   const when = origin.kind === 'observed-dir' ? [mtimeNs ?? ''] : [];
@@ -73,7 +77,9 @@ async function readFile(origin: InventoryOrigin, file: string) {
     throw new InputError({
       location: { file },
       message:
-        origin.kind === 'state' ? `cannot read the observation: ${why} (is --state a directory?)` : `cannot read: ${why}`,
+        origin.kind === 'state'
+          ? `cannot read the observation: ${why} (is --state a directory?)`
+          : `cannot read: ${why}`,
     });
   }
 }

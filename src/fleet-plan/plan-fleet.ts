@@ -14,7 +14,14 @@ import { stampNow } from '../plan-cache/file-stamp.js';
 import { readPlanEntry } from '../plan-cache/plan-store.js';
 import { nowNs } from '../plan-cache/stat-index.js';
 import { inventoryFiles, inventoryKey, type FileRead, type InventoryOrigin } from './inventory-input.js';
-import { planKey, SitePlanning, type CatalogInput, type FleetInputs, type Kept, type SiteOutcome } from './plan-task.js';
+import {
+  planKey,
+  SitePlanning,
+  type CatalogInput,
+  type FleetInputs,
+  type Kept,
+  type SiteOutcome,
+} from './plan-task.js';
 
 export interface FleetPlanOptions {
   sites: readonly ResolvedSite[];
@@ -49,8 +56,7 @@ export async function* planFleet(opts: FleetPlanOptions): AsyncGenerator<Planned
   const workers = Math.min(opts.workers ?? availableParallelism(), Math.floor(toPlan / SITES_PER_WORKER));
   const local = new SitePlanning(inputs);
   const pool = workers > 1 ? startPool(inputs, workers) : undefined;
-  const planAt = (i: number): Promise<SiteOutcome> =>
-    pool ? (pool.run(i) as Promise<SiteOutcome>) : local.plan(i);
+  const planAt = (i: number): Promise<SiteOutcome> => (pool ? (pool.run(i) as Promise<SiteOutcome>) : local.plan(i));
   const start = async (i: number): Promise<SiteOutcome> => {
     const key = known[i];
     const hit = key !== undefined && opts.cacheDir !== undefined ? await readPlanEntry(opts.cacheDir, key) : undefined;

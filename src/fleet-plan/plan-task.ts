@@ -19,8 +19,7 @@ export type Kept = 'full' | 'counts';
 
 /** A PKG_PATH's pkg_summary as read once for the whole run. */
 export type CatalogInput =
-  | { location: string; digest: string; name: string; data: Uint8Array }
-  | { location: string; error: string };
+  { location: string; digest: string; name: string; data: Uint8Array } | { location: string; error: string };
 
 export interface FleetInputs {
   sites: readonly ResolvedSite[];

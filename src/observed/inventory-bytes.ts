@@ -38,7 +38,9 @@ function viaText(raw: RawInventoryBytes): Inventory {
   return inventoryFromPkgInfo({
     ...rest,
     pkgInfo: { text: pkgInfo.bytes.toString('utf8'), file: pkgInfo.file },
-    ...(userInstalled ? { userInstalled: { text: userInstalled.bytes.toString('utf8'), file: userInstalled.file } } : {}),
+    ...(userInstalled
+      ? { userInstalled: { text: userInstalled.bytes.toString('utf8'), file: userInstalled.file } }
+      : {}),
   });
 }
 
@@ -67,7 +69,7 @@ function cleanListing(b: Buffer, withComments: boolean): InstalledPackage[] | un
   const out: InstalledPackage[] = [];
   const seen = new Set<string>();
   const stop = contentEnd(b);
-  for (let pos = 0; pos < stop; ) {
+  for (let pos = 0; pos < stop;) {
     let eol = b.indexOf(0x0a, pos);
     if (eol < 0 || eol > stop) eol = stop;
     const end = eol > pos && b[eol - 1] === 0x0d ? eol - 1 : eol;

@@ -14,7 +14,10 @@ export interface CheckedHeader {
 }
 
 /** Header and body of a checked file, or undefined when absent, damaged or of another format. */
-export async function readChecked(file: string, format: string): Promise<{ header: CheckedHeader; body: string } | undefined> {
+export async function readChecked(
+  file: string,
+  format: string,
+): Promise<{ header: CheckedHeader; body: string } | undefined> {
   const text = await readFile(file, 'utf8').catch(() => undefined);
   return text === undefined ? undefined : parseChecked(text, format);
 }

@@ -27,9 +27,7 @@ export function sameStamp(a: FileStamp, b: FileStamp): boolean {
 }
 
 /** A file's bytes with the stamp of what was read and its mtime; undefined when there is no such file. */
-export async function readStamped(
-  file: string,
-): Promise<{ bytes: Buffer; stamp: FileStamp; mtime: Date } | undefined> {
+export async function readStamped(file: string): Promise<{ bytes: Buffer; stamp: FileStamp; mtime: Date } | undefined> {
   let fh;
   try {
     fh = await open(file, 'r');

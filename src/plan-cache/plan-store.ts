@@ -12,7 +12,10 @@ export function planEntryFile(cacheDir: string, key: string): string {
   return path.join(cacheDir, 'plans', key.slice(0, 2), `${key}.json`);
 }
 
-export async function readPlanEntry(cacheDir: string, key: string): Promise<{ json: string; counts: SiteCounts } | undefined> {
+export async function readPlanEntry(
+  cacheDir: string,
+  key: string,
+): Promise<{ json: string; counts: SiteCounts } | undefined> {
   const entry = await readChecked(planEntryFile(cacheDir, key), FORMAT);
   // The key inside guards against a file copied or renamed to another name.
   if (!entry || entry.header.key !== key) return undefined;

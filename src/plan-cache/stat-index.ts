@@ -30,7 +30,8 @@ export class StatIndex {
 
   /** Remember what a read found; `readStartedNs` is the clock (ns since the epoch) before the read. */
   record(file: string, stamp: FileStamp, digest: string, readStartedNs: bigint): void {
-    const settled = BigInt(stamp.mtimeNs) < readStartedNs - SETTLE_NS && BigInt(stamp.ctimeNs) < readStartedNs - SETTLE_NS;
+    const settled =
+      BigInt(stamp.mtimeNs) < readStartedNs - SETTLE_NS && BigInt(stamp.ctimeNs) < readStartedNs - SETTLE_NS;
     if (settled) this.entries.set(file, { stamp, digest });
     else this.entries.delete(file);
   }

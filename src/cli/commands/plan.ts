@@ -17,7 +17,8 @@ import { parseConcurrency } from './apply.js';
 
 export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   noPositionals(args);
-  const workers = stringOpt(args, 'concurrency') !== undefined ? parseConcurrency(stringOpt(args, 'concurrency')) : undefined;
+  const workers =
+    stringOpt(args, 'concurrency') !== undefined ? parseConcurrency(stringOpt(args, 'concurrency')) : undefined;
   const desired = await desiredFromArgs(args, io);
   const sites = selectSites(desired, args);
   const observedDir = stringOpt(args, 'observed');
