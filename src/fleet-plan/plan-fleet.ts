@@ -11,7 +11,7 @@ import { InputError } from '../errors.js';
 import { CacheIndex } from '../plan-cache/cache-index.js';
 import { siteDigest, sha256 } from '../plan-cache/digest.js';
 import { stampNow } from '../plan-cache/file-stamp.js';
-import { readPlanEntry } from '../plan-cache/plan-store.js';
+import { readPlanEntrySync } from '../plan-cache/plan-store.js';
 import { nowNs } from '../plan-cache/stat-index.js';
 import { inventoryFiles, inventoryKey, type FileRead, type InventoryOrigin } from './inventory-input.js';
 import {
@@ -59,7 +59,7 @@ export async function* planFleet(opts: FleetPlanOptions): AsyncGenerator<Planned
   const planAt = (i: number): Promise<SiteOutcome> => (pool ? (pool.run(i) as Promise<SiteOutcome>) : local.plan(i));
   const start = async (i: number): Promise<SiteOutcome> => {
     const key = known[i];
-    const hit = key !== undefined && opts.cacheDir !== undefined ? await readPlanEntry(opts.cacheDir, key) : undefined;
+    const hit = key !== undefined && opts.cacheDir !== undefined ? readPlanEntrySync(opts.cacheDir, key) : undefined;
     return hit ? { ...hit, files: [], key, cached: true } : planAt(i);
   };
   const pending = new Map<number, Promise<SiteOutcome>>();

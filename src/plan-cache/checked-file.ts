@@ -3,6 +3,7 @@
 // that is truncated, torn or edited fails the check and is treated as
 // absent: a cache is only ever a shortcut, never a source of truth.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sha256 } from './digest.js';
@@ -20,6 +21,20 @@ export async function readChecked(
 ): Promise<{ header: CheckedHeader; body: string } | undefined> {
   const text = await readFile(file, 'utf8').catch(() => undefined);
   return text === undefined ? undefined : parseChecked(text, format);
+}
+
+/**
+ * readChecked without the thread pool: a warm plan reads a thousand small
+ * entries one after another, and four round trips each cost more than the read.
+ */
+export function readCheckedSync(file: string, format: string): { header: CheckedHeader; body: string } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  return parseChecked(text, format);
 }
 
 export function parseChecked(text: string, format: string): { header: CheckedHeader; body: string } | undefined {

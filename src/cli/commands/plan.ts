@@ -6,7 +6,7 @@ import path from 'node:path';
 import { checkObservedDir } from '../../observed/observed-dir.js';
 import { planFleet } from '../../fleet-plan/plan-fleet.js';
 import { addCounts } from '../../plan-cache/site-counts.js';
-import { readHold } from '../../rollback/holds.js';
+import { listHolds } from '../../rollback/holds.js';
 import { renderSitePlan, renderSummary } from '../../plan/render.js';
 import type { SitePlan } from '../../plan/types.js';
 import { emptySummary } from '../../plan/types.js';
@@ -19,7 +19,7 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   noPositionals(args);
   const workers =
     stringOpt(args, 'concurrency') !== undefined ? parseConcurrency(stringOpt(args, 'concurrency')) : undefined;
-  const desired = await desiredFromArgs(args, io);
+  const desired = await desiredFromArgs(args, io, { cached: true });
   const sites = selectSites(desired, args);
   const observedDir = stringOpt(args, 'observed');
   if (observedDir) await checkObservedDir(observedDir);
@@ -36,12 +36,14 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
     ...(workers !== undefined ? { workers } : {}),
   });
 
+  // One listing of the holds rather than a look-up per site.
+  const holds = new Map((await listHolds(stateDir)).map((h) => [h.site, h]));
   const summary = emptySummary();
   if (json) io.out(`{"format":"vo-reconcile-plan/1","revision":${JSON.stringify(desired.revision)},"sites":[`);
   let i = 0;
   for await (const p of planned) {
     addCounts(summary, p.counts);
-    const hold = await readHold(stateDir, p.site.name);
+    const hold = holds.get(p.site.name);
     const held = hold ? { tag: hold.tag, txid: hold.txid, at: hold.at } : undefined;
     if (json) io.out(`${i > 0 ? ',' : ''}${held ? withHeld(p.json, held) : p.json}`);
     else {
