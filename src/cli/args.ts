@@ -80,7 +80,7 @@ const ACCEPTS: Record<CommandName, OptionName[]> = {
   hook: ['repo', 'branch'],
   cron: ['every'],
   status: ['format', 'output', 'catalog'],
-  serve: ['host', 'port', 'interval', 'catalog', 'report-secrets'],
+  serve: ['host', 'port', 'interval', 'catalog', 'report-secrets', 'concurrency'],
   history: ['site', 'tags', 'catalog'],
   rollback: ['site', 'concurrency', 'dry-run', 'catalog', 'rollback'],
   release: [],

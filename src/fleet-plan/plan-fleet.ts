@@ -53,7 +53,11 @@ export async function* planFleet(opts: FleetPlanOptions): AsyncGenerator<Planned
   const index = opts.cacheDir !== undefined ? await CacheIndex.load(opts.cacheDir) : undefined;
   const known = inputs.sites.map((_, i) => (index ? knownKey(inputs, i, index) : undefined));
   const toPlan = known.filter((k) => k === undefined).length;
-  const workers = Math.min(opts.workers ?? availableParallelism(), Math.floor(toPlan / SITES_PER_WORKER));
+  // Asked for, the threads are started for any work; by default only when there is enough.
+  const workers =
+    opts.workers !== undefined
+      ? Math.min(opts.workers, toPlan)
+      : Math.min(availableParallelism(), Math.floor(toPlan / SITES_PER_WORKER));
   const local = new SitePlanning(inputs);
   const pool = workers > 1 ? startPool(inputs, workers) : undefined;
   const planAt = (i: number): Promise<SiteOutcome> => (pool ? (pool.run(i) as Promise<SiteOutcome>) : local.plan(i));
