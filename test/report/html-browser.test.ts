@@ -98,7 +98,10 @@ describe('status HTML in Chromium', () => {
     const packages = Array.from({ length: 500 }, (_, i) => want(`p${String(i).padStart(3, '0')}>=1`));
     const installed = inv(...packages.map((_, i) => `p${String(i).padStart(3, '0')}-${i % 7 === 0 ? '0.9' : '1.0'}`));
     const sites = Array.from({ length: 300 }, (_, i) => site(packages, { name: `S${String(i).padStart(3, '0')}` }));
-    const status = statusOf({
+    // Every site is alike: plan one, and give its plan to all.
+    const [plan] = plansFor([sites[0]!], new Map([[sites[0]!.name, installed]])).values();
+    const status = fleetStatus({
+      plans: new Map(sites.map((s) => [s.name, plan!])),
       revision: 'abc',
       sites,
       inventories: new Map(sites.map((s) => [s.name, { ...installed, site: s.name }])),
