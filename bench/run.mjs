@@ -26,12 +26,23 @@
 //   node --cpu-prof --cpu-prof-dir bench/out/profile dist/cli/main.js plan \
 //     --desired bench/out/fleet/repo/desired-state --observed bench/out/fleet/observed --json >/dev/null
 //   node bench/profile-summary.mjs bench/out/profile/*.cpuprofile 15
-import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import {
+  closeSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEFAULT_PARAMS, fleetIsCurrent, generateFleet, readFleetInfo, writeStamp } from './fleet.mjs';
+import { medianMs, startupRatios, tenPercentRepo } from './phases.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT = path.join(ROOT, 'bench/out');
@@ -40,7 +51,7 @@ const CLI = path.join(ROOT, 'dist/cli/main.js');
 const AWK_SCRIPT = path.join(ROOT, 'bench/name-diff.awk');
 const PROBE = pathToFileURL(path.join(ROOT, 'bench/rss-probe.mjs')).href;
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const TARGETS = { ratio: 1.0, rssMiB: 512 };
+const TARGETS = { ratio: 1.0, rssMiB: 512, warm: 0.1, tenPercent: 0.2, version: 2, help: 2, validate: 4 };
 const params = { ...DEFAULT_PARAMS, ...(process.env.BENCH_SITES ? { sites: Number(process.env.BENCH_SITES) } : {}) };
 
 const desiredDir = path.join(FLEET, 'repo/desired-state');
@@ -85,10 +96,20 @@ const info = readFleetInfo(FLEET);
 
 // ---- 2. the commands --------------------------------------------------------
 
-const planCmd = {
-  file: process.execPath,
-  args: ['--import', PROBE, CLI, 'plan', '--desired', desiredDir, '--observed', observedDir, '--json'],
-};
+// Each cold run gets an empty state directory: no plan cache, no parsed desired state.
+const coldState = path.join(OUT, 'state-cold');
+const planArgs = (desired, state) => [
+  CLI,
+  'plan',
+  '--desired',
+  desired,
+  '--observed',
+  observedDir,
+  '--json',
+  '--state',
+  state,
+];
+const planCmd = { file: process.execPath, args: ['--import', PROBE, ...planArgs(desiredDir, coldState)] };
 const sites = readdirSync(namesDir)
   .filter((f) => f.endsWith('.txt'))
   .map((f) => f.slice(0, -4))
@@ -139,6 +160,7 @@ const times = { plan: [], 'one awk': [], 'awk per site': [] };
 const rssKiB = [];
 for (let run = 1; run <= RUNS; run++) {
   rmSync(rssFile, { force: true });
+  rmSync(coldState, { recursive: true, force: true });
   const p = await timed(planCmd, planOut, { ...process.env, BENCH_RSS_FILE: rssFile });
   if (p.code !== 0) fail(`plan exited with ${p.code ?? p.signal}:\n${p.stderr.slice(0, 4000)}`);
   times.plan.push(p.ms);
@@ -154,6 +176,38 @@ for (let run = 1; run <= RUNS; run++) {
       .join(', ')}, plan RSS ${mib(rssKiB.at(-1))}`,
   );
 }
+
+// ---- 2b. warm, 10 % change, start-up ------------------------------------------
+
+log('warm: the same plan again on the state the last cold run left');
+const warmMs = medianMs(process.execPath, planArgs(desiredDir, coldState), RUNS);
+const warmOut = path.join(OUT, 'plan-warm.json');
+execFileOut(planArgs(desiredDir, coldState), warmOut);
+const warmSame = readFileSync(warmOut, 'utf8') === readFileSync(planOut, 'utf8');
+log('10 %: a commit that changes one profile used by every tenth site');
+const ten = tenPercentRepo(path.join(FLEET, 'repo'), path.join(OUT, 'tenpct-repo'));
+const tenState = path.join(OUT, 'state-tenpct');
+const tenRepo = path.dirname(ten.desired);
+const tenBase = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: tenRepo, encoding: 'utf8' }).trim();
+const tenMsRuns = [];
+for (let run = 0; run < RUNS; run++) {
+  // From the base commit with a warm cache, commit the change, and time the plan.
+  execFileSync('git', ['reset', '-q', '--hard', tenBase], { cwd: tenRepo });
+  rmSync(tenState, { recursive: true, force: true });
+  cpSync(coldState, tenState, { recursive: true });
+  execFileOut(planArgs(ten.desired, tenState), path.join(OUT, 'plan-tenpct-before.json'));
+  ten.change();
+  tenMsRuns.push(medianMs(process.execPath, planArgs(ten.desired, tenState), 1));
+}
+const tenMs = [...tenMsRuns].sort((a, b) => a - b)[Math.floor(RUNS / 2)];
+const tenOut = path.join(OUT, 'plan-tenpct.json');
+execFileOut(planArgs(ten.desired, tenState), tenOut);
+const tenCold = path.join(OUT, 'plan-tenpct-cold.json');
+rmSync(path.join(OUT, 'state-tenpct-cold'), { recursive: true, force: true });
+execFileOut(planArgs(ten.desired, path.join(OUT, 'state-tenpct-cold')), tenCold);
+const tenSame = readFileSync(tenOut, 'utf8') === readFileSync(tenCold, 'utf8');
+log('start-up: --version, --help, validate of the example against node -e 0');
+const startup = startupRatios(CLI, ROOT);
 
 // ---- 3. is the plan the one the fleet implies? (not timed) ------------------
 
@@ -175,7 +229,18 @@ const awkMedians = Object.fromEntries(Object.keys(awkBaselines).map((l) => [l, m
 const [baseline, awkMs] = Object.entries(awkMedians).sort((a, b) => a[1] - b[1])[0];
 const ratio = planMs / awkMs;
 const peakKiB = rssKiB.length ? Math.max(...rssKiB) : NaN;
-const pass = { ratio: ratio <= TARGETS.ratio, rss: peakKiB / 1024 <= TARGETS.rssMiB };
+const warmRatio = warmMs / awkMs;
+const tenRatio = tenMs / awkMs;
+const pass = {
+  ratio: ratio <= TARGETS.ratio,
+  rss: peakKiB / 1024 <= TARGETS.rssMiB,
+  warm: warmRatio <= TARGETS.warm && warmSame,
+  tenPercent: tenRatio <= TARGETS.tenPercent && tenSame,
+  version: startup.ratios['--version'] <= TARGETS.version,
+  help: startup.ratios['--help'] <= TARGETS.help,
+  validate: startup.ratios['validate (example)'] <= TARGETS.validate,
+};
+const verdict = (ok) => (ok ? 'PASS' : 'FAIL');
 
 const rows = [
   ['sites', fmt(info.sites)],
@@ -206,6 +271,20 @@ const rows = [
   ]),
   ['ratio plan/awk', `${ratio.toFixed(2)}   target <= ${TARGETS.ratio.toFixed(1)}   ${pass.ratio ? 'PASS' : 'FAIL'}`],
   ['plan peak RSS', `${mib(peakKiB)}   target <= ${TARGETS.rssMiB} MiB   ${pass.rss ? 'PASS' : 'FAIL'}`],
+  [
+    `warm re-plan (median of ${RUNS})`,
+    `${sec(warmMs)}, ratio ${warmRatio.toFixed(3)}   target <= ${TARGETS.warm}   ${verdict(pass.warm)}${warmSame ? '' : '  (OUTPUT DIFFERS FROM COLD)'}`,
+  ],
+  [
+    `10 % re-plan (${fmt(Math.ceil(ten.sites / 10))} sites changed)`,
+    `${sec(tenMs)}, ratio ${tenRatio.toFixed(3)}   target <= ${TARGETS.tenPercent}   ${verdict(pass.tenPercent)}${tenSame ? '' : '  (OUTPUT DIFFERS FROM COLD)'}`,
+  ],
+  ['node -e 0 (median)', `${(startup.nodeMs / 1000).toFixed(3)} s`],
+  ...Object.entries(startup.ratios).map(([k, r]) => [
+    `${k} / node -e 0`,
+    `${r.toFixed(2)}   target <= ${k === 'validate (example)' ? TARGETS.validate : TARGETS.version}   ${verdict(r <= (k === 'validate (example)' ? TARGETS.validate : TARGETS.version))}`,
+  ]),
+  ['warm scrape of /metrics', 'not measured: the report cache is not built yet'],
 ];
 const width = Math.max(...rows.map((r) => r[0].length));
 console.log('\nvo-reconcile plan benchmark');
@@ -227,6 +306,13 @@ const result = {
   awkMs: Math.round(awkMs),
   awkBaseline: baseline,
   ratio: Number(ratio.toFixed(3)),
+  warmMs: Math.round(warmMs),
+  warmRatio: Number(warmRatio.toFixed(3)),
+  tenPercentMs: Math.round(tenMs),
+  tenPercentRatio: Number(tenRatio.toFixed(3)),
+  sameBytes: { warm: warmSame, tenPercent: tenSame },
+  startup,
+  load: os.loadavg(),
   peakRssMiB: Number((peakKiB / 1024).toFixed(1)),
   targets: TARGETS,
   pass,
@@ -236,9 +322,13 @@ const result = {
 writeFileSync(path.join(OUT, 'plan-bench.json'), JSON.stringify(result, null, 2) + '\n');
 console.log(`\nwrote ${path.relative(ROOT, path.join(OUT, 'plan-bench.json'))}`);
 // A missed target is a finding to report, not a broken run: only a wrong plan fails it.
-process.exitCode = planOk ? 0 : 1;
+process.exitCode = planOk && warmSame && tenSame ? 0 : 1;
 
 // ---- helpers ------------------------------------------------------------------
+
+function execFileOut(args, file) {
+  writeFileSync(file, execFileSync(process.execPath, args, { maxBuffer: 256 << 20 }));
+}
 
 function countAwk(file) {
   const counts = { install: 0, remove: 0 };

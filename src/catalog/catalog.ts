@@ -3,6 +3,7 @@
 import { compilePattern, patternBase, type Matcher } from '../pkgsrc/pattern.js';
 import { NameIndex, PatternIndex } from '../pkgsrc/name-index.js';
 import { splitPkgName } from '../pkgsrc/pkgname.js';
+import { BoundedMemo } from '../util/bounded-memo.js';
 import { compareParsed, parseVersionCached } from '../pkgsrc/version.js';
 
 export interface CatalogPackage {
@@ -13,15 +14,11 @@ export interface CatalogPackage {
   depends: string[];
 }
 
-const matchers = new Map<string, Matcher>();
+// Bounded: a catalog's DEPENDS alone can hold tens of thousands of distinct patterns.
+const matchers = new BoundedMemo<string, Matcher>(50_000);
 /** Patterns repeat across sites and runs; compile each once. */
 export function matcherFor(pattern: string): Matcher {
-  let m = matchers.get(pattern);
-  if (!m) {
-    m = compilePattern(pattern);
-    matchers.set(pattern, m);
-  }
-  return m;
+  return matchers.get(pattern, compilePattern);
 }
 
 export function matchesAll(patterns: readonly string[], pkgname: string): boolean {
@@ -35,24 +32,24 @@ export class Catalog {
   private readonly resolved = new Map<string, CatalogPackage | null>();
   private index: NameIndex<CatalogPackage> | undefined;
   private reverse: PatternIndex<{ pattern: string; owner: string }> | undefined;
-  private readonly requirersMemo = new Map<string, string[]>();
+  private readonly requirersMemo = new BoundedMemo<string, readonly string[]>(100_000);
 
   constructor(
     readonly location: string,
     packages: Iterable<{ pkgname: string; depends?: readonly string[] }>,
   ) {
     for (const entry of packages) {
-      // A flat copy of the name: as a slice of the summary text every lookup would compare slowly.
-      const p = { ...entry, pkgname: JSON.parse(JSON.stringify(entry.pkgname)) as string };
-      const split = splitPkgName(p.pkgname);
-      if (!split || this.byPkgname.has(p.pkgname)) continue;
+      // Flat copies: as slices of the summary text, names and patterns hash and compare slowly.
+      const pkgname = flat(entry.pkgname);
+      const split = splitPkgName(pkgname);
+      if (!split || this.byPkgname.has(pkgname)) continue;
       const pkg: CatalogPackage = {
-        pkgname: p.pkgname,
+        pkgname,
         name: split.base,
         version: split.version,
-        depends: [...(p.depends ?? [])],
+        depends: (entry.depends ?? []).map(flat),
       };
-      this.byPkgname.set(p.pkgname, pkg);
+      this.byPkgname.set(pkgname, pkg);
       const list = this.byName.get(split.base);
       if (list) list.push(pkg);
       else this.byName.set(split.base, [pkg]);
@@ -76,13 +73,14 @@ export class Catalog {
    * the catalog). Shared by every site planned against this catalog.
    */
   requirers(pkgname: string): readonly string[] {
-    let owners = this.requirersMemo.get(pkgname);
-    if (owners) return owners;
-    this.reverse ??= this.reverseIndex();
-    owners = [];
-    for (const e of this.reverse.candidates(pkgname)) if (matcherFor(e.pattern)(pkgname)) owners.push(e.owner);
     // A copy as the key: the caller's string may be a slice pinning a whole inventory file.
-    this.requirersMemo.set(JSON.parse(JSON.stringify(pkgname)) as string, owners);
+    return this.requirersMemo.get(pkgname, (p) => this.findRequirers(p), flat);
+  }
+
+  private findRequirers(pkgname: string): string[] {
+    this.reverse ??= this.reverseIndex();
+    const owners: string[] = [];
+    for (const e of this.reverse.candidates(pkgname)) if (matcherFor(e.pattern)(pkgname)) owners.push(e.owner);
     return owners;
   }
 
@@ -125,6 +123,11 @@ export class Catalog {
     this.resolved.set(key, best ?? null);
     return best;
   }
+}
+
+/** A flat (unsliced) copy of a string. */
+function flat(s: string): string {
+  return JSON.parse(JSON.stringify(s)) as string;
 }
 
 function better(a: CatalogPackage, b: CatalogPackage): boolean {

@@ -4,7 +4,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../errors.js';
-import { decodePkgSummary, parsePkgSummary, PKG_SUMMARY_NAMES } from '../pkgsrc/pkg-summary.js';
+import { decodePkgSummaryBytes, PKG_SUMMARY_NAMES } from '../pkgsrc/pkg-summary.js';
+import { summaryPackages } from './summary-packages.js';
 import { Catalog } from './catalog.js';
 
 /** A pkg_summary is at most this big once fetched (compressed or not). */
@@ -32,9 +33,18 @@ export class CatalogCache {
 }
 
 export async function loadCatalog(location: string): Promise<Catalog> {
-  const { data, name } = /^https?:\/\//.test(location) ? await fetchSummary(location) : await readSummary(location);
-  const text = await decodePkgSummary(data, name);
-  return new Catalog(location, parsePkgSummary(text, { file: name }));
+  const { data, name } = await readCatalogFile(location);
+  return catalogFromFile(location, data, name);
+}
+
+/** The pkg_summary file of a PKG_PATH as it was read (still compressed), and its name. */
+export function readCatalogFile(location: string): Promise<{ data: Buffer; name: string }> {
+  return /^https?:\/\//.test(location) ? fetchSummary(location) : readSummary(location);
+}
+
+/** The catalog of a pkg_summary file read by readCatalogFile. */
+export async function catalogFromFile(location: string, data: Buffer, name: string): Promise<Catalog> {
+  return new Catalog(location, summaryPackages(await decodePkgSummaryBytes(data, name), name));
 }
 
 async function readSummary(dir: string): Promise<{ data: Buffer; name: string }> {

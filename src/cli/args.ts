@@ -74,13 +74,13 @@ const COMMON: OptionName[] = [
 /** Which options each command accepts besides the common ones. */
 const ACCEPTS: Record<CommandName, OptionName[]> = {
   validate: [],
-  plan: ['site', 'observed', 'catalog', 'detailed-exitcode', 'verbose'],
+  plan: ['site', 'observed', 'catalog', 'detailed-exitcode', 'verbose', 'concurrency'],
   observe: ['site', 'import', 'import-u', 'concurrency'],
   apply: ['site', 'concurrency', 'dry-run', 'catalog', 'since'],
   hook: ['repo', 'branch'],
   cron: ['every'],
   status: ['format', 'output', 'catalog'],
-  serve: ['host', 'port', 'interval', 'catalog', 'report-secrets'],
+  serve: ['host', 'port', 'interval', 'catalog', 'report-secrets', 'concurrency'],
   history: ['site', 'tags', 'catalog'],
   rollback: ['site', 'concurrency', 'dry-run', 'catalog', 'rollback'],
   release: [],

@@ -1,5 +1,6 @@
 // What several commands share: reading the desired state the options name,
 // and choosing the sites they act on.
+import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { loadDesiredStateWithInfo } from '../desired/load.js';
 import type { DesiredState, ResolvedSite } from '../desired/types.js';
@@ -9,8 +10,17 @@ import type { Logger } from 'pino';
 import { createLogger } from '../log.js';
 import { tagsAt } from '../desired/tags.js';
 
-export async function desiredFromArgs(args: ParsedArgs, io: Io): Promise<DesiredState> {
-  const { state, dirty } = await loadDesiredStateWithInfo(desiredOptions(args));
+/** With `cached`, what each file parses to is kept in state/desired-cache (plan and reports read it often). */
+export async function desiredFromArgs(
+  args: ParsedArgs,
+  io: Io,
+  opts: { cached?: boolean } = {},
+): Promise<DesiredState> {
+  const cacheDir = opts.cached ? path.join(stateDirFromArgs(args), 'desired-cache') : undefined;
+  const { state, dirty } = await loadDesiredStateWithInfo({
+    ...desiredOptions(args),
+    ...(cacheDir ? { cacheDir } : {}),
+  });
   if (dirty)
     io.err(
       `note: ${state.dir} has uncommitted changes; using commit ${state.commit!.slice(0, 12)} (--worktree uses the edited files)`,

@@ -44,10 +44,14 @@ Prints every problem as file:line:col: message and exits 2; otherwise prints
 a one-line summary and exits 0. Changes nothing.
 
 ${COMMON}`,
-  plan: `Usage: reconcile plan [--site S]... [--observed DIR] [--json] [-v] [--detailed-exitcode]
+  plan: `Usage: reconcile plan [--site S]... [--observed DIR] [--json] [-v] [--detailed-exitcode] [--concurrency N]
 
 Computes, per site, what apply would do: + install, ~ upgrade/downgrade,
-- remove, with the reason for each. Changes nothing.
+- remove, with the reason for each. Changes no site. Plans are kept in
+state/plan-cache (--state) under the digests of everything that decides
+them (the site's resolved desired state, its inventory, its catalog, the
+planner's version): a site whose inputs did not change is not planned
+again, and the answer is the same bytes either way.
 
   --site S              only this site (repeatable)
   --observed DIR        plan from raw inventories in DIR (<SITE>.pkg_info and
@@ -56,6 +60,8 @@ Computes, per site, what apply would do: + install, ~ upgrade/downgrade,
                         each site's pkg_path (offline planning, mirrors)
   -v, --verbose         also list the packages left alone and why
   --detailed-exitcode   exit 3 when anything would change
+  --concurrency N       threads that plan (default: one per core; 1 plans in
+                        the main thread)
 
 ${COMMON}`,
   apply: `Usage: reconcile [apply] [--site S]... [--concurrency N] [--dry-run] [--catalog DIR|URL]
@@ -89,12 +95,16 @@ sites, and tags that can no longer be restored. HTML is one self-contained page.
 
 ${COMMON}`,
   serve: `Usage: reconcile serve [--host 127.0.0.1] [--port 8080] [--interval 30m] [--report-secrets FILE]
+                       [--concurrency N] [--catalog DIR|URL]
 
 Serves the HTML report at /, /api/status, /api/history, /metrics
 (Prometheus text) and /healthz, read-only. With --interval it also
 reconciles periodically (never overlapping itself; held sites are skipped).
 Binds 127.0.0.1 unless --host says otherwise.
 
+  --concurrency N        sites the --interval run reconciles at once (as apply; default 8)
+  --catalog DIR|URL      the pkg_summary the run and the report resolve versions
+                         against, instead of each site's pkg_path (as apply)
   --report-secrets FILE  take inventories that sites send with 'reconcile
                          report' at POST /api/sites/<site>/inventory. FILE
                          has one 'SITE SECRET' line per site ('#' comments),

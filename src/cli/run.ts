@@ -4,34 +4,26 @@
 import { readFileSync } from 'node:fs';
 import { InputError, UsageError } from '../errors.js';
 import { parseCommandLine, type CommandName, type ParsedArgs } from './args.js';
-import { applyCommand } from './commands/apply.js';
-import { historyCommand } from './commands/history.js';
-import { cronCommand, hookCommand } from './commands/hook.js';
-import { reportCommand } from './commands/report.js';
-import { serveCommand } from './commands/serve.js';
-import { statusCommand } from './commands/status.js';
-import { observeCommand } from './commands/observe.js';
-import { planCommand } from './commands/plan.js';
-import { releaseCommand, rollbackCommand } from './commands/rollback.js';
-import { validateCommand } from './commands/validate.js';
 import { helpText } from './help.js';
 import type { CommandResult, Io } from './io.js';
 
 type Command = (args: ParsedArgs, io: Io) => Promise<CommandResult>;
 
-const COMMANDS: Record<CommandName, Command> = {
-  validate: validateCommand,
-  plan: planCommand,
-  observe: observeCommand,
-  apply: applyCommand,
-  history: historyCommand,
-  rollback: rollbackCommand,
-  hook: hookCommand,
-  cron: cronCommand,
-  status: statusCommand,
-  serve: serveCommand,
-  release: releaseCommand,
-  report: reportCommand,
+// Each command's modules load only when it runs: `--version`, `--help` and
+// `validate` (every push, through the pre-receive hook) pay for nothing else.
+const COMMANDS: Record<CommandName, () => Promise<Command>> = {
+  validate: async () => (await import('./commands/validate.js')).validateCommand,
+  plan: async () => (await import('./commands/plan.js')).planCommand,
+  observe: async () => (await import('./commands/observe.js')).observeCommand,
+  apply: async () => (await import('./commands/apply.js')).applyCommand,
+  history: async () => (await import('./commands/history.js')).historyCommand,
+  rollback: async () => (await import('./commands/rollback.js')).rollbackCommand,
+  hook: async () => (await import('./commands/hook.js')).hookCommand,
+  cron: async () => (await import('./commands/hook.js')).cronCommand,
+  status: async () => (await import('./commands/status.js')).statusCommand,
+  serve: async () => (await import('./commands/serve.js')).serveCommand,
+  release: async () => (await import('./commands/rollback.js')).releaseCommand,
+  report: async () => (await import('./commands/report.js')).reportCommand,
 };
 
 export async function runCli(argv: string[], io: Io): Promise<number> {
@@ -45,7 +37,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       io.out(helpText(args.implicit ? undefined : args.command));
       return 0;
     }
-    return (await COMMANDS[args.command](args, io)).exitCode;
+    return (await (await COMMANDS[args.command]())(args, io)).exitCode;
   } catch (e) {
     return reportError(e, io);
   }

@@ -10,10 +10,14 @@ import { PROTOTYPE, ProfileResolver, type ProfileDoc } from './profiles.js';
 import { checkSchema } from './schema-check.js';
 import { readSites, type SiteRecord } from './sites.js';
 import { openSource, type DesiredSource, type SourceOptions } from './source.js';
+import { parseCacheIn, type ParseCache } from './parse-cache.js';
 import type { DesiredCheck, DesiredState, ResolvedSite } from './types.js';
 import { locate, parseYamlSource, type YamlSource } from './yaml-source.js';
 
-export type LoadOptions = SourceOptions;
+export interface LoadOptions extends SourceOptions {
+  /** Keep what each file parses to here (state/desired-cache), by the digest of its text. */
+  cacheDir?: string;
+}
 
 export interface LoadResult {
   state: DesiredState;
@@ -29,10 +33,17 @@ export async function loadDesiredStateWithInfo(opts: LoadOptions): Promise<LoadR
   const source = await openSource(opts);
   const problems: Problem[] = [];
   const display = (rel: string) => path.join(opts.dir, rel);
+  const files: FileReader = {
+    source,
+    display,
+    problems,
+    cache: opts.cacheDir ? parseCacheIn(opts.cacheDir) : undefined,
+  };
 
-  const sitesSrc = await readYaml(source, 'sites.yaml', display, problems, 'sites');
-  const { docs, broken, checks } = await readProfiles(source, display, problems);
-  const records = sitesSrc ? readSites(sitesSrc, problems) : [];
+  const [records, { docs, broken, checks }] = await Promise.all([
+    readParsed(files, 'sites.yaml', 'sites', readSites).then((r) => r ?? []),
+    readProfiles(files),
+  ]);
   checkProfileRefs(records, docs, broken, problems);
   const resolver = new ProfileResolver(docs, problems);
   const checkResolver = new CheckResolver(checks, resolver, PROTOTYPE, problems);
@@ -51,23 +62,52 @@ export async function loadDesiredStateWithInfo(opts: LoadOptions): Promise<LoadR
   return { state, dirty: source.dirty ?? false };
 }
 
-async function readYaml(
-  source: DesiredSource,
+interface FileReader {
+  source: DesiredSource;
+  display: (rel: string) => string;
+  problems: Problem[];
+  cache: ParseCache | undefined;
+}
+
+/**
+ * A file parsed, checked against its schema and read by `extract`; undefined
+ * when it is missing or not valid YAML of its schema (the problems are
+ * reported). A file that gave no problem at all is answered from the cache
+ * next time.
+ */
+async function readParsed<T>(
+  files: FileReader,
   rel: string,
-  display: (rel: string) => string,
-  problems: Problem[],
   schema: 'sites' | 'profile',
-): Promise<YamlSource | undefined> {
-  const file = display(rel);
+  extract: (src: YamlSource, problems: Problem[]) => T,
+): Promise<T | undefined> {
+  const { source, cache } = files;
+  const file = files.display(rel);
   const text = await source.read(rel);
   if (text === undefined) {
     const where = source.revision === 'worktree' ? 'in the work tree' : `at commit ${source.revision.slice(0, 12)}`;
-    problems.push({
+    files.problems.push({
       location: { file },
       message: `file not found ${where}; expected ${rel === 'sites.yaml' ? 'the list of sites' : 'a profile'}`,
     });
     return undefined;
   }
+  const hit = (await cache?.get(schema, file, text)) as T | undefined;
+  if (hit !== undefined) return hit;
+  const problems: Problem[] = [];
+  const src = parseChecked(file, text, schema, problems);
+  const value = src ? extract(src, problems) : undefined;
+  files.problems.push(...problems);
+  if (value !== undefined && problems.length === 0) await cache?.set(schema, file, text, value);
+  return value;
+}
+
+function parseChecked(
+  file: string,
+  text: string,
+  schema: 'sites' | 'profile',
+  problems: Problem[],
+): YamlSource | undefined {
   const parsed = parseYamlSource(file, text);
   if (!parsed.ok) {
     problems.push(...parsed.problems);
@@ -80,11 +120,9 @@ async function readYaml(
 
 /** Profiles that parsed, and the names of those that exist but did not (already reported). */
 async function readProfiles(
-  source: DesiredSource,
-  display: (rel: string) => string,
-  problems: Problem[],
+  files: FileReader,
 ): Promise<{ docs: Map<string, ProfileDoc>; broken: Set<string>; checks: Map<string, CheckDecl[]> }> {
-  const names = await source.list('profiles');
+  const names = await files.source.list('profiles');
   const docs = new Map<string, ProfileDoc>();
   const checks = new Map<string, CheckDecl[]>();
   const broken = new Set<string>();
@@ -93,20 +131,26 @@ async function readProfiles(
       const rel = `profiles/${fileName}`;
       if (!fileName.endsWith('.yaml')) {
         if (fileName.endsWith('.yml'))
-          problems.push({ location: { file: display(rel) }, message: 'profile files must end in .yaml; rename it' });
+          files.problems.push({
+            location: { file: files.display(rel) },
+            message: 'profile files must end in .yaml; rename it',
+          });
         return undefined;
       }
       const name = fileName.slice(0, -'.yaml'.length);
       if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) {
-        problems.push({
-          location: { file: display(rel) },
+        files.problems.push({
+          location: { file: files.display(rel) },
           message: `'${name}' is not a valid profile name; expected letters, digits, '.', '_' or '-'`,
         });
         return undefined;
       }
-      const src = await readYaml(source, rel, display, problems, 'profile');
-      if (!src) broken.add(name);
-      return src ? { doc: toProfileDoc(name, src, problems), checks: readChecks(src, name, problems) } : undefined;
+      const read = await readParsed(files, rel, 'profile', (src, problems) => ({
+        doc: toProfileDoc(name, src, problems),
+        checks: readChecks(src, name, problems),
+      }));
+      if (!read) broken.add(name);
+      return read;
     }),
   );
   for (const d of loaded) {

@@ -2,7 +2,7 @@
 // half-edited work tree never drives a site) or, when asked, the work tree.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
+import { spawn } from 'node:child_process';
 import { InputError } from '../errors.js';
 
 export interface DesiredSource {
@@ -32,7 +32,7 @@ export async function openSource(opts: SourceOptions): Promise<DesiredSource> {
   if (opts.gitDir) {
     const inRepo = opts.dir.replace(/^\.\/+/, '').replace(/\/+$/, '');
     return gitRevision(
-      simpleGit({ baseDir: path.resolve(opts.gitDir) }),
+      path.resolve(opts.gitDir),
       inRepo === '' || inRepo === '.' ? '' : `${inRepo}/`,
       opts.dir,
       opts.rev ?? 'HEAD',
@@ -70,10 +70,9 @@ function notFound(e: NodeJS.ErrnoException): undefined {
 }
 
 async function gitSource(dir: string, shown: string, rev: string): Promise<DesiredSource> {
-  const git: SimpleGit = simpleGit({ baseDir: dir });
   let prefix: string;
   try {
-    prefix = (await git.revparse(['--show-prefix'])).trim();
+    prefix = (await git(dir, ['rev-parse', '--show-prefix'])).toString('utf8').trim();
   } catch {
     throw new InputError({
       location: { file: shown },
@@ -81,46 +80,119 @@ async function gitSource(dir: string, shown: string, rev: string): Promise<Desir
         'not inside a git repository; commit the desired state, or pass --worktree to read the files as they are',
     });
   }
-  return gitRevision(git, prefix, shown, rev, true);
+  return gitRevision(dir, prefix, shown, rev, true);
 }
 
+/**
+ * The files at a commit, read with a handful of git processes whatever their
+ * number: one listing of the tree, one batch for the contents of sites.yaml
+ * and the profiles (a process per file is most of the cost of a small run).
+ */
 async function gitRevision(
-  git: SimpleGit,
+  cwd: string,
   prefix: string,
   shown: string,
   rev: string,
   hasWorktree: boolean,
 ): Promise<DesiredSource> {
-  let commit: string;
-  try {
-    commit = (await git.raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`])).trim();
-  } catch {
-    commit = '';
-  }
+  const commit = (
+    await git(cwd, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`]).catch(() =>
+      Buffer.alloc(0),
+    )
+  )
+    .toString('utf8')
+    .trim();
   if (!/^[0-9a-f]{40,64}$/.test(commit)) {
     throw new InputError({
       location: { file: shown },
       message: `unknown revision '${rev}'; expected a commit, branch or tag of the repository holding ${shown}`,
     });
   }
-  const status = hasWorktree ? await git.raw(['status', '--porcelain', '--', '.']).catch(() => '') : '';
+  const status = hasWorktree ? await git(cwd, ['status', '--porcelain', '--', '.']).catch(() => Buffer.alloc(0)) : '';
+  let tree: Promise<TreeEntry[]> | undefined;
+  const entries = () =>
+    (tree ??= git(cwd, ['ls-tree', '--full-tree', '-r', '-t', '-z', `${commit}:${prefix}`])
+      .then((out) => parseTree(out.toString('utf8')))
+      .catch(() => []));
+  let contents: Promise<Map<string, Buffer>> | undefined;
+  // What the loader reads: the files at the top and in profiles/.
+  const wanted = (e: TreeEntry) => e.type === 'blob' && (!e.path.includes('/') || /^profiles\/[^/]+$/.test(e.path));
+  const blobs = () =>
+    (contents ??= entries().then((list) =>
+      catFiles(
+        cwd,
+        list.filter(wanted).map((e) => e.oid),
+      ),
+    ));
   return {
     revision: commit,
     commit,
-    dirty: rev === 'HEAD' && status.trim() !== '',
+    dirty: rev === 'HEAD' && status.toString().trim() !== '',
     read: async (rel) => {
-      try {
-        return await git.show([`${commit}:${prefix}${rel}`]);
-      } catch {
-        return undefined;
-      }
+      const entry = (await entries()).find((e) => e.path === rel && e.type === 'blob');
+      if (!entry) return undefined;
+      const bytes = (await blobs()).get(entry.oid) ?? (await catFiles(cwd, [entry.oid])).get(entry.oid);
+      return bytes?.toString('utf8');
     },
     list: async (rel) => {
-      // `<commit>:<path>` names the tree itself, independent of the cwd.
-      const out = await git
-        .raw(['ls-tree', '--full-tree', '-z', '--name-only', `${commit}:${prefix}${rel}`])
-        .catch(() => '');
-      return out.split('\0').filter(Boolean).sort();
+      const dir = `${rel.replace(/\/+$/, '')}/`;
+      return (await entries())
+        .filter((e) => e.path.startsWith(dir) && !e.path.slice(dir.length).includes('/'))
+        .map((e) => e.path.slice(dir.length))
+        .sort();
     },
   };
+}
+
+interface TreeEntry {
+  type: string;
+  oid: string;
+  path: string;
+}
+
+/** `git ls-tree -z` lines: "<mode> <type> <oid>\t<path>". */
+function parseTree(out: string): TreeEntry[] {
+  return out
+    .split('\0')
+    .filter(Boolean)
+    .map((line) => {
+      const tab = line.indexOf('\t');
+      const [, type = '', oid = ''] = line.slice(0, tab).split(' ');
+      return { type, oid, path: line.slice(tab + 1) };
+    });
+}
+
+/** The contents of blobs, through one `git cat-file --batch`. */
+async function catFiles(cwd: string, oids: readonly string[]): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>();
+  if (oids.length === 0) return out;
+  const data = await git(cwd, ['cat-file', '--batch'], `${oids.join('\n')}\n`).catch(() => Buffer.alloc(0));
+  for (let pos = 0; pos < data.length;) {
+    const nl = data.indexOf(0x0a, pos);
+    if (nl < 0) break;
+    const [oid = '', type, size] = data.toString('utf8', pos, nl).split(' ');
+    if (type === undefined || size === undefined) {
+      pos = nl + 1; // "<oid> missing"
+      continue;
+    }
+    const start = nl + 1;
+    const end = start + Number(size);
+    out.set(oid, data.subarray(start, end));
+    pos = end + 1;
+  }
+  return out;
+}
+
+function git(cwd: string, args: string[], input?: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', args, { cwd, stdio: ['pipe', 'pipe', 'ignore'] });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`git ${args[0]} exited with ${code}`)),
+    );
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(input ?? '');
+  });
 }

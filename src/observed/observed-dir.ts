@@ -3,7 +3,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../errors.js';
-import { inventoryFromPkgInfo } from './inventory.js';
+import { inventoryFromBytes } from './inventory-bytes.js';
 import type { Inventory } from './types.js';
 
 export async function checkObservedDir(dir: string): Promise<void> {
@@ -15,25 +15,51 @@ export async function checkObservedDir(dir: string): Promise<void> {
     });
 }
 
+/**
+ * The files a site's inventory is made of, in DIR: the listing, then the
+ * user-installed listing. Everything read for an inventory is named here,
+ * so whatever keys a cache on them sees every input.
+ */
+export function observedSiteFiles(dir: string, site: string): { pkgInfo: string; userInstalled: string } {
+  const pkgInfo = path.join(dir, `${site}.pkg_info`);
+  return { pkgInfo, userInstalled: `${pkgInfo}-u` };
+}
+
+/** What was read for a site: each file's bytes (undefined when absent) and the listing's mtime. */
+export interface ObservedFiles {
+  pkgInfo: { file: string; bytes: Buffer | undefined; mtime: Date | undefined };
+  userInstalled: { file: string; bytes: Buffer | undefined };
+}
+
 /** The inventory of one site from DIR, or undefined when DIR has none for it. */
 export async function readObservedSite(dir: string, site: string): Promise<Inventory | undefined> {
-  const file = path.join(dir, `${site}.pkg_info`);
-  const [text, st] = await Promise.all([readOptional(file), stat(file).catch(() => undefined)]);
-  if (text === undefined) return undefined;
-  const userFile = `${file}-u`;
-  const userText = await readOptional(userFile);
-  return inventoryFromPkgInfo({
+  const files = observedSiteFiles(dir, site);
+  const [bytes, st] = await Promise.all([readOptional(files.pkgInfo), stat(files.pkgInfo).catch(() => undefined)]);
+  if (bytes === undefined) return undefined;
+  return observedInventory(site, {
+    pkgInfo: { file: files.pkgInfo, bytes, mtime: st?.mtime },
+    userInstalled: { file: files.userInstalled, bytes: await readOptional(files.userInstalled) },
+  });
+}
+
+/** The inventory the files make, or undefined without a listing. */
+export function observedInventory(site: string, files: ObservedFiles): Inventory | undefined {
+  const { pkgInfo, userInstalled } = files;
+  if (pkgInfo.bytes === undefined) return undefined;
+  return inventoryFromBytes({
     site,
-    pkgInfo: { text, file },
-    ...(userText !== undefined ? { userInstalled: { text: userText, file: userFile } } : {}),
-    observedAt: (st?.mtime ?? new Date(0)).toISOString(),
+    pkgInfo: { bytes: pkgInfo.bytes, file: pkgInfo.file },
+    ...(userInstalled.bytes !== undefined
+      ? { userInstalled: { bytes: userInstalled.bytes, file: userInstalled.file } }
+      : {}),
+    observedAt: (pkgInfo.mtime ?? new Date(0)).toISOString(),
     source: 'observed-dir',
   });
 }
 
-async function readOptional(file: string): Promise<string | undefined> {
+async function readOptional(file: string): Promise<Buffer | undefined> {
   try {
-    return await readFile(file, 'utf8');
+    return await readFile(file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new InputError({ location: { file }, message: `cannot read: ${(e as Error).message}` });

@@ -33,6 +33,11 @@ export async function readInventory(stateDir: string, site: string): Promise<Inv
       message: `cannot read the observation: ${(e as Error).message} (is --state a directory?)`,
     });
   }
+  return parseStoredInventory(file, site, text);
+}
+
+/** The observation of `site` stored as `text` in `file`; an InputError when it is not one. */
+export function parseStoredInventory(file: string, site: string, text: string): Inventory {
   try {
     const inv = JSON.parse(text) as Inventory;
     if (inv.site !== site || !Array.isArray(inv.packages)) throw new Error(`expected the observation of ${site}`);

@@ -2,20 +2,20 @@
 // Every match of a pattern starts with its patternPrefix; cut at the last
 // '-' that gives a key every matching PKGNAME starts with ("<key>-"), and
 // index names under each of their own dash-prefixes.
+import { BoundedMemo } from '../util/bounded-memo.js';
 import { patternPrefix } from './pattern.js';
 
-const keys = new Map<string, string | null>();
+const keys = new BoundedMemo<string, string | null>(50_000);
+
+function keyOf(pattern: string): string | null {
+  const prefix = patternPrefix(pattern);
+  const dash = prefix.lastIndexOf('-');
+  return dash > 0 ? prefix.slice(0, dash) : null;
+}
 
 /** Every PKGNAME the pattern matches starts with `<key>-`; undefined when no key is certain. */
 export function patternKey(pattern: string): string | undefined {
-  let k = keys.get(pattern);
-  if (k === undefined) {
-    const prefix = patternPrefix(pattern);
-    const dash = prefix.lastIndexOf('-');
-    k = dash > 0 ? prefix.slice(0, dash) : null;
-    keys.set(pattern, k);
-  }
-  return k ?? undefined;
+  return keys.get(pattern, keyOf) ?? undefined;
 }
 
 export class NameIndex<T extends { pkgname: string }> {

@@ -7,8 +7,6 @@
 
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import Bunzip from 'seek-bzip';
-import { decompress as xzDecompress } from '@napi-rs/lzma/xz';
 import { InputError, type Problem } from '../errors.js';
 import { diagnosePkgName } from './pkgname.js';
 
@@ -228,8 +226,9 @@ const gunzipAsync = promisify(gunzip);
 
 async function decompress(kind: Compression, data: Buffer): Promise<Buffer> {
   if (kind === 'gzip') return gunzipAsync(data);
-  if (kind === 'xz') return xzDecompress(data);
-  return Bunzip.decode(data, undefined, true);
+  // Loaded when needed: most summaries are gzip, and the xz one is a native addon.
+  if (kind === 'xz') return (await import('@napi-rs/lzma/xz')).decompress(data);
+  return (await import('seek-bzip')).default.decode(data, undefined, true);
 }
 
 function toText(b: Buffer): string {
@@ -242,11 +241,16 @@ function toText(b: Buffer): string {
  * magic bytes; the name only matters when the data has no known magic.
  */
 export async function decodePkgSummary(data: Buffer | Uint8Array, name: string): Promise<string> {
+  return toText(await decodePkgSummaryBytes(data, name));
+}
+
+/** decodePkgSummary without the decoding to text: the uncompressed bytes (a BOM included). */
+export async function decodePkgSummaryBytes(data: Buffer | Uint8Array, name: string): Promise<Buffer> {
   const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   const kind = byMagic(bytes);
   if (kind) {
     try {
-      return toText(await decompress(kind, bytes));
+      return await decompress(kind, bytes);
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       throw new InputError({
@@ -262,5 +266,5 @@ export async function decodePkgSummary(data: Buffer | Uint8Array, name: string):
       message: `expected ${suffix} data as the name says, but the file does not start with the ${suffix} magic bytes`,
     });
   }
-  return toText(bytes);
+  return bytes;
 }

@@ -47,6 +47,14 @@ export class DependencyIndex {
    * them — directly or through another candidate that must stay.
    */
   requiredAmong<T extends { pkgname: string }>(candidates: readonly T[], roots: Iterable<string>): Map<T, string> {
+    return this.requiredAmongStaying(candidates, roots).kept;
+  }
+
+  /** requiredAmong, and what stays in the end: the roots and the kept candidates, in that order. */
+  requiredAmongStaying<T extends { pkgname: string }>(
+    candidates: readonly T[],
+    roots: Iterable<string>,
+  ): { kept: Map<T, string>; staying: Staying } {
     const kept = new Map<T, string>();
     const staying = this.staying(roots);
     for (let changed = candidates.length > 0; changed;) {
@@ -61,7 +69,7 @@ export class DependencyIndex {
         }
       }
     }
-    return kept;
+    return { kept, staying };
   }
 }
 

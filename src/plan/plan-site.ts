@@ -9,7 +9,7 @@ import type { InstalledPackage, Inventory } from '../observed/types.js';
 import { NameIndex } from '../pkgsrc/name-index.js';
 import { patternBase } from '../pkgsrc/pattern.js';
 import { compareParsed, parseVersionCached } from '../pkgsrc/version.js';
-import { DependencyIndex, pulledBy } from './dependencies.js';
+import { DependencyIndex, pulledBy, type Staying } from './dependencies.js';
 import { orderChanges, orderRemovals } from './order.js';
 import type { KeepReason, KeptPackage, PlanAction, PlanProblem, SitePlan } from './types.js';
 
@@ -226,18 +226,11 @@ class SitePlanner {
       ),
     );
     const deps = new DependencyIndex(this.catalog);
-    const { autoremove, needed, blocker } = this.decideNeeded(roots, deps);
+    // `staying`: the roots, the automatic packages unless autoremoved, and the needed ones.
+    const { autoremove, needed, blocker, staying } = this.decideNeeded(roots, deps);
     const removals: PlanAction[] = [];
-    const staying =
-      this.absentRemovals.length > 0
-        ? deps.staying([
-            ...roots,
-            ...(autoremove ? [] : this.automaticUndeclared.map((p) => p.pkgname)),
-            ...[...needed.keys()].map((p) => p.pkgname),
-          ])
-        : undefined;
     for (const r of this.absentRemovals) {
-      const by = deps.requiredBy(r.pkg.pkgname, staying!);
+      const by = deps.requiredBy(r.pkg.pkgname, staying);
       if (by)
         this.errors.push({
           name: r.pkg.name,
@@ -278,24 +271,22 @@ class SitePlanner {
   private decideNeeded(
     roots: string[],
     deps: DependencyIndex,
-  ): { autoremove: boolean; needed: Map<InstalledPackage, string>; blocker?: string } {
+  ): { autoremove: boolean; needed: Map<InstalledPackage, string>; blocker?: string; staying: Staying } {
     const automatic = this.automaticUndeclared;
     if (this.site.autoremove && automatic.length > 0) {
-      const needed = deps.requiredAmong([...this.undeclared, ...automatic], roots);
-      const staying = [...roots, ...[...needed.keys()].map((p) => p.pkgname)];
-      const unknown = staying.filter((p) => !deps.knows(p));
-      if (unknown.length === 0) return { autoremove: true, needed };
+      const { kept: needed, staying } = deps.requiredAmongStaying([...this.undeclared, ...automatic], roots);
+      const stayingNames = [...roots, ...[...needed.keys()].map((p) => p.pkgname)];
+      const unknown = stayingNames.filter((p) => !deps.knows(p));
+      if (unknown.length === 0) return { autoremove: true, needed, staying };
       const blocker = `dependencies of ${unknown[0]}${unknown.length > 1 ? ` and ${unknown.length - 1} more` : ''} are not in the catalog`;
-      return {
-        autoremove: false,
-        needed: deps.requiredAmong(this.undeclared, [...roots, ...automatic.map((p) => p.pkgname)]),
-        blocker,
-      };
+      const rest = deps.requiredAmongStaying(this.undeclared, [...roots, ...automatic.map((p) => p.pkgname)]);
+      return { autoremove: false, needed: rest.kept, blocker, staying: rest.staying };
     }
-    return {
-      autoremove: false,
-      needed: deps.requiredAmong(this.undeclared, [...roots, ...automatic.map((p) => p.pkgname)]),
-    };
+    const { kept: needed, staying } = deps.requiredAmongStaying(this.undeclared, [
+      ...roots,
+      ...automatic.map((p) => p.pkgname),
+    ]);
+    return { autoremove: false, needed, staying };
   }
 
   /** Installed packages that stay whatever the dependencies say, plus the new versions. */

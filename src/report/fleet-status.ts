@@ -2,8 +2,8 @@
 // transaction, hold, lock and vulnerabilities; per package and site the
 // installed version against the desired one. Pure; gathering the inputs
 // (files, journal, locks) is gather-status.ts's job.
-import { matchesAll } from '../catalog/catalog.js';
 import type { ResolvedSite } from '../desired/types.js';
+import type { SitePlan } from '../plan/types.js';
 import { packageChanges, type InventoryChanges } from '../observed/inventory-diff.js';
 import type { ReportRecord } from '../observed/report-history.js';
 import type { AuditFinding, Inventory } from '../observed/types.js';
@@ -12,7 +12,13 @@ import type { TagRestorability } from '../rollback/restorability.js';
 import { isInstalled, isValidated, type Transaction } from '../state/records.js';
 import type { LockOwner } from '../state/site-lock.js';
 
-export type CellState = 'in-sync' | 'drift' | 'missing' | 'extra' | 'frozen' | 'unobserved';
+/**
+ * What the site's plan says of a package: drift, missing and extra are
+ * what it would change; unmanaged is what it leaves alone by policy
+ * (userpkgs, protect, needed by something that stays); unplanned is a site
+ * whose plan failed as a whole (its catalog could not be read).
+ */
+export type CellState = 'in-sync' | 'drift' | 'missing' | 'extra' | 'frozen' | 'unmanaged' | 'unplanned' | 'unobserved';
 
 export interface Cell {
   state: CellState;
@@ -44,6 +50,13 @@ export interface SiteStatus {
   busy?: { controller: string; command: string; since: string };
   vulnerabilities: AuditFinding[];
   counts: Record<CellState, number>;
+  /** The site's plan in brief: drift is a plan with actions or errors, as `plan` itself says. */
+  plan?: { status: SitePlan['status']; actions: number; errors: number };
+}
+
+/** The one definition of drift: the site's plan would change something, or cannot be made. */
+export function planDrifts(p: { status: SitePlan['status']; actions: number }): boolean {
+  return p.status === 'error' || p.actions > 0;
 }
 
 export interface FleetStatus {
@@ -58,6 +71,8 @@ export interface StatusInputs {
   revision: string;
   sites: readonly ResolvedSite[];
   inventories: ReadonlyMap<string, Inventory>;
+  /** Each observed site's planSite result with kept: 'full': the only source of drift. */
+  plans: ReadonlyMap<string, SitePlan>;
   /** Per reporting site: how many reports it sent, and its last two, oldest first. */
   reports?: ReadonlyMap<string, { count: number; last: readonly ReportRecord[] }>;
   transactions: readonly Transaction[];
@@ -90,9 +105,12 @@ export function fleetStatus(inp: StatusInputs): FleetStatus {
       missing: 0,
       extra: 0,
       frozen: 0,
+      unmanaged: 0,
+      unplanned: 0,
       unobserved: 0,
     };
-    for (const [name, c] of siteCells(s, inv)) {
+    const plan = inv ? inp.plans.get(s.name) : undefined;
+    for (const [name, c] of siteCells(s, inv, plan)) {
       counts[c.state]++;
       cell(name, s.name, c);
     }
@@ -126,6 +144,7 @@ export function fleetStatus(inp: StatusInputs): FleetStatus {
       ...(lock ? { busy: { controller: lock.controller, command: lock.command, since: lock.since } } : {}),
       vulnerabilities: inv?.audit ?? [],
       counts,
+      ...(plan ? { plan: { status: plan.status, actions: plan.actions.length, errors: plan.errors.length } } : {}),
     };
   });
   return {
@@ -178,29 +197,41 @@ function txRef(t: Transaction): TxRef {
   };
 }
 
-/** Declared packages and undeclared user-installed ones; automatic dependencies are not listed. */
-function siteCells(site: ResolvedSite, inv: Inventory | undefined): [string, Cell][] {
+/**
+ * Declared packages and undeclared user-installed ones, each in the state
+ * the site's plan gives it (automatic dependencies are not listed).
+ */
+function siteCells(site: ResolvedSite, inv: Inventory | undefined, plan: SitePlan | undefined): [string, Cell][] {
   const out: [string, Cell][] = [];
-  if (!inv) {
+  if (!inv || !plan) {
     for (const d of site.packages) out.push([d.name, { state: 'unobserved', desired: d.patterns.join(' ') }]);
     return out;
   }
   const byName = new Map(inv.packages.map((p) => [p.name, p]));
-  const declared = new Set<string>();
+  const declared = new Map(site.packages.map((d) => [d.name, d]));
+  const actions = new Map(plan.actions.map((a) => [a.name, a.action]));
+  const failed = new Set(plan.errors.flatMap((e) => (e.name ? [e.name] : [])));
+  const kept = new Map(plan.kept.map((k) => [k.name, k.reason]));
+  const stateOf = (name: string): CellState => {
+    const action = actions.get(name);
+    if (action === 'install') return 'missing';
+    if (action === 'remove') return declared.has(name) ? 'drift' : 'extra';
+    if (action || failed.has(name)) return byName.has(name) ? 'drift' : 'missing';
+    const reason = kept.get(name);
+    if (reason === 'in-sync' || reason === 'frozen') return reason;
+    return reason === undefined && plan.status === 'error' ? 'unplanned' : 'unmanaged';
+  };
   for (const d of site.packages) {
-    declared.add(d.name);
     const i = byName.get(d.name);
     const desired = d.state === 'present' ? d.patterns.join(' ') : d.state;
-    const installed = i ? { installed: i.pkgname } : {};
-    if (d.state === 'frozen') out.push([d.name, { state: 'frozen', desired, ...installed }]);
-    else if (d.state === 'absent') {
-      if (i) out.push([d.name, { state: 'drift', desired, ...installed }]);
-    } else if (!i) out.push([d.name, { state: 'missing', desired }]);
-    else out.push([d.name, { state: matchesAll(d.patterns, i.pkgname) ? 'in-sync' : 'drift', desired, ...installed }]);
+    const state = d.state === 'frozen' ? 'frozen' : stateOf(d.name);
+    // A package declared absent and not installed is as it should be, and not listed.
+    if (d.state === 'absent' && !i) continue;
+    out.push([d.name, { state, desired, ...(i ? { installed: i.pkgname } : {}) }]);
   }
   for (const p of inv.packages) {
     if (!declared.has(p.name) && !p.automatic && !site.protect.includes(p.name))
-      out.push([p.name, { state: 'extra', installed: p.pkgname }]);
+      out.push([p.name, { state: stateOf(p.name), installed: p.pkgname }]);
   }
   return out;
 }

@@ -11,6 +11,8 @@ import { Journal } from '../state/journal.js';
 import { foldTransactions } from '../state/records.js';
 import { readSiteLock, type LockOwner } from '../state/site-lock.js';
 import { fleetStatus, type FleetStatus } from './fleet-status.js';
+import { planSite } from '../plan/plan-site.js';
+import type { SitePlan } from '../plan/types.js';
 
 export async function gatherStatus(
   desired: DesiredState,
@@ -39,10 +41,17 @@ export async function gatherStatus(
       installed: new Set(inventories.get(s.name)?.packages.map((p) => p.pkgname) ?? []),
     })),
   );
+  // Drift is what the planner says it is, nothing else (see fleet-status.ts planDrifts).
+  const plans = new Map<string, SitePlan>();
+  for (const [i, s] of desired.sites.entries()) {
+    const inv = inventories.get(s.name);
+    if (inv) plans.set(s.name, planSite(s, inv, tagSites[i]!.catalog, { kept: 'full' }));
+  }
   const status = fleetStatus({
     revision: desired.revision,
     sites: desired.sites,
     inventories,
+    plans,
     reports,
     transactions,
     holds: await listHolds(stateDir),

@@ -30,7 +30,7 @@ export function renderStatusHtml(s: FleetStatus): string {
 body{font:13px/1.4 system-ui,sans-serif;margin:1em}
 table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:2px 6px;white-space:nowrap}
 thead th{position:sticky;top:0;background:#eef;cursor:pointer}tbody th{position:sticky;left:0;background:#fafafa;text-align:left}
-.in-sync{background:#e6f4e6}.drift{background:#fde2c4}.missing{background:#f8c6c6}.extra{background:#e4e4f8}.frozen{background:#ddd}.unobserved{color:#999}
+.in-sync{background:#e6f4e6}.drift{background:#fde2c4}.missing{background:#f8c6c6}.extra{background:#e4e4f8}.frozen{background:#ddd}.unmanaged{background:#f4f4f4}.unplanned,.unobserved{color:#999}
 .site{margin:.3em 0}.held,.busy,.vuln,.unvalidated{font-weight:bold;color:#a40}
 </style></head><body>
 <h1>vo-reconcile status</h1>

@@ -5,6 +5,8 @@ import { plainBase } from '../../src/desired/package-entry.js';
 import type { DesiredPackage, PackageState, ResolvedSite } from '../../src/desired/types.js';
 import type { Inventory } from '../../src/observed/types.js';
 import { splitPkgName } from '../../src/pkgsrc/pkgname.js';
+import { planSite } from '../../src/plan/plan-site.js';
+import type { SitePlan } from '../../src/plan/types.js';
 
 export function site(packages: DesiredPackage[], over: Partial<ResolvedSite> = {}): ResolvedSite {
   return {
@@ -68,4 +70,18 @@ export function cat(...entries: string[]): Catalog {
       return { pkgname: pkgname!.trim(), depends: deps ? deps.trim().split(/\s+/) : [] };
     }),
   );
+}
+
+/** Each observed site's full plan, as gather-status.ts makes them for the report. */
+export function plansFor(
+  sites: readonly ResolvedSite[],
+  inventories: ReadonlyMap<string, Inventory>,
+  catalog: Catalog = cat(),
+): Map<string, SitePlan> {
+  const out = new Map<string, SitePlan>();
+  for (const s of sites) {
+    const i = inventories.get(s.name);
+    if (i) out.set(s.name, planSite(s, i, catalog, { kept: 'full' }));
+  }
+  return out;
 }

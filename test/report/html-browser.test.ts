@@ -7,10 +7,15 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fleetStatus } from '../../src/report/fleet-status.js';
 import { renderStatusHtml } from '../../src/report/render-html.js';
-import { inv, site, want } from '../helpers/builders.js';
+import { inv, site, want, plansFor } from '../helpers/builders.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+
+/** fleetStatus with each observed site planned against an empty catalog, as the report plans them. */
+function statusOf(inp: Omit<Parameters<typeof fleetStatus>[0], 'plans'>) {
+  return fleetStatus({ ...inp, plans: plansFor(inp.sites, inp.inventories) });
+}
 
 describe('status HTML in Chromium', () => {
   let browser: Browser;
@@ -38,7 +43,7 @@ describe('status HTML in Chromium', () => {
   it('renders, filters, sorts, and shows hostile values as text', async () => {
     const hostile = '<img src=x onerror="window.pwned=1">';
     const packages = Array.from({ length: 40 }, (_, i) => want(`pkg${String(i).padStart(2, '0')}>=1`));
-    const status = fleetStatus({
+    const status = statusOf({
       revision: 'abc123',
       sites: [site(packages, { name: 'SITE-A' }), site(packages.slice(0, 20), { name: 'SITE-B' })],
       inventories: new Map([
@@ -93,7 +98,10 @@ describe('status HTML in Chromium', () => {
     const packages = Array.from({ length: 500 }, (_, i) => want(`p${String(i).padStart(3, '0')}>=1`));
     const installed = inv(...packages.map((_, i) => `p${String(i).padStart(3, '0')}-${i % 7 === 0 ? '0.9' : '1.0'}`));
     const sites = Array.from({ length: 300 }, (_, i) => site(packages, { name: `S${String(i).padStart(3, '0')}` }));
+    // Every site is alike: plan one, and give its plan to all.
+    const [plan] = plansFor([sites[0]!], new Map([[sites[0]!.name, installed]])).values();
     const status = fleetStatus({
+      plans: new Map(sites.map((s) => [s.name, plan!])),
       revision: 'abc',
       sites,
       inventories: new Map(sites.map((s) => [s.name, { ...installed, site: s.name }])),

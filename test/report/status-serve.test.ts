@@ -8,7 +8,7 @@ import { fleetStatus } from '../../src/report/fleet-status.js';
 import { renderStatusHtml } from '../../src/report/render-html.js';
 import { bin, cli, repoRoot } from '../helpers/cli.js';
 import { expectGolden } from '../helpers/golden.js';
-import { inv, site, want } from '../helpers/builders.js';
+import { inv, site, want, plansFor } from '../helpers/builders.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const OBS = 'desired-state/examples/observed';
@@ -33,23 +33,43 @@ async function observedState(): Promise<string> {
   return state;
 }
 
+const CATALOG = 'desired-state/examples/catalog';
 const stable = (s: string) => s.replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<time>');
+
+/** fleetStatus with each observed site planned against an empty catalog, as the report plans them. */
+function statusOf(inp: Omit<Parameters<typeof fleetStatus>[0], 'plans'>) {
+  return fleetStatus({ ...inp, plans: plansFor(inp.sites, inp.inventories) });
+}
 
 describe('reconcile status', () => {
   it('reports the fleet as text (golden) and JSON', async () => {
     const state = await observedState();
-    const text = await cli(['status', '--worktree', '--state', state]);
+    // The example's catalog, as `npm start` uses: drift is what a plan against it says.
+    const text = await cli(['status', '--worktree', '--state', state, '--catalog', CATALOG]);
     expect(text.code).toBe(0);
     expectGolden('status-example.txt', stable(text.stdout));
-    const json = JSON.parse((await cli(['status', '--worktree', '--state', state, '--format', 'json'])).stdout);
+    const json = JSON.parse(
+      (await cli(['status', '--worktree', '--state', state, '--catalog', CATALOG, '--format', 'json'])).stdout,
+    );
     const desy = json.sites.find((s: { name: string }) => s.name === 'DESY-HH');
-    expect(desy.counts).toEqual({ 'in-sync': 12, drift: 4, missing: 1, extra: 1, frozen: 1, unobserved: 0 });
+    // emacs was installed by hand at a userpkgs site: the plan leaves it, so it is no drift.
+    expect(desy.counts).toEqual({
+      'in-sync': 12,
+      drift: 4,
+      missing: 1,
+      extra: 0,
+      frozen: 1,
+      unmanaged: 1,
+      unplanned: 0,
+      unobserved: 0,
+    });
+    expect(json.packages.find((p: { name: string }) => p.name === 'emacs').cells['DESY-HH'].state).toBe('unmanaged');
     const hdf5 = json.packages.find((p: { name: string }) => p.name === 'hdf5');
     expect(hdf5.cells['DESY-HH']).toEqual({ state: 'drift', desired: 'hdf5-1.14.*', installed: 'hdf5-1.12.3nb2' });
   });
 
   it('writes one self-contained HTML page that escapes what sites report', async () => {
-    const s = fleetStatus({
+    const s = statusOf({
       revision: 'abc',
       sites: [site([want('foo>=1')])],
       inventories: new Map([
@@ -85,7 +105,17 @@ describe('reconcile serve', () => {
     writeFileSync(path.join(state, 'journal.jsonl'), '');
     const server = spawn(
       process.execPath,
-      [path.join(repoRoot, 'dist/cli/main.js'), 'serve', '--worktree', '--state', state, '--port', '0'],
+      [
+        path.join(repoRoot, 'dist/cli/main.js'),
+        'serve',
+        '--worktree',
+        '--state',
+        state,
+        '--catalog',
+        CATALOG,
+        '--port',
+        '0',
+      ],
       { cwd: repoRoot },
     );
     try {

@@ -15,7 +15,7 @@ import {
   type JournalRecord,
   type TransactionKind,
 } from '../../src/state/records.js';
-import { site } from '../helpers/builders.js';
+import { site, plansFor } from '../helpers/builders.js';
 
 const C1 = 'a'.repeat(40);
 const C2 = 'b'.repeat(40);
@@ -64,6 +64,11 @@ function tx(
 const validated = { status: 'succeeded', installed: true, validated: true } as const;
 const unvalidated = { status: 'failed', reason: "check 'x' exited 1", installed: true, validated: false } as const;
 
+/** fleetStatus with each observed site planned against an empty catalog, as the report plans them. */
+function statusOf(inp: Omit<Parameters<typeof fleetStatus>[0], 'plans'>) {
+  return fleetStatus({ ...inp, plans: plansFor(inp.sites, inp.inventories) });
+}
+
 describe('restorePoint', () => {
   it('prefers the last validated transaction of the commit over a later unvalidated one', () => {
     const txs = foldTransactions([
@@ -111,7 +116,7 @@ describe('restorePoint', () => {
 
 describe('status: installed vs validated', () => {
   const status = (records: JournalRecord[]) =>
-    fleetStatus({
+    statusOf({
       revision: C2,
       sites: [site([])],
       inventories: new Map(),

@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { UsageError } from '../../errors.js';
 import { gatherStatus } from '../../report/gather-status.js';
+import { planDrifts } from '../../report/fleet-status.js';
 import { renderStatusHtml } from '../../report/render-html.js';
 import { applySites } from '../../run/apply.js';
 import { Journal } from '../../state/journal.js';
@@ -15,6 +16,7 @@ import { REPORT_PATH, ReportReceiver } from '../../site-report/collector-http.js
 import { readSecretsFile } from '../../site-report/secrets.js';
 import { stringOpt, type ParsedArgs } from '../args.js';
 import { desiredOptions, stateDirFromArgs, tagsFromArgs } from '../common.js';
+import { parseConcurrency } from './apply.js';
 import type { CommandResult, Io } from '../io.js';
 
 interface RunStats {
@@ -29,6 +31,7 @@ export async function serveCommand(args: ParsedArgs, io: Io): Promise<CommandRes
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--port must be 0-65535, got '${stringOpt(args, 'port')}'`);
   const interval = stringOpt(args, 'interval') !== undefined ? parseDuration(stringOpt(args, 'interval')!) : undefined;
+  parseConcurrency(stringOpt(args, 'concurrency')); // a bad value is a usage error now, not at the first run
   const stateDir = stateDirFromArgs(args);
   const desired = await loadDesiredState(desiredOptions(args)); // refuse to start on invalid desired state (exit 2)
   const secretsFile = stringOpt(args, 'report-secrets');
@@ -91,7 +94,9 @@ async function reconcileLoop(
         stateDir,
         revision: desired.revision,
         tags: await tagsFromArgs(args, desired),
-        concurrency: 8,
+        // The same run as `apply` with these options: --concurrency and --catalog mean what they mean there.
+        concurrency: parseConcurrency(stringOpt(args, 'concurrency')),
+        ...(stringOpt(args, 'catalog') ? { catalogOverride: stringOpt(args, 'catalog')! } : {}),
         dryRun: false,
         emit: (e) => io.out(`${e.site}: ${e.kind === 'done' ? '' : `${e.kind}: `}${e.detail}`),
       });
@@ -147,15 +152,7 @@ function metrics(
   stats: RunStats,
 ): string {
   const siteState = (s: (typeof status.sites)[number]) =>
-    s.busy
-      ? 'busy'
-      : s.held
-        ? 'held'
-        : !s.observed
-          ? 'unobserved'
-          : s.counts.drift + s.counts.missing + s.counts.extra > 0
-            ? 'drift'
-            : 'in_sync';
+    s.busy ? 'busy' : s.held ? 'held' : !s.observed ? 'unobserved' : s.plan && planDrifts(s.plan) ? 'drift' : 'in_sync';
   const bySiteState = new Map<string, number>([
     ['in_sync', 0],
     ['drift', 0],

@@ -1,0 +1,165 @@
+// The plan of a fleet, site by site in order, on every core: sites whose
+// plan is in the cache under the digests of their inputs are answered from
+// it; the others are planned by worker threads (or in this thread, with one
+// worker or only a few sites to plan). Results come back in site order with
+// a bounded number in flight, so a thousand plans never sit in memory at once.
+import { availableParallelism } from 'node:os';
+import Tinypool from 'tinypool';
+import { readCatalogFile } from '../catalog/load.js';
+import type { ResolvedSite } from '../desired/types.js';
+import { InputError } from '../errors.js';
+import { CacheIndex } from '../plan-cache/cache-index.js';
+import { siteDigest, sha256 } from '../plan-cache/digest.js';
+import { stampNow } from '../plan-cache/file-stamp.js';
+import { readPlanEntrySync } from '../plan-cache/plan-store.js';
+import { nowNs } from '../plan-cache/stat-index.js';
+import { inventoryFiles, inventoryKey, type FileRead, type InventoryOrigin } from './inventory-input.js';
+import {
+  planKey,
+  SitePlanning,
+  type CatalogInput,
+  type FleetInputs,
+  type Kept,
+  type SiteOutcome,
+} from './plan-task.js';
+
+export interface FleetPlanOptions {
+  sites: readonly ResolvedSite[];
+  origin: InventoryOrigin;
+  /** Plan every site against this PKG_PATH instead of its own. */
+  catalogOverride?: string;
+  kept: Kept;
+  /** Where cached plans live (state/plan-cache); no cache when undefined. */
+  cacheDir?: string;
+  /** Threads that plan; 1 plans in this thread. Default: one per core. */
+  workers?: number;
+}
+
+export interface PlannedSite {
+  site: ResolvedSite;
+  json: string;
+  counts: import('../plan-cache/site-counts.js').SiteCounts;
+  cached: boolean;
+}
+
+/** Fewer sites to plan than this per worker are planned here: starting threads would cost more. */
+const SITES_PER_WORKER = 8;
+/** Sites in flight ahead of the one being printed. */
+const WINDOW = 64;
+
+export async function* planFleet(opts: FleetPlanOptions): AsyncGenerator<PlannedSite> {
+  const runStarted = nowNs();
+  const inputs = await fleetInputs(opts);
+  const index = opts.cacheDir !== undefined ? await CacheIndex.load(opts.cacheDir) : undefined;
+  const known = inputs.sites.map((_, i) => (index ? knownKey(inputs, i, index) : undefined));
+  const toPlan = known.filter((k) => k === undefined).length;
+  // Asked for, the threads are started for any work; by default only when there is enough.
+  const workers =
+    opts.workers !== undefined
+      ? Math.min(opts.workers, toPlan)
+      : Math.min(availableParallelism(), Math.floor(toPlan / SITES_PER_WORKER));
+  const local = new SitePlanning(inputs);
+  const pool = workers > 1 ? startPool(inputs, workers) : undefined;
+  const planAt = (i: number): Promise<SiteOutcome> => (pool ? (pool.run(i) as Promise<SiteOutcome>) : local.plan(i));
+  const start = async (i: number): Promise<SiteOutcome> => {
+    const key = known[i];
+    const hit = key !== undefined && opts.cacheDir !== undefined ? readPlanEntrySync(opts.cacheDir, key) : undefined;
+    return hit ? { ...hit, files: [], key, cached: true } : planAt(i);
+  };
+  const pending = new Map<number, Promise<SiteOutcome>>();
+  let scheduled = 0;
+  try {
+    for (let i = 0; i < inputs.sites.length; i++) {
+      for (; scheduled < inputs.sites.length && scheduled < i + WINDOW; scheduled++) {
+        const p = start(scheduled);
+        p.catch(() => undefined);
+        pending.set(scheduled, p);
+      }
+      const outcome = await pending.get(i)!;
+      pending.delete(i);
+      if ('problems' in outcome) throw new InputError(outcome.problems);
+      if (index) await remember(index, inputs.sites[i]!.name, outcome.files, outcome.key, runStarted);
+      yield { site: inputs.sites[i]!, json: outcome.json, counts: outcome.counts, cached: outcome.cached };
+    }
+    await index?.save().catch(() => undefined);
+  } finally {
+    await pool?.destroy();
+  }
+}
+
+async function fleetInputs(opts: FleetPlanOptions): Promise<FleetInputs> {
+  const locations = [...new Set(opts.sites.map((s) => opts.catalogOverride ?? s.pkg_path))];
+  const catalogs = await Promise.all(locations.map(readCatalogInput));
+  const override = opts.catalogOverride !== undefined ? catalogs[0] : undefined;
+  // A catalog named on the command line that cannot be read is bad input, not a site failure.
+  if (override && 'error' in override) await readCatalogFile(override.location);
+  const at = new Map(locations.map((l, i) => [l, i]));
+  return {
+    sites: opts.sites,
+    siteDigests: opts.sites.map(siteDigest),
+    catalogOf: opts.sites.map((s) => at.get(opts.catalogOverride ?? s.pkg_path)!),
+    catalogs,
+    origin: opts.origin,
+    kept: opts.kept,
+    cacheDir: opts.cacheDir,
+  };
+}
+
+/** The summary file as read, in memory every worker can see; its digest covers where it came from. */
+async function readCatalogInput(location: string): Promise<CatalogInput> {
+  try {
+    const { data, name } = await readCatalogFile(location);
+    const shared = new Uint8Array(new SharedArrayBuffer(data.length));
+    shared.set(data);
+    return { location, name, digest: sha256('catalog', location, name, data), data: shared };
+  } catch (e) {
+    return { location, error: (e as Error).message };
+  }
+}
+
+/** The plan key of a site from file stamps alone, when every file is known unchanged. */
+function knownKey(inputs: FleetInputs, i: number, index: CacheIndex): string | undefined {
+  const catalog = inputs.catalogs[inputs.catalogOf[i]!]!;
+  if (!('digest' in catalog)) return undefined;
+  const files: FileRead[] = [];
+  let mtimeNs: string | undefined;
+  for (const file of inventoryFiles(inputs.origin, inputs.sites[i]!.name)) {
+    const stamp = stampNow(file);
+    if (stamp === undefined) return undefined;
+    if (stamp === 'absent') {
+      files.push({ file, digest: 'absent' });
+      continue;
+    }
+    const digest = index.stats.digestOf(file, stamp);
+    if (digest === undefined) return undefined;
+    mtimeNs ??= stamp.mtimeNs;
+    files.push({ file, stamp, digest });
+  }
+  const inv = inventoryKey(inputs.origin, files, mtimeNs);
+  return inv === undefined ? undefined : planKey(inputs.siteDigests[i]!, inv, catalog.digest, inputs.kept);
+}
+
+async function remember(
+  index: CacheIndex,
+  site: string,
+  files: readonly FileRead[],
+  key: string | undefined,
+  runStarted: bigint,
+): Promise<void> {
+  for (const f of files) {
+    if (f.stamp && f.digest !== 'absent') index.stats.record(f.file, f.stamp, f.digest, runStarted);
+    else index.stats.forget(f.file);
+  }
+  if (key !== undefined) await index.use(site, key).catch(() => undefined);
+}
+
+function startPool(inputs: FleetInputs, threads: number): Tinypool {
+  return new Tinypool({
+    filename: new URL('./plan-worker.js', import.meta.url).href,
+    minThreads: threads,
+    maxThreads: threads,
+    // Two sites per thread: one reads or writes files while the other is planned.
+    concurrentTasksPerWorker: 2,
+    workerData: inputs,
+  });
+}

@@ -1,0 +1,76 @@
+// Cache files that prove their own integrity: a first line of JSON naming
+// the format and the SHA-256 of everything after it, then the body. A file
+// that is truncated, torn or edited fails the check and is treated as
+// absent: a cache is only ever a shortcut, never a source of truth.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { sha256 } from './digest.js';
+
+export interface CheckedHeader {
+  format: string;
+  sha256: string;
+  [extra: string]: unknown;
+}
+
+/** Header and body of a checked file, or undefined when absent, damaged or of another format. */
+export async function readChecked(
+  file: string,
+  format: string,
+): Promise<{ header: CheckedHeader; body: string } | undefined> {
+  const text = await readFile(file, 'utf8').catch(() => undefined);
+  return text === undefined ? undefined : parseChecked(text, format);
+}
+
+/**
+ * readChecked without the thread pool: a warm plan reads a thousand small
+ * entries one after another, and four round trips each cost more than the read.
+ */
+export function readCheckedSync(file: string, format: string): { header: CheckedHeader; body: string } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  return parseChecked(text, format);
+}
+
+export function parseChecked(text: string, format: string): { header: CheckedHeader; body: string } | undefined {
+  const nl = text.indexOf('\n');
+  if (nl < 0) return undefined;
+  let header: CheckedHeader;
+  try {
+    header = JSON.parse(text.slice(0, nl)) as CheckedHeader;
+  } catch {
+    return undefined;
+  }
+  const body = text.slice(nl + 1);
+  if (header?.format !== format || header.sha256 !== sha256(body)) return undefined;
+  return { header, body };
+}
+
+/** Directories known to exist: a thousand entries share 256 of them. */
+const made = new Set<string>();
+
+/**
+ * Writes atomically (a temporary file renamed over it) but without fsync:
+ * after a crash the file may be missing or damaged, and then it fails its check.
+ */
+export async function writeChecked(file: string, format: string, body: string, extra: object = {}): Promise<void> {
+  const dir = path.dirname(file);
+  if (!made.has(dir)) {
+    await mkdir(dir, { recursive: true });
+    if (made.size < 4096) made.add(dir);
+  }
+  const header = JSON.stringify({ ...extra, format, sha256: sha256(body) });
+  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(tmp, `${header}\n${body}`);
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}

@@ -1,0 +1,59 @@
+// A file's identity as stat(2) tells it, taken on the very descriptor its
+// bytes are read from, so stamp and bytes belong together. Used to know a
+// file's digest without reading it again (see stat-index.ts).
+import { statSync, type BigIntStats } from 'node:fs';
+import { open } from 'node:fs/promises';
+
+export interface FileStamp {
+  dev: string;
+  ino: string;
+  size: string;
+  mtimeNs: string;
+  ctimeNs: string;
+}
+
+export function stampOf(st: BigIntStats): FileStamp {
+  return {
+    dev: String(st.dev),
+    ino: String(st.ino),
+    size: String(st.size),
+    mtimeNs: String(st.mtimeNs),
+    ctimeNs: String(st.ctimeNs),
+  };
+}
+
+export function sameStamp(a: FileStamp, b: FileStamp): boolean {
+  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
+}
+
+/** A file's bytes with the stamp of what was read and its mtime; undefined when there is no such file. */
+export async function readStamped(file: string): Promise<{ bytes: Buffer; stamp: FileStamp; mtime: Date } | undefined> {
+  let fh;
+  try {
+    fh = await open(file, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  try {
+    const st = await fh.stat({ bigint: true });
+    const bytes = await fh.readFile();
+    return { bytes, stamp: stampOf(st), mtime: mtimeOf(st.mtimeNs) };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The mtime exactly as fs.stat's (rounded to the millisecond, where BigIntStats truncates). */
+function mtimeOf(ns: bigint): Date {
+  return new Date(Math.round(Number(ns / 1_000_000_000n) * 1000 + Number(ns % 1_000_000_000n) / 1e6));
+}
+
+/** The stamp of a file now, 'absent' when there is none, undefined when it cannot be told. */
+export function stampNow(file: string): FileStamp | 'absent' | undefined {
+  try {
+    return stampOf(statSync(file, { bigint: true }));
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'absent' : undefined;
+  }
+}
