@@ -2,7 +2,7 @@
 // and choosing the sites they act on.
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import { loadDesiredStateWithInfo } from '../desired/load.js';
+import { loadDesiredStateWithInfo, type LoadResult } from '../desired/load.js';
 import type { DesiredState, ResolvedSite } from '../desired/types.js';
 import { flag, listOpt, stringOpt, type ParsedArgs } from './args.js';
 import type { Io } from './io.js';
@@ -10,22 +10,29 @@ import type { Logger } from 'pino';
 import { createLogger } from '../log.js';
 import { tagsAt } from '../desired/tags.js';
 
-/** With `cached`, what each file parses to is kept in state/desired-cache (plan and reports read it often). */
-export async function desiredFromArgs(
+export async function desiredFromArgs(args: ParsedArgs, io: Io): Promise<DesiredState> {
+  return (await desiredWithCacheFromArgs(args, io, { cached: false })).state;
+}
+
+/**
+ * With `cached`, what each file parses to is kept in state/desired-cache (plan
+ * and reports read it often), once the caller calls `keepParsed`.
+ */
+export async function desiredWithCacheFromArgs(
   args: ParsedArgs,
   io: Io,
-  opts: { cached?: boolean } = {},
-): Promise<DesiredState> {
+  opts: { cached: boolean },
+): Promise<LoadResult> {
   const cacheDir = opts.cached ? path.join(stateDirFromArgs(args), 'desired-cache') : undefined;
-  const { state, dirty } = await loadDesiredStateWithInfo({
+  const loaded = await loadDesiredStateWithInfo({
     ...desiredOptions(args),
     ...(cacheDir ? { cacheDir } : {}),
   });
-  if (dirty)
+  if (loaded.dirty)
     io.err(
-      `note: ${state.dir} has uncommitted changes; using commit ${state.commit!.slice(0, 12)} (--worktree uses the edited files)`,
+      `note: ${loaded.state.dir} has uncommitted changes; using commit ${loaded.state.commit!.slice(0, 12)} (--worktree uses the edited files)`,
     );
-  return state;
+  return loaded;
 }
 
 /** Where --desired/--rev/--worktree/--git-dir say the desired state is. */

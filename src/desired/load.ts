@@ -23,6 +23,8 @@ export interface LoadResult {
   state: DesiredState;
   /** True when reading HEAD while the work tree has uncommitted desired-state edits. */
   dirty: boolean;
+  /** Write what the files parsed to into the cache (a no-op without one); call once the run accepted its inputs. */
+  keepParsed(): Promise<void>;
 }
 
 export async function loadDesiredState(opts: LoadOptions): Promise<DesiredState> {
@@ -33,12 +35,8 @@ export async function loadDesiredStateWithInfo(opts: LoadOptions): Promise<LoadR
   const source = await openSource(opts);
   const problems: Problem[] = [];
   const display = (rel: string) => path.join(opts.dir, rel);
-  const files: FileReader = {
-    source,
-    display,
-    problems,
-    cache: opts.cacheDir ? parseCacheIn(opts.cacheDir) : undefined,
-  };
+  const cache = opts.cacheDir ? parseCacheIn(opts.cacheDir) : undefined;
+  const files: FileReader = { source, display, problems, cache };
 
   const [records, { docs, broken, checks }] = await Promise.all([
     readParsed(files, 'sites.yaml', 'sites', readSites).then((r) => r ?? []),
@@ -59,7 +57,7 @@ export async function loadDesiredStateWithInfo(opts: LoadOptions): Promise<LoadR
   if (problems.length > 0) throw new InputError(sortProblems(problems));
   const state: DesiredState = { revision: source.revision, dir: opts.dir, sites, profiles: [...docs.keys()].sort() };
   if (source.commit) state.commit = source.commit;
-  return { state, dirty: source.dirty ?? false };
+  return { state, dirty: source.dirty ?? false, keepParsed: () => cache?.keep() ?? Promise.resolve() };
 }
 
 interface FileReader {
@@ -98,7 +96,7 @@ async function readParsed<T>(
   const src = parseChecked(file, text, schema, problems);
   const value = src ? extract(src, problems) : undefined;
   files.problems.push(...problems);
-  if (value !== undefined && problems.length === 0) await cache?.set(schema, file, text, value);
+  if (value !== undefined && problems.length === 0) cache?.set(schema, file, text, value);
   return value;
 }
 

@@ -3,6 +3,7 @@
 // it; the others are planned by worker threads (or in this thread, with one
 // worker or only a few sites to plan). Results come back in site order with
 // a bounded number in flight, so a thousand plans never sit in memory at once.
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import Tinypool from 'tinypool';
 import { readCatalogFile } from '../catalog/load.js';
@@ -59,7 +60,7 @@ export async function* planFleet(opts: FleetPlanOptions): AsyncGenerator<Planned
       ? Math.min(opts.workers, toPlan)
       : Math.min(availableParallelism(), Math.floor(toPlan / SITES_PER_WORKER));
   const local = new SitePlanning(inputs);
-  const pool = workers > 1 ? startPool(inputs, workers) : undefined;
+  const pool = workers > 1 && existsSync(WORKER) ? startPool(inputs, workers) : undefined;
   const planAt = (i: number): Promise<SiteOutcome> => (pool ? (pool.run(i) as Promise<SiteOutcome>) : local.plan(i));
   const start = async (i: number): Promise<SiteOutcome> => {
     const key = known[i];
@@ -99,6 +100,7 @@ async function fleetInputs(opts: FleetPlanOptions): Promise<FleetInputs> {
     siteDigests: opts.sites.map(siteDigest),
     catalogOf: opts.sites.map((s) => at.get(opts.catalogOverride ?? s.pkg_path)!),
     catalogs,
+    catalogIsInput: opts.catalogOverride !== undefined,
     origin: opts.origin,
     kept: opts.kept,
     cacheDir: opts.cacheDir,
@@ -153,9 +155,16 @@ async function remember(
   if (key !== undefined) await index.use(site, key).catch(() => undefined);
 }
 
+/**
+ * The worker's module, built. Run from the TypeScript sources (the tests'
+ * in-process runs) it does not exist, and sites are planned in this thread:
+ * the same code, so the same answer.
+ */
+const WORKER = new URL('./plan-worker.js', import.meta.url);
+
 function startPool(inputs: FleetInputs, threads: number): Tinypool {
   return new Tinypool({
-    filename: new URL('./plan-worker.js', import.meta.url).href,
+    filename: WORKER.href,
     minThreads: threads,
     maxThreads: threads,
     // Two sites per thread: one reads or writes files while the other is planned.

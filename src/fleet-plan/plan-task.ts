@@ -27,6 +27,8 @@ export interface FleetInputs {
   /** Per site, which of `catalogs` it is planned against. */
   catalogOf: readonly number[];
   catalogs: readonly CatalogInput[];
+  /** The catalog was named on the command line: a bad one is bad input, not a site failure. */
+  catalogIsInput: boolean;
   origin: InventoryOrigin;
   kept: Kept;
   /** Where cached plans live; none when undefined. */
@@ -79,7 +81,10 @@ export class SitePlanning {
       if (e instanceof InputError) return { problems: [...e.problems], files: input.files };
       throw e;
     }
-    const plan = planSite(site, inventory, await this.catalog(catalog), { kept });
+    const parsed = await this.catalog(catalog);
+    if (parsed instanceof InputError && this.inputs.catalogIsInput)
+      return { problems: [...parsed.problems], files: input.files };
+    const plan = planSite(site, inventory, parsed, { kept });
     const json = planJson(plan, kept);
     const counts = countsOf(plan);
     // A cache that cannot be written (a read-only state/) only costs the next run its shortcut.

@@ -214,7 +214,7 @@ const BAD_ARGS: string[][] = [
   ['--bogus'],
   ['plan', '--bogus'],
   ['validate', 'extra'],
-  ['plan', '--concurrency', '4'],
+  ['plan', '--concurrency', '0'],
   ['apply', '--concurrency', '0'],
   ['apply', '--concurrency', 'many'],
   ['apply', '--concurrency', '-3'],

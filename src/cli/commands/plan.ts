@@ -11,7 +11,7 @@ import { renderSitePlan, renderSummary } from '../../plan/render.js';
 import type { SitePlan } from '../../plan/types.js';
 import { emptySummary } from '../../plan/types.js';
 import { flag, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
-import { desiredFromArgs, selectSites, stateDirFromArgs } from '../common.js';
+import { desiredWithCacheFromArgs, selectSites, stateDirFromArgs } from '../common.js';
 import type { CommandResult, Io } from '../io.js';
 import { parseConcurrency } from './apply.js';
 
@@ -19,7 +19,7 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   noPositionals(args);
   const workers =
     stringOpt(args, 'concurrency') !== undefined ? parseConcurrency(stringOpt(args, 'concurrency')) : undefined;
-  const desired = await desiredFromArgs(args, io, { cached: true });
+  const { state: desired, keepParsed } = await desiredWithCacheFromArgs(args, io, { cached: true });
   const sites = selectSites(desired, args);
   const observedDir = stringOpt(args, 'observed');
   if (observedDir) await checkObservedDir(observedDir);
@@ -57,6 +57,8 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   }
   if (json) io.out(`],"summary":${JSON.stringify(summary)}}`);
   else io.out(renderSummary(summary));
+  // Only now: a run refused for its inputs (exit 2) writes nothing to state/.
+  await keepParsed();
 
   if (summary.failed > 0) return { exitCode: 1 };
   if (flag(args, 'detailed-exitcode') && summary.changed > 0) return { exitCode: 3 };
