@@ -24,7 +24,11 @@ const fleet = fc.record({
     },
   ),
   profiles: fc.array(
-    fc.array(fc.tuple(fc.constantFrom(...BASES), fc.constantFrom('', '>=1.2', '-2.0', ' absent')), { maxLength: 4 }),
+    // One entry per package: a profile naming a package twice is refused (exit 2), which is not what this tests.
+    fc.uniqueArray(fc.tuple(fc.constantFrom(...BASES), fc.constantFrom('', '>=1.2', '-2.0', ' absent')), {
+      maxLength: 4,
+      selector: ([base]) => base,
+    }),
     {
       minLength: 1,
       maxLength: 3,
