@@ -13,11 +13,15 @@ import { readSiteLock, type LockOwner } from '../state/site-lock.js';
 import { fleetStatus, type FleetStatus } from './fleet-status.js';
 import { planSite } from '../plan/plan-site.js';
 import type { SitePlan } from '../plan/types.js';
+import { auditFleet } from '../vuln/fleet-audit.js';
+import { ListCache } from '../vuln/list-store.js';
 
 export async function gatherStatus(
   desired: DesiredState,
   stateDir: string,
   catalogOverride?: string,
+  /** How the vulnerability lists are refreshed (see ListCache); `serve` asks at most hourly. */
+  refreshLists: boolean | number = true,
 ): Promise<{ status: FleetStatus; journalProblems: string[] }> {
   const inventories = new Map<string, Inventory>();
   const locks = new Map<string, LockOwner>();
@@ -47,6 +51,14 @@ export async function gatherStatus(
     const inv = inventories.get(s.name);
     if (inv) plans.set(s.name, planSite(s, inv, tagSites[i]!.catalog, { kept: 'full' }));
   }
+  const audit = desired.sites.some((s) => s.vulnerabilities)
+    ? await auditFleet(
+        desired.sites,
+        (s) => Promise.resolve(inventories.get(s.name)),
+        new ListCache(stateDir, { refresh: refreshLists }),
+        new Date(),
+      )
+    : undefined;
   const status = fleetStatus({
     revision: desired.revision,
     sites: desired.sites,
@@ -57,6 +69,7 @@ export async function gatherStatus(
     holds: await listHolds(stateDir),
     locks,
     tags: transactions.some((t) => t.begin.tags.length > 0) ? restorability(transactions, tagSites) : [],
+    ...(audit ? { audit } : {}),
     now: new Date().toISOString(),
   });
   return { status, journalProblems: damaged.map((d) => `${journal.file}:${d.line}: ${d.reason}`) };

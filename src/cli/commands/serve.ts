@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { UsageError } from '../../errors.js';
 import { gatherStatus } from '../../report/gather-status.js';
+import { vulnMetrics } from '../../report/vuln-metrics.js';
 import { planDrifts } from '../../report/fleet-status.js';
 import { renderStatusHtml } from '../../report/render-html.js';
 import { applySites } from '../../run/apply.js';
@@ -136,7 +137,8 @@ async function handle(
     return send(res, 200, 'application/json', JSON.stringify(foldTransactions(records).reverse()));
   }
   const desired = await loadDesiredState(desiredOptions(args));
-  const { status } = await gatherStatus(desired, stateDir, stringOpt(args, 'catalog'));
+  // Scrapes come often: the vulnerability lists are asked at most hourly.
+  const { status } = await gatherStatus(desired, stateDir, stringOpt(args, 'catalog'), 3600);
   if (url.pathname === '/') return send(res, 200, 'text/html; charset=utf-8', renderStatusHtml(status));
   if (url.pathname === '/api/status') return send(res, 200, 'application/json', JSON.stringify(status));
   if (url.pathname === '/metrics') {
@@ -181,6 +183,7 @@ function metrics(
     '# HELP vo_reconcile_runs_total Scheduled runs since the server started.',
     '# TYPE vo_reconcile_runs_total counter',
     `vo_reconcile_runs_total ${stats.runs}`,
+    ...vulnMetrics(status),
   ];
   return `${lines.join('\n')}\n`;
 }
