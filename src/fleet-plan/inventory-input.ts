@@ -31,7 +31,7 @@ export interface InventoryInput {
 export function inventoryFiles(origin: InventoryOrigin, site: string): string[] {
   if (origin.kind === 'state') return [observedFile(origin.dir, site)];
   const f = observedSiteFiles(origin.dir, site);
-  return [f.pkgInfo, f.userInstalled];
+  return [f.pkgInfo, f.userInstalled, f.depends];
 }
 
 /**
@@ -58,12 +58,13 @@ export async function readInventoryInput(origin: InventoryOrigin, site: string):
   );
   const key = inventoryKey(origin, files, reads[0]?.stamp.mtimeNs);
   const inventory = (): Inventory | undefined => {
-    const [main, user] = reads;
+    const [main, user, depends] = reads;
     if (!main) return undefined;
     if (origin.kind === 'state') return parseStoredInventory(names[0]!, site, main.bytes.toString('utf8'));
     return observedInventory(site, {
       pkgInfo: { file: names[0]!, bytes: main.bytes, mtime: main.mtime },
       userInstalled: { file: names[1]!, bytes: user?.bytes },
+      depends: { file: names[2]!, bytes: depends?.bytes },
     });
   };
   return { files, key, inventory };

@@ -2,7 +2,8 @@
 // status, the site's inventory afterwards and the audit findings. Garbled
 // or truncated output is a failed result with a reason, never an exception.
 import type { AuditFinding } from '../observed/types.js';
-import { parsePkgInfo, type PkgInfoEntry } from '../pkgsrc/pkg-info.js';
+import { withDepends, type ListedPackage } from '../observed/inventory.js';
+import { parsePkgInfo, parsePkgInfoDepends, type PkgInfoEntry } from '../pkgsrc/pkg-info.js';
 import type { JobStatus } from './job-spec.js';
 
 export interface StepResult {
@@ -16,8 +17,11 @@ export interface JobOutput {
   /** The job's own verdict, or undefined when its output ends early. */
   status?: JobStatus | 'killed';
   steps: StepResult[];
-  /** The site's packages after the job, when the inventory steps completed. */
-  inventory?: PkgInfoEntry[];
+  /**
+   * The site's packages after the job, when the inventory steps completed;
+   * each with its DEPENDS when the job listed them (`pkg_info -n -a`).
+   */
+  inventory?: ListedPackage[];
   userInstalled?: PkgInfoEntry[];
   pkgToolsVersion?: string;
   audit: AuditFinding[];
@@ -93,8 +97,13 @@ function readInventory(out: JobOutput): void {
   if (audit) out.audit = parseAudit(audit.output);
   const inv = step('inventory');
   const user = step('inventory-u');
+  const deps = step('inventory-n');
   try {
-    if (inv) out.inventory = parsePkgInfo(inv.output.join('\n'), { file: 'job output (pkg_info)' });
+    const depends = deps
+      ? parsePkgInfoDepends(deps.output.join('\n'), { file: 'job output (pkg_info -n)' })
+      : undefined;
+    if (inv)
+      out.inventory = withDepends(parsePkgInfo(inv.output.join('\n'), { file: 'job output (pkg_info)' }), depends);
     if (user) out.userInstalled = parsePkgInfo(user.output.join('\n'), { file: 'job output (pkg_info -u)' });
   } catch (e) {
     out.problem = `the site's package listing in the job output is unreadable: ${(e as Error).message.split('\n')[0]}`;

@@ -8,10 +8,13 @@
 // accepts or reports exactly as before, so both always agree.
 import { inventoryFromPkgInfo, type RawInventory } from './inventory.js';
 import type { InstalledPackage, Inventory } from './types.js';
+import { parsePkgInfoDepends } from '../pkgsrc/pkg-info.js';
 
-export interface RawInventoryBytes extends Omit<RawInventory, 'pkgInfo' | 'userInstalled'> {
+export interface RawInventoryBytes extends Omit<RawInventory, 'pkgInfo' | 'userInstalled' | 'depends'> {
   pkgInfo: { bytes: Buffer; file: string };
   userInstalled?: { bytes: Buffer; file: string };
+  /** `pkg_info -n -a` output; read as text (it is small next to a planner's other work). */
+  depends?: { bytes: Buffer; file: string };
 }
 
 /** Width pkg_info pads names to; one more space always follows (see pkg-info.ts). */
@@ -23,6 +26,13 @@ export function inventoryFromBytes(raw: RawInventoryBytes): Inventory {
   if (!packages || (raw.userInstalled && !user) || (user && !isSubset(user, packages))) return viaText(raw);
   const userSet = user ? new Set(user.map((p) => p.pkgname)) : undefined;
   if (userSet) for (const p of packages) p.automatic = !userSet.has(p.pkgname);
+  if (raw.depends) {
+    const deps = parsePkgInfoDepends(raw.depends.bytes.toString('utf8'), { file: raw.depends.file });
+    for (const p of packages) {
+      const d = deps.get(p.pkgname);
+      if (d) p.depends = d;
+    }
+  }
   return {
     site: raw.site,
     packages,
@@ -34,9 +44,10 @@ export function inventoryFromBytes(raw: RawInventoryBytes): Inventory {
 }
 
 function viaText(raw: RawInventoryBytes): Inventory {
-  const { pkgInfo, userInstalled, ...rest } = raw;
+  const { pkgInfo, userInstalled, depends, ...rest } = raw;
   return inventoryFromPkgInfo({
     ...rest,
+    ...(depends ? { depends: { text: depends.bytes.toString('utf8'), file: depends.file } } : {}),
     pkgInfo: { text: pkgInfo.bytes.toString('utf8'), file: pkgInfo.file },
     ...(userInstalled
       ? { userInstalled: { text: userInstalled.bytes.toString('utf8'), file: userInstalled.file } }

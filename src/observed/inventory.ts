@@ -1,7 +1,7 @@
 // Build an Inventory from raw `pkg_info` (and optionally `pkg_info -u`)
 // output. Pure: the caller reads the files and supplies the time.
 import { InputError, type Problem } from '../errors.js';
-import { parsePkgInfo, type PkgInfoEntry } from '../pkgsrc/pkg-info.js';
+import { parsePkgInfo, parsePkgInfoDepends, type PkgInfoEntry } from '../pkgsrc/pkg-info.js';
 import type { Inventory, InstalledPackage, ObservationSource } from './types.js';
 
 export interface RawInventory {
@@ -9,6 +9,8 @@ export interface RawInventory {
   pkgInfo: { text: string; file: string };
   /** `pkg_info -u` output: the user-installed packages. */
   userInstalled?: { text: string; file: string };
+  /** `pkg_info -n -a` output: each installed package's own DEPENDS. */
+  depends?: { text: string; file: string };
   observedAt: string;
   source: ObservationSource;
   origin?: string;
@@ -23,10 +25,28 @@ export function inventoryFromPkgInfo(raw: RawInventory): Inventory {
       user,
       raw.userInstalled!.file,
     );
-  return inventoryFromEntries(raw.site, entries, user, {
+  const depends = raw.depends ? parsePkgInfoDepends(raw.depends.text, { file: raw.depends.file }) : undefined;
+  return inventoryFromEntries(raw.site, withDepends(entries, depends), user, {
     observedAt: raw.observedAt,
     source: raw.source,
     origin: raw.origin ?? raw.pkgInfo.file,
+  });
+}
+
+/** A listed package, with its DEPENDS when the site's `pkg_info -n` gave them. */
+export interface ListedPackage extends PkgInfoEntry {
+  depends?: string[];
+}
+
+/** The listing's entries with the DEPENDS `pkg_info -n` gave for each (none known for one it did not list). */
+export function withDepends(
+  entries: readonly PkgInfoEntry[],
+  depends: ReadonlyMap<string, string[]> | undefined,
+): ListedPackage[] {
+  if (!depends) return [...entries];
+  return entries.map((e) => {
+    const d = depends.get(e.pkgname);
+    return d ? { ...e, depends: d } : e;
   });
 }
 
@@ -37,7 +57,7 @@ export function inventoryFromPkgInfo(raw: RawInventory): Inventory {
  */
 export function inventoryFromEntries(
   site: string,
-  entries: readonly PkgInfoEntry[],
+  entries: readonly ListedPackage[],
   user: readonly PkgInfoEntry[] | undefined,
   meta: { observedAt: string; source: ObservationSource; origin: string },
 ): Inventory {
@@ -45,13 +65,15 @@ export function inventoryFromEntries(
   const packages: InstalledPackage[] = entries.map((e) => {
     // parsePkgInfo has validated the name: split at the last '-' without checking again.
     const dash = e.pkgname.lastIndexOf('-');
-    return {
+    const pkg: InstalledPackage = {
       pkgname: e.pkgname,
       name: e.pkgname.slice(0, dash),
       version: e.pkgname.slice(dash + 1),
       comment: e.comment,
       automatic: userSet ? !userSet.has(e.pkgname) : false,
     };
+    if (e.depends) pkg.depends = e.depends;
+    return pkg;
   });
   return {
     site,

@@ -1,5 +1,6 @@
 // `plan --observed DIR`: raw inventories as sites or admins collected them,
-// <SITE>.pkg_info and optionally <SITE>.pkg_info-u.
+// <SITE>.pkg_info and optionally <SITE>.pkg_info-u (`pkg_info -u`) and
+// <SITE>.pkg_info-n (`pkg_info -n -a`: what each installed package depends on).
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../errors.js';
@@ -20,15 +21,19 @@ export async function checkObservedDir(dir: string): Promise<void> {
  * user-installed listing. Everything read for an inventory is named here,
  * so whatever keys a cache on them sees every input.
  */
-export function observedSiteFiles(dir: string, site: string): { pkgInfo: string; userInstalled: string } {
+export function observedSiteFiles(
+  dir: string,
+  site: string,
+): { pkgInfo: string; userInstalled: string; depends: string } {
   const pkgInfo = path.join(dir, `${site}.pkg_info`);
-  return { pkgInfo, userInstalled: `${pkgInfo}-u` };
+  return { pkgInfo, userInstalled: `${pkgInfo}-u`, depends: `${pkgInfo}-n` };
 }
 
 /** What was read for a site: each file's bytes (undefined when absent) and the listing's mtime. */
 export interface ObservedFiles {
   pkgInfo: { file: string; bytes: Buffer | undefined; mtime: Date | undefined };
   userInstalled: { file: string; bytes: Buffer | undefined };
+  depends?: { file: string; bytes: Buffer | undefined };
 }
 
 /** The inventory of one site from DIR, or undefined when DIR has none for it. */
@@ -39,12 +44,13 @@ export async function readObservedSite(dir: string, site: string): Promise<Inven
   return observedInventory(site, {
     pkgInfo: { file: files.pkgInfo, bytes, mtime: st?.mtime },
     userInstalled: { file: files.userInstalled, bytes: await readOptional(files.userInstalled) },
+    depends: { file: files.depends, bytes: await readOptional(files.depends) },
   });
 }
 
 /** The inventory the files make, or undefined without a listing. */
 export function observedInventory(site: string, files: ObservedFiles): Inventory | undefined {
-  const { pkgInfo, userInstalled } = files;
+  const { pkgInfo, userInstalled, depends } = files;
   if (pkgInfo.bytes === undefined) return undefined;
   return inventoryFromBytes({
     site,
@@ -52,6 +58,7 @@ export function observedInventory(site: string, files: ObservedFiles): Inventory
     ...(userInstalled.bytes !== undefined
       ? { userInstalled: { bytes: userInstalled.bytes, file: userInstalled.file } }
       : {}),
+    ...(depends?.bytes !== undefined ? { depends: { bytes: depends.bytes, file: depends.file } } : {}),
     observedAt: (pkgInfo.mtime ?? new Date(0)).toISOString(),
     source: 'observed-dir',
   });

@@ -91,8 +91,23 @@ export async function lastReports(
 ): Promise<{ count: number; reports: ReportRecord[] }> {
   const dir = reportsDir(stateDir, site);
   const names = (await readdir(dir).catch(() => [] as string[])).filter((f) => NAME.test(f)).sort();
-  const reports = await Promise.all(names.slice(-n).map((f) => readReport(path.join(dir, f), site)));
-  return { count: names.length, reports };
+  // Names order reports by the second only (then by the random nonce), so
+  // the reports of the boundary's second are all read and put in order by
+  // their full timestamps.
+  const from = n <= 0 ? names.length : Math.max(0, names.length - n);
+  let start = from;
+  while (start > 0 && from < names.length && stampOf(names[start - 1]!) === stampOf(names[from]!)) start--;
+  const read = await Promise.all(names.slice(start).map((f) => readReport(path.join(dir, f), site)));
+  read.sort((a, b) => compare(a.reportedAt, b.reportedAt) || compare(a.receivedAt, b.receivedAt));
+  return { count: names.length, reports: n <= 0 ? [] : read.slice(-n) };
+}
+
+function stampOf(name: string): string {
+  return name.slice(0, name.indexOf('-'));
+}
+
+function compare(a: string, b: string): number {
+  return Date.parse(a) - Date.parse(b);
 }
 
 async function readReport(file: string, site: string): Promise<ReportRecord> {

@@ -8,6 +8,12 @@ export interface InstalledPackage {
   comment: string;
   /** Installed as a dependency (absent from `pkg_info -u`). */
   automatic: boolean;
+  /**
+   * Its own DEPENDS as the site's package database records them (`pkg_info
+   * -n`); absent when the observation did not record them (observations
+   * older than this field, or listings imported without `pkg_info -n`).
+   */
+  depends?: string[];
 }
 
 export interface AuditFinding {

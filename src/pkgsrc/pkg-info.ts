@@ -142,3 +142,60 @@ export function parsePkgInfoQuery(text: string): string {
   if (text.endsWith('\n')) return text.slice(0, -1);
   return text;
 }
+
+/**
+ * Parses `pkg_info -n -a` (or `pkg_info -n PKG...`): per package an
+ * `Information for PKGNAME:` header, then, only when it has dependencies,
+ * `Requires:` and one DEPENDS pattern a line, each block ending in blank
+ * lines (info/show.c show_depends). Returns each listed package's DEPENDS
+ * in listing order; a package with none maps to []. Throws InputError
+ * listing every line that is not part of that format.
+ */
+export function parsePkgInfoDepends(text: string, opts: { file?: string } = {}): Map<string, string[]> {
+  const file = opts.file ?? '<pkg_info -n>';
+  const out = new Map<string, string[]>();
+  const problems: Problem[] = [];
+  let current: string[] | undefined;
+  let inRequires = false;
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.endsWith('\r') ? lines[i]!.slice(0, -1) : lines[i]!;
+    const at = { file, line: i + 1, column: 1 };
+    if (line.trim() === '') {
+      inRequires = false;
+      continue;
+    }
+    const header = /^Information for (.*):$/.exec(line);
+    if (header) {
+      const pkgname = header[1]!;
+      const bad = diagnosePkgName(pkgname);
+      if (bad)
+        problems.push({
+          location: { ...at, column: 'Information for '.length + bad.offset + 1 },
+          message: bad.expected,
+        });
+      else if (out.has(pkgname))
+        problems.push({ location: at, message: `duplicate package ${pkgname}; expected each package once` });
+      else out.set(pkgname, (current = []));
+      inRequires = false;
+      continue;
+    }
+    if (line === 'Requires:' && current) {
+      inRequires = true;
+      continue;
+    }
+    if (line.startsWith('*** PACKAGE MAY NOT BE DELETED ***')) continue;
+    if (inRequires && current && !/[\s\0]/.test(line)) {
+      current.push(line);
+      continue;
+    }
+    problems.push({
+      location: at,
+      message: inRequires
+        ? 'expected a DEPENDS pattern without spaces'
+        : "expected 'Information for PKGNAME:' or 'Requires:' (the output of pkg_info -n)",
+    });
+  }
+  if (problems.length > 0) throw new InputError(problems);
+  return out;
+}

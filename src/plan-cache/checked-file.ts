@@ -1,7 +1,8 @@
 // Cache files that prove their own integrity: a first line of JSON naming
-// the format and the SHA-256 of everything after it, then the body. A file
-// that is truncated, torn or edited fails the check and is treated as
-// absent: a cache is only ever a shortcut, never a source of truth.
+// the format and the SHA-256 of the rest of that line and of everything
+// after it, then the body. A file that is truncated, torn or edited (in its
+// header too: the plan's counts live there) fails the check and is treated
+// as absent: a cache is only ever a shortcut, never a source of truth.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -47,8 +48,15 @@ export function parseChecked(text: string, format: string): { header: CheckedHea
     return undefined;
   }
   const body = text.slice(nl + 1);
-  if (header?.format !== format || header.sha256 !== sha256(body)) return undefined;
+  if (header?.format !== format) return undefined;
+  const { sha256: claimed, ...rest } = header;
+  if (claimed !== sealOf(rest, body)) return undefined;
   return { header, body };
+}
+
+/** What the header's sha256 covers: every other header field, in the order written, and the body. */
+function sealOf(fields: object, body: string): string {
+  return sha256(`${JSON.stringify(fields)}\n${body}`);
 }
 
 /** Directories known to exist: a thousand entries share 256 of them. */
@@ -64,7 +72,8 @@ export async function writeChecked(file: string, format: string, body: string, e
     await mkdir(dir, { recursive: true });
     if (made.size < 4096) made.add(dir);
   }
-  const header = JSON.stringify({ ...extra, format, sha256: sha256(body) });
+  const fields = { ...extra, format };
+  const header = JSON.stringify({ ...fields, sha256: sealOf(fields, body) });
   const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     await writeFile(tmp, `${header}\n${body}`);

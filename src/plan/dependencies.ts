@@ -1,25 +1,50 @@
-// Who needs whom at a site, from the DEPENDS of pkg_summary. An installed
-// version the catalog no longer offers is taken to depend on what its
-// package's newest offered version depends on (DEPENDS rarely change
-// between revisions); autoremove still treats such a package as unknown.
+// Who needs whom at a site. An installed package depends on what the site's
+// package database says it depends on (`pkg_info -n`, kept in the
+// observation); only what is still to be installed is taken from the
+// catalog's DEPENDS. For an observation that did not record them (older
+// ones), an installed package's DEPENDS fall back to the catalog: its own
+// entry, or its package's newest offered version (DEPENDS rarely change
+// between revisions), and the plan says so; autoremove still treats a
+// package known only that way as unknown.
 import type { Catalog } from '../catalog/catalog.js';
 import { matcherFor } from '../catalog/catalog.js';
-import { NameIndex } from '../pkgsrc/name-index.js';
+import type { InstalledPackage } from '../observed/types.js';
+import { NameIndex, PatternIndex } from '../pkgsrc/name-index.js';
 
 /**
  * Who requires what at a site. "Which of these staying packages requires
- * X" is answered from the catalog's reverse DEPENDS index (built once for
- * all sites) filtered by what the site has.
+ * X" is answered from the site's recorded DEPENDS (indexed per site) and,
+ * for packages without them, from the catalog's reverse DEPENDS index
+ * (built once for all sites) filtered by what the site has.
  */
 export class DependencyIndex {
-  constructor(private readonly catalog: Catalog) {}
+  /** Installed pkgnames with the DEPENDS the site recorded for them. */
+  private readonly recorded = new Map<string, readonly string[]>();
+  private readonly installed = new Set<string>();
+  private siteReverse: PatternIndex<{ pattern: string; owner: string }> | undefined;
+  /** Whether any question was answered (then unrecorded DEPENDS were taken from the catalog). */
+  private asked = false;
 
-  knows(pkgname: string): boolean {
-    return this.catalog.get(pkgname) !== undefined;
+  constructor(
+    private readonly catalog: Catalog,
+    installed: readonly InstalledPackage[] = [],
+  ) {
+    for (const p of installed) {
+      this.installed.add(p.pkgname);
+      if (p.depends) this.recorded.set(p.pkgname, p.depends);
+    }
   }
 
-  dependsOf = (pkgname: string): readonly string[] =>
-    (this.catalog.get(pkgname) ?? this.standInFor(pkgname))?.depends ?? [];
+  knows(pkgname: string): boolean {
+    return this.recorded.has(pkgname) || this.catalog.get(pkgname) !== undefined;
+  }
+
+  dependsOf = (pkgname: string): readonly string[] => {
+    const own = this.recorded.get(pkgname);
+    if (own) return own;
+    this.asked ||= this.installed.has(pkgname);
+    return (this.catalog.get(pkgname) ?? this.standInFor(pkgname))?.depends ?? [];
+  };
 
   /** The offered package whose DEPENDS stand in for an installed version no longer offered. */
   private standInFor(pkgname: string) {
@@ -28,16 +53,35 @@ export class DependencyIndex {
   }
 
   staying(pkgnames: Iterable<string>): Staying {
-    const s = new Staying(this.catalog, (p) => this.standInFor(p)?.pkgname);
+    const s = new Staying(this.catalog, (p) => (this.recorded.has(p) ? undefined : this.standInFor(p)?.pkgname));
     for (const p of pkgnames) s.add(p);
     return s;
   }
 
+  /**
+   * The installed packages whose DEPENDS the site did not record and that
+   * were (or may have been) answered for from the catalog: empty when no
+   * question about installed packages' dependencies came up.
+   */
+  fromCatalog(): string[] {
+    if (!this.asked || this.recorded.size === this.installed.size) return [];
+    return [...this.installed].filter((p) => !this.recorded.has(p));
+  }
+
   /** Which staying package requires `pkgname`, if any. */
   requiredBy(pkgname: string, staying: Staying): string | undefined {
+    this.asked = true;
     for (const o of this.catalog.requirers(pkgname)) {
       const who = staying.owner(o);
-      if (who !== undefined && who !== pkgname) return who;
+      if (who === undefined || who === pkgname || this.recorded.has(who)) continue;
+      return who;
+    }
+    if (this.recorded.size === 0) return undefined;
+    this.siteReverse ??= new PatternIndex(
+      [...this.recorded].flatMap(([owner, deps]) => deps.map((pattern) => ({ pattern, owner }))),
+    );
+    for (const e of this.siteReverse.candidates(pkgname)) {
+      if (e.owner !== pkgname && staying.has(e.owner) && matcherFor(e.pattern)(pkgname)) return e.owner;
     }
     return undefined;
   }
@@ -117,6 +161,10 @@ export class Staying {
     if (this.catalog.get(pkgname)) return;
     const s = this.standIn(pkgname);
     if (s !== undefined) this.standIns.set(s, pkgname);
+  }
+
+  has(pkgname: string): boolean {
+    return this.names.has(pkgname);
   }
 
   /** The staying package a catalog owner stands for, if it stays. */

@@ -46,13 +46,16 @@ export function planSite(
   }
   const p = new SitePlanner(site, inventory, catalog, opts.kept !== 'counts');
   p.plan();
+  const actions = p.actions();
+  const notes = p.notes();
   return {
     site: site.name,
     status: p.errors.length > 0 ? 'error' : 'ok',
-    actions: p.actions(),
+    actions,
     kept: p.kept,
     keptCounts: p.keptCounts,
     errors: p.errors,
+    ...(notes.length > 0 ? { notes } : {}),
     observed,
   };
 }
@@ -70,6 +73,7 @@ class SitePlanner {
   private readonly automaticUndeclared: InstalledPackage[] = [];
   private readonly absentRemovals: { pkg: InstalledPackage; action: PlanAction }[] = [];
   private installedIndex: NameIndex<InstalledPackage> | undefined;
+  private deps: DependencyIndex | undefined;
 
   constructor(
     private readonly site: ResolvedSite,
@@ -95,6 +99,16 @@ class SitePlanner {
       if (!declared.has(pkg.name)) this.planUndeclared(pkg);
     }
     this.planRemovals();
+  }
+
+  /** What the plan should say besides its actions: where it fell back on the catalog for installed packages' DEPENDS. */
+  notes(): string[] {
+    const guessed = (this.deps?.fromCatalog() ?? []).sort();
+    if (guessed.length === 0) return [];
+    const which = `${guessed.slice(0, 3).join(', ')}${guessed.length > 3 ? ` and ${guessed.length - 3} more` : ''}`;
+    return [
+      `the observation does not record what ${which} depend${guessed.length === 1 ? 's' : ''} on (pkg_info -n); taken from the catalog instead: observe the site again to plan from the site's own package database`,
+    ];
   }
 
   /** Record a package left alone; its explanation is only built when a full plan is wanted. */
@@ -225,7 +239,7 @@ class SitePlanner {
         (p) => this.findInstalled(p),
       ),
     );
-    const deps = new DependencyIndex(this.catalog);
+    const deps = (this.deps = new DependencyIndex(this.catalog, this.inventory.packages));
     // `staying`: the roots, the automatic packages unless autoremoved, and the needed ones.
     const { autoremove, needed, blocker, staying } = this.decideNeeded(roots, deps);
     const removals: PlanAction[] = [];

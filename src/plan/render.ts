@@ -16,6 +16,7 @@ export function renderSitePlan(p: SitePlan, verbose: boolean): string[] {
         : `${p.site}: ${changes} change${changes === 1 ? '' : 's'}`;
   lines.push(head);
   for (const e of p.errors) lines.push(`  ! ${e.message}${e.sources?.length ? ` (${e.sources.join(', ')})` : ''}`);
+  for (const n of p.notes ?? []) lines.push(`  note: ${n}`);
   for (const a of p.actions) lines.push(`  ${actionLine(a)}`);
   if (verbose) for (const k of p.kept) lines.push(`  = ${keptLine(k)}`);
   else if (changes > 0 && keptCount > 0)

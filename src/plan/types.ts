@@ -45,6 +45,8 @@ export interface SitePlan {
   /** How many packages were left alone, by reason (always set when planned). */
   keptCounts?: Partial<Record<KeepReason, number>>;
   errors: PlanProblem[];
+  /** What the plan rests on that the reader should know (absent when nothing). */
+  notes?: string[];
   /** When the inventory planned from was taken, and how. */
   observed?: { at: string; source: string };
 }

@@ -128,15 +128,18 @@ vo_bootstrap() {
   [ -x "$PREFIX/sbin/pkg_add" ]
 }
 
-# A prefix without pkg_install has no packages: a fresh site.
+# A prefix without pkg_install has no packages: a fresh site. -n -a: what
+# each installed package itself depends on, as its package database says.
 vo_inventory() {
   if [ ! -x "$PREFIX/sbin/pkg_info" ]; then
     vo_step inventory true
     vo_step inventory-u true
+    vo_step inventory-n true
     return 0
   fi
   vo_step inventory vo_listing
   vo_step inventory-u vo_listing -u
+  vo_step inventory-n vo_listing -n -a
 }
 
 # A listing must be only the listing: the tool's warnings are framed apart.

@@ -3,7 +3,7 @@
 import { Catalog } from '../../src/catalog/catalog.js';
 import { plainBase } from '../../src/desired/package-entry.js';
 import type { DesiredPackage, PackageState, ResolvedSite } from '../../src/desired/types.js';
-import type { Inventory } from '../../src/observed/types.js';
+import type { InstalledPackage, Inventory } from '../../src/observed/types.js';
 import { splitPkgName } from '../../src/pkgsrc/pkgname.js';
 import { planSite } from '../../src/plan/plan-site.js';
 import type { SitePlan } from '../../src/plan/types.js';
@@ -41,14 +41,27 @@ export function want(pattern: string, state: PackageState = 'present', line = 1)
   return { name, patterns: [pattern], state, sources: [{ file: 'p.yaml', line, column: 5 }], via: ['p'] };
 }
 
-/** Installed packages; a trailing `*` marks one automatic: `inv('foo-1.2', 'libx-1.0*')`. */
+/**
+ * Installed packages; a trailing `*` marks one automatic: `inv('foo-1.2', 'libx-1.0*')`.
+ * After ' < ' the DEPENDS the site recorded for it (`pkg_info -n`): `inv('app-1.0 < lib>=1<2')`;
+ * `'app-1.0 <'` records none.
+ */
 export function inv(...pkgs: string[]): Inventory {
   const packages = pkgs
-    .map((p) => {
+    .map((entry) => {
+      const [p, deps] = entry.split(/ <(?: |$)/) as [string, string | undefined];
       const automatic = p.endsWith('*');
       const pkgname = automatic ? p.slice(0, -1) : p;
       const s = splitPkgName(pkgname)!;
-      return { pkgname, name: s.base, version: s.version, comment: `${s.base} comment`, automatic };
+      const pkg: InstalledPackage = {
+        pkgname,
+        name: s.base,
+        version: s.version,
+        comment: `${s.base} comment`,
+        automatic,
+      };
+      if (deps !== undefined) pkg.depends = deps.trim() ? deps.trim().split(/\s+/) : [];
+      return pkg;
     })
     .sort((a, b) => (a.pkgname < b.pkgname ? -1 : 1));
   return {

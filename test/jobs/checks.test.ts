@@ -103,6 +103,7 @@ describe('checks in the job script', () => {
       'check after',
       'inventory',
       'inventory-u',
+      'inventory-n',
     ]);
     expect(r.steps['check ok']).toEqual({ rc: 0, output: ['all good'] });
     expect(r.steps['check bad']).toEqual({ rc: 3, output: ['numpy missing'] });

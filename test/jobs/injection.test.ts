@@ -211,6 +211,7 @@ describe('job script injection', () => {
           'check it',
           'inventory',
           'inventory-u',
+          'inventory-n',
         ]);
         const step = parsed.steps.find((s) => s.label === 'check it')!;
         expect(step.rc).toBe(rc);

@@ -97,3 +97,41 @@ describe('parseJobOutput', () => {
     ]);
   });
 });
+
+describe('parseJobOutput: what each installed package depends on', () => {
+  it("gives each listed package the DEPENDS of the job's pkg_info -n -a, and none when the job did not list them", () => {
+    const withN = OK.replace(
+      m('unlocked'),
+      [
+        ...step(
+          'inventory-n',
+          0,
+          'Information for bar-1.0:',
+          '',
+          'Requires:',
+          'foo>=1.2',
+          '',
+          '',
+          'Information for foo-1.2:',
+          '',
+          '',
+        ),
+        m('unlocked'),
+      ].join('\n'),
+    );
+    const r = parseJobOutput(withN, N);
+    expect(r.problem).toBeUndefined();
+    expect(r.inventory!.map((e) => [e.pkgname, e.depends])).toEqual([
+      ['bar-1.0', ['foo>=1.2']],
+      ['foo-1.2', []],
+    ]);
+    expect(parseJobOutput(OK, N).inventory!.every((e) => e.depends === undefined)).toBe(true);
+  });
+
+  it('makes an unreadable pkg_info -n listing a problem, not an exception', () => {
+    const bad = OK.replace(m('unlocked'), [...step('inventory-n', 0, 'garbage line'), m('unlocked')].join('\n'));
+    const r = parseJobOutput(bad, N);
+    expect(r.problem).toMatch(/unreadable: job output \(pkg_info -n\):1:1: expected 'Information for PKGNAME:'/);
+    expect(r.inventory).toBeUndefined();
+  });
+});

@@ -152,6 +152,8 @@ describe('renderJobScript', () => {
       'end inventory 0',
       'begin inventory-u',
       'end inventory-u 0',
+      'begin inventory-n',
+      'end inventory-n 0',
       'unlocked',
       'done ok',
     ]);

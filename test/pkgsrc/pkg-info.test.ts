@@ -5,7 +5,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { readdirSync, readFileSync } from 'node:fs';
 import { InputError } from '../../src/errors.js';
-import { formatPkgInfo, parsePkgInfo, parsePkgInfoQuery } from '../../src/pkgsrc/pkg-info.js';
+import { formatPkgInfo, parsePkgInfo, parsePkgInfoDepends, parsePkgInfoQuery } from '../../src/pkgsrc/pkg-info.js';
 import { isValidPkgName, splitPkgName } from '../../src/pkgsrc/pkgname.js';
 
 interface Capture {
@@ -322,5 +322,36 @@ describe('speed', () => {
     for (let i = 0; i < 100; i++) parsePkgInfo(text);
     const perFile = (performance.now() - t0) / 100;
     expect(perFile).toBeLessThan(20); // ~0.5 ms on a laptop; generous for CI
+  });
+});
+
+describe('parsePkgInfoDepends (pkg_info -n)', () => {
+  const capture = (name: string) => captures.find((c) => c.name === name)!;
+
+  it('reads the captured pkg_info -n of one and of several packages', () => {
+    expect([...parsePkgInfoDepends(capture('130-pkg_info-n').stdout)]).toEqual([['bar-1.0', ['foo>=1.2']]]);
+    expect(Object.fromEntries(parsePkgInfoDepends(capture('155-pkg_info-n-multi').stdout))).toEqual({
+      'alt-1.0': ['{foo,bar}>=1.0'],
+      'baz-3.1': ['bar>=1.0', 'foo-[0-9]*'],
+      'py311-requests-2.31.0': ['py311-urllib3>=1.21<3'],
+    });
+  });
+
+  it('takes a package without dependencies (no Requires: section) as depending on nothing', () => {
+    const text = 'Information for foo-1.2:\n\n\nInformation for bar-1.0:\n\nRequires:\nfoo>=1.2\n\n\n';
+    expect(Object.fromEntries(parsePkgInfoDepends(text))).toEqual({ 'foo-1.2': [], 'bar-1.0': ['foo>=1.2'] });
+    expect(parsePkgInfoDepends('').size).toBe(0);
+  });
+
+  it('reports each line that is not pkg_info -n output, with its location', () => {
+    const text = 'Information for foo-1.2:\n\nRequires:\nbad pattern\n\nstray line\nInformation for $(x):\n';
+    try {
+      parsePkgInfoDepends(text, { file: 'S.pkg_info-n' });
+      expect.unreachable();
+    } catch (e) {
+      const lines = (e as InputError).problems.map((p) => `${p.location.line}:${p.location.column}`);
+      expect(lines).toEqual(['4:1', '6:1', '7:17']);
+      expect((e as InputError).message).toMatch(/S\.pkg_info-n:4:1: expected a DEPENDS pattern/);
+    }
   });
 });

@@ -32,6 +32,21 @@ describe('report history', () => {
     expect(readdirSync(path.join(state, 'reports', 'S'))).toEqual(['20260102T030405Z-nonce-aaaaaaaaaaaa.json']);
   });
 
+  it('orders reports of one second by their full timestamps, not by their nonces', async () => {
+    const state = tempDir();
+    for (const [at, n] of [
+      ['2026-01-01T00:00:00.900Z', 'a'],
+      ['2026-01-01T00:00:01.100Z', 'z'],
+      ['2026-01-01T00:00:01.700Z', 'b'],
+      ['2026-01-01T00:00:01.300Z', 'y'],
+    ] as const) {
+      await storeReport(state, record(at, `${n}`.repeat(16), [`${n}-1`]));
+    }
+    expect((await lastReports(state, 'S', 2)).reports.map((r) => r.packages[0])).toEqual(['y-1', 'b-1']);
+    expect((await lastReports(state, 'S', 3)).reports.map((r) => r.packages[0])).toEqual(['z-1', 'y-1', 'b-1']);
+    expect((await lastReports(state, 'S', 9)).reports.map((r) => r.packages[0])).toEqual(['a-1', 'z-1', 'y-1', 'b-1']);
+  });
+
   it('reads the last reports oldest first, and names a corrupt one', async () => {
     const state = tempDir();
     for (const [at, n] of [
