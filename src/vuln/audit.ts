@@ -67,6 +67,21 @@ export class VulnIndex {
     else if (list.at(-1) !== c) list.push(c);
   }
 
+  // A fleet installs the same few ten thousand PKGNAMEs at a thousand sites:
+  // each is matched once (for the default options, which the central audit uses).
+  private memo = new Map<string, readonly Finding[]>();
+
+  /** audit_package for one PKGNAME with the tool's default options; the answer is shared, do not change it. */
+  auditDefault(pkgname: string): readonly Finding[] {
+    let hit = this.memo.get(pkgname);
+    if (!hit) {
+      if (this.memo.size >= 500_000) this.memo = new Map();
+      hit = this.audit(pkgname);
+      this.memo.set(pkgname, hit);
+    }
+    return hit;
+  }
+
   /** audit_package for one PKGNAME: its findings in file order. */
   audit(pkgname: string, opts: AuditOptions = {}): Finding[] {
     const hits: Compiled[] = [];

@@ -53,7 +53,7 @@ export function auditSite(
   const accepted: SiteFinding[] = [];
   const vulnerable = new Set<string>();
   for (const p of inv.packages) {
-    for (const f of index.audit(p.pkgname)) {
+    for (const f of index.auditDefault(p.pkgname)) {
       // A still-valid acceptance wins over a lapsed one for the same finding.
       const all = acceptances.filter((a) => covers(a, f));
       const valid = all.find((a) => !acceptanceExpired(a, now));
@@ -91,17 +91,23 @@ export interface MatrixRow {
 
 /** The vulnerability × site matrix, advisories sorted by how many sites they hit. */
 export function vulnMatrix(audits: readonly SiteAudit[]): MatrixRow[] {
-  const rows = new Map<string, MatrixRow>();
+  const rows = new Map<string, { row: MatrixRow; openSites: number }>();
   for (const a of audits) {
+    const cells = new Map<MatrixRow, { open: Set<string>; accepted: Set<string> }>();
     for (const f of a.findings) {
       const key = `${f.kind} ${f.url}`;
-      let row = rows.get(key);
-      if (!row) rows.set(key, (row = { url: f.url, kind: f.kind, sites: {} }));
-      const cell = (row.sites[a.site] ??= { open: [], accepted: [] });
-      const list = f.accepted && !f.accepted.expired ? cell.accepted : cell.open;
-      if (!list.includes(f.pkgname)) list.push(f.pkgname);
+      let r = rows.get(key);
+      if (!r) rows.set(key, (r = { row: { url: f.url, kind: f.kind, sites: {} }, openSites: 0 }));
+      let cell = cells.get(r.row);
+      if (!cell) cells.set(r.row, (cell = { open: new Set(), accepted: new Set() }));
+      (f.accepted && !f.accepted.expired ? cell.accepted : cell.open).add(f.pkgname);
+    }
+    for (const [row, c] of cells) {
+      row.sites[a.site] = { open: [...c.open], accepted: [...c.accepted] };
+      if (c.open.size > 0) rows.get(`${row.kind} ${row.url}`)!.openSites++;
     }
   }
-  const openSites = (r: MatrixRow) => Object.values(r.sites).filter((c) => c.open.length > 0).length;
-  return [...rows.values()].sort((x, y) => openSites(y) - openSites(x) || (x.url < y.url ? -1 : x.url > y.url ? 1 : 0));
+  return [...rows.values()]
+    .sort((x, y) => y.openSites - x.openSites || (x.row.url < y.row.url ? -1 : x.row.url > y.row.url ? 1 : 0))
+    .map((r) => r.row);
 }
