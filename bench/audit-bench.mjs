@@ -16,7 +16,7 @@
 // Figures go to stdout and bench/out/audit-bench.json.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -159,7 +159,9 @@ const installed = readFileSync(path.join(observedDir, `${sample.site}.pkg_info`)
   .filter(Boolean)
   .map((l) => l.split(/\s+/)[0]);
 const probe = installed.filter((_, i) => i % 15 === 0);
-const brute = probe.flatMap((p) => checked.entries.filter((e) => lib.matchPattern(e.pattern, p)).map((e) => `${p} ${e.line}`));
+const brute = probe.flatMap((p) =>
+  checked.entries.filter((e) => lib.matchPattern(e.pattern, p)).map((e) => `${p} ${e.line}`),
+);
 const probeSet = new Set(probe);
 const found = sample.findings.filter((f) => probeSet.has(f.pkgname)).map((f) => `${f.pkgname} ${f.line}`);
 const agrees = JSON.stringify(brute.sort()) === JSON.stringify(found.sort());
@@ -174,7 +176,10 @@ const rows = [
   ['sites audited', `${report.sites.length} (${report.sites.filter((s) => s.status === 'audited').length} audited)`],
   ['list entries', `${checked.entries.length} (verified ${checked.verified.join('+') || 'no'})`],
   ['findings', `${findings} (${vulnerable} vulnerable installed packages)`],
-  ['index vs brute force', `${agrees ? 'agree' : 'DISAGREE'} on ${probe.length} packages of ${sample.site} (${brute.length} findings)`],
+  [
+    'index vs brute force',
+    `${agrees ? 'agree' : 'DISAGREE'} on ${probe.length} packages of ${sample.site} (${brute.length} findings)`,
+  ],
   [`audit wall time (median of ${RUNS})`, sec(auditMs)],
   [`awk wall time (median of ${RUNS})`, sec(awkMs)],
   ['ratio audit/awk', `${ratio.toFixed(2)}   target <= ${TARGET.toFixed(1)}   ${ratio <= TARGET ? 'PASS' : 'FAIL'}`],

@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FleetStatus } from '../../src/report/fleet-status.js';
+import { vulnMetrics } from '../../src/report/vuln-metrics.js';
 import { cli } from '../helpers/cli.js';
 import { desiredRepo, tempDir } from '../helpers/tmp.js';
 
@@ -156,6 +158,14 @@ describe('reconcile audit over HTTP', () => {
     expect(s.sites.find((x) => x.name === 'CAPTURED')!.vulnerabilities).toHaveLength(5);
     expect(s.vulnerabilities.matrix.length).toBe(6);
     expect(s.vulnerabilities.problems.join('\n')).toMatch(/SHA512 hash doesn't match; refused/);
+    // /metrics: vulnerable packages per site, the list's age, the refusal.
+    const m = vulnMetrics(JSON.parse(status.stdout) as FleetStatus).join('\n');
+    expect(m).toContain('vo_reconcile_vulnerable_packages{site="CAPTURED"} 5');
+    expect(m).toContain('vo_reconcile_vulnerable_packages{site="CLEAN"} 0');
+    expect(m).toContain('vo_reconcile_accepted_vulnerabilities{site="CAPTURED"} 1');
+    expect(m).toMatch(/vo_reconcile_vulnerability_list_age_seconds\{list="http:[^"]+"\} \d+/);
+    expect(m).toMatch(/vo_reconcile_vulnerability_list_stale\{list="http:[^"]+"\} 0/);
+    expect(m).toMatch(/vo_reconcile_vulnerability_list_refused\{list="http:[^"]+"\} 1/);
     const text = await cli(['status', '--desired', d, '--state', state]);
     expect(text.stdout).toMatch(/CAPTURED: .*5 vulnerable \(5 findings, 1 accepted\)/);
     expect(text.stdout).toMatch(/Advisories × sites/);
