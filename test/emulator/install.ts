@@ -8,8 +8,6 @@ import { fileURLToPath } from 'node:url';
 
 /** The emulator program; the wrappers exec it by absolute path. */
 export const TOOLS_SCRIPT = fileURLToPath(new URL('./tools/pkg-tools.mjs', import.meta.url));
-/** The project's compiled pattern/version code the emulator matches with. */
-export const DIST_DIR = fileURLToPath(new URL('../../dist/', import.meta.url));
 export const TOOL_NAMES = ['pkg_add', 'pkg_delete', 'pkg_info', 'pkg_admin'] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
@@ -63,8 +61,7 @@ export function wrapperScript(tool: ToolName): string {
 # vo-reconcile TEST EMULATOR of pkg_install's ${tool} (test/emulator); not pkgsrc.
 case $0 in */*) vo_d=\${0%/*} ;; *) vo_d=. ;; esac
 VO_EMULATOR_PREFIX=$(CDPATH= cd -- "$vo_d/.." && pwd)
-VO_EMULATOR_DIST=${shq(DIST_DIR)}
-export VO_EMULATOR_PREFIX VO_EMULATOR_DIST
+export VO_EMULATOR_PREFIX
 exec ${shq(process.execPath)} ${shq(TOOLS_SCRIPT)} ${tool} "$@"
 `;
 }
