@@ -1,5 +1,6 @@
 // Gathering what the status report shows: desired state at HEAD, stored
 // observations, the journal, holds, locks and tag restorability.
+import type { Catalog } from '../catalog/catalog.js';
 import { CatalogCache } from '../catalog/load.js';
 import type { DesiredState } from '../desired/types.js';
 import { lastReports, type ReportRecord } from '../observed/report-history.js';
@@ -8,17 +9,30 @@ import type { Inventory } from '../observed/types.js';
 import { listHolds } from '../rollback/holds.js';
 import { restorability } from '../rollback/restorability.js';
 import { Journal } from '../state/journal.js';
-import { foldTransactions } from '../state/records.js';
+import { foldTransactions, type Transaction } from '../state/records.js';
 import { readSiteLock, type LockOwner } from '../state/site-lock.js';
 import { fleetStatus, type FleetStatus } from './fleet-status.js';
 import { planSite } from '../plan/plan-site.js';
 import type { SitePlan } from '../plan/types.js';
 
+export interface GatheredStatus {
+  status: FleetStatus;
+  journalProblems: string[];
+  /** The journal's transactions, oldest first (metrics count them). */
+  transactions: Transaction[];
+}
+
+/** Where catalogs come from: read afresh (CatalogCache), or kept between scrapes (status-memo.ts). */
+export interface CatalogSource {
+  getOrError(location: string): Promise<Catalog | Error>;
+}
+
 export async function gatherStatus(
   desired: DesiredState,
   stateDir: string,
   catalogOverride?: string,
-): Promise<{ status: FleetStatus; journalProblems: string[] }> {
+  catalogs: CatalogSource = new CatalogCache(),
+): Promise<GatheredStatus> {
   const inventories = new Map<string, Inventory>();
   const locks = new Map<string, LockOwner>();
   const reports = new Map<string, { count: number; last: ReportRecord[] }>();
@@ -33,7 +47,6 @@ export async function gatherStatus(
   const journal = new Journal(stateDir);
   const { records, damaged } = await journal.read();
   const transactions = foldTransactions(records);
-  const catalogs = new CatalogCache();
   const tagSites = await Promise.all(
     desired.sites.map(async (s) => ({
       name: s.name,
@@ -59,5 +72,5 @@ export async function gatherStatus(
     tags: transactions.some((t) => t.begin.tags.length > 0) ? restorability(transactions, tagSites) : [],
     now: new Date().toISOString(),
   });
-  return { status, journalProblems: damaged.map((d) => `${journal.file}:${d.line}: ${d.reason}`) };
+  return { status, transactions, journalProblems: damaged.map((d) => `${journal.file}:${d.line}: ${d.reason}`) };
 }
