@@ -21,6 +21,7 @@ export const COMMANDS = [
   'hold',
   'release',
   'report',
+  'audit',
   'completion',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
@@ -92,6 +93,7 @@ const ACCEPTS: Record<CommandName, OptionName[]> = {
   hold: ['reason'],
   release: [],
   report: ['site', 'url', 'prefix', 'secret-file', 'cron', 'every'],
+  audit: ['site', 'format', 'output', 'observed'],
   completion: [],
 };
 

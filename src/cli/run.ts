@@ -26,6 +26,7 @@ const COMMANDS: Record<CommandName, () => Promise<Command>> = {
   release: async () => (await import('./commands/hold.js')).releaseCommand,
   completion: async () => (await import('./completion.js')).completionCommand,
   report: async () => (await import('./commands/report.js')).reportCommand,
+  audit: async () => (await import('./commands/audit.js')).auditCommand,
 };
 
 export async function runCli(argv: string[], io: Io): Promise<number> {

@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { UsageError } from '../../errors.js';
 import type { GatheredStatus } from '../../report/gather-status.js';
 import { StatusMemo } from '../../report/status-memo.js';
+import { vulnMetrics } from '../../report/vuln-metrics.js';
 import { planDrifts } from '../../report/fleet-status.js';
 import { renderStatusHtml } from '../../report/render-html.js';
 import { applySites } from '../../run/apply.js';
@@ -178,6 +179,7 @@ function metrics(status: GatheredStatus['status'], txs: GatheredStatus['transact
     '# HELP vo_reconcile_runs_total Scheduled runs since the server started.',
     '# TYPE vo_reconcile_runs_total counter',
     `vo_reconcile_runs_total ${stats.runs}`,
+    ...vulnMetrics(status),
   ];
   return `${lines.join('\n')}\n`;
 }
