@@ -10,7 +10,7 @@ import type { AuditFinding, Inventory } from '../observed/types.js';
 import { isManual, type Hold } from '../rollback/holds.js';
 import type { TagRestorability } from '../rollback/restorability.js';
 import type { FleetAudit, ListSummary } from '../vuln/fleet-audit.js';
-import type { MatrixRow, SiteAuditStatus } from '../vuln/site-audit.js';
+import { vulnMatrix, type MatrixRow, type SiteAuditStatus } from '../vuln/site-audit.js';
 import { isInstalled, isValidated, type Transaction } from '../state/records.js';
 import type { LockOwner } from '../state/site-lock.js';
 
@@ -165,7 +165,13 @@ export function fleetStatus(inp: StatusInputs): FleetStatus {
     packages: [...packages].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, cells]) => ({ name, cells })),
     tags: inp.tags,
     ...(inp.audit && inp.audit.lists.length > 0
-      ? { vulnerabilities: { lists: inp.audit.lists, matrix: inp.audit.matrix, problems: inp.audit.problems } }
+      ? {
+          vulnerabilities: {
+            lists: inp.audit.lists,
+            matrix: vulnMatrix(inp.audit.sites),
+            problems: inp.audit.problems,
+          },
+        }
       : {}),
   };
 }
