@@ -8,8 +8,6 @@ import { fileURLToPath } from 'node:url';
 
 /** The emulator program; the wrappers exec it by absolute path. */
 export const TOOLS_SCRIPT = fileURLToPath(new URL('./tools/pkg-tools.mjs', import.meta.url));
-/** The project's compiled pattern/version code the emulator matches with. */
-export const DIST_DIR = fileURLToPath(new URL('../../dist/', import.meta.url));
 export const TOOL_NAMES = ['pkg_add', 'pkg_delete', 'pkg_info', 'pkg_admin'] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
@@ -63,8 +61,7 @@ export function wrapperScript(tool: ToolName): string {
 # vo-reconcile TEST EMULATOR of pkg_install's ${tool} (test/emulator); not pkgsrc.
 case $0 in */*) vo_d=\${0%/*} ;; *) vo_d=. ;; esac
 VO_EMULATOR_PREFIX=$(CDPATH= cd -- "$vo_d/.." && pwd)
-VO_EMULATOR_DIST=${shq(DIST_DIR)}
-export VO_EMULATOR_PREFIX VO_EMULATOR_DIST
+export VO_EMULATOR_PREFIX
 exec ${shq(process.execPath)} ${shq(TOOLS_SCRIPT)} ${tool} "$@"
 `;
 }
@@ -131,8 +128,13 @@ export function runTool(
   tool: ToolName,
   args: readonly string[],
   env: Record<string, string | undefined> = {},
+  opts: { cwd?: string } = {},
 ): RunResult {
-  const r = spawnSync(path.join(prefix, 'sbin', tool), [...args], { env: toolEnv(env), encoding: 'utf8' });
+  const r = spawnSync(path.join(prefix, 'sbin', tool), [...args], {
+    env: toolEnv(env),
+    encoding: 'utf8',
+    cwd: opts.cwd,
+  });
   if (r.error) throw r.error;
   return { exit: r.status ?? 128 + 9, stdout: r.stdout, stderr: r.stderr };
 }
@@ -143,9 +145,10 @@ export function runToolAsync(
   tool: ToolName,
   args: readonly string[],
   env: Record<string, string | undefined> = {},
+  opts: { cwd?: string } = {},
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(path.join(prefix, 'sbin', tool), [...args], { env: toolEnv(env) });
+    const child = spawn(path.join(prefix, 'sbin', tool), [...args], { env: toolEnv(env), cwd: opts.cwd });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {

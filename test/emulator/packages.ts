@@ -6,7 +6,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { DIST_DIR, TOOLS_SCRIPT, writeToolTree } from './install.js';
+import { TOOLS_SCRIPT, writeToolTree } from './install.js';
 
 export interface PackageSpec {
   pkgname: string;
@@ -103,7 +103,6 @@ export function summaryText(dir: string): string {
   if (pkgs.length === 0) return '';
   return execFileSync(process.execPath, [TOOLS_SCRIPT, 'pkg_info', '-X', ...pkgs], {
     encoding: 'utf8',
-    env: { ...process.env, VO_EMULATOR_DIST: DIST_DIR },
   });
 }
 

@@ -9,7 +9,6 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } f
 import path from 'node:path';
 import { afterAll } from 'vitest';
 import {
-  DIST_DIR,
   installEmulator,
   makePackage,
   TOOLS_SCRIPT,
@@ -69,20 +68,16 @@ export function makeGridFleet(o: GridFleetOptions): GridFleet {
   mkdirSync(pkgPath, { recursive: true });
   for (const p of PACKAGES) makePackage(pkgPath, p);
   writeSummary(pkgPath);
-  // The emulator and the compiled code it matches patterns with, where the grid user can read them.
+  // The emulator, where the grid user can read it.
   const tools = path.join(root, 'emulator', 'tools');
-  const dist = path.join(root, 'emulator', 'dist');
   cpSync(path.dirname(TOOLS_SCRIPT), tools, { recursive: true });
-  cpSync(DIST_DIR, dist, { recursive: true });
   const sites: Record<string, GridSite> = {};
   for (const name of o.sites) {
     const swArea = path.join(root, 'sites', name);
     const prefix = path.join(swArea, 'pkg');
     installEmulator(prefix);
     for (const t of TOOL_NAMES) {
-      const text = wrapperScript(t)
-        .replace(`'${DIST_DIR}'`, `'${dist}/'`)
-        .replace(`'${TOOLS_SCRIPT}'`, `'${path.join(tools, 'pkg-tools.mjs')}'`);
+      const text = wrapperScript(t).replace(`'${TOOLS_SCRIPT}'`, `'${path.join(tools, 'pkg-tools.mjs')}'`);
       writeFileSync(path.join(prefix, 'sbin', t), text, { mode: 0o755 });
     }
     sites[name] = { swArea, prefix, dbdir: path.join(prefix, 'pkgdb'), log: path.join(swArea, 'emulator.log') };

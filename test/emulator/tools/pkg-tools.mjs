@@ -9,7 +9,7 @@
 // PKG_PATH (';'-separated directories of binary packages) from the
 // environment or $prefix/etc/pkg_install.conf. Faults: $prefix/etc/emulator.json.
 import path from 'node:path';
-import { Exit } from './lib/common.mjs';
+import { Exit, setProgName } from './lib/common.mjs';
 
 const TOOLS = {
   pkg_add: async (a) => (await import('./lib/add.mjs')).pkgAdd(a),
@@ -30,6 +30,7 @@ async function main(argv) {
     process.stderr.write(`usage: pkg-tools.mjs {${Object.keys(TOOLS).join('|')}} [args...]\n`);
     return 64;
   }
+  setProgName(name);
   try {
     return await tool(args);
   } catch (e) {

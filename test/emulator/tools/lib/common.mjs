@@ -1,5 +1,5 @@
 // Shared pieces of the pkg_install emulator (test-only): configuration,
-// getopt, the project's pattern matcher, pkgdb access with atomic writes,
+// getopt, the pattern matcher, pkgdb access with atomic writes,
 // fault injection and the overlap log. Node builtins only.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -7,38 +7,29 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
+import { MalformedPattern, bestMatch, isPkgPattern, pkgMatch } from './pkgmatch.mjs';
 
 export const PKGTOOLS_VERSION = '20130131';
 
-// ---- matcher: the project's compiled pattern/version code (dist/) ----
-const distDir = process.env.VO_EMULATOR_DIST
-  ? pathToFileURL(path.resolve(process.env.VO_EMULATOR_DIST) + path.sep)
-  : new URL('../../../../dist/', import.meta.url);
-let pattern;
-try {
-  pattern = await import(new URL('pkgsrc/pattern.js', distDir).href);
-} catch (e) {
-  process.stderr.write(
-    `pkg emulator: cannot load ${new URL('pkgsrc/pattern.js', distDir).pathname} (build the project first: npx tsc -p .): ${e.message}\n`,
-  );
-  process.exit(70);
-}
-export const isPkgPattern = (s) => pattern.isPkgPattern(s);
-export function match(pat, name) {
+// ---- matcher: the emulator's own (pkgmatch.mjs), never the product's ----
+/** The running tool's name, for messages the real tools print with errx(). */
+let progName = 'pkg_tools';
+export const setProgName = (name) => {
+  progName = name;
+};
+/** A malformed pattern ends the real tools at once: "<prog>: Malformed alternate `…'", exit 1. */
+function matcher(fn) {
   try {
-    return pattern.matchPattern(pat, name);
-  } catch {
-    return false;
+    return fn();
+  } catch (e) {
+    if (!(e instanceof MalformedPattern)) throw e;
+    process.stderr.write(`${progName}: ${e.message}\n`);
+    throw new Exit(1);
   }
 }
-export function best(pat, names) {
-  try {
-    return pattern.bestMatch(pat, names);
-  } catch {
-    return undefined;
-  }
-}
+export { isPkgPattern };
+export const match = (pat, name) => matcher(() => pkgMatch(pat, name));
+export const best = (pat, names) => matcher(() => bestMatch(pat, names));
 export function baseOf(pkgname) {
   const i = pkgname.lastIndexOf('-');
   return i < 0 ? pkgname : pkgname.slice(0, i);

@@ -1,0 +1,57 @@
+// A state/ written by the release before the transaction engine became a
+// state machine (test/state/fixtures/state-v1, made by generate-state-v1.ts)
+// keeps working: history, tags and holds read the same, the transaction its
+// controller was killed in is resumed (not submitted again), and rollback
+// finds the package sets that release journalled.
+import { cpSync, readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseJournal } from '../../src/state/journal.js';
+import { bin } from '../helpers/cli.js';
+import { FIXTURE_DIR, buildWorld, git, world } from './fixture-world.js';
+
+interface Answers {
+  open: string;
+  sites: Record<string, string[]>;
+  history: unknown;
+  historyText: string;
+  tags: string;
+}
+
+const answers = JSON.parse(readFileSync(path.join(FIXTURE_DIR, 'answers.json'), 'utf8')) as Answers;
+const run = (...args: string[]) => bin([...args, '--desired', world.desired, '--state', world.state]);
+const installed = (site: string) =>
+  readdirSync(path.join(world.prefix(site), 'pkgdb'))
+    .filter((n) => !n.startsWith('.'))
+    .sort();
+const records = () => parseJournal(readFileSync(path.join(world.state, 'journal.jsonl'), 'utf8')).records;
+
+describe('a state/ of the previous release', () => {
+  it('reads, resumes its open transaction, and rolls back as that release did', { timeout: 120_000 }, async () => {
+    buildWorld(answers.sites);
+    git(path.dirname(world.repo), 'clone', '-q', path.join(FIXTURE_DIR, 'desired.bundle'), world.repo);
+    cpSync(path.join(FIXTURE_DIR, 'state'), world.state, { recursive: true });
+
+    expect(JSON.parse((await run('history', '--json')).stdout)).toEqual(answers.history);
+    expect((await run('history')).stdout).toBe(answers.historyText);
+    expect((await run('history', '--tags')).stdout).toBe(answers.tags);
+
+    const apply = await run('apply');
+    expect(apply.code, apply.stdout + apply.stderr).toBe(0);
+    expect(apply.stdout).toContain(`B: resuming: waiting for job ${answers.open} of ${answers.open}`);
+    expect(apply.stdout).toMatch(/A: held since the rollback to v1/);
+    const mine = records().filter((r) => r.txid === answers.open);
+    expect(mine.map((r) => r.type)).toEqual(['begin', 'submitted', 'finished', 'end']);
+    expect(mine[3]).toMatchObject({ type: 'end', status: 'succeeded' });
+    expect(installed('B')).toEqual(['libz-1.3', 'tool-2.0']);
+    expect(installed('C')).toEqual(['libz-1.3', 'tool-2.0']);
+    expect(installed('A')).toEqual(['foo-1.2']);
+
+    expect((await run('release', 'A')).code).toBe(0);
+    const rb = await run('rollback', 'v2', '--site', 'A');
+    expect(rb.code, rb.stdout + rb.stderr).toBe(0);
+    expect(rb.stdout).toMatch(/A: rolled back to v2 \(restoring the package set of tx-[^)]+-A-[^)]+\)/);
+    expect(installed('A')).toEqual(['foo-1.4', 'tool-2.0']);
+    expect((await run('history')).stdout).toMatch(/^A: HELD since the rollback to v2/);
+  });
+});
