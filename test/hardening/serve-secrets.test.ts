@@ -3,7 +3,7 @@
 // and secret-looking variables in their environment, never show them in the
 // served HTML, JSON or metrics, their output and logs, or anything written
 // under state/ (job scripts and job output included: jobs get a plain
-// environment).
+// environment, which a check at each site records and the test reads).
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -34,7 +34,11 @@ function appliedSites(history: string | undefined): number {
 
 describe('reconcile serve and credentials', () => {
   it('shows no proxy or secret variable contents in responses, logs or state/', async () => {
-    const f = makeFleet(['A', 'B'], 'packages:\n  - tool\n');
+    // A check at each site writes down the environment the job ran in.
+    const f = makeFleet(
+      ['A', 'B'],
+      'packages:\n  - tool\nchecks:\n  - { name: job-env, run: "env > \\"$SW_AREA/job-env.txt\\"", timeout: 30 }\n',
+    );
     const proxy = path.join(f.root, 'x509up_u1000');
     writeFileSync(
       proxy,
@@ -103,6 +107,14 @@ describe('reconcile serve and credentials', () => {
       ...allFiles(f.state),
     ];
     expect(places.filter((p) => p.file.includes(`${path.sep}jobs${path.sep}`)).length).toBeGreaterThan(0);
+    // Each job's own environment: a plain one, with none of the controller's secrets or their names.
+    for (const site of Object.values(f.sites)) {
+      const jobEnv = readFileSync(path.join(site.swArea, 'job-env.txt'), 'utf8');
+      expect(jobEnv).toMatch(/^PATH=/m);
+      const names = jobEnv.split('\n').map((l) => l.slice(0, l.indexOf('=')));
+      expect(names.filter((n) => n in ENV_SECRETS || n === 'X509_USER_PROXY')).toEqual([]);
+      expect([PROXY_SECRET, proxy, ...Object.values(ENV_SECRETS)].filter((x) => jobEnv.includes(x))).toEqual([]);
+    }
     for (const secret of [PROXY_SECRET, ...Object.values(ENV_SECRETS)]) {
       expect(
         places.filter((p) => p.text.includes(secret)).map((p) => p.file),

@@ -1,8 +1,11 @@
 // The report signature: what it accepts, and that no single-byte change to
 // what it covers gets through.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sign, verify, WINDOW_SECONDS } from '../../src/site-report/signature.js';
+import { repoRoot } from '../helpers/cli.js';
 
 const SECRET = 'k'.repeat(16) + '0123456789abcdef0123456789abcdef';
 const NOW = 1_800_000_000;
@@ -22,6 +25,36 @@ function mutate(s: string, at: number, to: number): string {
 }
 
 describe('report signature', () => {
+  it("matches the README's known-answer vector (made with openssl, not with this code)", () => {
+    const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    const block = /```text\n(secret: .*?)```/s.exec(readme)?.[1];
+    expect(block, 'the test vector in README.md').toBeDefined();
+    const v = Object.fromEntries(
+      block!
+        .trimEnd()
+        .split('\n')
+        .map((l) => [l.slice(0, l.indexOf(':')), l.slice(11)]),
+    );
+    // The figures as published, so an edit of the README alone cannot pass.
+    expect(v).toEqual({
+      secret: 'example-secret-do-not-use',
+      site: 'DESY-HH',
+      timestamp: '1767225600',
+      nonce: 'kat-nonce-0123456789',
+      body: '{"format":"reconcile-report-v1","pkg_info":"foo-1.0             Foo\\n","pkg_info_u":""}',
+      signature: 'sha256=bab5e79edd6ff37dfd1d8cc2b4598cabc5c49d9dbe199802bf327ccfacb37bf9',
+    });
+    const body = Buffer.from(v.body!);
+    expect(body.length).toBe(87);
+    expect(sign(v.secret!, v.site!, body, Number(v.timestamp), v.nonce!)).toEqual({
+      timestamp: v.timestamp,
+      nonce: v.nonce,
+      signature: v.signature,
+    });
+    const headers = { timestamp: v.timestamp!, nonce: v.nonce!, signature: v.signature! };
+    expect(verify(v.secret!, v.site!, body, headers, Number(v.timestamp))).toEqual({ ok: true, timestamp: 1767225600 });
+  });
+
   it('accepts what was signed with the same secret within the window', () => {
     fc.assert(
       fc.property(report, (r) => {
