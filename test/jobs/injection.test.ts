@@ -1,11 +1,13 @@
 // No value that survives validation can run as a command: random strings
-// full of shell metacharacters, each carrying a payload that would create a
-// file, go into every field of a job; the script is either refused or, run
-// under sh with stub tools, never executes the payload. Checks are the one
+// full of shell metacharacters go into every field of a job and are refused;
+// values that pass every validator and are still hostile (leading dashes,
+// @ + : and dots) go into every field at once, and the job runs: it ends
+// 'done ok', calls the stub tools with exactly those values, and leaves
+// nothing else behind. Checks are the one
 // field meant to run: their text runs exactly as written, expanded by the
 // job's sh -c and nothing else, and cannot forge another step's result.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -16,22 +18,16 @@ import { shq, UnsafeValueError } from '../../src/jobs/shell.js';
 import { tempDir } from '../helpers/tmp.js';
 
 describe('job script injection', () => {
-  it('never executes a payload from any field', () => {
-    const root = tempDir();
-    const sw = path.join(root, 'sw');
-    mkdirSync(path.join(sw, 'pkg', 'sbin'), { recursive: true });
-    for (const t of ['pkg_add', 'pkg_delete', 'pkg_info', 'pkg_admin'])
-      writeFileSync(path.join(sw, 'pkg', 'sbin', t), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
-    const pwned = path.join(root, 'pwned');
+  it('refuses every value that carries shell syntax, in any field', () => {
     const payload = fc.constantFrom(
-      `$(touch ${pwned})`,
-      `\`touch ${pwned}\``,
-      `;touch ${pwned};`,
-      `'; touch ${pwned}; '`,
-      `\ntouch ${pwned}\n`,
-      `|touch ${pwned}`,
-      `&& touch ${pwned}`,
-      `"$(touch ${pwned})"`,
+      '$(touch x)',
+      '`touch x`',
+      ';touch x;',
+      "'; touch x; '",
+      '\ntouch x\n',
+      '|touch x',
+      '&& touch x',
+      '"$(touch x)"',
     );
     const hostile = fc
       .tuple(fc.string({ maxLength: 8 }), payload, fc.string({ maxLength: 8 }))
@@ -49,47 +45,139 @@ describe('job script injection', () => {
       'controller',
       'checkName',
     );
-    let refused = 0;
-    let ran = 0;
     fc.assert(
       fc.property(field, hostile, (which, value) => {
         const spec: JobSpec = {
           txid: 'tx-1',
           nonce: 'abcdef12',
           site: 'S',
-          swArea: sw,
-          prefix: path.join(sw, 'pkg'),
+          swArea: '/sw',
+          prefix: '/sw/pkg',
           pkgPath: '/srv/packages/All',
           lease: 60,
           controller: 'c:1',
           expected: [],
           actions: [{ action: 'install', name: 'foo', pkgname: 'foo-1.0', reason: 'r' }],
-          // A check is present so its function and steps are part of what the payload could reach.
           checks: [{ name: 'ok', run: 'echo checked', timeout: 10 }],
         };
         if (which === 'checkName') spec.checks = [{ name: value, run: 'true', timeout: 10 }];
         else if (which === 'pkgname') spec.actions = [{ action: 'install', name: 'x', pkgname: value, reason: 'r' }];
         else if (which === 'expected') spec.expected = [value];
         else (spec as unknown as Record<string, string>)[which] = value;
-        let script: string;
-        try {
-          script = renderJobScript(spec);
-        } catch (e) {
-          expect(e).toBeInstanceOf(UnsafeValueError);
-          refused++;
-          return;
-        }
-        const file = path.join(root, 'job.sh');
-        writeFileSync(file, script);
-        spawnSync('sh', [file], { cwd: root, timeout: 10_000 });
-        ran++;
-        expect(existsSync(pwned), `payload ran via ${which}: ${JSON.stringify(value)}`).toBe(false);
-        expect(readdirSync(root).filter((n) => n.includes('touch'))).toEqual([]);
+        expect(() => renderJobScript(spec), `${which}: ${JSON.stringify(value)}`).toThrow(UnsafeValueError);
       }),
       { numRuns: 300 },
     );
-    expect(refused + ran).toBe(300);
   });
+
+  // Values every validator lets through, chosen to trip a quoting slip: leading
+  // dashes (options), @ + . _ : and near-'..' segments. Each job must run
+  // through to 'done ok', call the package tools with exactly these values as
+  // single arguments, and leave nothing at the site it should not.
+  it('runs jobs built from hostile but valid values in every field, and they do exactly their work', async () => {
+    const seg = fc
+      .stringMatching(/^[A-Za-z0-9._+@-]{1,10}$/)
+      .filter((x) => x !== '.' && x !== '..')
+      .map((x) => (x.startsWith('-') ? x : `-${x}`));
+    const pkgname = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,8}-[0-9][A-Za-z0-9._+]{0,5}$/);
+    const token = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,12}$/);
+    const world = fc.record({
+      sw: seg,
+      prefix: seg,
+      pkgPath: fc.oneof(
+        seg.map((x) => `/${x}/All`),
+        fc.tuple(fc.stringMatching(/^[a-z0-9][a-z0-9.-]{0,8}$/), seg).map(([h, x]) => `https://${h}:8443/${x}/All`),
+      ),
+      bootstrap: fc.option(seg, { nil: undefined }),
+      site: token,
+      txid: token,
+      nonce: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:@-]{7,15}$/),
+      controller: token,
+      checkName: token,
+      packages: fc.uniqueArray(pkgname, { minLength: 2, maxLength: 4 }),
+    });
+    let ran = 0;
+    await fc.assert(
+      fc.asyncProperty(world, async (w) => {
+        const root = tempDir();
+        const sw = path.join(root, w.sw);
+        const prefix = path.join(sw, w.prefix);
+        const calls = path.join(root, 'calls.log');
+        const [installed, ...rest] = w.packages as [string, ...string[]];
+        const toInstall = rest[0]!;
+        // Stub tools: record each call's arguments (one per line) and environment.
+        const tools: Record<string, string> = {
+          pkg_add: `printf '%s\\n' "pkg_add $# $PKG_PATH $PKG_DBDIR" "$@" >> ${shq(calls)}`,
+          pkg_delete: `printf '%s\\n' "pkg_delete $# $PKG_PATH $PKG_DBDIR" "$@" >> ${shq(calls)}`,
+          pkg_info: `case "$*" in -V) echo 20240101 ;; '' | -a | -u) cat "$PKG_DBDIR/listing" ;; esac`,
+          pkg_admin: 'exit 0',
+        };
+        const stage = w.bootstrap === undefined ? prefix : path.join(root, 'kit');
+        mkdirSync(path.join(stage, 'sbin'), { recursive: true });
+        mkdirSync(path.join(stage, 'pkgdb'), { recursive: true });
+        mkdirSync(sw, { recursive: true });
+        for (const [t, body] of Object.entries(tools))
+          writeFileSync(path.join(stage, 'sbin', t), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+        writeFileSync(path.join(stage, 'pkgdb', 'listing'), `${installed} the one installed\n`);
+        let kit: string | undefined;
+        if (w.bootstrap !== undefined) {
+          kit = path.join(root, `${w.bootstrap}.tar.gz`);
+          expect(spawnSync('tar', ['-czf', kit, '-C', stage, 'sbin', 'pkgdb']).status).toBe(0);
+          rmSync(stage, { recursive: true });
+        }
+        const spec: JobSpec = {
+          txid: w.txid,
+          nonce: w.nonce,
+          site: w.site,
+          swArea: sw,
+          prefix,
+          pkgPath: w.pkgPath,
+          ...(kit === undefined ? {} : { bootstrap: kit }),
+          lease: 60,
+          controller: w.controller,
+          expected: [installed],
+          actions: [
+            { action: 'install', name: 'a', pkgname: toInstall, reason: 'r' },
+            { action: 'remove', name: 'b', pkgname: installed, reason: 'r' },
+          ],
+          checks: [{ name: w.checkName, run: 'printf ran > "$SW_AREA/check-ran"', timeout: 10 }],
+        };
+        const file = path.join(root, 'job.sh');
+        writeFileSync(file, renderJobScript(spec));
+        const job = await runSh(file, root);
+        ran++;
+        const parsed = parseJobOutput(job.stdout, w.nonce);
+        expect({ rc: job.status, status: parsed.status, problem: parsed.problem }, job.stdout + job.stderr).toEqual({
+          rc: 0,
+          status: 'ok',
+          problem: undefined,
+        });
+        expect(parsed.steps.filter((s) => s.rc !== 0).map((s) => s.label)).toEqual([]);
+        expect(parsed.steps.map((s) => s.label)).toContain(`check ${w.checkName}`);
+        const db = path.join(prefix, 'pkgdb');
+        expect(readFileSync(calls, 'utf8')).toBe(
+          `pkg_add 1 ${w.pkgPath} ${db}\n${toInstall}\npkg_delete 1 ${w.pkgPath} ${db}\n${installed}\n`,
+        );
+        expect(readFileSync(path.join(sw, 'check-ran'), 'utf8')).toBe('ran');
+        // Nothing else anywhere: no stray file from a word split or an option taken for a name.
+        const want = [
+          'calls.log',
+          'job.sh',
+          ...(kit ? [path.basename(kit)] : []),
+          w.sw,
+          `${w.sw}/check-ran`,
+          `${w.sw}/${w.prefix}`,
+          `${w.sw}/${w.prefix}/pkgdb`,
+          `${w.sw}/${w.prefix}/pkgdb/listing`,
+          `${w.sw}/${w.prefix}/sbin`,
+          ...Object.keys(tools).map((t) => `${w.sw}/${w.prefix}/sbin/${t}`),
+        ];
+        expect(tree(root)).toEqual(want.sort());
+      }),
+      { numRuns: 40 },
+    );
+    expect(ran).toBe(40);
+  }, 120_000);
 
   /** Stub package tools in a fresh software area, and a spec that runs the given checks there. */
   function site(): { root: string; spec: (run: string) => JobSpec } {
@@ -223,3 +311,31 @@ describe('job script injection', () => {
     );
   });
 });
+
+/** Every path under root, relative to it, sorted. */
+function tree(root: string, rel = ''): string[] {
+  return readdirSync(path.join(root, rel))
+    .flatMap((n) => {
+      const p = rel ? `${rel}/${n}` : n;
+      let sub: string[] = [];
+      try {
+        sub = tree(root, p);
+      } catch {
+        // A file.
+      }
+      return [p, ...sub];
+    })
+    .sort();
+}
+
+/** Run a job script with sh, without blocking the test process meanwhile. */
+function runSh(file: string, cwd: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('sh', [file], { cwd, timeout: 20_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
