@@ -17,6 +17,7 @@ export const COMMANDS = [
   'cron',
   'release',
   'report',
+  'audit',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -85,6 +86,7 @@ const ACCEPTS: Record<CommandName, OptionName[]> = {
   rollback: ['site', 'concurrency', 'dry-run', 'catalog', 'rollback'],
   release: [],
   report: ['site', 'url', 'prefix', 'secret-file', 'cron', 'every'],
+  audit: ['site', 'format', 'output', 'observed'],
 };
 
 export interface ParsedArgs {

@@ -25,6 +25,7 @@ Commands:
   observe             probe sites, or --import a pkg_info listing a site sent
   rollback <tag>      restore the package sets a tag produced (also --rollback <tag>)
   status              the fleet report (text, JSON, HTML)
+  audit               audit every site's inventory against the vulnerability list
   history             transactions, newest first
   serve               HTTP report, JSON API and metrics; takes site reports
   report              run at a site: send its inventory to 'serve' (no root needed)
@@ -169,6 +170,29 @@ collector's reason when it refuses the report.
                       minute and hour taken from the site name, as the
                       current user, logging to ~/reconcile-report-NAME.log
   --every N           with --cron: 1h, 2h, 3h, 4h, 6h, 8h, 12h or 1d
+
+${COMMON}`,
+  audit: `Usage: reconcile audit [--site S]... [--format text|json|html] [--output FILE] [--observed DIR]
+
+Audits each selected site's latest observation (state/observed, or the raw
+pkg_info listings in --observed DIR) against the vulnerability list its
+desired state names (sites.yaml 'vulnerabilities: { list: PATH|URL }'),
+exactly as 'pkg_admin audit' would there, without running a job: sites that
+only report themselves are audited too. The list is fetched at most once
+per run (If-None-Match / If-Modified-Since) and checked as 'pkg_admin
+check-pkg-vulnerabilities' does; a copy that fails is refused with one line
+on stderr and the last verified copy (state/vulnerabilities/) stays in use.
+Findings the desired state accepts (vulnerabilities.ignore: url and/or
+pattern, reason, expires) are listed as accepted until their expiry day has
+passed, then they are open again. Ends with the advisory x site matrix.
+
+  --site S          only this site (repeatable)
+  --format F        text (default), json, or html (one self-contained page)
+  --output FILE     write the report to FILE instead of stdout
+  --observed DIR    audit the <SITE>.pkg_info listings in DIR instead
+
+Exit 1 when any site has an open finding or has no verified list to be
+audited against; 0 otherwise.
 
 ${COMMON}`,
   release: `Usage: reconcile release <site>...

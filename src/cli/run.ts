@@ -24,6 +24,7 @@ const COMMANDS: Record<CommandName, () => Promise<Command>> = {
   serve: async () => (await import('./commands/serve.js')).serveCommand,
   release: async () => (await import('./commands/rollback.js')).releaseCommand,
   report: async () => (await import('./commands/report.js')).reportCommand,
+  audit: async () => (await import('./commands/audit.js')).auditCommand,
 };
 
 export async function runCli(argv: string[], io: Io): Promise<number> {

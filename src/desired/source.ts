@@ -196,3 +196,17 @@ function git(cwd: string, args: string[], input?: string): Promise<Buffer> {
     child.stdin.end(input ?? '');
   });
 }
+
+/**
+ * The commit `rev` names now, with one git process: what a cache of the
+ * desired state is keyed by. Undefined when the work tree is read (it has
+ * no commit) or git cannot tell; openSource gives the error then.
+ */
+export async function currentCommit(opts: SourceOptions): Promise<string | undefined> {
+  if (opts.worktree) return undefined;
+  const cwd = path.resolve(opts.gitDir ?? opts.dir);
+  const rev = `${opts.rev ?? 'HEAD'}^{commit}`;
+  const out = await git(cwd, ['rev-parse', '--verify', '--quiet', '--end-of-options', rev]).catch(() => undefined);
+  const commit = out?.toString('utf8').trim();
+  return commit && /^[0-9a-f]{40,64}$/.test(commit) ? commit : undefined;
+}

@@ -9,6 +9,8 @@ import type { ReportRecord } from '../observed/report-history.js';
 import type { AuditFinding, Inventory } from '../observed/types.js';
 import type { Hold } from '../rollback/holds.js';
 import type { TagRestorability } from '../rollback/restorability.js';
+import type { FleetAudit, ListSummary } from '../vuln/fleet-audit.js';
+import type { MatrixRow, SiteAuditStatus } from '../vuln/site-audit.js';
 import { isInstalled, isValidated, type Transaction } from '../state/records.js';
 import type { LockOwner } from '../state/site-lock.js';
 
@@ -48,7 +50,10 @@ export interface SiteStatus {
   validated?: TxRef;
   held?: { tag: string; txid: string; at: string };
   busy?: { controller: string; command: string; since: string };
+  /** Open findings: the central audit's when the site has a list, else what its last job's audit printed. */
   vulnerabilities: AuditFinding[];
+  /** The central audit in brief (sites with a vulnerability list). */
+  audit?: { status: SiteAuditStatus; vulnerable: number; accepted: number };
   counts: Record<CellState, number>;
   /** The site's plan in brief: drift is a plan with actions or errors, as `plan` itself says. */
   plan?: { status: SitePlan['status']; actions: number; errors: number };
@@ -65,6 +70,8 @@ export interface FleetStatus {
   sites: SiteStatus[];
   packages: { name: string; cells: Record<string, Cell> }[];
   tags: TagRestorability[];
+  /** The lists in use and the advisory × site matrix, when any site has a vulnerability list. */
+  vulnerabilities?: { lists: ListSummary[]; matrix: MatrixRow[]; problems: string[] };
 }
 
 export interface StatusInputs {
@@ -79,6 +86,8 @@ export interface StatusInputs {
   holds: readonly Hold[];
   locks: ReadonlyMap<string, LockOwner>;
   tags: TagRestorability[];
+  /** The central audit of the same observations. */
+  audit?: FleetAudit;
   now: string;
 }
 
@@ -97,6 +106,7 @@ export function fleetStatus(inp: StatusInputs): FleetStatus {
     if (!row) packages.set(name, (row = {}));
     row[site] = c;
   };
+  const audits = new Map((inp.audit?.sites ?? []).map((a) => [a.site, a]));
   const sites = inp.sites.map((s): SiteStatus => {
     const inv = inp.inventories.get(s.name);
     const counts: Record<CellState, number> = {
@@ -142,7 +152,7 @@ export function fleetStatus(inp: StatusInputs): FleetStatus {
       ...(validated ? { validated: txRef(validated) } : {}),
       ...(h ? { held: { tag: h.tag, txid: h.txid, at: h.at } } : {}),
       ...(lock ? { busy: { controller: lock.controller, command: lock.command, since: lock.since } } : {}),
-      vulnerabilities: inv?.audit ?? [],
+      ...vulnStatus(audits.get(s.name), inv),
       counts,
       ...(plan ? { plan: { status: plan.status, actions: plan.actions.length, errors: plan.errors.length } } : {}),
     };
@@ -153,6 +163,22 @@ export function fleetStatus(inp: StatusInputs): FleetStatus {
     sites,
     packages: [...packages].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, cells]) => ({ name, cells })),
     tags: inp.tags,
+    ...(inp.audit && inp.audit.lists.length > 0
+      ? { vulnerabilities: { lists: inp.audit.lists, matrix: inp.audit.matrix, problems: inp.audit.problems } }
+      : {}),
+  };
+}
+
+/** A site with a list shows the central audit; one without keeps what its job's `pkg_admin audit` said. */
+function vulnStatus(
+  a: FleetAudit['sites'][number] | undefined,
+  inv: Inventory | undefined,
+): Pick<SiteStatus, 'vulnerabilities' | 'audit'> {
+  if (!a || a.status === 'not-configured') return { vulnerabilities: inv?.audit ?? [] };
+  const open = a.findings.filter((f) => !f.accepted || f.accepted.expired);
+  return {
+    vulnerabilities: open.map((f) => ({ pkgname: f.pkgname, kind: f.kind, url: f.url })),
+    audit: { status: a.status, vulnerable: a.vulnerable, accepted: a.accepted },
   };
 }
 

@@ -1,5 +1,6 @@
 // Gathering what the status report shows: desired state at HEAD, stored
 // observations, the journal, holds, locks and tag restorability.
+import type { Catalog } from '../catalog/catalog.js';
 import { CatalogCache } from '../catalog/load.js';
 import type { DesiredState } from '../desired/types.js';
 import { lastReports, type ReportRecord } from '../observed/report-history.js';
@@ -8,17 +9,34 @@ import type { Inventory } from '../observed/types.js';
 import { listHolds } from '../rollback/holds.js';
 import { restorability } from '../rollback/restorability.js';
 import { Journal } from '../state/journal.js';
-import { foldTransactions } from '../state/records.js';
+import { foldTransactions, type Transaction } from '../state/records.js';
 import { readSiteLock, type LockOwner } from '../state/site-lock.js';
 import { fleetStatus, type FleetStatus } from './fleet-status.js';
 import { planSite } from '../plan/plan-site.js';
 import type { SitePlan } from '../plan/types.js';
+import { auditFleet } from '../vuln/fleet-audit.js';
+import { ListCache } from '../vuln/list-store.js';
+
+export interface GatheredStatus {
+  status: FleetStatus;
+  journalProblems: string[];
+  /** The journal's transactions, oldest first (metrics count them). */
+  transactions: Transaction[];
+}
+
+/** Where catalogs come from: read afresh (CatalogCache), or kept between scrapes (status-memo.ts). */
+export interface CatalogSource {
+  getOrError(location: string): Promise<Catalog | Error>;
+}
 
 export async function gatherStatus(
   desired: DesiredState,
   stateDir: string,
   catalogOverride?: string,
-): Promise<{ status: FleetStatus; journalProblems: string[] }> {
+  catalogs: CatalogSource = new CatalogCache(),
+  /** How the vulnerability lists are refreshed (see ListCache); `serve` asks at most hourly. */
+  refreshLists: boolean | number = true,
+): Promise<GatheredStatus> {
   const inventories = new Map<string, Inventory>();
   const locks = new Map<string, LockOwner>();
   const reports = new Map<string, { count: number; last: ReportRecord[] }>();
@@ -33,7 +51,6 @@ export async function gatherStatus(
   const journal = new Journal(stateDir);
   const { records, damaged } = await journal.read();
   const transactions = foldTransactions(records);
-  const catalogs = new CatalogCache();
   const tagSites = await Promise.all(
     desired.sites.map(async (s) => ({
       name: s.name,
@@ -47,6 +64,14 @@ export async function gatherStatus(
     const inv = inventories.get(s.name);
     if (inv) plans.set(s.name, planSite(s, inv, tagSites[i]!.catalog, { kept: 'full' }));
   }
+  const audit = desired.sites.some((s) => s.vulnerabilities)
+    ? await auditFleet(
+        desired.sites,
+        (s) => Promise.resolve(inventories.get(s.name)),
+        new ListCache(stateDir, { refresh: refreshLists }),
+        new Date(),
+      )
+    : undefined;
   const status = fleetStatus({
     revision: desired.revision,
     sites: desired.sites,
@@ -57,7 +82,8 @@ export async function gatherStatus(
     holds: await listHolds(stateDir),
     locks,
     tags: transactions.some((t) => t.begin.tags.length > 0) ? restorability(transactions, tagSites) : [],
+    ...(audit ? { audit } : {}),
     now: new Date().toISOString(),
   });
-  return { status, journalProblems: damaged.map((d) => `${journal.file}:${d.line}: ${d.reason}`) };
+  return { status, transactions, journalProblems: damaged.map((d) => `${journal.file}:${d.line}: ${d.reason}`) };
 }

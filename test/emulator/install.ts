@@ -128,8 +128,13 @@ export function runTool(
   tool: ToolName,
   args: readonly string[],
   env: Record<string, string | undefined> = {},
+  opts: { cwd?: string } = {},
 ): RunResult {
-  const r = spawnSync(path.join(prefix, 'sbin', tool), [...args], { env: toolEnv(env), encoding: 'utf8' });
+  const r = spawnSync(path.join(prefix, 'sbin', tool), [...args], {
+    env: toolEnv(env),
+    encoding: 'utf8',
+    cwd: opts.cwd,
+  });
   if (r.error) throw r.error;
   return { exit: r.status ?? 128 + 9, stdout: r.stdout, stderr: r.stderr };
 }
@@ -140,9 +145,10 @@ export function runToolAsync(
   tool: ToolName,
   args: readonly string[],
   env: Record<string, string | undefined> = {},
+  opts: { cwd?: string } = {},
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(path.join(prefix, 'sbin', tool), [...args], { env: toolEnv(env) });
+    const child = spawn(path.join(prefix, 'sbin', tool), [...args], { env: toolEnv(env), cwd: opts.cwd });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {

@@ -5,7 +5,9 @@
 // inventories sites report themselves (the one endpoint that writes).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { UsageError } from '../../errors.js';
-import { gatherStatus } from '../../report/gather-status.js';
+import type { GatheredStatus } from '../../report/gather-status.js';
+import { StatusMemo } from '../../report/status-memo.js';
+import { vulnMetrics } from '../../report/vuln-metrics.js';
 import { planDrifts } from '../../report/fleet-status.js';
 import { renderStatusHtml } from '../../report/render-html.js';
 import { applySites } from '../../run/apply.js';
@@ -50,9 +52,10 @@ export async function serveCommand(args: ParsedArgs, io: Io): Promise<CommandRes
     secrets,
   );
   const stats: RunStats = { runs: 0 };
+  const memo = new StatusMemo(desiredOptions(args), stateDir, stringOpt(args, 'catalog'));
 
   const server = createServer((req, res) => {
-    handle(req, res, args, stateDir, stats, reports).catch((e: Error) =>
+    handle(req, res, memo, stateDir, stats, reports).catch((e: Error) =>
       send(res, 500, 'text/plain', `error: ${e.message}\n`),
     );
   });
@@ -116,7 +119,7 @@ async function reconcileLoop(
 async function handle(
   req: IncomingMessage,
   res: ServerResponse,
-  args: ParsedArgs,
+  memo: StatusMemo,
   stateDir: string,
   stats: RunStats,
   reports: ReportReceiver,
@@ -135,22 +138,17 @@ async function handle(
     const { records } = await new Journal(stateDir).read();
     return send(res, 200, 'application/json', JSON.stringify(foldTransactions(records).reverse()));
   }
-  const desired = await loadDesiredState(desiredOptions(args));
-  const { status } = await gatherStatus(desired, stateDir, stringOpt(args, 'catalog'));
+  if (url.pathname !== '/' && url.pathname !== '/api/status' && url.pathname !== '/metrics')
+    return send(res, 404, 'text/plain', 'not found\n');
+  const { status, transactions } = await memo.status();
   if (url.pathname === '/') return send(res, 200, 'text/html; charset=utf-8', renderStatusHtml(status));
   if (url.pathname === '/api/status') return send(res, 200, 'application/json', JSON.stringify(status));
-  if (url.pathname === '/metrics') {
-    const { records } = await new Journal(stateDir).read();
-    return send(res, 200, 'text/plain; version=0.0.4', metrics(status, foldTransactions(records), stats));
-  }
+  if (url.pathname === '/metrics')
+    return send(res, 200, 'text/plain; version=0.0.4', metrics(status, transactions, stats));
   return send(res, 404, 'text/plain', 'not found\n');
 }
 
-function metrics(
-  status: Awaited<ReturnType<typeof gatherStatus>>['status'],
-  txs: ReturnType<typeof foldTransactions>,
-  stats: RunStats,
-): string {
+function metrics(status: GatheredStatus['status'], txs: GatheredStatus['transactions'], stats: RunStats): string {
   const siteState = (s: (typeof status.sites)[number]) =>
     s.busy ? 'busy' : s.held ? 'held' : !s.observed ? 'unobserved' : s.plan && planDrifts(s.plan) ? 'drift' : 'in_sync';
   const bySiteState = new Map<string, number>([
@@ -181,6 +179,7 @@ function metrics(
     '# HELP vo_reconcile_runs_total Scheduled runs since the server started.',
     '# TYPE vo_reconcile_runs_total counter',
     `vo_reconcile_runs_total ${stats.runs}`,
+    ...vulnMetrics(status),
   ];
   return `${lines.join('\n')}\n`;
 }

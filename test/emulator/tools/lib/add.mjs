@@ -9,7 +9,6 @@ import {
   installed,
   isAutomatic,
   isInstalled,
-  isPkgPattern,
   listed,
   makeWarn,
   match,
@@ -23,6 +22,7 @@ import {
   siteContext,
   writeLines,
 } from './common.mjs';
+import { ArchiveFinder } from './find.mjs';
 
 const USAGE = `usage: pkg_add [-AfhILnRuVv] [-C config] [-P destdir] [-K pkg_dbdir]
                [-m machine] [-p prefix] [-s verification-type
@@ -66,42 +66,17 @@ export async function pkgAdd(args) {
   return mutating(ctx.site, 'pkg_add', args, async (faults) => {
     const adder = new Adder(ctx, f, faults);
     let failed = 0;
-    for (const arg of operands) if (!adder.add(arg, { explicit: true })) failed++;
+    try {
+      for (const arg of operands) if (!(await adder.add(arg, { explicit: true }))) failed++;
+    } finally {
+      adder.finder.cleanup();
+    }
     if (failed > 0) {
       warn(`${failed} package addition${failed > 1 ? 's' : ''} failed`);
       return 1;
     }
     return 0;
   });
-}
-
-/** A path, or the best match in PKG_PATH (after the directories of packages named by path). */
-function findPackage(ctx, arg, extraDirs) {
-  if (arg.includes('/') || /\.t[gb]z$/.test(arg)) {
-    for (const p of [arg, `${arg}.tgz`]) {
-      if (!fs.existsSync(p) || !fs.statSync(p).isFile()) continue;
-      extraDirs.add(path.dirname(path.resolve(p))); // path_prepend_from_pkgname()
-      return path.resolve(p);
-    }
-    return undefined;
-  }
-  for (const dir of [...extraDirs, ...ctx.pkgPath.split(';').filter(Boolean)]) {
-    if (!isPkgPattern(arg) && fs.existsSync(path.join(dir, `${arg}.tgz`))) return path.join(dir, `${arg}.tgz`);
-    let files;
-    try {
-      files = fs.readdirSync(dir);
-    } catch {
-      continue;
-    }
-    const cands = new Map();
-    for (const file of files) {
-      const m = /^(.*)\.(tgz|tbz)$/.exec(file);
-      if (m) cands.set(m[1], file);
-    }
-    const b = best(arg, [...cands.keys()]);
-    if (b) return path.join(dir, cands.get(b));
-  }
-  return undefined;
 }
 
 function buildInfo(text = '') {
@@ -119,7 +94,7 @@ class Adder {
     this.f = flags;
     this.faults = faults;
     this.busy = new Set();
-    this.extraDirs = new Set();
+    this.finder = new ArchiveFinder(ctx.pkgPath, warn);
     this.host = {
       OPSYS: faults.opsys ?? 'Linux',
       MACHINE_ARCH: faults.machineArch ?? 'x86_64',
@@ -128,21 +103,21 @@ class Adder {
   }
 
   /** Install one package named by arg; returns success. */
-  add(arg, { explicit }) {
-    const file = findPackage(this.ctx, arg, this.extraDirs);
+  async add(arg, { explicit }) {
+    const file = await this.finder.find(arg, explicit);
     if (!file) {
       warn(`no pkg found for '${arg}', sorry.`);
       return false;
     }
     const tmp = extractPackage(file);
     try {
-      return this.addExtracted(tmp, explicit);
+      return await this.addExtracted(tmp, explicit);
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
   }
 
-  addExtracted(tmp, explicit) {
+  async addExtracted(tmp, explicit) {
     const { dbdir, prefix } = this.ctx;
     const contents = readMeta(tmp, '+CONTENTS');
     if (contents === undefined) {
@@ -212,7 +187,7 @@ class Adder {
     try {
       for (const dep of plist.depends) {
         if (best(dep, installed(dbdir))) continue;
-        if (!this.add(dep, { explicit: false })) {
+        if (!(await this.add(dep, { explicit: false }))) {
           warn(`Can't install dependency ${dep}`);
           return false;
         }
