@@ -10,6 +10,7 @@ import type { RunContext } from './context.js';
 import { isoAt } from './ports.js';
 import { recordWithoutJob, resumeTransaction, startTransaction, type TxOutcome } from './transaction.js';
 import { desiredFingerprint } from '../rollback/fingerprint.js';
+import { describeHold, isManual } from '../rollback/holds.js';
 
 export type SiteResult =
   | { site: string; status: 'in-sync' | 'dry-run' | 'held'; detail: string }
@@ -132,6 +133,12 @@ async function planAndApply(ctx: RunContext, site: ResolvedSite, catalog: Catalo
 async function checkHold(ctx: RunContext, site: ResolvedSite): Promise<SiteResult | undefined> {
   const hold = await ctx.holds.read(site.name);
   if (!hold) return undefined;
+  if (isManual(hold))
+    return {
+      site: site.name,
+      status: 'held',
+      detail: `${describeHold(hold)}; 'reconcile release ${site.name}' lifts it`,
+    };
   if (desiredFingerprint(site) === hold.desired) {
     await ctx.holds.release(site.name);
     ctx.emit({
