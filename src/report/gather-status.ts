@@ -16,6 +16,7 @@ import { planSite } from '../plan/plan-site.js';
 import type { SitePlan } from '../plan/types.js';
 import { auditFleet } from '../vuln/fleet-audit.js';
 import { ListCache } from '../vuln/list-store.js';
+import { auditInput } from '../vuln/audit-input.js';
 
 export interface GatheredStatus {
   status: FleetStatus;
@@ -67,7 +68,7 @@ export async function gatherStatus(
   const audit = desired.sites.some((s) => s.vulnerabilities)
     ? await auditFleet(
         desired.sites,
-        (s) => Promise.resolve(inventories.get(s.name)),
+        (s) => Promise.resolve(auditInput(inventories.get(s.name))),
         new ListCache(stateDir, { refresh: refreshLists }),
         new Date(),
       )

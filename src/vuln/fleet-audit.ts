@@ -2,12 +2,12 @@
 // verified list its desired state names (fetched once per run per location,
 // indexed once), no job needed, so sites that only report themselves are
 // audited too. Returns data: per list its freshness and what was wrong with
-// it, per site its findings, and the advisory × site matrix.
+// it, and per site its findings (vulnMatrix turns them into the advisory ×
+// site matrix for the reports that show it).
 import type { ResolvedSite } from '../desired/types.js';
-import type { Inventory } from '../observed/types.js';
 import { VulnIndex } from './audit.js';
 import type { ListCache, ListState } from './list-store.js';
-import { auditSite, vulnMatrix, type MatrixRow, type SiteAudit } from './site-audit.js';
+import { auditSite, type AuditInput, type SiteAudit } from './site-audit.js';
 
 /** A list as the report shows it. */
 export interface ListSummary {
@@ -32,22 +32,27 @@ export interface FleetAudit {
   generatedAt: string;
   lists: ListSummary[];
   sites: SiteAudit[];
-  matrix: MatrixRow[];
   /** One line per problem for stderr: refusals, unreachable lists, stale lists, malformed lines. */
   problems: string[];
 }
 
 export async function auditFleet(
   sites: readonly ResolvedSite[],
-  inventory: (site: ResolvedSite) => Promise<Inventory | undefined>,
+  inventory: (site: ResolvedSite) => Promise<AuditInput | undefined>,
   lists: ListCache,
   now: Date,
 ): Promise<FleetAudit> {
   const states = new Map<string, { state: ListState; index?: VulnIndex; sites: string[] }>();
   const audits: SiteAudit[] = [];
-  for (const s of sites) {
+  // Read a few inventories ahead while auditing the current one.
+  const ahead: Promise<AuditInput | undefined>[] = [];
+  const READ_AHEAD = 8;
+  for (let i = 0; i < Math.min(READ_AHEAD, sites.length); i++) ahead.push(inventory(sites[i]!));
+  for (const [i, s] of sites.entries()) {
     const v = s.vulnerabilities;
-    const inv = await inventory(s);
+    const inv = await ahead[i]!;
+    delete ahead[i];
+    if (i + READ_AHEAD < sites.length) ahead.push(inventory(sites[i + READ_AHEAD]!));
     if (!v) {
       audits.push(auditSite(s.name, inv, undefined, [], now, 'not-configured'));
       continue;
@@ -66,7 +71,6 @@ export async function auditFleet(
     generatedAt: now.toISOString(),
     lists: summaries,
     sites: audits,
-    matrix: vulnMatrix(audits),
     problems: summaries.flatMap(listProblems),
   };
 }

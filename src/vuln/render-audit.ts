@@ -3,7 +3,7 @@
 import { esc } from '../report/render-html.js';
 import { formatFinding } from './audit.js';
 import type { FleetAudit, ListSummary } from './fleet-audit.js';
-import type { MatrixRow, SiteAudit } from './site-audit.js';
+import { vulnMatrix, type MatrixRow, type SiteAudit } from './site-audit.js';
 
 export function listLine(l: ListSummary): string {
   const what =
@@ -41,7 +41,7 @@ export function renderAuditText(r: FleetAudit): string[] {
       lines.push(`  ${acc && !acc.expired ? 'accepted: ' : ''}${formatFinding(f)}${note}`);
     }
   }
-  return [...lines, ...matrixText(r.matrix)];
+  return [...lines, ...matrixText(vulnMatrix(r.sites))];
 }
 
 /** The advisory × site matrix as text lines (none when nothing was found). */
@@ -92,7 +92,7 @@ ${r.problems.length ? `<ul>${r.problems.map((p) => `<li class="problem">${esc(p)
 <ul>${r.sites.map((a) => `<li>${esc(siteHead(a))}</li>`).join('')}</ul>
 <h2>Advisories × sites</h2>
 ${matrixTable(
-  r.matrix,
+  vulnMatrix(r.sites),
   r.sites.filter((s) => s.status === 'audited').map((s) => s.site),
 )}
 </body></html>

@@ -5,12 +5,17 @@
 import { formatLocation } from '../errors.js';
 import type { Acceptance } from '../desired/vulnerabilities.js';
 import { matchPattern } from '../pkgsrc/pattern.js';
-import type { Inventory } from '../observed/types.js';
 import type { Finding, VulnIndex } from './audit.js';
 
 export interface SiteFinding extends Finding {
   /** The acceptance that covers it; `expired` findings are reported as open. */
   accepted?: { reason: string; expires: string; source: string; expired: boolean };
+}
+
+/** What the audit needs of an observation. */
+export interface AuditInput {
+  pkgnames: readonly string[];
+  observedAt: string;
 }
 
 export type SiteAuditStatus = 'audited' | 'unobserved' | 'no-list' | 'not-configured';
@@ -38,13 +43,13 @@ function covers(a: Acceptance, f: Finding): boolean {
 
 export function auditSite(
   site: string,
-  inv: Inventory | undefined,
+  inv: AuditInput | undefined,
   index: VulnIndex | undefined,
   acceptances: readonly Acceptance[],
   now: Date,
   status: Exclude<SiteAuditStatus, 'audited' | 'unobserved'> | undefined = undefined,
 ): SiteAudit {
-  const empty = { site, packages: inv?.packages.length ?? 0, findings: [], vulnerable: 0, accepted: 0 };
+  const empty = { site, packages: inv?.pkgnames.length ?? 0, findings: [], vulnerable: 0, accepted: 0 };
   const at = inv ? { observedAt: inv.observedAt } : {};
   if (status) return { ...empty, ...at, status };
   if (!inv) return { ...empty, status: 'unobserved' };
@@ -52,8 +57,13 @@ export function auditSite(
   const open: SiteFinding[] = [];
   const accepted: SiteFinding[] = [];
   const vulnerable = new Set<string>();
-  for (const p of inv.packages) {
-    for (const f of index.auditDefault(p.pkgname)) {
+  for (const pkgname of inv.pkgnames) {
+    for (const f of index.auditDefault(pkgname)) {
+      if (acceptances.length === 0) {
+        open.push(f);
+        vulnerable.add(f.pkgname);
+        continue;
+      }
       // A still-valid acceptance wins over a lapsed one for the same finding.
       const all = acceptances.filter((a) => covers(a, f));
       const valid = all.find((a) => !acceptanceExpired(a, now));
@@ -75,7 +85,7 @@ export function auditSite(
     site,
     status: 'audited',
     observedAt: inv.observedAt,
-    packages: inv.packages.length,
+    packages: inv.pkgnames.length,
     findings: [...open, ...accepted],
     vulnerable: vulnerable.size,
     accepted: accepted.length,
@@ -91,23 +101,32 @@ export interface MatrixRow {
 
 /** The vulnerability × site matrix, advisories sorted by how many sites they hit. */
 export function vulnMatrix(audits: readonly SiteAudit[]): MatrixRow[] {
-  const rows = new Map<string, { row: MatrixRow; openSites: number }>();
+  interface Acc {
+    url: string;
+    kind: string;
+    bySite: Map<string, { open: Set<string>; accepted: Set<string> }>;
+    openSites: number;
+  }
+  const rows = new Map<string, Acc>();
   for (const a of audits) {
-    const cells = new Map<MatrixRow, { open: Set<string>; accepted: Set<string> }>();
     for (const f of a.findings) {
       const key = `${f.kind} ${f.url}`;
       let r = rows.get(key);
-      if (!r) rows.set(key, (r = { row: { url: f.url, kind: f.kind, sites: {} }, openSites: 0 }));
-      let cell = cells.get(r.row);
-      if (!cell) cells.set(r.row, (cell = { open: new Set(), accepted: new Set() }));
-      (f.accepted && !f.accepted.expired ? cell.accepted : cell.open).add(f.pkgname);
-    }
-    for (const [row, c] of cells) {
-      row.sites[a.site] = { open: [...c.open], accepted: [...c.accepted] };
-      if (c.open.size > 0) rows.get(`${row.kind} ${row.url}`)!.openSites++;
+      if (!r) rows.set(key, (r = { url: f.url, kind: f.kind, bySite: new Map(), openSites: 0 }));
+      let cell = r.bySite.get(a.site);
+      if (!cell) r.bySite.set(a.site, (cell = { open: new Set(), accepted: new Set() }));
+      const isOpen = !f.accepted || f.accepted.expired;
+      if (isOpen && cell.open.size === 0) r.openSites++;
+      (isOpen ? cell.open : cell.accepted).add(f.pkgname);
     }
   }
   return [...rows.values()]
-    .sort((x, y) => y.openSites - x.openSites || (x.row.url < y.row.url ? -1 : x.row.url > y.row.url ? 1 : 0))
-    .map((r) => r.row);
+    .sort((x, y) => y.openSites - x.openSites || (x.url < y.url ? -1 : x.url > y.url ? 1 : 0))
+    .map((r) => ({
+      url: r.url,
+      kind: r.kind,
+      sites: Object.fromEntries(
+        [...r.bySite].map(([site, c]) => [site, { open: [...c.open], accepted: [...c.accepted] }]),
+      ),
+    }));
 }

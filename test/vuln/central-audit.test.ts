@@ -11,6 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FleetStatus } from '../../src/report/fleet-status.js';
 import { vulnMetrics } from '../../src/report/vuln-metrics.js';
+import { vulnMatrix, type SiteAudit } from '../../src/vuln/site-audit.js';
 import { cli } from '../helpers/cli.js';
 import { desiredRepo, tempDir } from '../helpers/tmp.js';
 
@@ -85,7 +86,6 @@ interface AuditJson {
     findings: { pkgname: string; kind: string; url: string; accepted?: { expired: boolean } }[];
   }[];
   lists: { entries?: number; verified: string[]; refused?: string; stale: boolean }[];
-  matrix: { url: string; sites: Record<string, { open: string[]; accepted: string[] }> }[];
 }
 
 const line = (f: { pkgname: string; kind: string; url: string }) =>
@@ -114,7 +114,7 @@ describe('reconcile audit over HTTP', () => {
     expect(captured.vulnerable).toBe(5);
     expect(r1.sites.find((s) => s.site === 'CLEAN')!.findings).toEqual([]);
     expect(r1.lists[0]!.verified).toEqual(['SHA512']);
-    expect(r1.matrix.find((m) => m.url.endsWith('VULN-2'))!.sites.CAPTURED).toEqual({
+    expect(vulnMatrix(r1.sites as SiteAudit[]).find((m) => m.url.endsWith('VULN-2'))!.sites.CAPTURED).toEqual({
       open: [],
       accepted: ['vuln-1.0'],
     });
@@ -192,6 +192,33 @@ describe('reconcile audit from a path', () => {
       `${list}:11: Input error: missing URL; refused, no verified copy yet: sites are not audited`,
     );
     expect(r.stdout).toContain('CAPTURED: not audited (no verified list)');
+  });
+
+  it('audits raw listings with --observed as it audits stored observations', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'CAPTURED.pkg_info'), capture('100-pkg_info.json').stdout);
+    const list = path.join(dir, 'pkg-vulnerabilities');
+    writeFileSync(list, LIST);
+    const repo = desiredRepo({ 'sites.yaml': sitesYaml(list) });
+    const r = await cli([
+      'audit',
+      '--desired',
+      path.join(repo, 'desired-state'),
+      '--state',
+      tempDir(),
+      '--observed',
+      dir,
+      '--format',
+      'json',
+    ]);
+    const sites = (JSON.parse(r.stdout) as AuditJson).sites;
+    expect(
+      sites
+        .find((s) => s.site === 'CAPTURED')!
+        .findings.map(line)
+        .sort(),
+    ).toEqual(REAL_TOOL);
+    expect(sites.find((s) => s.site === 'CLEAN')!.status).toBe('unobserved');
   });
 
   it('warns when the list is older than max_age_days', async () => {

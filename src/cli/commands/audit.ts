@@ -4,9 +4,9 @@
 // not be audited for want of a verified list, as `pkg_admin audit` exits 1.
 import writeFileAtomic from 'write-file-atomic';
 import { UsageError } from '../../errors.js';
-import { checkObservedDir, readObservedSite } from '../../observed/observed-dir.js';
-import { readInventory } from '../../observed/store.js';
-import { auditFleet } from '../../vuln/fleet-audit.js';
+import { checkObservedDir } from '../../observed/observed-dir.js';
+import { listingAuditInput, storedAuditInput } from '../../vuln/audit-input.js';
+import { auditFleet, type FleetAudit } from '../../vuln/fleet-audit.js';
 import { ListCache } from '../../vuln/list-store.js';
 import { renderAuditHtml, renderAuditText } from '../../vuln/render-audit.js';
 import { flag, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
@@ -25,22 +25,33 @@ export async function auditCommand(args: ParsedArgs, io: Io): Promise<CommandRes
   if (observedDir) await checkObservedDir(observedDir);
   const report = await auditFleet(
     sites,
-    (s) => (observedDir ? readObservedSite(observedDir, s.name) : readInventory(stateDir, s.name)),
+    (s) => (observedDir ? listingAuditInput(observedDir, s.name) : storedAuditInput(stateDir, s.name)),
     new ListCache(stateDir, { refresh: true }),
     new Date(),
   );
   for (const p of report.problems) io.err(p);
-  const text =
+  // A thousand sites' findings make a large report: it goes out in pieces, never as one string.
+  const chunks =
     format === 'json'
-      ? `${JSON.stringify(report)}\n`
+      ? auditJsonChunks(report)
       : format === 'html'
-        ? renderAuditHtml(report)
-        : `${renderAuditText(report).join('\n')}\n`;
+        ? [renderAuditHtml(report).replace(/\n$/, '')]
+        : renderAuditText(report);
   const output = stringOpt(args, 'output');
   if (output) {
-    await writeFileAtomic(output, text);
+    await writeFileAtomic(output, chunks.map((c) => `${c}\n`).join(''));
     io.out(`wrote ${output}`);
-  } else io.out(text.replace(/\n$/, ''));
+  } else for (const c of chunks) io.out(c);
   const bad = report.sites.some((a) => a.vulnerable > 0 || a.status === 'no-list');
   return { exitCode: bad ? 1 : 0 };
+}
+
+/** The FleetAudit as JSON, one line per site (a JSON document once joined; sites first). */
+function auditJsonChunks(r: FleetAudit): string[] {
+  const { sites, ...rest } = r;
+  return [
+    '{"sites":[',
+    ...sites.map((s, i) => `${i > 0 ? ',' : ''}${JSON.stringify(s)}`),
+    `],${JSON.stringify(rest).slice(1)}`,
+  ];
 }
