@@ -12,6 +12,8 @@ export interface CatalogPackage {
   version: string;
   /** DEPENDS patterns from pkg_summary. */
   depends: string[];
+  /** CONFLICTS patterns from pkg_summary: pkg_add refuses it while a match is installed. */
+  conflicts: string[];
 }
 
 // Bounded: a catalog's DEPENDS alone can hold tens of thousands of distinct patterns.
@@ -36,7 +38,7 @@ export class Catalog {
 
   constructor(
     readonly location: string,
-    packages: Iterable<{ pkgname: string; depends?: readonly string[] }>,
+    packages: Iterable<{ pkgname: string; depends?: readonly string[]; conflicts?: readonly string[] }>,
   ) {
     for (const entry of packages) {
       // Flat copies: as slices of the summary text, names and patterns hash and compare slowly.
@@ -48,6 +50,7 @@ export class Catalog {
         name: split.base,
         version: split.version,
         depends: (entry.depends ?? []).map(flat),
+        conflicts: entry.conflicts?.length ? entry.conflicts.map(flat) : NONE,
       };
       this.byPkgname.set(pkgname, pkg);
       const list = this.byName.get(split.base);
@@ -124,6 +127,9 @@ export class Catalog {
     return best;
   }
 }
+
+/** Most packages conflict with nothing: one shared empty list. */
+const NONE: string[] = [];
 
 /** A flat (unsliced) copy of a string. */
 function flat(s: string): string {

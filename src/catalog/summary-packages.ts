@@ -1,5 +1,5 @@
-// What the planner needs of a pkg_summary (each record's PKGNAME and
-// DEPENDS), read straight from its uncompressed bytes. A repository summary
+// What the planner needs of a pkg_summary (each record's PKGNAME, DEPENDS
+// and CONFLICTS), read straight from its uncompressed bytes. A repository summary
 // is megabytes of DESCRIPTION lines: this checks every line as
 // parsePkgSummary does but keeps only those two variables, never decodes
 // the whole file, and makes flat strings. Anything it cannot prove clean
@@ -9,10 +9,12 @@ import { parsePkgSummary } from '../pkgsrc/pkg-summary.js';
 export interface SummaryPackage {
   pkgname: string;
   depends: string[];
+  conflicts: string[];
 }
 
 const PKGNAME = Buffer.from('PKGNAME=');
 const DEPENDS = Buffer.from('DEPENDS=');
+const CONFLICTS = Buffer.from('CONFLICTS=');
 
 export function summaryPackages(bytes: Buffer, file: string): SummaryPackage[] {
   return cleanSummary(bytes) ?? parsePkgSummary(bytesToText(bytes), { file });
@@ -28,6 +30,7 @@ function cleanSummary(b: Buffer): SummaryPackage[] | undefined {
   const out: SummaryPackage[] = [];
   let pkgname: string | undefined;
   let depends: string[] = [];
+  let conflicts: string[] = [];
   let open = false;
   const len = b.length;
   for (let pos = 0; pos < len;) {
@@ -37,11 +40,12 @@ function cleanSummary(b: Buffer): SummaryPackage[] | undefined {
     if (end === pos) {
       if (open) {
         if (pkgname === undefined) return undefined;
-        out.push({ pkgname, depends });
+        out.push({ pkgname, depends, conflicts });
       }
       open = false;
       pkgname = undefined;
       depends = [];
+      conflicts = [];
     } else {
       open = true;
       const eq = varEnd(b, pos, end);
@@ -51,12 +55,13 @@ function cleanSummary(b: Buffer): SummaryPackage[] | undefined {
         pkgname = cleanPkgname(b, eq + 1, end);
         if (pkgname === undefined) return undefined;
       } else if (startsWith(b, pos, eq, DEPENDS)) depends.push(text(b, eq + 1, end));
+      else if (startsWith(b, pos, eq, CONFLICTS)) conflicts.push(text(b, eq + 1, end));
     }
     pos = eol + 1;
   }
   if (open) {
     if (pkgname === undefined) return undefined;
-    out.push({ pkgname, depends });
+    out.push({ pkgname, depends, conflicts });
   }
   return out;
 }

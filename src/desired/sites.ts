@@ -3,6 +3,7 @@
 import { formatLocation, type Problem, type SourceLocation } from '../errors.js';
 import { locate, type YamlSource } from './yaml-source.js';
 import { DEFAULT_JOB_TIME_LIMIT, type BackendName, type ResolvedSite } from './types.js';
+import { readDefaultAcceptances, readVulnConfig, type RawVulns } from './vulnerabilities.js';
 
 /** A site as sites.yaml says, before its profiles are resolved. */
 export interface SiteRecord extends Omit<ResolvedSite, 'profiles' | 'packages' | 'checks' | 'filtered' | 'source'> {
@@ -19,6 +20,8 @@ export const ALWAYS_PROTECTED = ['pkg_install'];
 export function readSites(src: YamlSource, problems: Problem[]): SiteRecord[] {
   const doc = src.value as { defaults?: RawSite; sites: RawSite[] };
   const defaults = doc.defaults ?? {};
+  const defaultVulns = defaults.vulnerabilities as RawVulns | undefined;
+  const vulnDefaults = { raw: defaultVulns, ignore: readDefaultAcceptances(src, defaultVulns, problems) };
   const seen = new Map<string, SourceLocation>();
   const out: SiteRecord[] = [];
   doc.sites.forEach((raw, i) => {
@@ -47,6 +50,7 @@ export function readSites(src: YamlSource, problems: Problem[]): SiteRecord[] {
       });
       return;
     }
+    const vulnerabilities = readVulnConfig(src, i, vulnDefaults, raw.vulnerabilities as RawVulns | undefined, problems);
     const swArea = merged.sw_area as string;
     const profileNames = (merged.profiles as string[] | undefined) ?? [];
     const fromSite = raw.profiles !== undefined;
@@ -67,6 +71,7 @@ export function readSites(src: YamlSource, problems: Problem[]): SiteRecord[] {
       protect: [...new Set([...ALWAYS_PROTECTED, ...((merged.protect as string[] | undefined) ?? [])])],
       job_time_limit: (merged.job_time_limit as number | undefined) ?? DEFAULT_JOB_TIME_LIMIT,
       ...optional(merged, ['endpoint', 'bootstrap', 'account', 'qos']),
+      ...(vulnerabilities ? { vulnerabilities } : {}),
       location,
     });
   });

@@ -1,6 +1,7 @@
 // The resolved desired state: what every site must have, with the place in
 // the desired-state repository each requirement came from.
 import type { SourceLocation } from '../errors.js';
+import type { SiteVulnConfig } from './vulnerabilities.js';
 
 export type PackageState = 'present' | 'absent' | 'frozen';
 export type BackendName = 'local' | 'slurm' | 'arc';
@@ -56,6 +57,8 @@ export interface ResolvedSite {
   job_time_limit: number;
   account?: string;
   qos?: string;
+  /** The vulnerability list the site is audited against, its age limit and accepted risks. */
+  vulnerabilities?: SiteVulnConfig;
   /** Desired packages by base name, sorted by name. */
   packages: DesiredPackage[];
   /** Checks run after the actions, in order: inherited ones first. */

@@ -217,7 +217,10 @@ vo_precheck() {
 
 function main(spec: JobSpec): string {
   if (spec.probe) return probeMain();
-  const actions = spec.actions.map((a, i) => actionLine(a, i + 1)).join('\n');
+  const actions = [
+    ...spec.actions.map((a, i) => actionLine(a, i + 1)),
+    ...spec.actions.flatMap((a, i) => flagLine(a, i + 1)),
+  ].join('\n');
   return `${PREAMBLE}
 vo_step bootstrap vo_bootstrap || vo_finish unusable 2
 vo_step version "$PREFIX/sbin/pkg_info" -V
@@ -264,4 +267,18 @@ function actionLine(a: PlanAction, n: number): string {
   if (a.automatic && a.action !== 'remove') flags.unshift('-A');
   const argv = [`"$PREFIX/sbin/${cmd}"`, ...flags, shq(pkg)].join(' ');
   return `[ "$VO_FAILED" = 0 ] && { vo_step ${shq(`action ${n} ${a.action} ${pkg}`)} ${argv} || VO_FAILED=1; }`;
+}
+
+/**
+ * After all actions: set an automatic flag that the tools left otherwise
+ * than the plan means (a replacement keeps the old version's flag; a
+ * package pulled in as a dependency of an earlier action is automatic).
+ */
+function flagLine(a: PlanAction, n: number): string[] {
+  if (!a.flag || a.action === 'remove') return [];
+  const pkg = safe.pkgname(a.pkgname);
+  const argv = a.flag === 'user' ? `unset automatic ${shq(pkg)}` : `set automatic=YES ${shq(pkg)}`;
+  return [
+    `[ "$VO_FAILED" = 0 ] && { vo_step ${shq(`flag ${n} ${a.flag} ${pkg}`)} "$PREFIX/sbin/pkg_admin" ${argv} || VO_FAILED=1; }`,
+  ];
 }

@@ -124,3 +124,37 @@ function text(b: Buffer, start: number, end: number): string {
   for (let i = start; i < end; i++) if (b[i]! >= 0x80) return b.toString('utf8', start, end);
   return b.toString('latin1', start, end);
 }
+
+/**
+ * Only the PKGNAMEs of a `pkg_info` listing, for readers that need nothing
+ * else (the vulnerability audit): the same clean-or-nothing rule as
+ * inventoryFromBytes, one string per line. Undefined when any line is not
+ * plainly clean; the caller then reads the listing with inventoryFromBytes.
+ */
+export function pkgnamesFromBytes(b: Buffer): string[] | undefined {
+  if (b.indexOf(0) >= 0) return undefined;
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const stop = contentEnd(b);
+  for (let pos = 0; pos < stop;) {
+    let eol = b.indexOf(0x0a, pos);
+    if (eol < 0 || eol > stop) eol = stop;
+    let dash = -1;
+    let sp = pos;
+    for (; sp < eol; sp++) {
+      const c = b[sp]!;
+      if (c === 0x20) break;
+      if (c < 0x21 || c > 0x7e) return undefined;
+      if (c === 0x2d) dash = sp;
+    }
+    if (dash <= pos || dash + 1 >= sp || sp === eol) return undefined;
+    const v = b[dash + 1]!;
+    if (v < 0x30 || v > 0x39) return undefined;
+    const name = b.toString('latin1', pos, sp);
+    const before = seen.size;
+    if (seen.add(name).size === before) return undefined;
+    out.push(name);
+    pos = eol + 1;
+  }
+  return out;
+}

@@ -191,7 +191,7 @@ function* filter(names: Iterable<string>, keep: Matcher): Iterable<string> {
 }
 
 /** Expansions of a well-formed pattern, or null (malformed or too many). */
-function leavesOf(pattern: string): string[] | null {
+export function leavesOf(pattern: string): string[] | null {
   return unclosedBrace(pattern) < 0 ? expand(pattern) : null;
 }
 

@@ -10,7 +10,10 @@ import { NameIndex } from '../pkgsrc/name-index.js';
 import { patternBase } from '../pkgsrc/pattern.js';
 import { compareParsed, parseVersionCached } from '../pkgsrc/version.js';
 import { DependencyIndex, pulledBy, type Staying } from './dependencies.js';
+import { findConflicts } from './conflicts.js';
+import { fitDependants, type Mobility } from './dependants.js';
 import { orderChanges, orderRemovals } from './order.js';
+import { sequenceActions } from './sequence.js';
 import type { KeepReason, KeptPackage, PlanAction, PlanProblem, SitePlan } from './types.js';
 
 /**
@@ -74,6 +77,8 @@ class SitePlanner {
   private readonly absentRemovals: { pkg: InstalledPackage; action: PlanAction }[] = [];
   private installedIndex: NameIndex<InstalledPackage> | undefined;
   private deps: DependencyIndex | undefined;
+  /** What pkg_add will pull in for the changes. */
+  private pulled: string[] = [];
 
   constructor(
     private readonly site: ResolvedSite,
@@ -89,16 +94,78 @@ class SitePlanner {
     }
   }
 
+  private readonly declared = new Map<string, DesiredPackage>();
+
   plan(): void {
-    const declared = new Set<string>();
     for (const d of this.site.packages) {
-      declared.add(d.name);
+      this.declared.set(d.name, d);
       this.planDesired(d, this.installed.get(d.name) ?? []);
     }
     for (const pkg of this.inventory.packages) {
-      if (!declared.has(pkg.name)) this.planUndeclared(pkg);
+      if (!this.declared.has(pkg.name)) this.planUndeclared(pkg);
     }
+    this.deps = new DependencyIndex(this.catalog, this.inventory.packages);
+    const fit = fitDependants(
+      {
+        catalog: this.catalog,
+        installed: this.inventory.packages,
+        declared: this.declared,
+        mobility: (p) => this.mobility(p),
+        dependsOf: this.deps.dependsOf,
+      },
+      this.changes,
+    );
+    this.errors.push(...fit);
     this.planRemovals();
+    this.errors.push(...this.absentButPulled(), ...this.conflicts());
+  }
+
+  /** A package declared absent, or frozen and not installed, that pkg_add would pull in for what the plan installs. */
+  private absentButPulled(): PlanProblem[] {
+    const incoming = [...this.changes.map((c) => c.pkgname), ...this.pulled];
+    return this.pulled.flatMap((p): PlanProblem[] => {
+      const d = this.declared.get(p.slice(0, p.lastIndexOf('-')));
+      if (d?.state !== 'absent' && d?.state !== 'frozen') return [];
+      const by = incoming.find((o) => this.catalog.get(o)?.depends.some((dep) => matcherFor(dep)(p)));
+      const sources = d.sources.map(formatLocation);
+      return [
+        {
+          kind: 'required',
+          name: d.name,
+          message: `${d.name} is ${d.state === 'absent' ? 'declared absent' : 'frozen'} at ${sources.join(', ')}, but ${by ?? 'a package the plan installs'} requires it (pkg_add would pull in ${p})`,
+          sources: [...sources, ...(this.changes.find((c) => c.pkgname === by)?.sources ?? [])],
+          packages: by ? [p, by] : [p],
+        },
+      ];
+    });
+  }
+
+  /** CONFLICTS between what the plan brings in and what the site will have. */
+  private conflicts(): PlanProblem[] {
+    const leaving = new Set([...this.removals.map((r) => r.pkgname), ...this.changes.flatMap((c) => c.from ?? [])]);
+    const byTarget = new Map(this.changes.map((c) => [c.pkgname, c]));
+    return findConflicts({
+      catalog: this.catalog,
+      incoming: [...this.changes.map((c) => c.pkgname), ...this.pulled],
+      staying: this.inventory.packages.map((p) => p.pkgname).filter((p) => !leaving.has(p)),
+      declared: this.declared,
+      actionFor: (p) => byTarget.get(p),
+    });
+  }
+
+  /** Whether an installed package may be replaced so that what depends on it, or what it depends on, fits. */
+  private mobility(p: InstalledPackage): Mobility {
+    const d = this.declared.get(p.name);
+    const at = d ? formatLocation(d.sources[0]!) : '';
+    if (d?.state === 'present') return { kind: 'fit' };
+    if (d?.state === 'frozen') return { kind: 'fixed', why: `${p.name} is frozen at ${at}` };
+    if (this.protect.has(p.name)) return { kind: 'fixed', why: `${p.name} is protected` };
+    if (d?.state === 'absent') return { kind: 'leaves' };
+    if (!this.inventory.userListKnown)
+      return { kind: 'fixed', why: `${p.name} is not declared, and without a pkg_info -u listing it is left alone` };
+    if (p.automatic) return this.site.autoremove ? { kind: 'leaves' } : { kind: 'fit' };
+    if (this.site.userpkgs) return { kind: 'fixed', why: `${p.name} is not declared, and userpkgs leaves it alone` };
+    return { kind: 'leaves' };
   }
 
   /** What the plan should say besides its actions: where it fell back on the catalog for installed packages' DEPENDS. */
@@ -120,8 +187,24 @@ class SitePlanner {
     );
   }
 
+  /** The actions in the order the tools can carry them out; none can be is an error of the site. */
   actions(): PlanAction[] {
-    return [...orderChanges(this.changes, (n) => this.catalog.get(n)?.depends ?? []), ...this.removals];
+    const preferred = [...orderChanges(this.changes, (n) => this.catalog.get(n)?.depends ?? []), ...this.removals];
+    if (preferred.length === 0 || this.errors.length > 0) return preferred;
+    const deps = this.deps!;
+    const installed = this.inventory.packages.map((p) => ({ ...p, depends: deps.dependsOf(p.pkgname) }));
+    const { actions, blocked } = sequenceActions(preferred, installed, this.catalog);
+    if (blocked) {
+      const a = blocked.action;
+      this.errors.push({
+        kind: 'unorderable',
+        name: a.name,
+        message: `pkg_add cannot carry out this plan in any order: ${a.action} ${a.pkgname} is refused (${blocked.why})`,
+        sources: a.sources ?? [],
+        packages: [a.pkgname],
+      });
+    }
+    return actions;
   }
 
   private planDesired(d: DesiredPackage, installed: InstalledPackage[]): void {
@@ -161,7 +244,7 @@ class SitePlanner {
     }
     const target = this.catalog.resolve(d.name, d.patterns);
     if (!target) {
-      this.errors.push({ name: d.name, message: this.noMatchMessage(d), sources });
+      this.errors.push({ kind: 'no-match', name: d.name, message: this.noMatchMessage(d), sources });
       return;
     }
     this.changes.push(this.changeFor(d, installed[0], target, sources));
@@ -231,15 +314,18 @@ class SitePlanner {
    * packages are roots too unless autoremove lets the unneeded ones go.
    */
   private planRemovals(): void {
+    // An automatic package replaced so that its dependants fit is neither kept as it is nor removed.
+    const replaced = new Set(this.changes.flatMap((c) => (c.from ? [c.from] : [])));
+    for (let i = this.automaticUndeclared.length - 1; i >= 0; i--)
+      if (replaced.has(this.automaticUndeclared[i]!.pkgname)) this.automaticUndeclared.splice(i, 1);
     const roots = this.rootPackages();
-    roots.push(
-      ...pulledBy(
-        this.catalog,
-        this.changes.map((c) => c.pkgname),
-        (p) => this.findInstalled(p),
-      ),
+    this.pulled = pulledBy(
+      this.catalog,
+      this.changes.map((c) => c.pkgname),
+      (p) => this.findInstalled(p),
     );
-    const deps = (this.deps = new DependencyIndex(this.catalog, this.inventory.packages));
+    roots.push(...this.pulled);
+    const deps = this.deps!;
     // `staying`: the roots, the automatic packages unless autoremoved, and the needed ones.
     const { autoremove, needed, blocker, staying } = this.decideNeeded(roots, deps);
     const removals: PlanAction[] = [];
@@ -247,6 +333,7 @@ class SitePlanner {
       const by = deps.requiredBy(r.pkg.pkgname, staying);
       if (by)
         this.errors.push({
+          kind: 'required',
           name: r.pkg.name,
           message: `${r.pkg.pkgname} is declared absent but still required by ${by}`,
           sources: r.action.sources ?? [],

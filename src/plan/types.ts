@@ -14,8 +14,17 @@ export interface PlanAction {
   reason: string;
   /** Where the desired state asks for it (file:line:col). */
   sources?: string[];
-  /** Install it marked automatic (pkg_add -A): a rollback restoring a dependency. */
+  /**
+   * Install it marked automatic (pkg_add -A): a rollback restoring a
+   * dependency, or a dependency upgraded because what needs it is.
+   */
   automatic?: boolean;
+  /**
+   * After the actions, set its automatic flag so: the tools would leave it
+   * otherwise (a replacement keeps the old version's flag; a dependency
+   * pulled in by an earlier action is marked automatic).
+   */
+  flag?: 'automatic' | 'user';
 }
 
 export type KeepReason = 'in-sync' | 'frozen' | 'unmanaged' | 'automatic' | 'protected' | 'required';
@@ -28,10 +37,22 @@ export interface KeptPackage {
   detail: string;
 }
 
+/**
+ * What kind of problem stops a site's plan: no catalog match, a package
+ * declared absent that others need, an installed dependant an upgrade would
+ * break, packages that conflict, or actions pkg_add cannot carry out in any
+ * order. Absent on problems planned before kinds were recorded.
+ */
+export type PlanProblemKind = 'no-match' | 'required' | 'dependant' | 'conflict' | 'unorderable';
+
 export interface PlanProblem {
+  kind?: PlanProblemKind;
   name?: string;
   message: string;
+  /** Where the desired state asks for what is involved (file:line:col). */
   sources?: string[];
+  /** The exact packages involved (the dependant and what it depends on, the two that conflict). */
+  packages?: string[];
 }
 
 export type SitePlanStatus = 'ok' | 'error' | 'unobserved';

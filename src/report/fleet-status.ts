@@ -7,8 +7,10 @@ import type { SitePlan } from '../plan/types.js';
 import { packageChanges, type InventoryChanges } from '../observed/inventory-diff.js';
 import type { ReportRecord } from '../observed/report-history.js';
 import type { AuditFinding, Inventory } from '../observed/types.js';
-import type { Hold } from '../rollback/holds.js';
+import { isManual, type Hold } from '../rollback/holds.js';
 import type { TagRestorability } from '../rollback/restorability.js';
+import type { FleetAudit, ListSummary } from '../vuln/fleet-audit.js';
+import { vulnMatrix, type MatrixRow, type SiteAuditStatus } from '../vuln/site-audit.js';
 import { isInstalled, isValidated, type Transaction } from '../state/records.js';
 import type { LockOwner } from '../state/site-lock.js';
 
@@ -46,9 +48,13 @@ export interface SiteStatus {
   installed?: TxRef;
   /** The last one whose package set also passed its checks: what users can rely on. */
   validated?: TxRef;
-  held?: { tag: string; txid: string; at: string };
+  /** A rollback hold names its tag and transaction; a manual one its reason. */
+  held?: { tag: string; txid: string; at: string } | { manual: true; reason: string; at: string; by?: string };
   busy?: { controller: string; command: string; since: string };
+  /** Open findings: the central audit's when the site has a list, else what its last job's audit printed. */
   vulnerabilities: AuditFinding[];
+  /** The central audit in brief (sites with a vulnerability list). */
+  audit?: { status: SiteAuditStatus; vulnerable: number; accepted: number };
   counts: Record<CellState, number>;
   /** The site's plan in brief: drift is a plan with actions or errors, as `plan` itself says. */
   plan?: { status: SitePlan['status']; actions: number; errors: number };
@@ -65,6 +71,8 @@ export interface FleetStatus {
   sites: SiteStatus[];
   packages: { name: string; cells: Record<string, Cell> }[];
   tags: TagRestorability[];
+  /** The lists in use and the advisory × site matrix, when any site has a vulnerability list. */
+  vulnerabilities?: { lists: ListSummary[]; matrix: MatrixRow[]; problems: string[] };
 }
 
 export interface StatusInputs {
@@ -79,6 +87,8 @@ export interface StatusInputs {
   holds: readonly Hold[];
   locks: ReadonlyMap<string, LockOwner>;
   tags: TagRestorability[];
+  /** The central audit of the same observations. */
+  audit?: FleetAudit;
   now: string;
 }
 
@@ -97,6 +107,7 @@ export function fleetStatus(inp: StatusInputs): FleetStatus {
     if (!row) packages.set(name, (row = {}));
     row[site] = c;
   };
+  const audits = new Map((inp.audit?.sites ?? []).map((a) => [a.site, a]));
   const sites = inp.sites.map((s): SiteStatus => {
     const inv = inp.inventories.get(s.name);
     const counts: Record<CellState, number> = {
@@ -140,9 +151,9 @@ export function fleetStatus(inp: StatusInputs): FleetStatus {
         : {}),
       ...(installed ? { installed: txRef(installed) } : {}),
       ...(validated ? { validated: txRef(validated) } : {}),
-      ...(h ? { held: { tag: h.tag, txid: h.txid, at: h.at } } : {}),
+      ...(h ? { held: heldOf(h) } : {}),
       ...(lock ? { busy: { controller: lock.controller, command: lock.command, since: lock.since } } : {}),
-      vulnerabilities: inv?.audit ?? [],
+      ...vulnStatus(audits.get(s.name), inv),
       counts,
       ...(plan ? { plan: { status: plan.status, actions: plan.actions.length, errors: plan.errors.length } } : {}),
     };
@@ -153,6 +164,28 @@ export function fleetStatus(inp: StatusInputs): FleetStatus {
     sites,
     packages: [...packages].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, cells]) => ({ name, cells })),
     tags: inp.tags,
+    ...(inp.audit && inp.audit.lists.length > 0
+      ? {
+          vulnerabilities: {
+            lists: inp.audit.lists,
+            matrix: vulnMatrix(inp.audit.sites),
+            problems: inp.audit.problems,
+          },
+        }
+      : {}),
+  };
+}
+
+/** A site with a list shows the central audit; one without keeps what its job's `pkg_admin audit` said. */
+function vulnStatus(
+  a: FleetAudit['sites'][number] | undefined,
+  inv: Inventory | undefined,
+): Pick<SiteStatus, 'vulnerabilities' | 'audit'> {
+  if (!a || a.status === 'not-configured') return { vulnerabilities: inv?.audit ?? [] };
+  const open = a.findings.filter((f) => !f.accepted || f.accepted.expired);
+  return {
+    vulnerabilities: open.map((f) => ({ pkgname: f.pkgname, kind: f.kind, url: f.url })),
+    audit: { status: a.status, vulnerable: a.vulnerable, accepted: a.accepted },
   };
 }
 
@@ -234,4 +267,15 @@ function siteCells(site: ResolvedSite, inv: Inventory | undefined, plan: SitePla
       out.push([p.name, { state: stateOf(p.name), installed: p.pkgname }]);
   }
   return out;
+}
+
+function heldOf(h: Hold): NonNullable<SiteStatus['held']> {
+  return isManual(h)
+    ? { manual: true, reason: h.reason, at: h.at, ...(h.by ? { by: h.by } : {}) }
+    : { tag: h.tag, txid: h.txid, at: h.at };
+}
+
+/** What a report says in the HELD badge: the rollback's tag or the manual hold's reason. */
+export function heldLabel(held: NonNullable<SiteStatus['held']>): string {
+  return 'manual' in held ? `by hand: ${held.reason}` : `rollback to ${held.tag}`;
 }

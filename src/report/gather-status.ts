@@ -14,6 +14,9 @@ import { readSiteLock, type LockOwner } from '../state/site-lock.js';
 import { fleetStatus, type FleetStatus } from './fleet-status.js';
 import { planSite } from '../plan/plan-site.js';
 import type { SitePlan } from '../plan/types.js';
+import { auditFleet } from '../vuln/fleet-audit.js';
+import { ListCache } from '../vuln/list-store.js';
+import { auditInput } from '../vuln/audit-input.js';
 
 export interface GatheredStatus {
   status: FleetStatus;
@@ -32,6 +35,8 @@ export async function gatherStatus(
   stateDir: string,
   catalogOverride?: string,
   catalogs: CatalogSource = new CatalogCache(),
+  /** How the vulnerability lists are refreshed (see ListCache); `serve` asks at most hourly. */
+  refreshLists: boolean | number = true,
 ): Promise<GatheredStatus> {
   const inventories = new Map<string, Inventory>();
   const locks = new Map<string, LockOwner>();
@@ -60,6 +65,14 @@ export async function gatherStatus(
     const inv = inventories.get(s.name);
     if (inv) plans.set(s.name, planSite(s, inv, tagSites[i]!.catalog, { kept: 'full' }));
   }
+  const audit = desired.sites.some((s) => s.vulnerabilities)
+    ? await auditFleet(
+        desired.sites,
+        (s) => Promise.resolve(auditInput(inventories.get(s.name))),
+        new ListCache(stateDir, { refresh: refreshLists }),
+        new Date(),
+      )
+    : undefined;
   const status = fleetStatus({
     revision: desired.revision,
     sites: desired.sites,
@@ -70,6 +83,7 @@ export async function gatherStatus(
     holds: await listHolds(stateDir),
     locks,
     tags: transactions.some((t) => t.begin.tags.length > 0) ? restorability(transactions, tagSites) : [],
+    ...(audit ? { audit } : {}),
     now: new Date().toISOString(),
   });
   return { status, transactions, journalProblems: damaged.map((d) => `${journal.file}:${d.line}: ${d.reason}`) };

@@ -1,8 +1,9 @@
 // The status report as one self-contained HTML page: no external assets,
 // every value from sites and desired state escaped, a sticky header, a
 // filter box, sortable columns and a drill-down per site.
-import type { FleetStatus, SiteStatus } from './fleet-status.js';
-import { liveness } from './render-text.js';
+import { heldLabel, type FleetStatus, type SiteStatus } from './fleet-status.js';
+import { liveness, vulnFlag } from './render-text.js';
+import { listLine, matrixTable } from '../vuln/render-audit.js';
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 export function esc(v: unknown): string {
@@ -31,13 +32,14 @@ body{font:13px/1.4 system-ui,sans-serif;margin:1em}
 table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:2px 6px;white-space:nowrap}
 thead th{position:sticky;top:0;background:#eef;cursor:pointer}tbody th{position:sticky;left:0;background:#fafafa;text-align:left}
 .in-sync{background:#e6f4e6}.drift{background:#fde2c4}.missing{background:#f8c6c6}.extra{background:#e4e4f8}.frozen{background:#ddd}.unmanaged{background:#f4f4f4}.unplanned,.unobserved{color:#999}
+.vulns td.vuln{background:#f8c6c6;font-weight:normal;color:inherit}.vulns td.accepted{background:#eee}
 .site{margin:.3em 0}.held,.busy,.vuln,.unvalidated{font-weight:bold;color:#a40}
 </style></head><body>
 <h1>vo-reconcile status</h1>
 <p>Generated ${esc(s.generatedAt)} from desired state ${esc(s.revision)}.</p>
 <h2>Sites</h2>
 ${s.sites.map(siteBlock).join('\n')}
-<h2>Packages × sites</h2>
+${vulnSection(s)}<h2>Packages × sites</h2>
 <p><label>Filter: <input id="filter" type="search" placeholder="package, version or state"></label> <span id="count"></span></p>
 <table id="grid"><thead>${head}</thead><tbody>
 ${rows}
@@ -71,13 +73,23 @@ function siteBlock(site: SiteStatus): string {
   const last = site.last
     ? `last ${esc(site.last.kind)} <b>${esc(site.last.status)}</b> at ${esc(site.last.at)} (${esc(site.last.revision.slice(0, 12))}${site.last.tags.length ? ` [${esc(site.last.tags.join(', '))}]` : ''})${site.last.reason ? `: ${esc(site.last.reason)}` : ''}`
     : 'no transaction yet';
-  return `<details class="site" id="site-${esc(site.name)}"><summary>${esc(site.name)} — ${c['in-sync']} in sync, ${c.drift} drift, ${c.missing} missing, ${c.extra} extra${site.held ? ` <span class="held">held (rollback to ${esc(site.held.tag)})</span>` : ''}${site.busy ? ` <span class="busy">busy</span>` : ''}${site.vulnerabilities.length ? ` <span class="vuln">${site.vulnerabilities.length} vulnerable</span>` : ''}${site.installed && site.validated?.txid !== site.installed.txid ? ' <span class="unvalidated">not validated</span>' : ''}</summary>
+  return `<details class="site" id="site-${esc(site.name)}"><summary>${esc(site.name)} — ${c['in-sync']} in sync, ${c.drift} drift, ${c.missing} missing, ${c.extra} extra${site.held ? ` <span class="held">held (${esc(heldLabel(site.held))})</span>` : ''}${site.busy ? ` <span class="busy">busy</span>` : ''}${vulnFlag(site) ? ` <span class="vuln">${esc(vulnFlag(site))}</span>` : ''}${site.installed && site.validated?.txid !== site.installed.txid ? ' <span class="unvalidated">not validated</span>' : ''}</summary>
 <ul><li>${esc(site.backend)}, ${esc(site.platform)}; ${site.observed ? `observed ${esc(site.observed.at)} (${esc(site.observed.source)}, ${site.observed.packages} packages)` : 'not observed'}</li>
 <li>${last}</li>
 ${site.installed ? `<li>${esc(liveness(site).slice(2))}</li>` : ''}
 ${reportedItem(site)}${site.busy ? `<li>busy: ${esc(site.busy.command)} by ${esc(site.busy.controller)} since ${esc(site.busy.since)}</li>` : ''}
 ${site.vulnerabilities.map((v) => `<li>${esc(v.pkgname)}: ${esc(v.kind)} — ${esc(v.url)}</li>`).join('')}
 </ul></details>`;
+}
+
+function vulnSection(s: FleetStatus): string {
+  const v = s.vulnerabilities;
+  if (!v) return '';
+  const audited = s.sites.filter((x) => x.audit?.status === 'audited').map((x) => x.name);
+  return `<h2>Vulnerabilities × sites</h2>
+<ul>${[...v.lists.map(listLine), ...v.problems.map((p) => `warning: ${p}`)].map((l) => `<li>${esc(l)}</li>`).join('')}</ul>
+${matrixTable(v.matrix, audited)}
+`;
 }
 
 function reportedItem(site: SiteStatus): string {

@@ -1,5 +1,6 @@
 // The status report as text: a line per site, then what differs.
-import type { FleetStatus, SiteStatus, TxRef } from './fleet-status.js';
+import { heldLabel, type FleetStatus, type SiteStatus, type TxRef } from './fleet-status.js';
+import { listLine, matrixText } from '../vuln/render-audit.js';
 
 export function renderStatusText(s: FleetStatus): string[] {
   const lines = [
@@ -8,9 +9,9 @@ export function renderStatusText(s: FleetStatus): string[] {
   for (const site of s.sites) {
     const c = site.counts;
     const flags = [
-      site.held ? `HELD (rollback to ${site.held.tag})` : '',
+      site.held ? `HELD (${heldLabel(site.held)})` : '',
       site.busy ? `BUSY (${site.busy.command} by ${site.busy.controller})` : '',
-      site.vulnerabilities.length ? `${site.vulnerabilities.length} vulnerable` : '',
+      vulnFlag(site),
     ]
       .filter(Boolean)
       .join(', ');
@@ -42,6 +43,10 @@ export function renderStatusText(s: FleetStatus): string[] {
         );
     }
   }
+  if (s.vulnerabilities) {
+    lines.push('', ...s.vulnerabilities.lists.map(listLine), ...s.vulnerabilities.problems.map((p) => `warning: ${p}`));
+    lines.push(...matrixText(s.vulnerabilities.matrix));
+  }
   for (const t of s.tags) {
     const bad = t.sites.filter((x) => !x.restorable);
     if (bad.length)
@@ -50,6 +55,18 @@ export function renderStatusText(s: FleetStatus): string[] {
       );
   }
   return lines;
+}
+
+/** Vulnerable packages (central audit) or findings (the job's audit), and accepted ones. */
+export function vulnFlag(site: SiteStatus): string {
+  const a = site.audit;
+  if (!a) return site.vulnerabilities.length ? `${site.vulnerabilities.length} vulnerable` : '';
+  if (a.status === 'no-list') return 'NOT AUDITED (no verified vulnerability list)';
+  if (a.status !== 'audited') return '';
+  const accepted = a.accepted ? `, ${a.accepted} accepted` : '';
+  return a.vulnerable
+    ? `${a.vulnerable} vulnerable (${site.vulnerabilities.length} findings${accepted})`
+    : accepted.slice(2);
 }
 
 function changeCount(site: SiteStatus): number {

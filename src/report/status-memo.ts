@@ -22,6 +22,10 @@ import { stampNow, type FileStamp } from '../plan-cache/file-stamp.js';
 import { PKG_SUMMARY_NAMES } from '../pkgsrc/pkg-summary.js';
 import { readSiteLock, siteLockPaths } from '../state/site-lock.js';
 import { gatherStatus, type CatalogSource, type GatheredStatus } from './gather-status.js';
+import { listDir } from '../vuln/list-store.js';
+
+/** How often serve asks a vulnerability list's location again (and so the longest a kept status lives with one). */
+const LIST_REFRESH_S = 3600;
 
 const SETTLE_MS = 3000;
 
@@ -63,6 +67,7 @@ export class StatusMemo {
       this.stateDir,
       this.catalogOverride,
       this.catalogSource(catalogStamps),
+      LIST_REFRESH_S,
     );
     this.last = fullKey === undefined ? undefined : { key: fullKey, gathered };
     return gathered;
@@ -90,6 +95,14 @@ export class StatusMemo {
   /** What the state files are now, per site: observation, reports, lock holder; and the journal and holds. */
   private async stateKey(desired: DesiredState, stamps: Stamps): Promise<string | undefined> {
     const parts = [stamps.of(path.join(this.stateDir, 'journal.jsonl')), stamps.of(path.join(this.stateDir, 'holds'))];
+    // A vulnerability list is asked again hourly, and its age moves on: a kept status lives at most that hour.
+    const lists = new Set(desired.sites.flatMap((s) => (s.vulnerabilities ? [s.vulnerabilities.list] : [])));
+    if (lists.size > 0) parts.push(String(Math.floor(this.now() / (LIST_REFRESH_S * 1000))));
+    for (const l of lists) {
+      const dir = listDir(this.stateDir, l);
+      parts.push(stamps.of(path.join(dir, 'meta.json')), stamps.of(path.join(dir, 'pkg-vulnerabilities')));
+      if (!/^https?:\/\//.test(l)) parts.push(stamps.of(l));
+    }
     for (const s of desired.sites) {
       parts.push(stamps.of(observedFile(this.stateDir, s.name)), stamps.of(reportsDir(this.stateDir, s.name)));
       // Whether a lock is held also depends on the clock (a lease runs out), so a lock is read, not stamped.

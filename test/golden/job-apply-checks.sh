@@ -251,8 +251,10 @@ vo_step audit "$PREFIX/sbin/pkg_admin" audit
 VO_FAILED=0
 [ "$VO_FAILED" = 0 ] && { vo_step 'action 1 install cmake-4.0.3' "$PREFIX/sbin/pkg_add" 'cmake-4.0.3' || VO_FAILED=1; }
 [ "$VO_FAILED" = 0 ] && { vo_step 'action 2 upgrade hdf5-1.14.6' "$PREFIX/sbin/pkg_add" -U 'hdf5-1.14.6' || VO_FAILED=1; }
-[ "$VO_FAILED" = 0 ] && { vo_step 'action 3 downgrade foo-1.2' "$PREFIX/sbin/pkg_add" -U 'foo-1.2' || VO_FAILED=1; }
+[ "$VO_FAILED" = 0 ] && { vo_step 'action 3 downgrade foo-1.2' "$PREFIX/sbin/pkg_add" -A -U 'foo-1.2' || VO_FAILED=1; }
 [ "$VO_FAILED" = 0 ] && { vo_step 'action 4 remove python27-2.7.18nb20' "$PREFIX/sbin/pkg_delete" 'python27-2.7.18nb20' || VO_FAILED=1; }
+[ "$VO_FAILED" = 0 ] && { vo_step 'flag 2 user hdf5-1.14.6' "$PREFIX/sbin/pkg_admin" unset automatic 'hdf5-1.14.6' || VO_FAILED=1; }
+[ "$VO_FAILED" = 0 ] && { vo_step 'flag 3 automatic foo-1.2' "$PREFIX/sbin/pkg_admin" set automatic=YES 'foo-1.2' || VO_FAILED=1; }
 # A check running under timeout(1) is outside the job's process group: a TERM stops it too.
 trap 'vo_mark "killed"; if [ -n "${VO_CHILD:-}" ]; then kill -TERM "$VO_CHILD" 2>/dev/null; fi; vo_release; exit 143' HUP INT TERM
 # shellcheck disable=SC2016 # a check's $ and ` are for the sh -c that runs it, not for this script

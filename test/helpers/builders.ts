@@ -74,13 +74,18 @@ export function inv(...pkgs: string[]): Inventory {
   };
 }
 
-/** A catalog: `cat('foo-1.2', 'foo-1.4 < libx>=1.0 libz-[0-9]*')` — after '<' the DEPENDS. */
+/**
+ * A catalog: `cat('foo-1.2', 'foo-1.4 < libx>=1.0 libz-[0-9]*')` — after '<' the DEPENDS,
+ * after '!' the CONFLICTS: `cat('a-1.0 ! b-[0-9]*')`.
+ */
 export function cat(...entries: string[]): Catalog {
   return new Catalog(
     '/srv/packages/All',
     entries.map((e) => {
-      const [pkgname, deps] = e.split(' < ');
-      return { pkgname: pkgname!.trim(), depends: deps ? deps.trim().split(/\s+/) : [] };
+      const [main, conflicts] = e.split(' ! ');
+      const [pkgname, deps] = main!.split(' < ');
+      const words = (s: string | undefined) => (s ? s.trim().split(/\s+/) : []);
+      return { pkgname: pkgname!.trim(), depends: words(deps), conflicts: words(conflicts) };
     }),
   );
 }

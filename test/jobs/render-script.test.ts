@@ -25,8 +25,16 @@ const SPEC: JobSpec = {
   expected: ['python27-2.7.18nb20', 'hdf5-1.12.3nb2', 'pkg_install-20250417'],
   actions: [
     { action: 'install', name: 'cmake', pkgname: 'cmake-4.0.3', reason: 'wanted' },
-    { action: 'upgrade', name: 'hdf5', pkgname: 'hdf5-1.14.6', from: 'hdf5-1.12.3nb2', reason: 'r' },
-    { action: 'downgrade', name: 'foo', pkgname: 'foo-1.2', from: 'foo-1.4', reason: 'r' },
+    { action: 'upgrade', name: 'hdf5', pkgname: 'hdf5-1.14.6', from: 'hdf5-1.12.3nb2', reason: 'r', flag: 'user' },
+    {
+      action: 'downgrade',
+      name: 'foo',
+      pkgname: 'foo-1.2',
+      from: 'foo-1.4',
+      reason: 'r',
+      automatic: true,
+      flag: 'automatic',
+    },
     { action: 'remove', name: 'python27', pkgname: 'python27-2.7.18nb20', reason: 'absent' },
   ],
 };
@@ -148,6 +156,10 @@ describe('renderJobScript', () => {
       'end action 3 downgrade foo-1.2 0',
       'begin action 4 remove python27-2.7.18nb20',
       'end action 4 remove python27-2.7.18nb20 0',
+      'begin flag 2 user hdf5-1.14.6',
+      'end flag 2 user hdf5-1.14.6 0',
+      'begin flag 3 automatic foo-1.2',
+      'end flag 3 automatic foo-1.2 0',
       'begin inventory',
       'end inventory 0',
       'begin inventory-u',
@@ -159,5 +171,9 @@ describe('renderJobScript', () => {
     ]);
     expect(r.stdout).toContain('pkg_add -U hdf5-1.14.6');
     expect(r.stdout).toContain('pkg_delete python27-2.7.18nb20');
+    expect(r.stdout).toContain('pkg_add -A -U foo-1.2');
+    // The flags the plan means, set after every action ran (pkg_admin as the captures show it).
+    expect(r.stdout).toContain('pkg_admin unset automatic hdf5-1.14.6');
+    expect(r.stdout).toContain('pkg_admin set automatic=YES foo-1.2');
   });
 });

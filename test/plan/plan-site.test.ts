@@ -128,6 +128,7 @@ describe('planSite', () => {
     expect(p.status).toBe('error');
     expect(p.errors).toEqual([
       {
+        kind: 'no-match',
         name: 'foo',
         message: 'no package in /srv/packages/All matches foo>=3 (offered: foo-1.2, foo-1.4)',
         sources: ['p.yaml:1:5'],

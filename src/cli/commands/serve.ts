@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { UsageError } from '../../errors.js';
 import type { GatheredStatus } from '../../report/gather-status.js';
 import { StatusMemo } from '../../report/status-memo.js';
+import { vulnMetrics } from '../../report/vuln-metrics.js';
 import { planDrifts } from '../../report/fleet-status.js';
 import { renderStatusHtml } from '../../report/render-html.js';
 import { applySites } from '../../run/apply.js';
@@ -59,7 +60,7 @@ export async function serveCommand(args: ParsedArgs, io: Io): Promise<CommandRes
     );
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e: NodeJS.ErrnoException) => reject(listenError(e, host, port)));
     server.listen(port, host, resolve);
   });
   const addr = server.address() as { port: number };
@@ -178,6 +179,7 @@ function metrics(status: GatheredStatus['status'], txs: GatheredStatus['transact
     '# HELP vo_reconcile_runs_total Scheduled runs since the server started.',
     '# TYPE vo_reconcile_runs_total counter',
     `vo_reconcile_runs_total ${stats.runs}`,
+    ...vulnMetrics(status),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -196,4 +198,14 @@ export function parseDuration(v: string): number {
   const m = /^([1-9][0-9]*)(s|m|h)$/.exec(v);
   if (!m) throw new UsageError(`--interval must look like 30s, 5m or 6h, got '${v}'`);
   return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 's' | 'm' | 'h'];
+}
+
+/** Why serve could not listen, as a usage error when the user can fix it with an option. */
+function listenError(e: NodeJS.ErrnoException, host: string, port: number): Error {
+  if (e.code === 'EADDRINUSE') return new UsageError(`port ${port} is in use on ${host}; pick another with --port`);
+  if (e.code === 'EACCES')
+    return new UsageError(`port ${port} on ${host} needs privileges; pick one above 1023 with --port`);
+  if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND')
+    return new UsageError(`cannot listen on ${host}: no such local address; pick another with --host`);
+  return e;
 }

@@ -1,0 +1,78 @@
+// Conflicts known before a job runs (issue 20, case 5). pkg_add refuses a
+// package whose CONFLICTS match an installed one, or that an installed
+// one's CONFLICTS match; a job would install the first of two such wanted
+// packages and fail on the second, leaving the site half-way. So every
+// package the plan brings in is checked, both ways, against everything
+// the site will have; each clash is an error of the site naming both
+// packages and the profiles that want them.
+import type { Catalog } from '../catalog/catalog.js';
+import { matcherFor } from '../catalog/catalog.js';
+import type { DesiredPackage } from '../desired/types.js';
+import { formatLocation } from '../errors.js';
+import type { PlanAction, PlanProblem } from './types.js';
+
+export interface ConflictInputs {
+  catalog: Catalog;
+  /** What the plan installs: its installs, upgrades and downgrades, and what pkg_add pulls in for them. */
+  incoming: readonly string[];
+  /** Installed packages that stay as they are. */
+  staying: readonly string[];
+  declared: ReadonlyMap<string, DesiredPackage>;
+  /** The action that brings a package in, when one does (a pulled dependency has none). */
+  actionFor: (pkgname: string) => PlanAction | undefined;
+}
+
+export function findConflicts(c: ConflictInputs): PlanProblem[] {
+  const withConflicts = [...c.incoming, ...c.staying].filter((p) => (c.catalog.get(p)?.conflicts.length ?? 0) > 0);
+  if (withConflicts.length === 0) return [];
+  const everything = [...new Set([...c.incoming, ...c.staying])];
+  const incoming = new Set(c.incoming);
+  const problems: PlanProblem[] = [];
+  const seen = new Set<string>();
+  for (const owner of withConflicts) {
+    for (const pattern of c.catalog.get(owner)!.conflicts) {
+      const m = matcherFor(pattern);
+      for (const other of everything) {
+        if (other === owner || !m(other) || sameBase(owner, other)) continue;
+        if (!incoming.has(owner) && !incoming.has(other)) continue; // both already there: not this plan's doing
+        const key = [owner, other].sort().join('\0');
+        if (seen.has(key)) continue;
+        seen.add(key);
+        problems.push(conflictProblem(c, owner, other, pattern));
+      }
+    }
+  }
+  return problems;
+}
+
+function conflictProblem(c: ConflictInputs, owner: string, other: string, pattern: string): PlanProblem {
+  const a = describe(c, owner);
+  const b = describe(c, other);
+  return {
+    kind: 'conflict',
+    name: nameOf(owner),
+    message: `${owner} (${a.why}) conflicts with ${other} (${b.why}): its CONFLICTS=${pattern}; pkg_add would install one and refuse the other`,
+    sources: [...a.sources, ...b.sources],
+    packages: [owner, other],
+  };
+}
+
+/** Who wants a package: the profiles and places that declare it, what pulls it in, or that it is installed. */
+function describe(c: ConflictInputs, pkgname: string): { why: string; sources: string[] } {
+  const d = c.declared.get(nameOf(pkgname));
+  if (d && d.state === 'present') {
+    const sources = d.sources.map(formatLocation);
+    return { why: `wanted by profile ${d.via.join(' → ') || '?'} at ${sources.join(', ')}`, sources };
+  }
+  const action = c.actionFor(pkgname);
+  if (action) return { why: action.reason, sources: action.sources ?? [] };
+  return { why: c.incoming.includes(pkgname) ? 'pulled in as a dependency' : 'installed and staying', sources: [] };
+}
+
+function nameOf(pkgname: string): string {
+  return pkgname.slice(0, pkgname.lastIndexOf('-'));
+}
+
+function sameBase(a: string, b: string): boolean {
+  return nameOf(a) === nameOf(b);
+}

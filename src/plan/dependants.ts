@@ -1,0 +1,170 @@
+// Installed dependants constrain upgrades (issue 20, case 1). pkg_add -U
+// refuses to replace a package while an installed package has a DEPENDS
+// the old version fulfils and the new one does not; and a package to be
+// installed needs each DEPENDS fulfilled by what the site will have, not by
+// another version of it that stays. Each such package is replaced too, by
+// the best catalog version that fits (within its declared patterns, any
+// version for an automatic one), or the site's plan is an error naming it
+// and its pattern. Packages about to be removed constrain nothing here: the
+// sequencing puts their removal first.
+import type { Catalog, CatalogPackage } from '../catalog/catalog.js';
+import { matcherFor, matchesAll } from '../catalog/catalog.js';
+import type { DesiredPackage } from '../desired/types.js';
+import { formatLocation } from '../errors.js';
+import type { InstalledPackage } from '../observed/types.js';
+import { PatternIndex } from '../pkgsrc/name-index.js';
+import { patternBase } from '../pkgsrc/pattern.js';
+import { compareParsed, parseVersionCached } from '../pkgsrc/version.js';
+import type { PlanAction, PlanProblem } from './types.js';
+
+/** Whether an installed package may be replaced to fit ('fit'), must stay as it is (why), or is leaving. */
+export type Mobility = { kind: 'fit' } | { kind: 'fixed'; why: string } | { kind: 'leaves' };
+
+export interface FitContext {
+  catalog: Catalog;
+  installed: readonly InstalledPackage[];
+  declared: ReadonlyMap<string, DesiredPackage>;
+  mobility: (p: InstalledPackage) => Mobility;
+  dependsOf: (pkgname: string) => readonly string[];
+}
+
+type Final = { pkgname: string; installed?: InstalledPackage; change?: PlanAction };
+
+/** The replacements `changes` need besides themselves (appended to it), and the problems that stop the site. */
+export function fitDependants(ctx: FitContext, changes: PlanAction[]): PlanProblem[] {
+  const errors: PlanProblem[] = [];
+  const final = new Map<string, Final>();
+  for (const p of ctx.installed)
+    if (!final.has(p.name) && ctx.mobility(p).kind !== 'leaves')
+      final.set(p.name, { pkgname: p.pkgname, installed: p });
+  for (const c of changes) final.set(c.name, { pkgname: c.pkgname, change: c });
+  const fitter = new Fitter(ctx, final, changes, errors);
+  for (let i = 0; i < changes.length && i < 10_000; i++) fitter.visit(changes[i]!);
+  return errors;
+}
+
+class Fitter {
+  private reverse: PatternIndex<{ pattern: string; owner: InstalledPackage }> | undefined;
+  private readonly refused = new Set<string>();
+
+  constructor(
+    private readonly ctx: FitContext,
+    private readonly final: Map<string, Final>,
+    private readonly changes: PlanAction[],
+    private readonly errors: PlanProblem[],
+  ) {}
+
+  visit(c: PlanAction): void {
+    if (c.from) this.checkDependants(c);
+    for (const dep of this.ctx.catalog.get(c.pkgname)?.depends ?? []) {
+      if (this.satisfied(dep)) continue;
+      const base = patternBase(dep);
+      const holder = base === undefined ? undefined : this.final.get(base);
+      if (!holder) continue; // pkg_add pulls it in
+      const why = `${c.pkgname} requires ${dep}`;
+      if (holder.change)
+        this.refuse(holder.pkgname, {
+          kind: 'dependant',
+          name: c.name,
+          message: `${why}, but ${holder.pkgname} is planned (${holder.change.reason})`,
+          sources: [...(c.sources ?? []), ...(holder.change.sources ?? [])],
+          packages: [c.pkgname, holder.pkgname],
+        });
+      else this.fit(holder.installed!, c, `${why}, which installed ${holder.pkgname} does not satisfy`, dep);
+    }
+  }
+
+  /** check_other_installed: staying packages whose DEPENDS match the old version and not the new. */
+  private checkDependants(c: PlanAction): void {
+    this.reverse ??= new PatternIndex(
+      this.ctx.installed.flatMap((owner) => this.ctx.dependsOf(owner.pkgname).map((pattern) => ({ pattern, owner }))),
+    );
+    for (const { pattern, owner } of this.reverse.candidates(c.from!)) {
+      if (this.final.get(owner.name)?.installed !== owner || owner.pkgname === c.from) continue;
+      const m = matcherFor(pattern);
+      if (!m(c.from!) || m(c.pkgname)) continue;
+      this.fit(
+        owner,
+        c,
+        `installed ${owner.pkgname} requires ${pattern}, which ${c.pkgname} (replacing ${c.from}) does not satisfy`,
+      );
+    }
+  }
+
+  /**
+   * Replace `p` by the best catalog version that fits what the site will
+   * have (and matches `dep`, when what needs it says so), or record why not.
+   */
+  private fit(p: InstalledPackage, cause: PlanAction, why: string, dep?: string): void {
+    if (this.final.get(p.name)?.installed !== p) return; // already replaced
+    const decl = this.ctx.declared.get(p.name);
+    const declSources = decl?.sources.map(formatLocation) ?? [];
+    const problem = (whyNot: string): void =>
+      this.refuse(p.pkgname, {
+        kind: 'dependant',
+        name: p.name,
+        message: `${why}, and ${whyNot}`,
+        sources: [...(cause.sources ?? []), ...declSources],
+        packages: [p.pkgname, cause.pkgname],
+      });
+    const mobility = this.ctx.mobility(p);
+    if (mobility.kind === 'fixed') return problem(mobility.why);
+    const patterns = decl?.patterns ?? [];
+    let best: CatalogPackage | undefined;
+    for (const v of this.ctx.catalog.versionsOf(p.name)) {
+      if (v.pkgname === p.pkgname || !matchesAll(patterns, v.pkgname) || !this.fits(v)) continue;
+      if (dep !== undefined && !matcherFor(dep)(v.pkgname)) continue;
+      if (!best || compare(v, best) > 0) best = v;
+    }
+    if (!best) {
+      const all = dep !== undefined ? [...patterns, dep] : patterns;
+      const within = all.length > 0 ? ` matching ${all.join(' and ')}` : '';
+      return problem(`no version of ${p.name}${within} in ${this.ctx.catalog.location} works with it`);
+    }
+    const change: PlanAction = {
+      action:
+        compareParsed(parseVersionCached(best.version), parseVersionCached(p.version)) < 0 ? 'downgrade' : 'upgrade',
+      name: p.name,
+      pkgname: best.pkgname,
+      from: p.pkgname,
+      reason: `${why} (${cause.action} of ${cause.name})`,
+      ...(decl ? { sources: declSources } : { automatic: true }),
+    };
+    this.changes.push(change);
+    this.final.set(p.name, { pkgname: best.pkgname, change });
+  }
+
+  /** Every DEPENDS of `v` is met by what the site will have, or can be pulled in without replacing anything. */
+  private fits(v: CatalogPackage): boolean {
+    return v.depends.every((dep) => {
+      if (this.satisfied(dep)) return true;
+      const base = patternBase(dep);
+      if (base !== undefined && this.final.has(base)) return false;
+      return this.ctx.catalog.best(dep) !== undefined;
+    });
+  }
+
+  private satisfied(dep: string): boolean {
+    const m = matcherFor(dep);
+    const base = patternBase(dep);
+    if (base !== undefined) {
+      const f = this.final.get(base);
+      return f !== undefined && m(f.pkgname);
+    }
+    for (const f of this.final.values()) if (m(f.pkgname)) return true;
+    return false;
+  }
+
+  /** One problem per package: the first reason it cannot be made to fit. */
+  private refuse(pkgname: string, problem: PlanProblem): void {
+    if (this.refused.has(pkgname)) return;
+    this.refused.add(pkgname);
+    this.errors.push(problem);
+  }
+}
+
+function compare(a: CatalogPackage, b: CatalogPackage): number {
+  return (
+    compareParsed(parseVersionCached(a.version), parseVersionCached(b.version)) || (a.pkgname < b.pkgname ? 1 : -1)
+  );
+}

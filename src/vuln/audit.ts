@@ -1,0 +1,132 @@
+// The central audit: which installed packages a vulnerability list marks,
+// decided exactly as `pkg_admin audit` does (admin/audit.c audit_package):
+// for each package, every entry in file order whose pattern matches it, with
+// pkgsrc's own pattern semantics (src/pkgsrc/pattern.ts), eol entries only
+// when end-of-life checks are on (CHECK_END_OF_LIFE, default yes), IGNORE_URL
+// advisories skipped. Entries are indexed by the package base every match
+// starts with, so a package is tested against a handful of entries rather
+// than the whole list. Pure.
+import { compilePattern, leavesOf, type Matcher } from '../pkgsrc/pattern.js';
+import { patternKey } from '../pkgsrc/name-index.js';
+import type { VulnEntry } from './list-file.js';
+
+/** One installed package marked by one entry of the list. */
+export interface Finding {
+  pkgname: string;
+  kind: string;
+  url: string;
+  /** The entry's pattern and line, so a report can say why. */
+  pattern: string;
+  line: number;
+}
+
+/** What pkg_admin's options and pkg_install.conf change about an audit. */
+export interface AuditOptions {
+  /** CHECK_END_OF_LIFE (or `audit -e`): report eol entries. Default true, as the tool. */
+  eol?: boolean;
+  /** `audit -t TYPE`: only entries of this classification. */
+  kind?: string;
+  /** IGNORE_URL: advisories never reported. */
+  ignoreUrls?: readonly string[];
+}
+
+/** Where the tool points every eol finding. */
+export const EOL_URL = 'http://ftp.NetBSD.org/pub/NetBSD/packages/vulns/eol-packages';
+
+interface Compiled {
+  entry: VulnEntry;
+  index: number;
+  match: Matcher;
+}
+
+export class VulnIndex {
+  private readonly byKey = new Map<string, Compiled[]>();
+  /** Entries no base can be derived for: tried against every package. */
+  private readonly anywhere: Compiled[] = [];
+  readonly size: number;
+
+  constructor(entries: readonly VulnEntry[]) {
+    this.size = entries.length;
+    entries.forEach((entry, index) => {
+      let match: Matcher;
+      try {
+        match = compilePattern(entry.pattern);
+      } catch {
+        return; // malformed: matches nothing (reported when the list was read)
+      }
+      const c: Compiled = { entry, index, match };
+      const keys = entryKeys(entry.pattern);
+      if (!keys) this.anywhere.push(c);
+      else for (const k of keys) this.push(k, c);
+    });
+  }
+
+  private push(key: string, c: Compiled): void {
+    const list = this.byKey.get(key);
+    if (!list) this.byKey.set(key, [c]);
+    else if (list.at(-1) !== c) list.push(c);
+  }
+
+  // A fleet installs the same few ten thousand PKGNAMEs at a thousand sites:
+  // each is matched once (for the default options, which the central audit uses).
+  private memo = new Map<string, readonly Finding[]>();
+
+  /** audit_package for one PKGNAME with the tool's default options; the answer is shared, do not change it. */
+  auditDefault(pkgname: string): readonly Finding[] {
+    let hit = this.memo.get(pkgname);
+    if (!hit) {
+      if (this.memo.size >= 500_000) this.memo = new Map();
+      hit = this.audit(pkgname);
+      this.memo.set(pkgname, hit);
+    }
+    return hit;
+  }
+
+  /** audit_package for one PKGNAME: its findings in file order. */
+  audit(pkgname: string, opts: AuditOptions = {}): Finding[] {
+    const hits: Compiled[] = [];
+    for (let dash = pkgname.indexOf('-'); dash !== -1; dash = pkgname.indexOf('-', dash + 1)) {
+      const list = this.byKey.get(pkgname.slice(0, dash));
+      if (list) for (const c of list) if (c.match(pkgname)) hits.push(c);
+    }
+    for (const c of this.anywhere) if (c.match(pkgname)) hits.push(c);
+    if (hits.length === 0) return [];
+    // An entry with alternatives of different bases sits under each; report it once, in file order.
+    const seen = new Set<number>();
+    const eol = opts.eol ?? true;
+    const out: Finding[] = [];
+    for (const c of hits.sort((a, b) => a.index - b.index)) {
+      if (seen.has(c.index)) continue;
+      seen.add(c.index);
+      const e = c.entry;
+      if (opts.ignoreUrls?.includes(e.url)) continue;
+      if (opts.kind !== undefined && opts.kind !== e.kind) continue;
+      if (e.kind === 'eol' && !eol) continue;
+      out.push({ pkgname, kind: e.kind, url: e.url, pattern: e.pattern, line: e.line });
+    }
+    return out;
+  }
+}
+
+/**
+ * The bases an entry's matches can start with, one per csh alternative, or
+ * undefined when some alternative has none (`*-foo<1`).
+ */
+function entryKeys(pattern: string): string[] | undefined {
+  const leaves = leavesOf(pattern);
+  if (!leaves) return undefined;
+  const keys = new Set<string>();
+  for (const leaf of leaves) {
+    const k = patternKey(leaf);
+    if (k === undefined) return undefined;
+    keys.add(k);
+  }
+  return [...keys];
+}
+
+/** A finding as `pkg_admin audit` prints it. */
+export function formatFinding(f: Pick<Finding, 'pkgname' | 'kind' | 'url'>): string {
+  return f.kind === 'eol'
+    ? `Package ${f.pkgname} has reached end-of-life (eol), see ${EOL_URL}`
+    : `Package ${f.pkgname} has a ${f.kind} vulnerability, see ${f.url}`;
+}
