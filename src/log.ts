@@ -3,8 +3,9 @@
 // normal runs; --log-level info records every site state change.
 import pino, { type Logger } from 'pino';
 import { UsageError } from './errors.js';
+import { LOG_LEVELS } from './log-levels.js';
 
-const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const LEVELS: readonly string[] = LOG_LEVELS;
 
 export function createLogger(level = 'warn', file?: string): Logger {
   if (!LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}, got '${level}'`);

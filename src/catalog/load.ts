@@ -7,6 +7,7 @@ import { InputError } from '../errors.js';
 import { decodePkgSummaryBytes, PKG_SUMMARY_NAMES } from '../pkgsrc/pkg-summary.js';
 import { summaryPackages } from './summary-packages.js';
 import { Catalog } from './catalog.js';
+import { fetchFailureCause } from '../util/fetch-cause.js';
 
 /** A pkg_summary is at most this big once fetched (compressed or not). */
 const MAX_SUMMARY_BYTES = 256 * 1024 * 1024;
@@ -72,7 +73,7 @@ async function fetchSummary(base: string): Promise<{ data: Buffer; name: string 
     } catch (e) {
       throw new InputError({
         location: { file: url },
-        message: `cannot fetch package summary: ${(e as Error).message}`,
+        message: `cannot fetch package summary: ${fetchFailureCause(e)}`,
       });
     }
     if (res.status === 404) {

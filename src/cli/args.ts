@@ -1,8 +1,11 @@
 // Command-line parsing: one table of options (node:util parseArgs), each
 // command declaring which of them it accepts, so a misplaced option is a
-// usage error rather than silently ignored.
+// usage error rather than silently ignored. The same tables drive the help
+// checks, did-you-mean and shell completion.
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
+import { LOG_LEVELS } from '../log-levels.js';
+import { closest } from './did-you-mean.js';
 
 export const COMMANDS = [
   'apply',
@@ -15,9 +18,11 @@ export const COMMANDS = [
   'serve',
   'hook',
   'cron',
+  'hold',
   'release',
   'report',
   'audit',
+  'completion',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -55,6 +60,7 @@ const OPTIONS = {
   prefix: { type: 'string' },
   'secret-file': { type: 'string' },
   cron: { type: 'boolean' },
+  reason: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -84,9 +90,53 @@ const ACCEPTS: Record<CommandName, OptionName[]> = {
   serve: ['host', 'port', 'interval', 'catalog', 'report-secrets', 'concurrency'],
   history: ['site', 'tags', 'catalog'],
   rollback: ['site', 'concurrency', 'dry-run', 'catalog', 'rollback'],
+  hold: ['reason'],
   release: [],
   report: ['site', 'url', 'prefix', 'secret-file', 'cron', 'every'],
   audit: ['site', 'format', 'output', 'observed'],
+  completion: [],
+};
+
+/** The options a command accepts, common ones last (for help checks and completion). */
+export function optionsOf(command: CommandName): OptionName[] {
+  return [...ACCEPTS[command], ...COMMON];
+}
+
+/** The short form of an option, if it has one. */
+export function shortOf(option: OptionName): string | undefined {
+  const o = OPTIONS[option] as { short?: string };
+  return o.short;
+}
+
+/** Whether an option takes a value. */
+export function takesValue(option: OptionName): boolean {
+  return OPTIONS[option].type === 'string';
+}
+
+/** The fixed words a command's first argument may be (for completion). */
+export const SUBCOMMANDS: Partial<Record<CommandName, readonly string[]>> = {
+  hook: ['install'],
+  completion: ['bash', 'zsh'],
+};
+
+/** Values an option takes from a fixed set, or 'path' for a file or directory (for completion). */
+export const OPTION_VALUES: Partial<Record<OptionName, readonly string[] | 'path'>> = {
+  'log-level': LOG_LEVELS,
+  format: ['text', 'json', 'html'],
+  every: ['5m', '15m', '30m', '1h', '2h', '6h', '12h', '1d'],
+  desired: 'path',
+  state: 'path',
+  'log-file': 'path',
+  'git-dir': 'path',
+  observed: 'path',
+  catalog: 'path',
+  import: 'path',
+  'import-u': 'path',
+  output: 'path',
+  'report-secrets': 'path',
+  'secret-file': 'path',
+  repo: 'path',
+  prefix: 'path',
 };
 
 export interface ParsedArgs {
@@ -102,15 +152,13 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new UsageError(cleanParseError((e as Error).message));
+    throw new UsageError(cleanParseError((e as Error).message, argv));
   }
   const [first, ...rest] = parsed.positionals;
   const values = parsed.values as ParsedArgs['values'];
   if (values.version || values.help) {
     if (first !== undefined && !(COMMANDS as readonly string[]).includes(first)) {
-      throw new UsageError(
-        `unknown command '${first}'; expected one of: ${COMMANDS.join(', ')} (see reconcile --help)`,
-      );
+      throw unknownCommand(first);
     }
     return { command: (first as CommandName) ?? 'apply', positionals: rest, values, implicit: first === undefined };
   }
@@ -119,9 +167,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   let implicit = true;
   if (first !== undefined) {
     if (!(COMMANDS as readonly string[]).includes(first)) {
-      throw new UsageError(
-        `unknown command '${first}'; expected one of: ${COMMANDS.join(', ')} (see reconcile --help)`,
-      );
+      throw unknownCommand(first);
     }
     command = first as CommandName;
     positionals = rest;
@@ -139,12 +185,42 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     if (!allowed.has(k))
       throw new UsageError(`option --${k} does not apply to '${command}' (see reconcile ${command} --help)`);
   }
+  checkValues(values);
   return { command, positionals, values, implicit };
 }
 
-function cleanParseError(message: string): string {
+/** Option values and combinations every command would refuse: refused before any command runs. */
+function checkValues(values: ParsedArgs['values']): void {
+  const level = values['log-level'];
+  if (typeof level === 'string' && !(LOG_LEVELS as readonly string[]).includes(level))
+    throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}; got '${level}'`);
+  if (values.worktree && values.rev !== undefined)
+    throw new UsageError(
+      `--worktree reads the files as they are and --rev '${String(values.rev)}' reads a commit; give one of them`,
+    );
+}
+
+function unknownCommand(word: string): UsageError {
+  const guess = closest(word, COMMANDS);
+  return new UsageError(
+    `unknown command '${word}'; ${guess ? `did you mean '${guess}'?` : `expected one of: ${COMMANDS.join(', ')}`} (see reconcile --help)`,
+  );
+}
+
+/** The command the words name, if any (before the options are known to parse). */
+function commandIn(argv: string[]): CommandName | undefined {
+  return argv.find((a): a is CommandName => (COMMANDS as readonly string[]).includes(a));
+}
+
+function cleanParseError(message: string, argv: string[]): string {
   const m = /Unknown option '([^']+)'/.exec(message);
-  if (m) return `unknown option '${m[1]}' (see reconcile --help)`;
+  if (m) {
+    const command = commandIn(argv) ?? 'apply';
+    const long = m[1]!.replace(/^--?/, '');
+    const known = [...optionsOf(command), ...(Object.keys(OPTIONS) as OptionName[])];
+    const guess = m[1]!.startsWith('--') ? closest(long, known) : undefined;
+    return `unknown option '${m[1]}'${guess ? `; did you mean '--${guess}'?` : ''} (see reconcile ${command === 'apply' && !argv.includes('apply') ? '' : `${command} `}--help)`;
+  }
   const missing = /Option '([^']+)' argument missing/.exec(message);
   if (missing) return `option '${missing[1]!.replace(/^-\w, /, '')}' needs a value`;
   return message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, '');

@@ -9,6 +9,8 @@ import type { Io } from './io.js';
 import type { Logger } from 'pino';
 import { createLogger } from '../log.js';
 import { tagsAt } from '../desired/tags.js';
+import { compileGlob, globMatch } from '../pkgsrc/fnmatch.js';
+import { closest } from './did-you-mean.js';
 
 export async function desiredFromArgs(args: ParsedArgs, io: Io): Promise<DesiredState> {
   return (await desiredWithCacheFromArgs(args, io, { cached: false })).state;
@@ -53,16 +55,41 @@ export function stateDirFromArgs(args: ParsedArgs): string {
 /** The sites named by --site (all when none), in sites.yaml order. */
 export function selectSites(desired: DesiredState, args: ParsedArgs): ResolvedSite[] {
   const wanted = listOpt(args, 'site');
-  if (wanted.length === 0) return desired.sites;
-  const known = new Set(desired.sites.map((s) => s.name));
-  const unknown = wanted.filter((w) => !known.has(w));
-  if (unknown.length > 0) {
-    throw new UsageError(
-      `unknown site${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `'${u}'`).join(', ')}; sites.yaml has: ${[...known].join(', ')}`,
-    );
+  return wanted.length === 0 ? desired.sites : matchSites(desired, wanted);
+}
+
+/**
+ * The sites that site words name, in sites.yaml order: a name, a glob over
+ * names (`DESY-*`, quoted from the shell) or `tag:T` for the sites tagged T.
+ * A word that names no site is a usage error (a typo must not select nothing).
+ */
+export function matchSites(desired: DesiredState, words: string[]): ResolvedSite[] {
+  const chosen = new Set<string>();
+  const unmatched: string[] = [];
+  for (const w of words) {
+    const hits = desired.sites.filter(siteMatcher(w)).map((s) => s.name);
+    if (hits.length === 0) unmatched.push(w);
+    hits.forEach((h) => chosen.add(h));
   }
-  const set = new Set(wanted);
-  return desired.sites.filter((s) => set.has(s.name));
+  if (unmatched.length > 0) {
+    const names = desired.sites.map((s) => s.name);
+    const what = unmatched
+      .map((u) => (/[*?[]/.test(u) || u.startsWith('tag:') ? `'${u}' matches no site` : `unknown site '${u}'`))
+      .join(', ');
+    const guess = unmatched.length === 1 ? closest(unmatched[0]!, names) : undefined;
+    throw new UsageError(`${what}${guess ? `; did you mean '${guess}'?` : ''}; sites.yaml has: ${names.join(', ')}`);
+  }
+  return desired.sites.filter((s) => chosen.has(s.name));
+}
+
+function siteMatcher(word: string): (s: ResolvedSite) => boolean {
+  if (word.startsWith('tag:')) {
+    const tag = word.slice(4);
+    return (s) => s.tags.includes(tag);
+  }
+  if (!/[*?[]/.test(word)) return (s) => s.name === word;
+  const glob = compileGlob(word);
+  return (s) => globMatch(glob, s.name);
 }
 
 /** The tags pointing at the desired-state commit (from --git-dir when given). */

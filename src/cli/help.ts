@@ -4,11 +4,14 @@ const COMMON = `Common options:
   --desired DIR       desired-state directory (default: desired-state)
   --rev REV           git revision to read the desired state from (default: HEAD)
   --worktree          read the desired state from the work tree instead of git
+  --git-dir DIR       the git directory to read --rev from (as the hooks do, in
+                      a bare repository)
   --state DIR         controller state directory (default: state)
   --json              machine-readable output on stdout
   --log-level LEVEL   fatal|error|warn|info|debug|trace (default: warn); logs are JSON on stderr
   --log-file FILE     write logs to FILE instead of stderr
   -h, --help          show help
+  --version           print the version and exit
 
 Exit codes: 0 success / in sync, 1 at least one site failed,
 2 invalid input or usage (nothing was changed), 3 plan --detailed-exitcode found changes.`;
@@ -20,10 +23,13 @@ Usage: reconcile [command] [options]
 
 Commands:
   apply (default)     plan and carry out the changes at each site
-  plan                observe sites and print what apply would do
+  plan                print what apply would do, from the last observations
+                      (it probes no site; 'observe' does)
   validate            check the desired state; file:line:col: message per problem
   observe             probe sites, or --import a pkg_info listing a site sent
   rollback <tag>      restore the package sets a tag produced (also --rollback <tag>)
+  hold <site>...      leave sites alone (--reason says why) until released
+  release <site>...   lift a hold (manual, or the one a rollback left)
   status              the fleet report (text, JSON, HTML)
   audit               audit every site's inventory against the vulnerability list
   history             transactions, newest first
@@ -31,6 +37,10 @@ Commands:
   report              run at a site: send its inventory to 'serve' (no root needed)
   hook install        install pre-/post-receive hooks into a repository
   cron                print a crontab line
+  completion bash|zsh print a shell completion script
+
+Sites (--site, hold, release): a name, a quoted glob ('DESY-*') or tag:T
+for the sites tagged T in sites.yaml.
 
 Run 'reconcile <command> --help' for a command's options.
 
@@ -82,17 +92,24 @@ on, so a controller that dies is followed by one that resumes the job.
   --concurrency N    sites in flight at once (default 8); one job per site
   --dry-run          write the job scripts to state/jobs/dry-run/, submit nothing
   --catalog DIR|URL  resolve versions against this pkg_summary instead of pkg_path
+  --since REV        only the sites whose desired state changed since REV
+                     (the post-receive hook passes the pushed range)
 
 Exit 1 if any site failed (the others still converge).
 
 ${COMMON}`,
-  status: `Usage: reconcile status [--format text|json|html] [--output FILE]
+  status: `Usage: reconcile status [--format text|json|html] [--output FILE] [--catalog DIR|URL]
 
 The fleet at a glance: per site what is in sync, drifted, missing, extra
 or frozen (from the last observation), vulnerabilities from the last audit,
 the last transaction (when, result, commit and tags), what is installed
 versus validated (the last package set whose checks passed), held and busy
 sites, and tags that can no longer be restored. HTML is one self-contained page.
+
+  --format F         text (default), json (as --json) or html
+  --output FILE      write the report to FILE instead of stdout
+  --catalog DIR|URL  resolve versions against this pkg_summary instead of
+                     each site's pkg_path
 
 ${COMMON}`,
   serve: `Usage: reconcile serve [--host 127.0.0.1] [--port 8080] [--interval 30m] [--report-secrets FILE]
@@ -119,23 +136,38 @@ Binds 127.0.0.1 unless --host says otherwise.
                          401, 400 or 413 and nothing is stored.
 
 ${COMMON}`,
-  hook: `Usage: reconcile hook install --repo PATH [--branch main] [--desired desired-state] [--state DIR]
+  hook: `Usage: reconcile hook install --repo PATH [--branch B] [--desired desired-state] [--state DIR]
 
 Installs into the repository VO managers push to (bare or not) a
 pre-receive hook that rejects a push to the branch whose desired state is
 invalid, printing the file:line:col errors, and a post-receive hook that
 reconciles in the background only the sites the push changed (log:
-<state>/post-receive.log).
+<state>/post-receive.log). Pushes to other branches pass unchecked.
+
+The hooks call the installed 'reconcile' command, not this copy's files:
+the one on PATH now, else 'npx --no-install reconcile' in the repository's
+work tree when its node_modules has it; without either, nothing is
+installed (exit 2). The output says which, and the branch.
+
+  --repo PATH     the repository (its hooks directory, as git says)
+  --branch B      the branch whose pushes are checked and reconciled
+                  (default: the repository's current branch, its HEAD;
+                  'main' when HEAD names none)
+  --desired DIR   the desired-state directory inside the repository
 
 ${COMMON}`,
   cron: `Usage: reconcile cron [--every 6h]
 
 Prints a crontab line (absolute paths, a log file under the state
 directory) that runs 'reconcile apply' every 5m, 15m, 30m, 1h, 2h, 6h, 12h
-or 1d.
+or 1d. Like the hooks it calls the installed 'reconcile' (on PATH, else
+'npx --no-install reconcile' beside the desired state) and says which on
+stderr; without one it prints nothing and exits 2.
+
+  --every N   5m, 15m, 30m, 1h, 2h, 6h, 12h or 1d (default 6h)
 
 ${COMMON}`,
-  rollback: `Usage: reconcile rollback <tag> [--site S]... [--dry-run] [--concurrency N]
+  rollback: `Usage: reconcile rollback <tag> [--site S]... [--dry-run] [--concurrency N] [--catalog DIR|URL]
        reconcile --rollback <tag> ...
 
 Brings each selected site back to what <tag> produced there: the exact
@@ -195,16 +227,44 @@ Exit 1 when any site has an open finding or has no verified list to be
 audited against; 0 otherwise.
 
 ${COMMON}`,
-  release: `Usage: reconcile release <site>...
+  release: `Usage: reconcile release <site>... [--json]
 
-Lifts the hold a rollback left on a site; the next apply brings it to the
-desired state at HEAD.
+Lifts the hold on each site, whether 'reconcile hold' or a rollback left
+it; the next apply brings the site to the desired state at HEAD. A site
+that was not held is said so. Sites are names, quoted globs ('DESY-*') or
+tag:T.
+
+${COMMON}`,
+  hold: `Usage: reconcile hold <site>... --reason TEXT [--json]
+
+Holds sites by hand, like 'flux suspend': apply, 'serve --interval' and the
+post-receive hook leave them alone (reported as held) until 'reconcile
+release <site>'. plan still shows what would change there, with the hold;
+status and history show it too. Sites are names, quoted globs ('DESY-*')
+or tag:T. Holding a site a rollback held replaces that hold: the site then
+stays held even when the desired state comes to equal the tag's.
+
+  --reason TEXT   why, shown wherever the hold is (required)
+
+${COMMON}`,
+  completion: `Usage: reconcile completion bash|zsh
+
+Prints a completion script for the shell, made from the same tables the
+command line is parsed with: commands, each command's options, and the
+values of --log-level, --format and --every.
+
+  bash:  source <(reconcile completion bash)
+         (or save it as ~/.local/share/bash-completion/completions/reconcile)
+  zsh:   source <(reconcile completion zsh)
 
 ${COMMON}`,
   history: `Usage: reconcile history [--site S]... [--json] [--tags]
 
-  --tags   per tag, the sites where its package sets can still be restored,
-           and what is no longer on offer where they cannot
+  --site S           only this site's transactions (repeatable; an unknown
+                     site is an error)
+  --tags             per tag, the sites where its package sets can still be
+                     restored, and what is no longer on offer where they cannot
+  --catalog DIR|URL  with --tags: the pkg_summary to check against
 
 
 Transactions from state/journal.jsonl, newest first: when, site, kind,

@@ -22,7 +22,9 @@ const COMMANDS: Record<CommandName, () => Promise<Command>> = {
   cron: async () => (await import('./commands/hook.js')).cronCommand,
   status: async () => (await import('./commands/status.js')).statusCommand,
   serve: async () => (await import('./commands/serve.js')).serveCommand,
-  release: async () => (await import('./commands/rollback.js')).releaseCommand,
+  hold: async () => (await import('./commands/hold.js')).holdCommand,
+  release: async () => (await import('./commands/hold.js')).releaseCommand,
+  completion: async () => (await import('./completion.js')).completionCommand,
   report: async () => (await import('./commands/report.js')).reportCommand,
   audit: async () => (await import('./commands/audit.js')).auditCommand,
 };

@@ -2,6 +2,7 @@
 // pkgsrc pattern it asks for. Pure; schema validation has already run, so
 // this only checks what a schema cannot: that the entry names exactly one
 // package and that its version part means what the user probably meant.
+import { deweySatisfiability } from '../pkgsrc/satisfiable.js';
 import type { PackageState } from './types.js';
 
 export interface PackageEntry {
@@ -91,6 +92,11 @@ function deweyEntry(pattern: string, at: number, state: PackageState): EntryResu
         message: `${JSON.stringify(pattern)}: ${JSON.stringify(v)} is not a version; expected digits, letters and . _ + starting with a digit`,
       };
     }
+  }
+  const sat = deweySatisfiability(pattern);
+  if (!sat.satisfiable) {
+    const hint = sat.suggestion ? `; did you mean '${sat.suggestion}'?` : '';
+    return { ok: false, message: `${JSON.stringify(pattern)} can never match: ${sat.reason}${hint}` };
   }
   return { ok: true, entry: { name: base, pattern, state } };
 }

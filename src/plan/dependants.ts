@@ -70,7 +70,7 @@ class Fitter {
           sources: [...(c.sources ?? []), ...(holder.change.sources ?? [])],
           packages: [c.pkgname, holder.pkgname],
         });
-      else this.fit(holder.installed!, c, dep, `${why}, which installed ${holder.pkgname} does not satisfy`);
+      else this.fit(holder.installed!, c, `${why}, which installed ${holder.pkgname} does not satisfy`, dep);
     }
   }
 
@@ -86,14 +86,16 @@ class Fitter {
       this.fit(
         owner,
         c,
-        pattern,
         `installed ${owner.pkgname} requires ${pattern}, which ${c.pkgname} (replacing ${c.from}) does not satisfy`,
       );
     }
   }
 
-  /** Replace `p` by the best catalog version that fits what the site will have, or record why not. */
-  private fit(p: InstalledPackage, cause: PlanAction, pattern: string, why: string): void {
+  /**
+   * Replace `p` by the best catalog version that fits what the site will
+   * have (and matches `dep`, when what needs it says so), or record why not.
+   */
+  private fit(p: InstalledPackage, cause: PlanAction, why: string, dep?: string): void {
     if (this.final.get(p.name)?.installed !== p) return; // already replaced
     const decl = this.ctx.declared.get(p.name);
     const declSources = decl?.sources.map(formatLocation) ?? [];
@@ -111,10 +113,12 @@ class Fitter {
     let best: CatalogPackage | undefined;
     for (const v of this.ctx.catalog.versionsOf(p.name)) {
       if (v.pkgname === p.pkgname || !matchesAll(patterns, v.pkgname) || !this.fits(v)) continue;
+      if (dep !== undefined && !matcherFor(dep)(v.pkgname)) continue;
       if (!best || compare(v, best) > 0) best = v;
     }
     if (!best) {
-      const within = patterns.length > 0 ? ` matching ${patterns.join(' and ')}` : '';
+      const all = dep !== undefined ? [...patterns, dep] : patterns;
+      const within = all.length > 0 ? ` matching ${all.join(' and ')}` : '';
       return problem(`no version of ${p.name}${within} in ${this.ctx.catalog.location} works with it`);
     }
     const change: PlanAction = {

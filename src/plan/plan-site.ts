@@ -117,7 +117,27 @@ class SitePlanner {
     );
     this.errors.push(...fit);
     this.planRemovals();
-    this.errors.push(...this.conflicts());
+    this.errors.push(...this.absentButPulled(), ...this.conflicts());
+  }
+
+  /** A package declared absent, or frozen and not installed, that pkg_add would pull in for what the plan installs. */
+  private absentButPulled(): PlanProblem[] {
+    const incoming = [...this.changes.map((c) => c.pkgname), ...this.pulled];
+    return this.pulled.flatMap((p): PlanProblem[] => {
+      const d = this.declared.get(p.slice(0, p.lastIndexOf('-')));
+      if (d?.state !== 'absent' && d?.state !== 'frozen') return [];
+      const by = incoming.find((o) => this.catalog.get(o)?.depends.some((dep) => matcherFor(dep)(p)));
+      const sources = d.sources.map(formatLocation);
+      return [
+        {
+          kind: 'required',
+          name: d.name,
+          message: `${d.name} is ${d.state === 'absent' ? 'declared absent' : 'frozen'} at ${sources.join(', ')}, but ${by ?? 'a package the plan installs'} requires it (pkg_add would pull in ${p})`,
+          sources: [...sources, ...(this.changes.find((c) => c.pkgname === by)?.sources ?? [])],
+          packages: by ? [p, by] : [p],
+        },
+      ];
+    });
   }
 
   /** CONFLICTS between what the plan brings in and what the site will have. */

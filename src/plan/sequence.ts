@@ -54,7 +54,10 @@ export function sequenceActions(
   let blocked: Sequenced['blocked'];
   while (remaining.length > 0) {
     let firstWhy: string | undefined;
+    let gone = false;
     const i = remaining.findIndex((a) => {
+      gone = a.action === 'remove' && !site.has(a.pkgname);
+      if (gone) return true;
       const why = site.tryOut(() => tools.run(a));
       firstWhy ??= why;
       return why === undefined;
@@ -64,7 +67,9 @@ export function sequenceActions(
       out.push(...remaining);
       break;
     }
-    out.push(...remaining.splice(i, 1));
+    // A removal whose package an earlier upgrade already replaced (pulled in as a dependency) is done.
+    if (gone) remaining.splice(i, 1);
+    else out.push(...remaining.splice(i, 1));
   }
   if (!blocked) markFlags(out, site);
   return blocked ? { actions: out, blocked } : { actions: out };
@@ -99,8 +104,7 @@ class Tools {
   private delete(pkgname: string): string | undefined {
     const by = this.site.dependants(pkgname)[0];
     if (by) return `pkg_delete: ${pkgname} is still required by ${by.pkgname}`;
-    const name = pkgname.slice(0, pkgname.lastIndexOf('-'));
-    if (this.site.get(name)?.pkgname === pkgname) this.site.remove(name);
+    this.site.remove(pkgname.slice(0, pkgname.lastIndexOf('-')));
     return undefined;
   }
 
@@ -183,6 +187,10 @@ class ModelSite {
 
   get(name: string): ModelPackage | undefined {
     return this.byName.get(name);
+  }
+
+  has(pkgname: string): boolean {
+    return this.byName.get(pkgname.slice(0, pkgname.lastIndexOf('-')))?.pkgname === pkgname;
   }
 
   all(): IterableIterator<ModelPackage> {

@@ -7,7 +7,7 @@ import type { SitePlan } from '../plan/types.js';
 import { packageChanges, type InventoryChanges } from '../observed/inventory-diff.js';
 import type { ReportRecord } from '../observed/report-history.js';
 import type { AuditFinding, Inventory } from '../observed/types.js';
-import type { Hold } from '../rollback/holds.js';
+import { isManual, type Hold } from '../rollback/holds.js';
 import type { TagRestorability } from '../rollback/restorability.js';
 import type { FleetAudit, ListSummary } from '../vuln/fleet-audit.js';
 import { auditDisagreement } from '../vuln/job-list.js';
@@ -49,7 +49,8 @@ export interface SiteStatus {
   installed?: TxRef;
   /** The last one whose package set also passed its checks: what users can rely on. */
   validated?: TxRef;
-  held?: { tag: string; txid: string; at: string };
+  /** A rollback hold names its tag and transaction; a manual one its reason. */
+  held?: { tag: string; txid: string; at: string } | { manual: true; reason: string; at: string; by?: string };
   busy?: { controller: string; command: string; since: string };
   /** Open findings: the central audit's when the site has a list, else what its last job's audit printed. */
   vulnerabilities: AuditFinding[];
@@ -161,7 +162,7 @@ export function fleetStatus(inp: StatusInputs): FleetStatus {
         : {}),
       ...(installed ? { installed: txRef(installed) } : {}),
       ...(validated ? { validated: txRef(validated) } : {}),
-      ...(h ? { held: { tag: h.tag, txid: h.txid, at: h.at } } : {}),
+      ...(h ? { held: heldOf(h) } : {}),
       ...(lock ? { busy: { controller: lock.controller, command: lock.command, since: lock.since } } : {}),
       ...vulnStatus(audits.get(s.name), inv),
       ...siteAuditStatus(siteAudited.get(s.name)),
@@ -284,4 +285,15 @@ function siteCells(site: ResolvedSite, inv: Inventory | undefined, plan: SitePla
       out.push([p.name, { state: stateOf(p.name), installed: p.pkgname }]);
   }
   return out;
+}
+
+function heldOf(h: Hold): NonNullable<SiteStatus['held']> {
+  return isManual(h)
+    ? { manual: true, reason: h.reason, at: h.at, ...(h.by ? { by: h.by } : {}) }
+    : { tag: h.tag, txid: h.txid, at: h.at };
+}
+
+/** What a report says in the HELD badge: the rollback's tag or the manual hold's reason. */
+export function heldLabel(held: NonNullable<SiteStatus['held']>): string {
+  return 'manual' in held ? `by hand: ${held.reason}` : `rollback to ${held.tag}`;
 }

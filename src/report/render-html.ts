@@ -1,7 +1,7 @@
 // The status report as one self-contained HTML page: no external assets,
 // every value from sites and desired state escaped, a sticky header, a
 // filter box, sortable columns and a drill-down per site.
-import type { FleetStatus, SiteStatus } from './fleet-status.js';
+import { heldLabel, type FleetStatus, type SiteStatus } from './fleet-status.js';
 import { liveness, vulnFlag } from './render-text.js';
 import { listLine, matrixTable } from '../vuln/render-audit.js';
 
@@ -73,7 +73,7 @@ function siteBlock(site: SiteStatus): string {
   const last = site.last
     ? `last ${esc(site.last.kind)} <b>${esc(site.last.status)}</b> at ${esc(site.last.at)} (${esc(site.last.revision.slice(0, 12))}${site.last.tags.length ? ` [${esc(site.last.tags.join(', '))}]` : ''})${site.last.reason ? `: ${esc(site.last.reason)}` : ''}`
     : 'no transaction yet';
-  return `<details class="site" id="site-${esc(site.name)}"><summary>${esc(site.name)} — ${c['in-sync']} in sync, ${c.drift} drift, ${c.missing} missing, ${c.extra} extra${site.held ? ` <span class="held">held (rollback to ${esc(site.held.tag)})</span>` : ''}${site.busy ? ` <span class="busy">busy</span>` : ''}${vulnFlag(site) ? ` <span class="vuln">${esc(vulnFlag(site))}</span>` : ''}${site.installed && site.validated?.txid !== site.installed.txid ? ' <span class="unvalidated">not validated</span>' : ''}</summary>
+  return `<details class="site" id="site-${esc(site.name)}"><summary>${esc(site.name)} — ${c['in-sync']} in sync, ${c.drift} drift, ${c.missing} missing, ${c.extra} extra${site.held ? ` <span class="held">held (${esc(heldLabel(site.held))})</span>` : ''}${site.busy ? ` <span class="busy">busy</span>` : ''}${vulnFlag(site) ? ` <span class="vuln">${esc(vulnFlag(site))}</span>` : ''}${site.installed && site.validated?.txid !== site.installed.txid ? ' <span class="unvalidated">not validated</span>' : ''}</summary>
 <ul><li>${esc(site.backend)}, ${esc(site.platform)}; ${site.observed ? `observed ${esc(site.observed.at)} (${esc(site.observed.source)}, ${site.observed.packages} packages)` : 'not observed'}</li>
 <li>${last}</li>
 ${site.installed ? `<li>${esc(liveness(site).slice(2))}</li>` : ''}

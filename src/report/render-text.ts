@@ -1,5 +1,5 @@
 // The status report as text: a line per site, then what differs.
-import type { FleetStatus, SiteStatus, TxRef } from './fleet-status.js';
+import { heldLabel, type FleetStatus, type SiteStatus, type TxRef } from './fleet-status.js';
 import { listLine, matrixText } from '../vuln/render-audit.js';
 
 export function renderStatusText(s: FleetStatus): string[] {
@@ -9,7 +9,7 @@ export function renderStatusText(s: FleetStatus): string[] {
   for (const site of s.sites) {
     const c = site.counts;
     const flags = [
-      site.held ? `HELD (rollback to ${site.held.tag})` : '',
+      site.held ? `HELD (${heldLabel(site.held)})` : '',
       site.busy ? `BUSY (${site.busy.command} by ${site.busy.controller})` : '',
       vulnFlag(site),
     ]

@@ -1,13 +1,19 @@
 // Holds: a site rolled back to a tag is left alone by apply, scheduled and
 // push-triggered runs until the desired state at HEAD equals what it was
-// rolled back to, or `reconcile release <site>` lifts the hold.
+// rolled back to, or `reconcile release <site>` lifts the hold. A manual
+// hold (`reconcile hold <site> --reason …`, like `flux suspend`) is lifted
+// only by `reconcile release`.
 import { readFile, readdir, rm, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { InputError } from '../errors.js';
 import { siteStateFile } from '../state/site-paths.js';
 
-export interface Hold {
+export type Hold = RollbackHold | ManualHold;
+
+export interface RollbackHold {
+  /** Absent in holds written before manual holds existed. */
+  kind?: 'rollback';
   site: string;
   tag: string;
   commit: string;
@@ -15,6 +21,25 @@ export interface Hold {
   at: string;
   /** The site's resolved desired packages at the tag's commit, as compared with HEAD's. */
   desired: string;
+}
+
+export interface ManualHold {
+  kind: 'manual';
+  site: string;
+  at: string;
+  /** Why, in the words of whoever held it. */
+  reason: string;
+  /** The user who held it, when known. */
+  by?: string;
+}
+
+export const isManual = (h: Hold): h is ManualHold => h.kind === 'manual';
+
+/** "held since …" for plan, history and apply's output: one wording for both kinds. */
+export function describeHold(h: Hold): string {
+  return isManual(h)
+    ? `held by hand since ${h.at}${h.by ? ` by ${h.by}` : ''}: ${h.reason}`
+    : `held since the rollback to ${h.tag} (${h.txid}, ${h.at})`;
 }
 
 export function holdFile(stateDir: string, site: string): string {
@@ -39,7 +64,8 @@ export async function readHold(stateDir: string, site: string): Promise<Hold | u
   if (text === undefined) return undefined;
   try {
     const hold = JSON.parse(text) as Hold;
-    if (hold.site !== site || typeof hold.tag !== 'string') throw new Error(`expected the hold of ${site}`);
+    const wellFormed = isManual(hold) ? typeof hold.reason === 'string' : typeof hold.tag === 'string';
+    if (hold.site !== site || !wellFormed) throw new Error(`expected the hold of ${site}`);
     return hold;
   } catch (e) {
     throw new InputError({

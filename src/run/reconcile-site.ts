@@ -13,7 +13,7 @@ import { lockSite } from '../state/site-lock.js';
 import type { RunContext } from './context.js';
 import { finishTransaction, jobChecks, jobScriptFor, recordWithoutJob, startTransaction } from './transaction.js';
 import { desiredFingerprint } from '../rollback/fingerprint.js';
-import { readHold, releaseHold, writeHold } from '../rollback/holds.js';
+import { describeHold, isManual, readHold, releaseHold, writeHold } from '../rollback/holds.js';
 import { newNonce, newTxid } from './txid.js';
 import { siteStateFile } from '../state/site-paths.js';
 
@@ -169,6 +169,12 @@ async function planAndApply(ctx: RunContext, site: ResolvedSite, catalog: Catalo
 async function checkHold(ctx: RunContext, site: ResolvedSite): Promise<SiteResult | undefined> {
   const hold = await readHold(ctx.stateDir, site.name);
   if (!hold) return undefined;
+  if (isManual(hold))
+    return {
+      site: site.name,
+      status: 'held',
+      detail: `${describeHold(hold)}; 'reconcile release ${site.name}' lifts it`,
+    };
   if (desiredFingerprint(site) === hold.desired) {
     if (!ctx.dryRun) await releaseHold(ctx.stateDir, site.name);
     ctx.emit({

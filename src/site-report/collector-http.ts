@@ -9,7 +9,7 @@ import { MAX_BODY_BYTES } from './wire.js';
 
 export const REPORT_PATH = /^\/api\/sites\/([^/]*)\/inventory$/;
 
-export type HttpOutcome = Outcome | { code: 413; message: string };
+export type HttpOutcome = Outcome | { code: 404 | 413; message: string };
 
 export class ReportReceiver {
   private readonly queue = new PQueue({ concurrency: 1 });
@@ -21,6 +21,15 @@ export class ReportReceiver {
   ) {}
 
   async receive(req: IncomingMessage, rawSite: string): Promise<HttpOutcome> {
+    if (this.secrets.size === 0) {
+      // Not "unknown site": the site may well be in sites.yaml; this server takes no reports at all.
+      await discard(req);
+      return {
+        code: 404,
+        message:
+          'this server takes no site reports: it was started without --report-secrets (see reconcile serve --help)',
+      };
+    }
     let site: string;
     try {
       site = decodeURIComponent(rawSite);

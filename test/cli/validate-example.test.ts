@@ -13,7 +13,7 @@ describe('reconcile validate on the example', () => {
   it('answers usage errors with exit 2 and no stack trace', async () => {
     const r = await bin(['validate', '--bogus']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe("reconcile: unknown option '--bogus' (see reconcile --help)\n");
+    expect(r.stderr).toBe("reconcile: unknown option '--bogus' (see reconcile validate --help)\n");
     const c = await bin(['frobnicate']);
     expect(c.code).toBe(2);
     expect(c.stderr).toMatch(/^reconcile: unknown command 'frobnicate'; expected one of: apply, plan/);

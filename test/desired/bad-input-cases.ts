@@ -463,6 +463,31 @@ export const BAD_CASES: BadCase[] = [
     message: /unbalanced '\{'/,
   },
   {
+    name: 'range no version satisfies (bounds swapped)',
+    files: { 'profiles/base.yaml': pkgs('"python311>=3.12<3.11"') },
+    at: 'profiles/base.yaml:2:5',
+    message:
+      /"python311>=3\.12<3\.11" can never match: no version of python311 is at least 3\.12 and below 3\.11: pkgsrc orders 3\.11 before 3\.12; did you mean 'python311>=3\.11<3\.12'\?/,
+  },
+  {
+    name: 'range no version satisfies (same bound, exclusive)',
+    files: { 'profiles/base.yaml': pkgs('"foo>1.0<1.0"') },
+    at: 'profiles/base.yaml:2:5',
+    message: /can never match: no version of foo is above 1\.0 and below 1\.0.*did you mean 'foo-1\.0'\?/,
+  },
+  {
+    name: 'range no version satisfies (inclusive, swapped)',
+    files: { 'profiles/base.yaml': pkgs('{ name: foo, version: ">=2<=1" }') },
+    at: 'profiles/base.yaml:2:5',
+    message: /"foo>=2<=1" can never match: no version of foo is at least 2 and at most 1/,
+  },
+  {
+    name: 'range no version satisfies (nothing between nb numbers)',
+    files: { 'profiles/base.yaml': pkgs('"foo>1.0nb1<1.0nb2"') },
+    at: 'profiles/base.yaml:2:5',
+    message: /nothing comes between them in pkgsrc's order/,
+  },
+  {
     name: 'dewey bound not a version',
     files: { 'profiles/base.yaml': pkgs('"foo>=abc"') },
     at: 'profiles/base.yaml:2:5',

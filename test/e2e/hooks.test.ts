@@ -9,6 +9,7 @@ import { cronSchedule } from '../../src/cli/commands/hook.js';
 import { bin } from '../helpers/cli.js';
 import { makeFleet } from '../helpers/fleet.js';
 import { git, tempDir } from '../helpers/tmp.js';
+import { installReconcile } from '../helpers/installed-reconcile.js';
 
 const ENV = {
   GIT_AUTHOR_NAME: 't',
@@ -40,7 +41,10 @@ describe('git hooks', () => {
     const bare = path.join(tempDir(), 'desired.git');
     execFileSync('git', ['clone', '-q', '--bare', f.repo, bare]);
     const state = path.join(f.root, 'hook-state');
-    const installed = await bin(['hook', 'install', '--repo', bare, '--branch', 'main', '--state', state]);
+    const reconcile = installReconcile(); // the hooks call the installed command
+    const installed = await bin(['hook', 'install', '--repo', bare, '--branch', 'main', '--state', state], {
+      env: { PATH: reconcile.pathEnv },
+    });
     expect(installed.code).toBe(0);
     expect(installed.stdout).toMatch(/installed .*hooks\/pre-receive\ninstalled .*hooks\/post-receive/);
 
@@ -81,10 +85,11 @@ describe('git hooks', () => {
   });
 
   it('cron prints a schedule with absolute paths and a log, and refuses uneven intervals', async () => {
-    const r = await bin(['cron', '--every', '30m', '--state', '/srv/state']);
+    const reconcile = installReconcile();
+    const r = await bin(['cron', '--every', '30m', '--state', '/srv/state'], { env: { PATH: reconcile.pathEnv } });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(
-      /^\*\/30 \* \* \* \* '\/\S+node' '\/\S+\/dist\/cli\/main\.js' 'apply' '--desired' '\/\S+desired-state' '--state' '\/srv\/state' >> '\/srv\/state\/cron\.log' 2>&1\n$/,
+    expect(r.stdout).toBe(
+      `*/30 * * * * PATH='${path.dirname(process.execPath)}':"$PATH" '${reconcile.command}' 'apply' '--desired' '${path.join(process.cwd(), 'desired-state')}' '--state' '/srv/state' >> '/srv/state/cron.log' 2>&1\n`,
     );
     expect(cronSchedule('6h')).toBe('0 */6 * * *');
     expect(cronSchedule('1d')).toBe('0 0 * * *');

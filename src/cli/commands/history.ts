@@ -5,7 +5,7 @@ import { flag, listOpt, noPositionals, stringOpt, type ParsedArgs } from '../arg
 import { CatalogCache } from '../../catalog/load.js';
 import { readInventory } from '../../observed/store.js';
 import { restorability } from '../../rollback/restorability.js';
-import { listHolds } from '../../rollback/holds.js';
+import { describeHold, listHolds } from '../../rollback/holds.js';
 import { desiredFromArgs, selectSites, stateDirFromArgs } from '../common.js';
 import type { CommandResult, Io } from '../io.js';
 
@@ -15,7 +15,10 @@ export async function historyCommand(args: ParsedArgs, io: Io): Promise<CommandR
   const { records, damaged } = await journal.read();
   for (const d of damaged) io.err(`${journal.file}:${d.line}: ${d.reason}`);
   if (flag(args, 'tags')) return tagsReport(args, io, foldTransactions(records));
-  const sites = new Set(listOpt(args, 'site'));
+  // A site not in sites.yaml is a mistake to say, not an empty history.
+  const sites = new Set(
+    listOpt(args, 'site').length ? selectSites(await desiredFromArgs(args, io), args).map((s) => s.name) : [],
+  );
   const txs = foldTransactions(records)
     .filter((t) => sites.size === 0 || sites.has(t.site))
     .sort((a, b) => (a.begin.at < b.begin.at ? 1 : a.begin.at > b.begin.at ? -1 : 0));
@@ -25,9 +28,7 @@ export async function historyCommand(args: ParsedArgs, io: Io): Promise<CommandR
   }
   for (const h of await listHolds(stateDirFromArgs(args))) {
     if (sites.size === 0 || sites.has(h.site))
-      io.out(
-        `${h.site}: HELD since the rollback to ${h.tag} (${h.txid}, ${h.at}); 'reconcile release ${h.site}' lifts it`,
-      );
+      io.out(`${h.site}: HELD ${describeHold(h).replace(/^held /, '')}; 'reconcile release ${h.site}' lifts it`);
   }
   if (txs.length === 0) io.out('no transactions yet');
   for (const t of txs) io.out(line(t));

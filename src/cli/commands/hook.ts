@@ -2,22 +2,22 @@
 // push with the validation errors (pre-receive) and reconcile, in the
 // background, the sites a push changed (post-receive).
 // `reconcile cron [--every 6h]`: a crontab line for scheduled runs.
+// Both call the installed `reconcile` (installed-command.ts), not this
+// clone's files, and say which one they chose.
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { simpleGit } from 'simple-git';
 import { UsageError } from '../../errors.js';
 import { shq } from '../../jobs/shell.js';
-import { stringOpt, type ParsedArgs } from '../args.js';
+import { flag, stringOpt, type ParsedArgs } from '../args.js';
 import { stateDirFromArgs } from '../common.js';
 import type { CommandResult, Io } from '../io.js';
-
-const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
+import { commandWords, describeCommand, requireInstalledCommand } from '../installed-command.js';
 
 export async function hookCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   if (args.positionals[0] !== 'install' || args.positionals.length !== 1)
     throw new UsageError(
-      'usage: reconcile hook install --repo PATH [--branch main] [--desired desired-state] [--state DIR]',
+      'usage: reconcile hook install --repo PATH [--branch B] [--desired desired-state] [--state DIR]',
     );
   const repo = stringOpt(args, 'repo');
   if (!repo) throw new UsageError('hook install needs --repo PATH (the repository VO managers push to)');
@@ -33,9 +33,10 @@ export async function hookCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   const branch =
     stringOpt(args, 'branch') ??
     ((await git.raw(['symbolic-ref', '--short', 'HEAD']).catch(() => 'main')).trim() || 'main');
+  const topLevel = (await git.raw(['rev-parse', '--show-toplevel']).catch(() => '')).trim();
+  const installed = requireInstalledCommand(process.env.PATH, [...new Set([topLevel || path.resolve(repo)])]);
+  if (!flag(args, 'json')) io.out(describeCommand(installed));
   const vars = {
-    NODE: process.execPath,
-    RECONCILE: MAIN,
     DESIRED: stringOpt(args, 'desired') ?? 'desired-state',
     STATE: path.resolve(stateDirFromArgs(args)),
     BRANCH: branch,
@@ -46,18 +47,27 @@ export async function hookCommand(args: ParsedArgs, io: Io): Promise<CommandResu
     ['post-receive', POST_RECEIVE],
   ] as const) {
     const file = path.join(hooksDir, name);
-    await writeFile(file, hookScript(vars, body));
+    await writeFile(file, hookScript(vars, commandWords(installed), body));
     await chmod(file, 0o755);
-    io.out(`installed ${file}`);
+    if (!flag(args, 'json')) io.out(`installed ${file}`);
   }
+  if (flag(args, 'json'))
+    io.out(
+      JSON.stringify({
+        hooks: ['pre-receive', 'post-receive'].map((n) => path.join(hooksDir, n)),
+        branch,
+        command: installed,
+      }),
+    );
+  else io.out(`checking and reconciling pushes to ${branch}`);
   return { exitCode: 0 };
 }
 
-function hookScript(vars: Record<string, string>, body: string): string {
+function hookScript(vars: Record<string, string>, command: string, body: string): string {
   const settings = Object.entries(vars)
     .map(([k, v]) => `${k}=${shq(v)}`)
     .join('\n');
-  return `#!/bin/sh\n# Installed by 'reconcile hook install'; reinstall rather than edit.\n${settings}\nZERO=0000000000000000000000000000000000000000\nGIT_DIR_ABS=$(cd "\${GIT_DIR:-.}" && pwd)\n${body}`;
+  return `#!/bin/sh\n# Installed by 'reconcile hook install'; reinstall rather than edit.\n${settings}\nrun_reconcile() ( ${command} "$@" )\nZERO=0000000000000000000000000000000000000000\nGIT_DIR_ABS=$(cd "\${GIT_DIR:-.}" && pwd)\n${body}`;
 }
 
 const PRE_RECEIVE = `# Refuse a push to $BRANCH whose desired state is invalid, with the errors.
@@ -65,7 +75,7 @@ status=0
 while read -r old new ref; do
   [ "$ref" = "refs/heads/$BRANCH" ] || continue
   [ "$new" = "$ZERO" ] && continue
-  "$NODE" "$RECONCILE" validate --git-dir "$GIT_DIR_ABS" --desired "$DESIRED" --rev "$new" || status=1
+  run_reconcile validate --git-dir "$GIT_DIR_ABS" --desired "$DESIRED" --rev "$new" || status=1
 done
 exit "$status"
 `;
@@ -77,7 +87,8 @@ while read -r old new ref; do
   mkdir -p "$STATE"
   log="$STATE/post-receive.log"
   echo "== $(date -u +%Y-%m-%dT%H:%M:%SZ) push $old..$new" >> "$log"
-  nohup "$NODE" "$RECONCILE" apply --git-dir "$GIT_DIR_ABS" --desired "$DESIRED" --rev "$new" --since "$old" --state "$STATE" >> "$log" 2>&1 < /dev/null &
+  # In the background, deaf to the pusher's hang-up (nohup cannot run a shell function).
+  (trap '' HUP; run_reconcile apply --git-dir "$GIT_DIR_ABS" --desired "$DESIRED" --rev "$new" --since "$old" --state "$STATE") >> "$log" 2>&1 < /dev/null &
   echo "reconcile: reconciling the sites this push changed, in the background; log: $log"
 done
 `;
@@ -86,8 +97,14 @@ export async function cronCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   const schedule = cronSchedule(stringOpt(args, 'every') ?? '6h');
   const state = path.resolve(stateDirFromArgs(args));
   const desired = path.resolve(stringOpt(args, 'desired') ?? 'desired-state');
-  const command = [process.execPath, MAIN, 'apply', '--desired', desired, '--state', state].map(shq).join(' ');
-  io.out(`${schedule} ${command} >> ${shq(path.join(state, 'cron.log'))} 2>&1`);
+  const installed = requireInstalledCommand(process.env.PATH, [desired, path.dirname(desired)]);
+  const command = `${commandWords(installed)} ${['apply', '--desired', desired, '--state', state].map(shq).join(' ')}`;
+  const line = `${schedule} ${command} >> ${shq(path.join(state, 'cron.log'))} 2>&1`;
+  if (flag(args, 'json')) io.out(JSON.stringify({ line, schedule, command: installed }));
+  else {
+    io.err(describeCommand(installed));
+    io.out(line);
+  }
   return { exitCode: 0 };
 }
 

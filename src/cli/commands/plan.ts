@@ -6,7 +6,7 @@ import path from 'node:path';
 import { checkObservedDir } from '../../observed/observed-dir.js';
 import { planFleet } from '../../fleet-plan/plan-fleet.js';
 import { addCounts } from '../../plan-cache/site-counts.js';
-import { listHolds } from '../../rollback/holds.js';
+import { describeHold, isManual, listHolds, type Hold } from '../../rollback/holds.js';
 import { renderSitePlan, renderSummary } from '../../plan/render.js';
 import type { SitePlan } from '../../plan/types.js';
 import { emptySummary } from '../../plan/types.js';
@@ -44,14 +44,11 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   for await (const p of planned) {
     addCounts(summary, p.counts);
     const hold = holds.get(p.site.name);
-    const held = hold ? { tag: hold.tag, txid: hold.txid, at: hold.at } : undefined;
+    const held = hold && heldJson(hold);
     if (json) io.out(`${i > 0 ? ',' : ''}${held ? withHeld(p.json, held) : p.json}`);
     else {
       for (const line of renderSitePlan(parsePlan(p.json), verbose)) io.out(line);
-      if (held)
-        io.out(
-          `  (held since the rollback to ${held.tag}, ${held.txid}: apply leaves it alone until the desired state equals ${held.tag}'s or 'reconcile release ${p.site.name}')`,
-        );
+      if (hold) io.out(`  (${heldLine(hold, p.site.name)})`);
     }
     i++;
   }
@@ -74,4 +71,17 @@ function parsePlan(json: string): SitePlan {
 /** `{...plan, held}` as JSON.stringify would print it, from the plan's JSON. */
 function withHeld(planJson: string, held: object): string {
   return `${planJson.slice(0, -1)},"held":${JSON.stringify(held)}}`;
+}
+
+/** How --json shows a hold: a rollback's tag and transaction, or a manual hold's reason. */
+function heldJson(h: Hold): object {
+  return isManual(h)
+    ? { manual: true, reason: h.reason, at: h.at, ...(h.by ? { by: h.by } : {}) }
+    : { tag: h.tag, txid: h.txid, at: h.at };
+}
+
+function heldLine(h: Hold, site: string): string {
+  return isManual(h)
+    ? `${describeHold(h)}; apply leaves it alone until 'reconcile release ${site}'`
+    : `held since the rollback to ${h.tag}, ${h.txid}: apply leaves it alone until the desired state equals ${h.tag}'s or 'reconcile release ${site}'`;
 }

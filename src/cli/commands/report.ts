@@ -15,6 +15,7 @@ import { encodeReport } from '../../site-report/wire.js';
 import { flag, listOpt, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
 import type { CommandResult, Io } from '../io.js';
 import { SITE_NAME } from '../../state/site-paths.js';
+import { fetchFailureCause } from '../../util/fetch-cause.js';
 
 const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
 /** Where a reporter without --secret-file finds its secret (never the command line: ps shows it). */
@@ -60,8 +61,7 @@ export async function reportCommand(args: ParsedArgs, io: Io): Promise<CommandRe
       signal: AbortSignal.timeout(120_000),
     });
   } catch (e) {
-    const cause = (e as { cause?: { message?: string } }).cause?.message ?? (e as Error).message;
-    io.err(`reconcile: cannot reach the collector at ${endpoint.origin}: ${cause}`);
+    io.err(`reconcile: cannot reach the collector at ${endpoint.origin}: ${fetchFailureCause(e)}`);
     return { exitCode: 1 };
   }
   const reason = (await res.text()).trim();

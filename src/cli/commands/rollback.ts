@@ -1,9 +1,8 @@
 // `reconcile rollback <tag>` / `reconcile --rollback <tag>`: bring sites back
-// to the package sets a tag produced; `reconcile release <site>` lifts the
-// hold a rollback leaves.
+// to the package sets a tag produced (`reconcile release`, commands/hold.ts,
+// lifts the hold a rollback leaves).
 import { UsageError } from '../../errors.js';
 import { loadDesiredState } from '../../desired/load.js';
-import { releaseHold } from '../../rollback/holds.js';
 import { rollbackSites } from '../../run/apply.js';
 import { flag, stringOpt, type ParsedArgs } from '../args.js';
 import {
@@ -50,18 +49,4 @@ export async function rollbackCommand(args: ParsedArgs, io: Io): Promise<Command
       `Rollback to ${tag} (${atTag.commit!.slice(0, 12)}): ${results.length - failed} rolled back, ${failed} failed, in ${((Date.now() - started) / 1000).toFixed(1)}s.`,
     );
   return { exitCode: failed > 0 ? 1 : 0 };
-}
-
-export async function releaseCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
-  if (args.positionals.length === 0) throw new UsageError('release needs a site: reconcile release <site>');
-  const desired = await desiredFromArgs(args, io);
-  const known = new Set(desired.sites.map((s) => s.name));
-  for (const site of args.positionals) {
-    if (!known.has(site)) throw new UsageError(`unknown site '${site}'; sites.yaml has: ${[...known].join(', ')}`);
-  }
-  for (const site of args.positionals) {
-    const was = await releaseHold(stateDirFromArgs(args), site);
-    io.out(was ? `${site}: hold released; the next apply brings it to the desired state` : `${site}: was not held`);
-  }
-  return { exitCode: 0 };
 }

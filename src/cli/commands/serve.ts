@@ -60,7 +60,7 @@ export async function serveCommand(args: ParsedArgs, io: Io): Promise<CommandRes
     );
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e: NodeJS.ErrnoException) => reject(listenError(e, host, port)));
     server.listen(port, host, resolve);
   });
   const addr = server.address() as { port: number };
@@ -198,4 +198,14 @@ export function parseDuration(v: string): number {
   const m = /^([1-9][0-9]*)(s|m|h)$/.exec(v);
   if (!m) throw new UsageError(`--interval must look like 30s, 5m or 6h, got '${v}'`);
   return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 's' | 'm' | 'h'];
+}
+
+/** Why serve could not listen, as a usage error when the user can fix it with an option. */
+function listenError(e: NodeJS.ErrnoException, host: string, port: number): Error {
+  if (e.code === 'EADDRINUSE') return new UsageError(`port ${port} is in use on ${host}; pick another with --port`);
+  if (e.code === 'EACCES')
+    return new UsageError(`port ${port} on ${host} needs privileges; pick one above 1023 with --port`);
+  if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND')
+    return new UsageError(`cannot listen on ${host}: no such local address; pick another with --host`);
+  return e;
 }

@@ -1,0 +1,3 @@
+// The log levels --log-level takes: one list for the parser, which refuses
+// others before any command runs, and for the logger.
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
