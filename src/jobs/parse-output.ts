@@ -54,7 +54,10 @@ export function parseJobOutput(text: string, nonce: string): JobOutput {
   let current: StepResult | undefined;
   let started = false;
   let inWarnings = false;
-  for (const line of text.split('\n')) {
+  const lines = text.split('\n');
+  // A framing line cut short (output truncated mid-line) says nothing for sure: it is not a mark.
+  if (lines[lines.length - 1]!.startsWith(mark)) lines.pop();
+  for (const line of lines) {
     if (!line.startsWith(mark)) {
       if (inWarnings) out.notes.push(`warning: ${line}`);
       else current?.output.push(line);
@@ -67,8 +70,7 @@ export function parseJobOutput(text: string, nonce: string): JobOutput {
       continue;
     }
     if (event === 'start') started = true;
-    // A begin line cut off before its label (a truncated output) still opens a step.
-    else if (event === 'begin') out.steps.push((current = { label: arg || '(label cut off)', output: [] }));
+    else if (event === 'begin') out.steps.push((current = { label: arg, output: [] }));
     else if (event === 'end') current = endStep(current, arg, out);
     else if (event === 'done') out.status = STATUSES.has(arg) ? (arg as JobStatus) : out.status;
     else if (event === 'killed') out.status = 'killed';
