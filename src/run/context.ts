@@ -1,5 +1,6 @@
 // What the reconcile loop needs from its surroundings, passed explicitly:
 // the stores and executors of ports.ts, the clock, and what this run is.
+import type { ListCache } from '../vuln/list-store.js';
 import type { Clock, Executors, HoldStore, JournalStore, ObservationStore, SiteLocks } from './ports.js';
 
 export type SiteEventKind =
@@ -38,4 +39,6 @@ export interface RunContext {
   /** How often to poll backends that cannot announce a job's end. */
   pollMs: number;
   emit(e: SiteEvent): void;
+  /** The run's vulnerability lists (asked once per run); absent: jobs audit against the site's own list. */
+  vulnLists?: ListCache;
 }

@@ -14,6 +14,7 @@ import { jobChecks } from './tx/job-request.js';
 import { foldTx, newTx, type TxOutcome } from './tx/machine.js';
 import { packageSets } from './tx/verdict.js';
 import { newNonce, newTxid } from './txid.js';
+import { jobVulnList } from '../vuln/job-list.js';
 
 export type { TxOutcome } from './tx/machine.js';
 export { jobChecks, jobScriptFor } from './tx/job-request.js';
@@ -26,14 +27,16 @@ export async function startTransaction(
   expected?: string[],
   extra: Partial<BeginRecord> = {},
 ): Promise<TxOutcome> {
+  const vulns = await jobVulnList(ctx.vulnLists, site, expected);
   const begin: BeginRecord = {
     ...beginRecord(ctx, site, plan, kind, extra),
     nonce: newNonce(),
     ...(expected ? { expected } : {}),
     ...(kind !== 'probe' && site.checks.length > 0 ? { checks: jobChecks(site.checks) } : {}),
+    ...(vulns ? { vulnerabilities: vulns.record } : {}),
     ...extra,
   };
-  return driveTransaction(ctx, site, newTx(begin));
+  return driveTransaction(ctx, site, newTx(begin), vulns ? { vulnerabilities: vulns.text } : {});
 }
 
 /** Carry a transaction the journal left open to its end: wait for its job rather than submit again. */

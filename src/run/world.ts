@@ -10,6 +10,7 @@ import type { Backend } from '../backends/types.js';
 import type { BackendName } from '../desired/types.js';
 import { FileHolds, FileJournalStore, FileObservations, FileSiteLocks } from '../state/file-stores.js';
 import { controllerId } from '../state/site-lock.js';
+import { ListCache } from '../vuln/list-store.js';
 import type { RunContext, SiteEvent } from './context.js';
 import { dryRunWorld, type Stores } from './dry-run.js';
 import { executorRegistry } from './executors.js';
@@ -50,5 +51,6 @@ export function runContext(opts: WorldOptions): RunContext {
     controller,
     pollMs: opts.pollMs ?? 2000,
     emit: opts.emit,
+    vulnLists: new ListCache(opts.stateDir),
   };
 }

@@ -12,7 +12,17 @@ import { commandOf, step, type TxCommand, type TxEventBody, type TxOutcome, type
 import { pause, pollIntervalMs, POLICY } from './policy.js';
 import { verifyJob } from './verdict.js';
 
-export async function driveTransaction(ctx: RunContext, site: ResolvedSite, first: TxState): Promise<TxOutcome> {
+/** What a new job needs beside its begin record: the vulnerability list its audit is given (not journalled in full). */
+export interface JobExtras {
+  vulnerabilities?: string;
+}
+
+export async function driveTransaction(
+  ctx: RunContext,
+  site: ResolvedSite,
+  first: TxState,
+  extras: JobExtras = {},
+): Promise<TxOutcome> {
   const resumed = first.phase !== 'new';
   let state = first;
   let command = commandOf(state);
@@ -40,7 +50,7 @@ export async function driveTransaction(ctx: RunContext, site: ResolvedSite, firs
         command = r.command;
       }
       if (command.do === 'stop') return await settle(ctx, site, first, command.outcome);
-      event = await carryOut(ctx, site, state, command, executor as Executor, watch);
+      event = await carryOut(ctx, site, state, command, executor as Executor, watch, extras);
     }
   } finally {
     watch.close();
@@ -79,6 +89,7 @@ async function carryOut(
   command: Exclude<TxCommand, { do: 'stop' }>,
   executor: Executor,
   watch: JobWatch,
+  extras: JobExtras,
 ): Promise<TxEventBody> {
   const lockLost = () => ctx.locks.lost(site.name);
   switch (command.do) {
@@ -89,7 +100,7 @@ async function carryOut(
       if (state.phase !== 'submitting') throw new Error(`submit in state ${state.phase}`);
       if (lockLost()) return { type: 'lock-lost' };
       try {
-        const done = await executor.submit(jobRequest(site, state.begin));
+        const done = await executor.submit(jobRequest(site, state.begin, extras.vulnerabilities));
         return 'job' in done ? { type: 'submitted', job: done.job } : { type: 'script-recorded', file: done.recorded };
       } catch (e) {
         const message = (e as Error).message;
