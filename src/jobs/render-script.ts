@@ -16,7 +16,8 @@ export function renderJobScript(spec: JobSpec): string {
   const lines = [
     header(spec),
     settings(spec),
-    FUNCTIONS + LOCK_FUNCTIONS + (checks ? CHECK_FUNCTION : ''),
+    (spec.probe ? FUNCTIONS + LOCK_FUNCTIONS : FUNCTIONS + LOCK_FUNCTIONS + RESTORE_FUNCTIONS) +
+      (checks ? CHECK_FUNCTION : ''),
     precheckFunction(spec),
     ...(spec.vulnerabilities !== undefined ? [vulnFunction(spec)] : []),
     main(spec),
@@ -142,6 +143,29 @@ vo_listing() {
   return "$vo_rc"
 }`;
 
+/** Only an apply job replaces packages, so only it carries these. */
+const RESTORE_FUNCTIONS = `
+# vo_kept N FROM TO HOW, after replacing FROM by TO: pkg_add -U deletes the
+# old version before the new one is in, so a failure can leave neither.
+# Then the old one is put back (HOW user or automatic) when the catalog
+# offers it, else the loss is reported (HOW none); the job fails either way.
+vo_kept() {
+  if "$PREFIX/sbin/pkg_info" -qe "$2" || "$PREFIX/sbin/pkg_info" -qe "$3"; then
+    return 0
+  fi
+  VO_FAILED=1
+  case $4 in
+    user) vo_step "restore $1 $2" "$PREFIX/sbin/pkg_add" "$2" ;;
+    automatic) vo_step "restore $1 $2" "$PREFIX/sbin/pkg_add" -A "$2" ;;
+    *) vo_step "lost $1 $2" vo_lost "$2" ;;
+  esac
+}
+
+vo_lost() {
+  echo "$1 was removed by the failed replacement; the catalog does not offer it to reinstall"
+  return 1
+}`;
+
 function precheckFunction(spec: JobSpec): string {
   if (spec.expected === undefined) {
     return `
@@ -246,7 +270,10 @@ function actionLine(a: PlanAction, n: number): string {
   const [cmd, ...flags] = tool.split(' ');
   if (a.automatic && a.action !== 'remove') flags.unshift('-A');
   const argv = [`"$PREFIX/sbin/${cmd}"`, ...flags, shq(pkg)].join(' ');
-  return `[ "$VO_FAILED" = 0 ] && { vo_step ${shq(`action ${n} ${a.action} ${pkg}`)} ${argv} || VO_FAILED=1; }`;
+  const step = `vo_step ${shq(`action ${n} ${a.action} ${pkg}`)} ${argv} || VO_FAILED=1;`;
+  if (a.action === 'remove' || a.from === undefined) return `[ "$VO_FAILED" = 0 ] && { ${step} }`;
+  const how = a.undo?.pkgname === a.from ? (a.undo.automatic ? 'automatic' : 'user') : 'none';
+  return `[ "$VO_FAILED" = 0 ] && { ${step} vo_kept ${n} ${shq(safe.pkgname(a.from))} ${shq(pkg)} ${how}; }`;
 }
 
 /**

@@ -194,6 +194,10 @@ class SitePlanner {
     const deps = this.deps!;
     const installed = this.inventory.packages.map((p) => ({ ...p, depends: deps.dependsOf(p.pkgname) }));
     const { actions, blocked } = sequenceActions(preferred, installed, this.catalog);
+    for (const a of actions) {
+      const old = a.from === undefined ? undefined : this.installed.get(a.name)?.find((p) => p.pkgname === a.from);
+      if (old && this.catalog.get(old.pkgname)) a.undo = { pkgname: old.pkgname, automatic: old.automatic };
+    }
     if (blocked) {
       const a = blocked.action;
       this.errors.push({

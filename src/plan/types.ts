@@ -25,6 +25,14 @@ export interface PlanAction {
    * pulled in by an earlier action is marked automatic).
    */
   flag?: 'automatic' | 'user';
+  /**
+   * For an upgrade/downgrade whose replaced version the catalog still
+   * offers: pkg_add -U deletes the old version before the new one's
+   * dependencies and install script, so if it fails the job reinstalls
+   * exactly this (marked automatic as it was). Absent: not offered, and a
+   * loss is reported instead.
+   */
+  undo?: { pkgname: string; automatic: boolean };
   /** Advisories of the run's vulnerability list that mark the package installed (not set by the planner itself). */
   vulnerable?: { kind: string; url: string }[];
 }

@@ -6,7 +6,7 @@ import { TransientBackendError, type Backend, type JobHandle, type JobPoll } fro
 import { jobVulnList } from '../vuln/job-list.js';
 import type { DesiredCheck, ResolvedSite } from '../desired/types.js';
 import type { JobCheck } from '../jobs/job-spec.js';
-import { parseJobOutput, type JobOutput } from '../jobs/parse-output.js';
+import { parseJobOutput, type JobOutput, restoreNote } from '../jobs/parse-output.js';
 import { renderJobScript } from '../jobs/render-script.js';
 import { inventoryFromEntries } from '../observed/inventory.js';
 import { writeInventory } from '../observed/store.js';
@@ -468,7 +468,8 @@ function installVerdict(
   if (failed)
     return {
       status: 'failed',
-      reason: `${failed.label} exited ${failed.rc}: ${failed.output.filter(Boolean).slice(-2).join(' / ')}`,
+      // A failed replacement says what became of the version it removed (put back, or lost).
+      reason: `${failed.label} exited ${failed.rc}: ${failed.output.filter(Boolean).slice(-2).join(' / ')}${parsed.restores.map((r) => `; ${restoreNote(r)}`).join('')}`,
     };
   if (mismatches.length > 0)
     return { status: 'failed', reason: `the job reported success but ${mismatches.join('; ')}` };
