@@ -156,9 +156,8 @@ class SitePlanner {
   /** Whether an installed package may be replaced so that what depends on it, or what it depends on, fits. */
   private mobility(p: InstalledPackage): Mobility {
     const d = this.declared.get(p.name);
-    const at = d ? formatLocation(d.sources[0]!) : '';
     if (d?.state === 'present') return { kind: 'fit' };
-    if (d?.state === 'frozen') return { kind: 'fixed', why: `${p.name} is frozen at ${at}` };
+    if (d?.state === 'frozen') return { kind: 'fixed', why: `${p.name} is frozen at ${formatLocation(d.sources[0]!)}` };
     if (this.protect.has(p.name)) return { kind: 'fixed', why: `${p.name} is protected` };
     if (d?.state === 'absent') return { kind: 'leaves' };
     if (!this.inventory.userListKnown)
