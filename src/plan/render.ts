@@ -25,6 +25,11 @@ export function renderSitePlan(p: SitePlan, verbose: boolean): string[] {
 }
 
 function actionLine(a: PlanAction): string {
+  const v = a.vulnerable?.length ? `    VULNERABLE: ${a.vulnerable.map((x) => `${x.kind} ${x.url}`).join(', ')}` : '';
+  return actionText(a) + v;
+}
+
+function actionText(a: PlanAction): string {
   switch (a.action) {
     case 'install':
       return `+ install ${a.pkgname}    # ${a.reason}`;

@@ -33,6 +33,8 @@ export interface PlanAction {
    * loss is reported instead.
    */
   undo?: { pkgname: string; automatic: boolean };
+  /** Advisories of the run's vulnerability list that mark the package installed (not set by the planner itself). */
+  vulnerable?: { kind: string; url: string }[];
 }
 
 export type KeepReason = 'in-sync' | 'frozen' | 'unmanaged' | 'automatic' | 'protected' | 'required';
@@ -51,7 +53,7 @@ export interface KeptPackage {
  * break, packages that conflict, or actions pkg_add cannot carry out in any
  * order. Absent on problems planned before kinds were recorded.
  */
-export type PlanProblemKind = 'no-match' | 'required' | 'dependant' | 'conflict' | 'unorderable';
+export type PlanProblemKind = 'no-match' | 'required' | 'dependant' | 'conflict' | 'unorderable' | 'vulnerable';
 
 export interface PlanProblem {
   kind?: PlanProblemKind;

@@ -2,6 +2,7 @@
 // controller left, observe if needed, plan, carry out, and plan again when
 // the job finds the site changed since it was observed.
 import { mkdir, writeFile } from 'node:fs/promises';
+import { withVulnFlags } from '../vuln/job-list.js';
 import path from 'node:path';
 import type { Catalog } from '../catalog/catalog.js';
 import type { ResolvedSite } from '../desired/types.js';
@@ -114,7 +115,7 @@ async function planAndApply(ctx: RunContext, site: ResolvedSite, catalog: Catalo
         };
       inventory = probe.inventory;
     }
-    const plan = planSite(site, inventory, catalog);
+    const plan = await withVulnFlags(ctx.vulnLists, site, planSite(site, inventory, catalog));
     if (plan.status !== 'ok')
       return { site: site.name, status: 'failed', detail: plan.errors.map((e) => e.message).join('; ') };
     const inSync = {

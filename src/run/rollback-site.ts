@@ -3,6 +3,7 @@
 // site the tag never reached — a plan from the desired state at that
 // commit. Nothing is touched unless every package needed is on offer.
 import type { Catalog } from '../catalog/catalog.js';
+import { withVulnFlags } from '../vuln/job-list.js';
 import type { ResolvedSite } from '../desired/types.js';
 import { readInventory } from '../observed/store.js';
 import type { Inventory } from '../observed/types.js';
@@ -47,9 +48,11 @@ export async function rollbackSite(
       : `${target.tag} never reached this site: planned from the desired state at ${target.tag}`;
     let inventory = await currentInventory(ctx, site);
     for (let attempt = 1; attempt <= MAX_PLANS && inventory; attempt++) {
-      const planned = point
+      const unflagged = point
         ? planRestore(site, point, inventory, catalog)
         : planFromTag(target.siteAtTag!, inventory, catalog);
+      // A rollback to a vulnerable version is flagged (or refused) as any install is, by today's policy.
+      const planned = unflagged.ok ? vulnChecked(await withVulnFlags(ctx.vulnLists, site, unflagged.plan)) : unflagged;
       if (!planned.ok)
         return {
           site: site.name,
@@ -111,6 +114,12 @@ export async function rollbackSite(
 }
 
 type Planned = { ok: true; plan: SitePlan } | { ok: false; reason: string };
+
+function vulnChecked(plan: SitePlan): Planned {
+  return plan.status === 'ok'
+    ? { ok: true, plan }
+    : { ok: false, reason: plan.errors.map((e) => e.message).join('; ') };
+}
 
 function planFromTag(siteAtTag: ResolvedSite, inventory: Inventory, catalog: Catalog): Planned {
   const plan = planSite(siteAtTag, inventory, catalog);

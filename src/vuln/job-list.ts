@@ -7,6 +7,8 @@ import type { ResolvedSite } from '../desired/types.js';
 import type { AuditFinding } from '../observed/types.js';
 import { EOL_URL, VulnIndex } from './audit.js';
 import type { ListCache, ListState } from './list-store.js';
+import type { SitePlan } from '../plan/types.js';
+import { flagVulnerable } from './plan-flags.js';
 
 /** Kept in the transaction's begin record. */
 export interface JobVulnRecord {
@@ -17,6 +19,27 @@ export interface JobVulnRecord {
 }
 
 const indexes = new WeakMap<ListState['current'] & object, VulnIndex>();
+
+/** The run's index of the site's list, or undefined (no list configured, or no verified copy). */
+export async function siteVulnIndex(lists: ListCache | undefined, site: ResolvedSite): Promise<VulnIndex | undefined> {
+  const v = site.vulnerabilities;
+  if (!v || !lists) return undefined;
+  const cur = (await lists.get(v.list, v.maxAgeDays)).current;
+  if (!cur) return undefined;
+  let index = indexes.get(cur);
+  if (!index) indexes.set(cur, (index = new VulnIndex(cur.entries)));
+  return index;
+}
+
+/** The plan with its vulnerable targets flagged (or refused, by policy), when the site has a list. */
+export async function withVulnFlags(
+  lists: ListCache | undefined,
+  site: ResolvedSite,
+  plan: SitePlan,
+): Promise<SitePlan> {
+  const index = await siteVulnIndex(lists, site);
+  return index && site.vulnerabilities ? flagVulnerable(plan, site.vulnerabilities, index, new Date()) : plan;
+}
 
 export async function jobVulnList(
   lists: ListCache | undefined,
@@ -29,8 +52,7 @@ export async function jobVulnList(
   if (!cur) return undefined;
   const text = await readFile(cur.file, 'utf8').catch(() => undefined);
   if (text === undefined) return undefined;
-  let index = indexes.get(cur);
-  if (!index) indexes.set(cur, (index = new VulnIndex(cur.entries)));
+  const index = (await siteVulnIndex(lists, site))!;
   const central = expected?.flatMap((p) => index.auditDefault(p)).map(asPrinted);
   return { record: { location: v.list, sha256: cur.meta.sha256, ...(central ? { central } : {}) }, text };
 }
