@@ -65,9 +65,16 @@ function finishedRecord(
     ...(begin.checks?.length ? { checks: checkResults(begin.checks, parsed) } : {}),
     ...(inventory ? { observedAfter: packageSets(inventory) } : {}),
     audit: parsed.audit,
+    ...auditExit(parsed),
     ...(parsed.pkgToolsVersion ? { pkgToolsVersion: parsed.pkgToolsVersion } : {}),
     notes: [...parsed.notes, ...(parsed.problem ? [parsed.problem] : [])],
   };
+}
+
+/** Whether the site-side audit ran to its end, so its findings can be set beside the controller's. */
+function auditExit(parsed: JobOutput): { auditExit?: number } {
+  const rc = parsed.steps.find((s) => s.label === 'audit')?.rc;
+  return rc === undefined ? {} : { auditExit: rc };
 }
 
 /** An inventory as the journal keeps it: sorted pkgnames, and which are automatic. */
