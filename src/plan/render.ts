@@ -26,7 +26,8 @@ export function renderSitePlan(p: SitePlan, verbose: boolean): string[] {
 
 function actionLine(a: PlanAction): string {
   const v = a.vulnerable?.length ? `    VULNERABLE: ${a.vulnerable.map((x) => `${x.kind} ${x.url}`).join(', ')}` : '';
-  return actionText(a) + v;
+  const flag = a.flag ? ` (then marked ${a.flag === 'user' ? 'user-installed' : 'automatic'})` : '';
+  return actionText(a) + flag + v;
 }
 
 function actionText(a: PlanAction): string {

@@ -70,7 +70,11 @@ export type SitePlanStatus = 'ok' | 'error' | 'unobserved';
 export interface SitePlan {
   site: string;
   status: SitePlanStatus;
-  /** Installs and upgrades/downgrades first (dependencies first), removals last (dependants first). */
+  /**
+   * Installs and upgrades/downgrades first (dependencies first), removals
+   * last (dependants first), except where pkg_add and pkg_delete need
+   * another order (see sequence.ts).
+   */
   actions: PlanAction[];
   kept: KeptPackage[];
   /** How many packages were left alone, by reason (always set when planned). */

@@ -129,3 +129,13 @@ describe('the order pkg_add needs, and automatic flags', () => {
     expect(p.errors.map((e) => e.kind)).toContain('unorderable');
   });
 });
+
+describe('the plan as text', () => {
+  it('says which packages the job marks user-installed or automatic afterwards', async () => {
+    const { renderSitePlan } = await import('../../src/plan/render.js');
+    const p = planSite(site([want('lib>=2')]), inv('lib-1.0* <'), cat('lib-2.0'));
+    expect(renderSitePlan(p, false)).toContain(
+      '  ~ upgrade lib 1.0 → 2.0    # installed lib-1.0 does not match lib>=2 (p.yaml:1:5) (then marked user-installed)',
+    );
+  });
+});
