@@ -17,7 +17,7 @@ export function progressPrinter(
     started,
     emit(e: SiteEvent) {
       if (e.kind === 'done') done++;
-      const failed = e.kind === 'done' && e.detail.startsWith('FAILED');
+      const failed = e.kind === 'done' && e.status === 'failed';
       log?.[failed ? 'warn' : 'info']({ site: e.site, event: e.kind }, e.detail);
       if (quiet) return;
       io.out(`${stamp()} ${e.site}: ${e.kind === 'done' ? '' : `${e.kind}: `}${e.detail}`);

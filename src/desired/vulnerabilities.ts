@@ -27,11 +27,14 @@ export interface SiteVulnConfig {
   list: string;
   maxAgeDays: number;
   ignore: Acceptance[];
+  /** What a planned install of a vulnerable version does: flagged (warn) or the site's plan fails (refuse). */
+  policy: 'warn' | 'refuse';
 }
 
 export interface RawVulns {
   list?: string;
   max_age_days?: number;
+  policy?: 'warn' | 'refuse';
   ignore?: { pattern?: string; url?: string; reason: string; expires: string }[];
 }
 
@@ -62,7 +65,12 @@ export function readVulnConfig(
       });
     return undefined;
   }
-  return { list, maxAgeDays: own?.max_age_days ?? defaults.raw?.max_age_days ?? DEFAULT_MAX_AGE_DAYS, ignore };
+  return {
+    list,
+    maxAgeDays: own?.max_age_days ?? defaults.raw?.max_age_days ?? DEFAULT_MAX_AGE_DAYS,
+    ignore,
+    policy: own?.policy ?? defaults.raw?.policy ?? 'warn',
+  };
 }
 
 function acceptances(

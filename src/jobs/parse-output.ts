@@ -29,13 +29,28 @@ export interface JobOutput {
   notes: string[];
   /** Why the output cannot be trusted, if it cannot. */
   problem?: string;
+  /**
+   * Replacements that failed after pkg_add had deleted the old version:
+   * put back (restored) or not (lost). Empty when none did.
+   */
+  restores: RestoreOutcome[];
+}
+
+export interface RestoreOutcome {
+  /** The action's number in the plan (1-based). */
+  action: number;
+  /** The version the replacement removed. */
+  pkgname: string;
+  outcome: 'restored' | 'lost';
+  /** The last line the restore (or the loss report) printed. */
+  detail: string;
 }
 
 const STATUSES = new Set(['ok', 'failed', 'unusable', 'stale', 'busy']);
 
 export function parseJobOutput(text: string, nonce: string): JobOutput {
   const mark = `@@vo:${nonce} `;
-  const out: JobOutput = { steps: [], audit: [], notes: [] };
+  const out: JobOutput = { steps: [], audit: [], notes: [], restores: [] };
   let current: StepResult | undefined;
   let started = false;
   let inWarnings = false;
@@ -65,7 +80,28 @@ export function parseJobOutput(text: string, nonce: string): JobOutput {
   else if (out.status === undefined) out.problem = truncation(out.steps);
   else if (out.status === 'killed') out.problem = `the job was killed${lastLabel(out.steps)}`;
   if (!out.problem) readInventory(out);
+  readRestores(out);
   return out;
+}
+
+const RESTORE_LABEL = /^(restore|lost) ([0-9]+) (\S+)$/;
+
+/** The restore steps of failed replacements, as typed outcomes and as notes for the journal. */
+function readRestores(out: JobOutput): void {
+  for (const s of out.steps) {
+    const m = RESTORE_LABEL.exec(s.label);
+    if (!m || s.rc === undefined) continue;
+    const outcome = m[1] === 'restore' && s.rc === 0 ? 'restored' : 'lost';
+    const detail = s.output.filter(Boolean).slice(-1)[0] ?? '';
+    out.restores.push({ action: Number(m[2]), pkgname: m[3]!, outcome, detail });
+  }
+  for (const r of out.restores) out.notes.push(restoreNote(r));
+}
+
+export function restoreNote(r: RestoreOutcome): string {
+  return r.outcome === 'restored'
+    ? `action ${r.action} removed ${r.pkgname} and failed; ${r.pkgname} was reinstalled`
+    : `action ${r.action} removed ${r.pkgname} and failed; ${r.pkgname} is NOT installed now${r.detail ? `: ${r.detail}` : ''}`;
 }
 
 function endStep(current: StepResult | undefined, arg: string, out: JobOutput): StepResult | undefined {

@@ -16,8 +16,10 @@ export function renderJobScript(spec: JobSpec): string {
   const lines = [
     header(spec),
     settings(spec),
-    FUNCTIONS + LOCK_FUNCTIONS + (checks ? CHECK_FUNCTION : ''),
+    (spec.probe ? FUNCTIONS + LOCK_FUNCTIONS : FUNCTIONS + LOCK_FUNCTIONS + RESTORE_FUNCTIONS) +
+      (checks ? CHECK_FUNCTION : ''),
     precheckFunction(spec),
+    ...(spec.vulnerabilities !== undefined ? [vulnFunction(spec)] : []),
     main(spec),
   ];
   return `${lines.join('\n')}\n`;
@@ -141,6 +143,29 @@ vo_listing() {
   return "$vo_rc"
 }`;
 
+/** Only an apply job replaces packages, so only it carries these. */
+const RESTORE_FUNCTIONS = `
+# vo_kept N FROM TO HOW, after replacing FROM by TO: pkg_add -U deletes the
+# old version before the new one is in, so a failure can leave neither.
+# Then the old one is put back (HOW user or automatic) when the catalog
+# offers it, else the loss is reported (HOW none); the job fails either way.
+vo_kept() {
+  if "$PREFIX/sbin/pkg_info" -qe "$2" || "$PREFIX/sbin/pkg_info" -qe "$3"; then
+    return 0
+  fi
+  VO_FAILED=1
+  case $4 in
+    user) vo_step "restore $1 $2" "$PREFIX/sbin/pkg_add" "$2" ;;
+    automatic) vo_step "restore $1 $2" "$PREFIX/sbin/pkg_add" -A "$2" ;;
+    *) vo_step "lost $1 $2" vo_lost "$2" ;;
+  esac
+}
+
+vo_lost() {
+  echo "$1 was removed by the failed replacement; the catalog does not offer it to reinstall"
+  return 1
+}`;
+
 function precheckFunction(spec: JobSpec): string {
   if (spec.expected === undefined) {
     return `
@@ -169,7 +194,7 @@ vo_precheck() {
 }
 
 function main(spec: JobSpec): string {
-  if (spec.probe) return probeMain();
+  if (spec.probe) return probeMain(spec);
   const actions = [
     ...spec.actions.map((a, i) => actionLine(a, i + 1)),
     ...spec.actions.flatMap((a, i) => flagLine(a, i + 1)),
@@ -183,7 +208,7 @@ case $? in
   1) vo_inventory; vo_finish stale 3 ;;
   *) vo_finish unusable 2 ;;
 esac
-vo_step audit "$PREFIX/sbin/pkg_admin" audit
+${auditStep(spec)}
 VO_FAILED=0
 ${actions}${hasChecks(spec) ? `\n${checkSteps(spec.checks!)}` : ''}
 vo_inventory
@@ -191,6 +216,32 @@ if [ "$VO_FAILED" = 1 ]; then
   vo_finish failed 1
 fi
 vo_finish ok 0`;
+}
+
+/** The audit: against the list the job carries when it carries one, else the site's own. */
+function auditStep(spec: JobSpec): string {
+  return spec.vulnerabilities === undefined ? 'vo_step audit "$PREFIX/sbin/pkg_admin" audit' : 'vo_step audit vo_audit';
+}
+
+/**
+ * The verified list, written into the lock directory (the job's own, gone
+ * with the lock) through a quoted here-document whose end marker carries the
+ * nonce, so no line of the list can end it; pkg_admin checks its #CHECKSUM
+ * again as it reads it.
+ */
+function vulnFunction(spec: JobSpec): string {
+  const end = `VO_VULNS_${safe.token(spec.nonce).replace(/[^A-Za-z0-9_]/g, '_')}`;
+  const text = spec.vulnerabilities!.endsWith('\n') ? spec.vulnerabilities! : `${spec.vulnerabilities!}\n`;
+  // The nonce is random per job; a list that holds the marker anyway must not become commands.
+  if (text.split('\n').includes(end)) throw new Error(`the vulnerability list contains the job's end marker ${end}`);
+  return `
+vo_audit() {
+  mkdir -p "$LOCK_DIR/vulns" || return 1
+  cat > "$LOCK_DIR/vulns/pkg-vulnerabilities" <<'${end}' || return 1
+${text}${end}
+  printf 'PKGVULNDIR=%s\n' "$LOCK_DIR/vulns" > "$LOCK_DIR/vulns/pkg_install.conf" || return 1
+  "$PREFIX/sbin/pkg_admin" -C "$LOCK_DIR/vulns/pkg_install.conf" audit
+}`;
 }
 
 /** Every job starts the same way: traps, start mark, writable software area, site lock. */
@@ -202,11 +253,11 @@ vo_mark "start $VO_TXN"
 vo_step preflight vo_preflight || vo_finish unusable 2
 vo_step lock vo_lock || vo_finish busy 75`;
 
-function probeMain(): string {
+function probeMain(spec: JobSpec): string {
   return `${PREAMBLE}
 if [ -x "$PREFIX/sbin/pkg_info" ]; then
   vo_step version "$PREFIX/sbin/pkg_info" -V
-  vo_step audit "$PREFIX/sbin/pkg_admin" audit
+  ${auditStep(spec)}
 fi
 vo_inventory
 vo_finish ok 0`;
@@ -219,7 +270,10 @@ function actionLine(a: PlanAction, n: number): string {
   const [cmd, ...flags] = tool.split(' ');
   if (a.automatic && a.action !== 'remove') flags.unshift('-A');
   const argv = [`"$PREFIX/sbin/${cmd}"`, ...flags, shq(pkg)].join(' ');
-  return `[ "$VO_FAILED" = 0 ] && { vo_step ${shq(`action ${n} ${a.action} ${pkg}`)} ${argv} || VO_FAILED=1; }`;
+  const step = `vo_step ${shq(`action ${n} ${a.action} ${pkg}`)} ${argv} || VO_FAILED=1;`;
+  if (a.action === 'remove' || a.from === undefined) return `[ "$VO_FAILED" = 0 ] && { ${step} }`;
+  const how = a.undo?.pkgname === a.from ? (a.undo.automatic ? 'automatic' : 'user') : 'none';
+  return `[ "$VO_FAILED" = 0 ] && { ${step} vo_kept ${n} ${shq(safe.pkgname(a.from))} ${shq(pkg)} ${how}; }`;
 }
 
 /**

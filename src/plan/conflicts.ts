@@ -1,3 +1,4 @@
+// What the plan brings in that clashes with what else the site must have.
 // Conflicts known before a job runs (issue 20, case 5). pkg_add refuses a
 // package whose CONFLICTS match an installed one, or that an installed
 // one's CONFLICTS match; a job would install the first of two such wanted
@@ -10,6 +11,31 @@ import { matcherFor } from '../catalog/catalog.js';
 import type { DesiredPackage } from '../desired/types.js';
 import { formatLocation } from '../errors.js';
 import type { PlanAction, PlanProblem } from './types.js';
+
+/** A package declared absent, or frozen and not installed, that pkg_add would pull in for what the plan installs. */
+export function pulledButUnwanted(
+  catalog: Catalog,
+  changes: readonly PlanAction[],
+  pulled: readonly string[],
+  declared: ReadonlyMap<string, DesiredPackage>,
+): PlanProblem[] {
+  const incoming = [...changes.map((c) => c.pkgname), ...pulled];
+  return pulled.flatMap((p): PlanProblem[] => {
+    const d = declared.get(nameOf(p));
+    if (d?.state !== 'absent' && d?.state !== 'frozen') return [];
+    const by = incoming.find((o) => catalog.get(o)?.depends.some((dep) => matcherFor(dep)(p)));
+    const sources = d.sources.map(formatLocation);
+    return [
+      {
+        kind: 'required',
+        name: d.name,
+        message: `${d.name} is ${d.state === 'absent' ? 'declared absent' : 'frozen'} at ${sources.join(', ')}, but ${by ?? 'a package the plan installs'} requires it (pkg_add would pull in ${p})`,
+        sources: [...sources, ...(changes.find((c) => c.pkgname === by)?.sources ?? [])],
+        packages: by ? [p, by] : [p],
+      },
+    ];
+  });
+}
 
 export interface ConflictInputs {
   catalog: Catalog;

@@ -20,6 +20,23 @@ import type { PlanAction, PlanProblem } from './types.js';
 /** Whether an installed package may be replaced to fit ('fit'), must stay as it is (why), or is leaving. */
 export type Mobility = { kind: 'fit' } | { kind: 'fixed'; why: string } | { kind: 'leaves' };
 
+/** Whether an installed package may be replaced so that what depends on it, or what it depends on, fits. */
+export function mobilityOf(
+  p: InstalledPackage,
+  d: DesiredPackage | undefined,
+  site: { protect: ReadonlySet<string>; userListKnown: boolean; autoremove: boolean; userpkgs: boolean },
+): Mobility {
+  if (d?.state === 'present') return { kind: 'fit' };
+  if (d?.state === 'frozen') return { kind: 'fixed', why: `${p.name} is frozen at ${formatLocation(d.sources[0]!)}` };
+  if (site.protect.has(p.name)) return { kind: 'fixed', why: `${p.name} is protected` };
+  if (d?.state === 'absent') return { kind: 'leaves' };
+  if (!site.userListKnown)
+    return { kind: 'fixed', why: `${p.name} is not declared, and without a pkg_info -u listing it is left alone` };
+  if (p.automatic) return site.autoremove ? { kind: 'leaves' } : { kind: 'fit' };
+  if (site.userpkgs) return { kind: 'fixed', why: `${p.name} is not declared, and userpkgs leaves it alone` };
+  return { kind: 'leaves' };
+}
+
 export interface FitContext {
   catalog: Catalog;
   installed: readonly InstalledPackage[];

@@ -10,8 +10,8 @@ import { NameIndex } from '../pkgsrc/name-index.js';
 import { patternBase } from '../pkgsrc/pattern.js';
 import { compareParsed, parseVersionCached } from '../pkgsrc/version.js';
 import { DependencyIndex, pulledBy, type Staying } from './dependencies.js';
-import { findConflicts } from './conflicts.js';
-import { fitDependants, type Mobility } from './dependants.js';
+import { findConflicts, pulledButUnwanted } from './conflicts.js';
+import { fitDependants, mobilityOf } from './dependants.js';
 import { orderChanges, orderRemovals } from './order.js';
 import { sequenceActions } from './sequence.js';
 import type { KeepReason, KeptPackage, PlanAction, PlanProblem, SitePlan } from './types.js';
@@ -110,34 +110,20 @@ class SitePlanner {
         catalog: this.catalog,
         installed: this.inventory.packages,
         declared: this.declared,
-        mobility: (p) => this.mobility(p),
+        mobility: (p) =>
+          mobilityOf(p, this.declared.get(p.name), {
+            protect: this.protect,
+            userListKnown: this.inventory.userListKnown,
+            autoremove: this.site.autoremove,
+            userpkgs: this.site.userpkgs,
+          }),
         dependsOf: this.deps.dependsOf,
       },
       this.changes,
     );
     this.errors.push(...fit);
     this.planRemovals();
-    this.errors.push(...this.absentButPulled(), ...this.conflicts());
-  }
-
-  /** A package declared absent, or frozen and not installed, that pkg_add would pull in for what the plan installs. */
-  private absentButPulled(): PlanProblem[] {
-    const incoming = [...this.changes.map((c) => c.pkgname), ...this.pulled];
-    return this.pulled.flatMap((p): PlanProblem[] => {
-      const d = this.declared.get(p.slice(0, p.lastIndexOf('-')));
-      if (d?.state !== 'absent' && d?.state !== 'frozen') return [];
-      const by = incoming.find((o) => this.catalog.get(o)?.depends.some((dep) => matcherFor(dep)(p)));
-      const sources = d.sources.map(formatLocation);
-      return [
-        {
-          kind: 'required',
-          name: d.name,
-          message: `${d.name} is ${d.state === 'absent' ? 'declared absent' : 'frozen'} at ${sources.join(', ')}, but ${by ?? 'a package the plan installs'} requires it (pkg_add would pull in ${p})`,
-          sources: [...sources, ...(this.changes.find((c) => c.pkgname === by)?.sources ?? [])],
-          packages: by ? [p, by] : [p],
-        },
-      ];
-    });
+    this.errors.push(...pulledButUnwanted(this.catalog, this.changes, this.pulled, this.declared), ...this.conflicts());
   }
 
   /** CONFLICTS between what the plan brings in and what the site will have. */
@@ -151,21 +137,6 @@ class SitePlanner {
       declared: this.declared,
       actionFor: (p) => byTarget.get(p),
     });
-  }
-
-  /** Whether an installed package may be replaced so that what depends on it, or what it depends on, fits. */
-  private mobility(p: InstalledPackage): Mobility {
-    const d = this.declared.get(p.name);
-    const at = d ? formatLocation(d.sources[0]!) : '';
-    if (d?.state === 'present') return { kind: 'fit' };
-    if (d?.state === 'frozen') return { kind: 'fixed', why: `${p.name} is frozen at ${at}` };
-    if (this.protect.has(p.name)) return { kind: 'fixed', why: `${p.name} is protected` };
-    if (d?.state === 'absent') return { kind: 'leaves' };
-    if (!this.inventory.userListKnown)
-      return { kind: 'fixed', why: `${p.name} is not declared, and without a pkg_info -u listing it is left alone` };
-    if (p.automatic) return this.site.autoremove ? { kind: 'leaves' } : { kind: 'fit' };
-    if (this.site.userpkgs) return { kind: 'fixed', why: `${p.name} is not declared, and userpkgs leaves it alone` };
-    return { kind: 'leaves' };
   }
 
   /** What the plan should say besides its actions: where it fell back on the catalog for installed packages' DEPENDS. */
@@ -194,6 +165,10 @@ class SitePlanner {
     const deps = this.deps!;
     const installed = this.inventory.packages.map((p) => ({ ...p, depends: deps.dependsOf(p.pkgname) }));
     const { actions, blocked } = sequenceActions(preferred, installed, this.catalog);
+    for (const a of actions) {
+      const old = a.from === undefined ? undefined : this.installed.get(a.name)?.find((p) => p.pkgname === a.from);
+      if (old && this.catalog.get(old.pkgname)) a.undo = { pkgname: old.pkgname, automatic: old.automatic };
+    }
     if (blocked) {
       const a = blocked.action;
       this.errors.push({

@@ -25,6 +25,12 @@ export function renderSitePlan(p: SitePlan, verbose: boolean): string[] {
 }
 
 function actionLine(a: PlanAction): string {
+  const v = a.vulnerable?.length ? `    VULNERABLE: ${a.vulnerable.map((x) => `${x.kind} ${x.url}`).join(', ')}` : '';
+  const flag = a.flag ? ` (then marked ${a.flag === 'user' ? 'user-installed' : 'automatic'})` : '';
+  return actionText(a) + flag + v;
+}
+
+function actionText(a: PlanAction): string {
   switch (a.action) {
     case 'install':
       return `+ install ${a.pkgname}    # ${a.reason}`;

@@ -88,11 +88,15 @@ function markFlags(actions: PlanAction[], site: ModelSite): void {
 /** What the tools do to the model; each returns why they refuse, or undefined. */
 class Tools {
   private readonly busy = new Set<string>();
+  /** Packages ever on the site whose catalog entry has CONFLICTS (most have none). */
+  private readonly conflicting: ModelPackage[] = [];
 
   constructor(
     private readonly site: ModelSite,
     private readonly catalog: Catalog,
-  ) {}
+  ) {
+    for (const p of site.all()) if (catalog.get(p.pkgname)?.conflicts.length) this.conflicting.push(p);
+  }
 
   run(a: PlanAction): string | undefined {
     if (a.action === 'remove') return this.delete(a.pkgname);
@@ -141,12 +145,15 @@ class Tools {
     } finally {
       this.busy.delete(pkg.pkgname);
     }
-    this.site.put({
+    const added = {
       pkgname: pkg.pkgname,
       name: pkg.name,
       automatic: (other?.automatic ?? false) || f.automatic,
       depends: pkg.depends,
-    });
+    };
+    this.site.put(added);
+    if (pkg.conflicts.length > 0 && !this.conflicting.some((p) => p.pkgname === added.pkgname))
+      this.conflicting.push(added);
     return undefined;
   }
 
@@ -156,8 +163,8 @@ class Tools {
       const hit = this.site.matching(pattern).find((p) => p.pkgname !== replaced);
       if (hit) return `Package \`${pkg.pkgname}' conflicts with \`${pattern}', and \`${hit.pkgname}' is installed.`;
     }
-    for (const p of this.site.all()) {
-      if (p.pkgname === replaced) continue;
+    for (const p of this.conflicting) {
+      if (p.pkgname === replaced || this.site.get(p.name)?.pkgname !== p.pkgname) continue;
       const pattern = this.catalog.get(p.pkgname)?.conflicts.find((c) => matcherFor(c)(pkg.pkgname));
       if (pattern !== undefined)
         return `Installed package \`${p.pkgname}' conflicts with \`${pattern}' when trying to install \`${pkg.pkgname}'.`;

@@ -25,6 +25,16 @@ export interface PlanAction {
    * pulled in by an earlier action is marked automatic).
    */
   flag?: 'automatic' | 'user';
+  /**
+   * For an upgrade/downgrade whose replaced version the catalog still
+   * offers: pkg_add -U deletes the old version before the new one's
+   * dependencies and install script, so if it fails the job reinstalls
+   * exactly this (marked automatic as it was). Absent: not offered, and a
+   * loss is reported instead.
+   */
+  undo?: { pkgname: string; automatic: boolean };
+  /** Advisories of the run's vulnerability list that mark the package installed (not set by the planner itself). */
+  vulnerable?: { kind: string; url: string }[];
 }
 
 export type KeepReason = 'in-sync' | 'frozen' | 'unmanaged' | 'automatic' | 'protected' | 'required';
@@ -43,7 +53,7 @@ export interface KeptPackage {
  * break, packages that conflict, or actions pkg_add cannot carry out in any
  * order. Absent on problems planned before kinds were recorded.
  */
-export type PlanProblemKind = 'no-match' | 'required' | 'dependant' | 'conflict' | 'unorderable';
+export type PlanProblemKind = 'no-match' | 'required' | 'dependant' | 'conflict' | 'unorderable' | 'vulnerable';
 
 export interface PlanProblem {
   kind?: PlanProblemKind;
@@ -60,7 +70,11 @@ export type SitePlanStatus = 'ok' | 'error' | 'unobserved';
 export interface SitePlan {
   site: string;
   status: SitePlanStatus;
-  /** Installs and upgrades/downgrades first (dependencies first), removals last (dependants first). */
+  /**
+   * Installs and upgrades/downgrades first (dependencies first), removals
+   * last (dependants first), except where pkg_add and pkg_delete need
+   * another order (see sequence.ts).
+   */
   actions: PlanAction[];
   kept: KeptPackage[];
   /** How many packages were left alone, by reason (always set when planned). */

@@ -46,6 +46,11 @@ export function planRestore(
   };
   const plan = planSite(restored, inventory, catalog);
   if (plan.status !== 'ok') return { ok: false, missing: [], reason: plan.errors.map((e) => e.message).join('; ') };
-  for (const a of plan.actions) if (a.action !== 'remove' && auto.has(a.pkgname)) a.automatic = true;
+  // Installed with -A, it ends automatic whatever pkg_add would otherwise leave: no flag step is needed.
+  for (const a of plan.actions)
+    if (a.action !== 'remove' && auto.has(a.pkgname)) {
+      a.automatic = true;
+      delete a.flag;
+    }
   return { ok: true, plan };
 }

@@ -2,17 +2,11 @@
 // sites are in flight; each site runs alone under its lock; a failing or
 // slow site never holds up the others.
 import PQueue from 'p-queue';
-import { ArcBackend } from '../backends/arc.js';
-import { LocalBackend } from '../backends/local.js';
-import { SlurmBackend } from '../backends/slurm.js';
 import type { Backend } from '../backends/types.js';
 import { CatalogCache } from '../catalog/load.js';
 import type { BackendName, ResolvedSite } from '../desired/types.js';
-import { Journal } from '../state/journal.js';
-import { OpenTransactions } from './open-transactions.js';
-import { controllerId } from '../state/site-lock.js';
-import path from 'node:path';
-import type { RunContext, SiteEvent } from './context.js';
+import type { SiteEvent } from './context.js';
+import { runContext } from './world.js';
 import { observeSite, reconcileSite, type SiteResult } from './reconcile-site.js';
 import { rollbackSite } from './rollback-site.js';
 
@@ -73,45 +67,18 @@ async function forEachSite(
             opts.emit({
               site: s.name,
               kind: 'done',
+              status: result.status,
               detail: result.status === 'failed' ? `FAILED: ${result.detail}` : result.detail,
             });
             return result;
           } catch (e) {
             // One site's surprise is that site's failure, never the fleet's.
             const detail = `internal error: ${(e as Error).message}`;
-            opts.emit({ site: s.name, kind: 'done', detail: `FAILED: ${detail}` });
+            opts.emit({ site: s.name, kind: 'done', status: 'failed', detail: `FAILED: ${detail}` });
             return { site: s.name, status: 'failed', detail };
           }
         }) as Promise<SiteResult>,
     ),
   );
   return results;
-}
-
-function runContext(opts: ApplyOptions): RunContext {
-  const jobsDir = path.join(opts.stateDir, 'jobs');
-  const controller = controllerId();
-  const backends: Partial<Record<BackendName, Backend>> = opts.backends ?? {
-    local: new LocalBackend(jobsDir),
-    slurm: new SlurmBackend(jobsDir),
-    arc: new ArcBackend(jobsDir, controller),
-  };
-  const journal = new Journal(opts.stateDir);
-  const open = new OpenTransactions(journal);
-  const held = new Map<string, () => boolean>();
-  return {
-    stateDir: opts.stateDir,
-    journal,
-    openTransactions: (site) => open.forSite(site),
-    lastAppliedRevision: (site) => open.lastAppliedRevision(site),
-    lockLost: (site) => held.get(site)?.() ?? false,
-    holding: (site, lost) => (lost ? held.set(site, lost) : held.delete(site)),
-    backend: (name) => backends[name] ?? new Error(`no ${name} backend in this run`),
-    revision: opts.revision,
-    tags: opts.tags,
-    controller,
-    pollMs: opts.pollMs ?? 2000,
-    dryRun: opts.dryRun,
-    emit: opts.emit,
-  };
 }

@@ -3,18 +3,17 @@
 // site the tag never reached — a plan from the desired state at that
 // commit. Nothing is touched unless every package needed is on offer.
 import type { Catalog } from '../catalog/catalog.js';
+import { withVulnFlags } from '../vuln/job-list.js';
 import type { ResolvedSite } from '../desired/types.js';
-import { readInventory } from '../observed/store.js';
 import type { Inventory } from '../observed/types.js';
 import { planSite } from '../plan/plan-site.js';
 import type { SitePlan } from '../plan/types.js';
 import { desiredFingerprint } from '../rollback/fingerprint.js';
-import { writeHold } from '../rollback/holds.js';
 import { planRestore } from '../rollback/plan-rollback.js';
 import { restorePoint } from '../rollback/restore-point.js';
-import { foldTransactions } from '../state/records.js';
 import type { RunContext } from './context.js';
-import { describe, emptyPlan, underLock, type SiteResult } from './reconcile-site.js';
+import { isoAt } from './ports.js';
+import { describe, emptyPlan, failedWith, underLock, type SiteResult } from './reconcile-site.js';
 import { jobChecks, recordWithoutJob, startTransaction } from './transaction.js';
 
 export interface RollbackTarget {
@@ -34,8 +33,7 @@ export async function rollbackSite(
 ): Promise<SiteResult> {
   return underLock(ctx, site, 'rollback', async () => {
     if (catalog instanceof Error) return { site: site.name, status: 'failed', detail: catalog.message };
-    const { records } = await ctx.journal.read();
-    const point = restorePoint(foldTransactions(records), site.name, target.commit);
+    const point = restorePoint(await ctx.journal.transactions(), site.name, target.commit);
     if (!point && !target.siteAtTag)
       return {
         site: site.name,
@@ -47,9 +45,11 @@ export async function rollbackSite(
       : `${target.tag} never reached this site: planned from the desired state at ${target.tag}`;
     let inventory = await currentInventory(ctx, site);
     for (let attempt = 1; attempt <= MAX_PLANS && inventory; attempt++) {
-      const planned = point
+      const unflagged = point
         ? planRestore(site, point, inventory, catalog)
         : planFromTag(target.siteAtTag!, inventory, catalog);
+      // A rollback to a vulnerable version is flagged (or refused) as any install is, by today's policy.
+      const planned = unflagged.ok ? vulnChecked(await withVulnFlags(ctx.vulnLists, site, unflagged.plan)) : unflagged;
       if (!planned.ok)
         return {
           site: site.name,
@@ -69,8 +69,6 @@ export async function rollbackSite(
         kind: 'planned',
         detail: `rollback to ${target.tag}: ${how}; ${describe(plan) || 'nothing to change'}`,
       });
-      if (ctx.dryRun)
-        return { site: site.name, status: 'dry-run', detail: `${how}; ${describe(plan) || 'nothing to change'}` };
       // Like apply, a rollback that installs nothing still runs a job when there are checks: the restored set is live only once they pass.
       const outcome =
         plan.actions.length === 0 && (extra.checks ?? site.checks).length === 0
@@ -83,23 +81,23 @@ export async function rollbackSite(
               inventory.packages.map((p) => p.pkgname),
               extra,
             );
-      if (outcome.status === 'succeeded') {
-        await holdAfterRollback(ctx, site.name, outcome.txid, extra.rollback);
+      if (outcome.kind === 'recorded')
         return {
           site: site.name,
-          status: 'changed',
-          detail: `rolled back to ${target.tag} (${how}); ${describe(plan) || 'nothing needed changing'}; held`,
+          status: 'dry-run',
+          detail: `${how}; ${describe(plan) || 'nothing to change'}; job script written to ${outcome.file}`,
+        };
+      if (outcome.status === 'succeeded') {
+        const held = await holdAfterRollback(ctx, site.name, outcome.txid, extra.rollback);
+        return {
+          site: site.name,
+          // Nothing is kept by a dry run that needed no job: it changed nothing.
+          status: held ? 'changed' : 'dry-run',
+          detail: `rolled back to ${target.tag} (${how}); ${describe(plan) || 'nothing needed changing'}${held ? '; held' : ''}`,
           txid: outcome.txid,
         };
       }
-      if (outcome.status !== 'stale')
-        return {
-          site: site.name,
-          status: 'failed',
-          detail:
-            outcome.status === 'failed' ? (outcome.reason ?? 'failed') : `${outcome.status}: ${outcome.reason ?? ''}`,
-          txid: outcome.txid,
-        };
+      if (outcome.kind !== 'ended' || outcome.status !== 'stale') return failedWith(site, outcome);
       inventory = outcome.inventory;
     }
     return {
@@ -112,6 +110,12 @@ export async function rollbackSite(
 
 type Planned = { ok: true; plan: SitePlan } | { ok: false; reason: string };
 
+function vulnChecked(plan: SitePlan): Planned {
+  return plan.status === 'ok'
+    ? { ok: true, plan }
+    : { ok: false, reason: plan.errors.map((e) => e.message).join('; ') };
+}
+
 function planFromTag(siteAtTag: ResolvedSite, inventory: Inventory, catalog: Catalog): Planned {
   const plan = planSite(siteAtTag, inventory, catalog);
   if (plan.status !== 'ok') return { ok: false, reason: plan.errors.map((e) => e.message).join('; ') };
@@ -119,25 +123,19 @@ function planFromTag(siteAtTag: ResolvedSite, inventory: Inventory, catalog: Cat
 }
 
 async function currentInventory(ctx: RunContext, site: ResolvedSite): Promise<Inventory | undefined> {
-  const known = await readInventory(ctx.stateDir, site.name);
-  if (known || ctx.dryRun) return known;
+  const known = await ctx.observations.read(site.name);
+  if (known) return known;
   ctx.emit({ site: site.name, kind: 'probing', detail: 'no observation yet: probing the site' });
-  return (await startTransaction(ctx, site, emptyPlan(site.name), 'probe')).inventory;
+  const probe = await startTransaction(ctx, site, emptyPlan(site.name), 'probe');
+  return probe.kind === 'ended' ? probe.inventory : undefined;
 }
 
-/** A successful rollback holds its site. */
-async function holdAfterRollback(
+/** A successful rollback holds its site; false when the hold store keeps nothing (a dry run). */
+function holdAfterRollback(
   ctx: RunContext,
   site: string,
   txid: string,
   rb: { tag: string; commit: string; desired: string },
-): Promise<void> {
-  await writeHold(ctx.stateDir, {
-    site,
-    tag: rb.tag,
-    commit: rb.commit,
-    txid,
-    at: new Date().toISOString(),
-    desired: rb.desired,
-  });
+): Promise<boolean> {
+  return ctx.holds.write({ site, tag: rb.tag, commit: rb.commit, txid, at: isoAt(ctx.clock), desired: rb.desired });
 }

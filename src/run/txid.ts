@@ -1,7 +1,7 @@
 // Transaction ids: sortable by time, naming the site, unique across controllers.
 import { randomBytes } from 'node:crypto';
 
-export function newTxid(site: string, now = new Date()): string {
+export function newTxid(site: string, now: Date): string {
   const stamp = now
     .toISOString()
     .replace(/[-:]/g, '')

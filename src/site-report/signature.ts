@@ -36,7 +36,7 @@ export function sign(secret: string, site: string, body: Buffer, timestamp: numb
   return { timestamp: ts, nonce, signature: `sha256=${mac(secret, site, ts, nonce, body).toString('hex')}` };
 }
 
-export type Verdict = { ok: true; timestamp: number } | { ok: false; code: 400 | 401; reason: string };
+export type SignatureVerdict = { ok: true; timestamp: number } | { ok: false; code: 400 | 401; reason: string };
 
 /**
  * Whether the headers are a valid signature of this body for this site,
@@ -49,7 +49,7 @@ export function verify(
   body: Buffer,
   h: Partial<SignedHeaders>,
   nowSeconds: number,
-): Verdict {
+): SignatureVerdict {
   if (h.timestamp === undefined || h.nonce === undefined || h.signature === undefined) {
     return { ok: false, code: 401, reason: `unsigned report: expected headers ${Object.values(HEADER).join(', ')}` };
   }

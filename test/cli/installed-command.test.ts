@@ -2,7 +2,7 @@
 // they were run from (issue 18 §3): a hook keeps working after the clone is
 // moved away, and without an installed command nothing is written.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeFleet } from '../helpers/fleet.js';
@@ -61,6 +61,25 @@ describe('hook install', () => {
     );
   });
 
+  it("does not take npx's link to the clone it runs from for an installed command", () => {
+    const f = makeFleet(['A'], 'packages:\n  - tool\n');
+    const bare = path.join(tempDir(), 'desired.git');
+    execFileSync('git', ['clone', '-q', '--bare', f.repo, bare]);
+    const clone = path.join(tempDir(), 'clone');
+    copyPackage(clone);
+    // What `npx reconcile` in a clone puts first on PATH.
+    const npxBin = path.join(tempDir(), '.npm/_npx/0123abcd/node_modules/.bin');
+    mkdirSync(npxBin, { recursive: true });
+    chmodSync(path.join(clone, 'dist/cli/main.js'), 0o755);
+    symlinkSync(path.join(clone, 'dist/cli/main.js'), path.join(npxBin, 'reconcile'));
+    const r = runClone(clone, ['hook', 'install', '--repo', bare], [npxBin, ...systemPath()].join(path.delimiter));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(
+      /no installed 'reconcile' command: none on PATH \(npx's link to this clone does not count\)/,
+    );
+    expect(existsSync(path.join(bare, 'hooks/pre-receive'))).toBe(false);
+  });
+
   it('refuses, writing nothing, when no reconcile is installed', () => {
     const f = makeFleet(['A'], 'packages:\n  - tool\n');
     const bare = path.join(tempDir(), 'desired.git');
@@ -70,7 +89,7 @@ describe('hook install', () => {
     const r = runClone(clone, ['hook', 'install', '--repo', bare], systemPath().join(path.delimiter));
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(
-      /^reconcile: no installed 'reconcile' command: none on PATH, and no node_modules\/\.bin\/reconcile in /,
+      /^reconcile: no installed 'reconcile' command: none on PATH .*, and no node_modules\/\.bin\/reconcile in /,
     );
     expect(r.stderr).toMatch(/npm pack, then npm install -g vo-reconcile-\*\.tgz/);
     expect(existsSync(path.join(bare, 'hooks/pre-receive'))).toBe(false);

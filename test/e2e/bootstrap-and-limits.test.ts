@@ -8,7 +8,7 @@ import { LocalBackend } from '../../src/backends/local.js';
 import { Journal } from '../../src/state/journal.js';
 import { foldTransactions } from '../../src/state/records.js';
 import { startTransaction } from '../../src/run/transaction.js';
-import type { RunContext } from '../../src/run/context.js';
+import { runContext } from '../../src/run/world.js';
 import { makeBootstrapKit } from '../emulator/index.js';
 import { site } from '../helpers/builders.js';
 import { bin } from '../helpers/cli.js';
@@ -53,21 +53,15 @@ describe('time limits', () => {
     // A "site" whose pkg_info hangs: the probe job never finishes by itself.
     const { writeFileSync } = await import('node:fs');
     writeFileSync(path.join(sw, 'pkg', 'sbin', 'pkg_info'), `#!/bin/sh\nsleep 30\n`, { mode: 0o755 });
-    const ctx: RunContext = {
+    const ctx = runContext({
       stateDir,
-      journal,
-      backend: () => backend,
+      backends: { local: backend },
       revision: 'worktree',
       tags: [],
-      controller: 'test:1',
       pollMs: 50,
       dryRun: false,
       emit: () => undefined,
-      openTransactions: async () => [],
-      lastAppliedRevision: async () => undefined,
-      lockLost: () => false,
-      holding: () => undefined,
-    };
+    });
     const s = site([], { name: 'SLOW', sw_area: sw, prefix: path.join(sw, 'pkg'), job_time_limit: 2 });
     const started = Date.now();
     const outcome = await startTransaction(

@@ -22,6 +22,31 @@ export interface PackageSpec {
   files?: Record<string, string>;
   /** Merged over DEFAULT_BUILD_INFO; null removes a variable. */
   buildInfo?: Record<string, string | null>;
+  /**
+   * +INSTALL: an executable script pkg_add runs as `+INSTALL <pkgname>
+   * PRE-INSTALL` before and `… POST-INSTALL` after extracting the files
+   * (see stageScript()).
+   */
+  installScript?: string;
+  /** +DEINSTALL: run by pkg_delete as `+DEINSTALL <pkgname> DEINSTALL` before and `… POST-DEINSTALL` after removal. */
+  deinstallScript?: string;
+  /** +DISPLAY: printed by pkg_add after a successful install. */
+  display?: string;
+}
+
+/**
+ * A +INSTALL/+DEINSTALL script that exits with the given status at the
+ * given stages (0 elsewhere) and appends "<stage> <pkgname>" to
+ * $PKG_METADATA_DIR/../../../script.log (the directory that holds the prefix)
+ * so tests can see which stages ran.
+ */
+export function stageScript(
+  exitAt: Partial<Record<'PRE-INSTALL' | 'POST-INSTALL' | 'DEINSTALL' | 'POST-DEINSTALL', number>> = {},
+): string {
+  const cases = Object.entries(exitAt)
+    .map(([stage, code]) => `  ${stage}) exit ${code} ;;\n`)
+    .join('');
+  return `#!/bin/sh\necho "$2 $1" >> "$PKG_METADATA_DIR/../../../script.log"\ncase $2 in\n${cases}esac\nexit 0\n`;
 }
 
 export const DEFAULT_BUILD_INFO: Readonly<Record<string, string>> = {
@@ -55,7 +80,11 @@ function plist(spec: PackageSpec, files: Record<string, string>): string {
   }
   for (const d of [...dirs].sort((a, b) => b.length - a.length)) lines.push(`@dirrm ${d}`);
   lines.push(`@cwd ${BUILD_PREFIX}`);
-  for (const meta of ['+COMMENT', '+DESC', '+BUILD_INFO', '+SIZE_PKG']) lines.push('@ignore', meta);
+  const metas = ['+COMMENT', '+DESC', '+BUILD_INFO', '+SIZE_PKG'];
+  if (spec.installScript !== undefined) metas.push('+INSTALL');
+  if (spec.deinstallScript !== undefined) metas.push('+DEINSTALL');
+  if (spec.display !== undefined) metas.push('+DISPLAY');
+  for (const meta of metas) lines.push('@ignore', meta);
   return `${lines.join('\n')}\n`;
 }
 
@@ -84,9 +113,19 @@ export function makePackage(dir: string, spec: PackageSpec): string {
     );
     writeFileSync(path.join(stage, '+BUILD_INFO'), biText);
     writeFileSync(path.join(stage, '+SIZE_PKG'), `${size}\n`);
+    const scripts: [string, string | undefined][] = [
+      ['+INSTALL', spec.installScript],
+      ['+DEINSTALL', spec.deinstallScript],
+      ['+DISPLAY', spec.display],
+    ];
+    const extra = scripts.filter(([, text]) => text !== undefined).map(([meta]) => meta);
+    for (const [meta, text] of scripts) {
+      if (text !== undefined)
+        writeFileSync(path.join(stage, meta), text, { mode: meta === '+DISPLAY' ? 0o644 : 0o755 });
+    }
     mkdirSync(dir, { recursive: true });
     const out = path.resolve(dir, `${spec.pkgname}.tgz`);
-    const members = ['+CONTENTS', '+COMMENT', '+DESC', '+BUILD_INFO', '+SIZE_PKG', ...Object.keys(files)];
+    const members = ['+CONTENTS', '+COMMENT', '+DESC', '+BUILD_INFO', '+SIZE_PKG', ...extra, ...Object.keys(files)];
     execFileSync('tar', ['-czf', out, '-C', stage, ...members]);
     return out;
   } finally {

@@ -221,6 +221,26 @@ vo_mtime() {
   vo_t=$(stat -c %Y "$1" 2>/dev/null || stat -f %m "$1" 2>/dev/null)
   case $vo_t in '' | *[!0-9]*) ;; *) echo "$vo_t" ;; esac
 }
+# vo_kept N FROM TO HOW, after replacing FROM by TO: pkg_add -U deletes the
+# old version before the new one is in, so a failure can leave neither.
+# Then the old one is put back (HOW user or automatic) when the catalog
+# offers it, else the loss is reported (HOW none); the job fails either way.
+vo_kept() {
+  if "$PREFIX/sbin/pkg_info" -qe "$2" || "$PREFIX/sbin/pkg_info" -qe "$3"; then
+    return 0
+  fi
+  VO_FAILED=1
+  case $4 in
+    user) vo_step "restore $1 $2" "$PREFIX/sbin/pkg_add" "$2" ;;
+    automatic) vo_step "restore $1 $2" "$PREFIX/sbin/pkg_add" -A "$2" ;;
+    *) vo_step "lost $1 $2" vo_lost "$2" ;;
+  esac
+}
+
+vo_lost() {
+  echo "$1 was removed by the failed replacement; the catalog does not offer it to reinstall"
+  return 1
+}
 
 # The plan was made from exactly these packages; anything else means the
 # site changed since it was observed, and the plan must be made again.
@@ -257,8 +277,8 @@ esac
 vo_step audit "$PREFIX/sbin/pkg_admin" audit
 VO_FAILED=0
 [ "$VO_FAILED" = 0 ] && { vo_step 'action 1 install cmake-4.0.3' "$PREFIX/sbin/pkg_add" 'cmake-4.0.3' || VO_FAILED=1; }
-[ "$VO_FAILED" = 0 ] && { vo_step 'action 2 upgrade hdf5-1.14.6' "$PREFIX/sbin/pkg_add" -U 'hdf5-1.14.6' || VO_FAILED=1; }
-[ "$VO_FAILED" = 0 ] && { vo_step 'action 3 downgrade foo-1.2' "$PREFIX/sbin/pkg_add" -A -U 'foo-1.2' || VO_FAILED=1; }
+[ "$VO_FAILED" = 0 ] && { vo_step 'action 2 upgrade hdf5-1.14.6' "$PREFIX/sbin/pkg_add" -U 'hdf5-1.14.6' || VO_FAILED=1; vo_kept 2 'hdf5-1.12.3nb2' 'hdf5-1.14.6' user; }
+[ "$VO_FAILED" = 0 ] && { vo_step 'action 3 downgrade foo-1.2' "$PREFIX/sbin/pkg_add" -A -U 'foo-1.2' || VO_FAILED=1; vo_kept 3 'foo-1.4' 'foo-1.2' none; }
 [ "$VO_FAILED" = 0 ] && { vo_step 'action 4 remove python27-2.7.18nb20' "$PREFIX/sbin/pkg_delete" 'python27-2.7.18nb20' || VO_FAILED=1; }
 [ "$VO_FAILED" = 0 ] && { vo_step 'flag 2 user hdf5-1.14.6' "$PREFIX/sbin/pkg_admin" unset automatic 'hdf5-1.14.6' || VO_FAILED=1; }
 [ "$VO_FAILED" = 0 ] && { vo_step 'flag 3 automatic foo-1.2' "$PREFIX/sbin/pkg_admin" set automatic=YES 'foo-1.2' || VO_FAILED=1; }

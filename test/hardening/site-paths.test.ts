@@ -11,7 +11,7 @@ import type { ResolvedSite } from '../../src/desired/types.js';
 import { InputError } from '../../src/errors.js';
 import { observedFile } from '../../src/observed/store.js';
 import { holdFile } from '../../src/rollback/holds.js';
-import { dryRunScriptFile } from '../../src/run/reconcile-site.js';
+import { dryRunScriptFile } from '../../src/run/dry-run.js';
 import { newTxid } from '../../src/run/txid.js';
 import { siteLockPaths } from '../../src/state/site-lock.js';
 import { SITE_NAME } from '../../src/state/site-paths.js';
@@ -108,7 +108,7 @@ describe('site names cannot escape state/', () => {
       fc.asyncProperty(
         fc.oneof(fc.constantFrom(...HOSTILE), fc.string({ unit: 'binary', maxLength: 80 })),
         async (site) => {
-          const txid = newTxid(site);
+          const txid = newTxid(site, new Date());
           const found = backend.find(txid, { name: site } as ResolvedSite);
           if (/^[A-Za-z0-9._-]*$/.test(site)) expect(inside(path.join(STATE, 'jobs', txid), 'jobs')).toBe(true);
           else await expect(found).rejects.toThrow(/invalid local job id/);

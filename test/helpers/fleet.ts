@@ -36,12 +36,13 @@ export interface Fleet {
 export function makeFleet(
   siteNames: string[],
   profile: string,
-  opts: { faults?: EmulatorFaults; broken?: string[] } = {},
+  /** `packages`: the binary packages on offer (default PACKAGES). */
+  opts: { faults?: EmulatorFaults; broken?: string[]; packages?: PackageSpec[] } = {},
 ): Fleet {
   const root = tempDir('vo-fleet-');
   const pkgPath = path.join(root, 'packages', 'All');
   mkdirSync(pkgPath, { recursive: true });
-  for (const p of PACKAGES) makePackage(pkgPath, p);
+  for (const p of opts.packages ?? PACKAGES) makePackage(pkgPath, p);
   writeSummary(pkgPath);
   const sites: Fleet['sites'] = {};
   for (const name of siteNames) {

@@ -25,7 +25,15 @@ const SPEC: JobSpec = {
   expected: ['python27-2.7.18nb20', 'hdf5-1.12.3nb2', 'pkg_install-20250417'],
   actions: [
     { action: 'install', name: 'cmake', pkgname: 'cmake-4.0.3', reason: 'wanted' },
-    { action: 'upgrade', name: 'hdf5', pkgname: 'hdf5-1.14.6', from: 'hdf5-1.12.3nb2', reason: 'r', flag: 'user' },
+    {
+      action: 'upgrade',
+      name: 'hdf5',
+      pkgname: 'hdf5-1.14.6',
+      from: 'hdf5-1.12.3nb2',
+      reason: 'r',
+      flag: 'user',
+      undo: { pkgname: 'hdf5-1.12.3nb2', automatic: false },
+    },
     {
       action: 'downgrade',
       name: 'foo',

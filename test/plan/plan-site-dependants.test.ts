@@ -100,6 +100,18 @@ describe('the order pkg_add needs, and automatic flags', () => {
     expect(lines(p)).toEqual(['upgrade lib-1.0 -> lib-2.0', 'upgrade app-1.0 -> app-1.1']);
   });
 
+  it('says how to put a replaced version back when the catalog still offers it (case 3)', () => {
+    const p = planSite(
+      site([want('foo>=2'), want('bar>=2')]),
+      inv('foo-1.0* <', 'bar-1.0 <'),
+      cat('foo-1.0', 'foo-2.0', 'bar-2.0'),
+    );
+    expect(p.actions.map((a) => [a.pkgname, a.undo])).toEqual([
+      ['bar-2.0', undefined],
+      ['foo-2.0', { pkgname: 'foo-1.0', automatic: true }],
+    ]);
+  });
+
   it('sets the flag a replacement would carry over wrongly', () => {
     // lib-1.0 was pulled in as a dependency; now it is declared: the upgrade keeps "automatic" unless told.
     const p = planSite(site([want('lib>=2')]), inv('lib-1.0* <'), cat('lib-2.0'));
@@ -115,5 +127,15 @@ describe('the order pkg_add needs, and automatic flags', () => {
     );
     expect(p.status).toBe('error');
     expect(p.errors.map((e) => e.kind)).toContain('unorderable');
+  });
+});
+
+describe('the plan as text', () => {
+  it('says which packages the job marks user-installed or automatic afterwards', async () => {
+    const { renderSitePlan } = await import('../../src/plan/render.js');
+    const p = planSite(site([want('lib>=2')]), inv('lib-1.0* <'), cat('lib-2.0'));
+    expect(renderSitePlan(p, false)).toContain(
+      '  ~ upgrade lib 1.0 → 2.0    # installed lib-1.0 does not match lib>=2 (p.yaml:1:5) (then marked user-installed)',
+    );
   });
 });

@@ -1,7 +1,7 @@
 // Many sites ask the journal at once what is open; every record must be
 // folded in exactly once, also the ones appended while others were reading.
 import { describe, expect, it } from 'vitest';
-import { OpenTransactions } from '../../src/run/open-transactions.js';
+import { OpenTransactions } from '../../src/state/open-transactions.js';
 import { Journal } from '../../src/state/journal.js';
 import type { BeginRecord } from '../../src/state/records.js';
 import { tempDir } from '../helpers/tmp.js';

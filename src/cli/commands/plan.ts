@@ -5,7 +5,10 @@
 import path from 'node:path';
 import { checkObservedDir } from '../../observed/observed-dir.js';
 import { planFleet } from '../../fleet-plan/plan-fleet.js';
-import { addCounts } from '../../plan-cache/site-counts.js';
+import { addCounts, countsOf, type SiteCounts } from '../../plan-cache/site-counts.js';
+import type { ResolvedSite } from '../../desired/types.js';
+import { withVulnFlags } from '../../vuln/job-list.js';
+import { ListCache } from '../../vuln/list-store.js';
 import { describeHold, isManual, listHolds, type Hold } from '../../rollback/holds.js';
 import { renderSitePlan, renderSummary } from '../../plan/render.js';
 import type { SitePlan } from '../../plan/types.js';
@@ -40,8 +43,11 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   const holds = new Map((await listHolds(stateDir)).map((h) => [h.site, h]));
   const summary = emptySummary();
   if (json) io.out(`{"format":"vo-reconcile-plan/1","revision":${JSON.stringify(desired.revision)},"sites":[`);
+  // Vulnerable targets are flagged after planning, so cached plans stay the planner's own.
+  const lists = sites.some((s) => s.vulnerabilities) ? new ListCache(stateDir) : undefined;
   let i = 0;
-  for await (const p of planned) {
+  for await (const raw of planned) {
+    const p = lists && raw.site.vulnerabilities ? await flagged(lists, raw) : raw;
     addCounts(summary, p.counts);
     const hold = holds.get(p.site.name);
     const held = hold && heldJson(hold);
@@ -60,6 +66,15 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   if (summary.failed > 0) return { exitCode: 1 };
   if (flag(args, 'detailed-exitcode') && summary.changed > 0) return { exitCode: 3 };
   return { exitCode: 0 };
+}
+
+async function flagged<T extends { site: ResolvedSite; json: string; counts: SiteCounts }>(
+  lists: ListCache,
+  p: T,
+): Promise<T> {
+  const before = JSON.parse(p.json) as SitePlan;
+  const after = await withVulnFlags(lists, p.site, before);
+  return after === before ? p : { ...p, json: JSON.stringify(after), counts: countsOf(after) };
 }
 
 /** A site's plan from its JSON; without -v the JSON has no kept list. */

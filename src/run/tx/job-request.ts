@@ -14,6 +14,8 @@ export function jobChecks(checks: readonly DesiredCheck[]): JobCheck[] {
 export function jobScriptFor(
   site: ResolvedSite,
   begin: Pick<BeginRecord, 'txid' | 'nonce' | 'plan' | 'expected' | 'kind' | 'controller' | 'checks'>,
+  /** The verified vulnerability list the job hands to pkg_admin audit. */
+  vulnerabilities?: string,
 ): string {
   return renderJobScript({
     txid: begin.txid,
@@ -29,16 +31,17 @@ export function jobScriptFor(
     ...(begin.expected ? { expected: begin.expected } : {}),
     ...(begin.checks ? { checks: begin.checks } : {}),
     probe: begin.kind === 'probe',
+    ...(vulnerabilities !== undefined ? { vulnerabilities } : {}),
   });
 }
 
 /** The job of a transaction; named by its txid so a lost job id can be found again. */
-export function jobRequest(site: ResolvedSite, begin: BeginRecord): JobRequest {
+export function jobRequest(site: ResolvedSite, begin: BeginRecord, vulnerabilities?: string): JobRequest {
   return {
     txid: begin.txid,
     jobName: begin.txid,
     site,
-    script: jobScriptFor(site, begin),
+    script: jobScriptFor(site, begin, vulnerabilities),
     timeLimit: site.job_time_limit,
   };
 }

@@ -117,7 +117,7 @@ export type TxOutcome =
   /** Nothing was journalled. */
   | { kind: 'not-begun'; txid: string; status: 'failed'; cause: 'no-executor'; reason: string }
   /** A dry run: the job script was written, nothing submitted. */
-  | { kind: 'recorded'; txid: string; status: 'dry-run'; cause: 'dry-run'; file: string };
+  | { kind: 'recorded'; txid: string; status: 'dry-run'; cause: 'dry-run'; file: string; reason: string };
 
 export interface Step {
   state: TxState;
@@ -265,7 +265,14 @@ function submitting(s: Extract<TxState, { phase: 'submitting' }>, e: TxEvent): T
     case 'script-recorded':
       return to({
         phase: 'done',
-        outcome: { kind: 'recorded', txid: s.begin.txid, status: 'dry-run', cause: 'dry-run', file: e.file },
+        outcome: {
+          kind: 'recorded',
+          txid: s.begin.txid,
+          status: 'dry-run',
+          cause: 'dry-run',
+          file: e.file,
+          reason: `job script written to ${e.file}; nothing submitted`,
+        },
       });
     case 'submit-failed':
       return ended(s.begin, e.at, 'submit-failed', `submitting the job failed: ${e.message}`);

@@ -3,7 +3,7 @@
 // then whether its checks validate the installed set. Pure: the time of
 // the verdict is passed in.
 import type { JobPoll } from '../../backends/types.js';
-import { parseJobOutput, type JobOutput } from '../../jobs/parse-output.js';
+import { parseJobOutput, type JobOutput, restoreNote } from '../../jobs/parse-output.js';
 import { inventoryFromEntries } from '../../observed/inventory.js';
 import type { Inventory } from '../../observed/types.js';
 import type { ActionResult, BeginRecord, CheckResult, EndRecord, FinishedRecord } from '../../state/records.js';
@@ -65,9 +65,16 @@ function finishedRecord(
     ...(begin.checks?.length ? { checks: checkResults(begin.checks, parsed) } : {}),
     ...(inventory ? { observedAfter: packageSets(inventory) } : {}),
     audit: parsed.audit,
+    ...auditExit(parsed),
     ...(parsed.pkgToolsVersion ? { pkgToolsVersion: parsed.pkgToolsVersion } : {}),
     notes: [...parsed.notes, ...(parsed.problem ? [parsed.problem] : [])],
   };
+}
+
+/** Whether the site-side audit ran to its end, so its findings can be set beside the controller's. */
+function auditExit(parsed: JobOutput): { auditExit?: number } {
+  const rc = parsed.steps.find((s) => s.label === 'audit')?.rc;
+  return rc === undefined ? {} : { auditExit: rc };
 }
 
 /** An inventory as the journal keeps it: sorted pkgnames, and which are automatic. */
@@ -160,7 +167,8 @@ function installVerdict(
   if (failed)
     return {
       status: 'failed',
-      reason: `${failed.label} exited ${failed.rc}: ${failed.output.filter(Boolean).slice(-2).join(' / ')}`,
+      // A failed replacement says what became of the version it removed (put back, or lost).
+      reason: `${failed.label} exited ${failed.rc}: ${failed.output.filter(Boolean).slice(-2).join(' / ')}${parsed.restores.map((r) => `; ${restoreNote(r)}`).join('')}`,
     };
   if (mismatches.length > 0)
     return { status: 'failed', reason: `the job reported success but ${mismatches.join('; ')}` };

@@ -1,28 +1,40 @@
-// pkg_add emulator (pkg_install 20130131 add/main.c + add/perform.c behaviour).
+// pkg_add emulator (test-only): pkg_install's add/main.c and add/perform.c
+// pkg_do(), step by step, in my own words:
+//
+//   find the archive → read +CONTENTS/+BUILD_INFO → already installed?
+//   → platform → other version installed (and do its dependants accept
+//   this one?) → CONFLICTS → files owned by another package → then
+//     new install: install missing dependencies, write the pkgdb entry;
+//     replace (-u/-U): write the pkgdb entry, move the old entry's
+//       +REQUIRED_BY/+PRESERVE/+INSTALLED_INFO over, DELETE THE OLD VERSION
+//       (pkg_delete, its result ignored), then install missing dependencies;
+//   → +INSTALL PRE-INSTALL → extract files → +INSTALL POST-INSTALL
+//   → automatic=yes for dependencies (and -A) → register in the
+//   dependencies' +REQUIRED_BY.
+//
+// A failure after the old version was deleted leaves neither version: the
+// new pkgdb entry is removed again and nothing puts the old one back.
 import fs from 'node:fs';
 import path from 'node:path';
+import { alreadyInstalled, explicitConflicts, implicitConflicts, otherInstalled, setAutomatic } from './add-checks.mjs';
 import {
-  baseOf,
   best,
   extractPackage,
   getopt,
   installed,
-  isAutomatic,
-  isInstalled,
   listed,
   makeWarn,
-  match,
   mutating,
   out,
   parsePlist,
   readMeta,
   requiredBy,
-  fileMd5,
-  setVar,
   siteContext,
   writeLines,
 } from './common.mjs';
+import { Deleter } from './delete.mjs';
 import { ArchiveFinder } from './find.mjs';
+import { runScript, STRERROR } from './scripts.mjs';
 
 const USAGE = `usage: pkg_add [-AfhILnRuVv] [-C config] [-P destdir] [-K pkg_dbdir]
                [-m machine] [-p prefix] [-s verification-type
@@ -31,11 +43,13 @@ const USAGE = `usage: pkg_add [-AfhILnRuVv] [-C config] [-P destdir] [-K pkg_dbd
                [[ftp|http]://[user[:password]@]host[:port]][/path/]pkg-name ...
 `;
 const warn = makeWarn('pkg_add');
-/** The path pkg_add -v prints for its pkg_delete run; the captured tools were built for /usr/pkg. */
+/** The pkg_delete pkg_add runs; the captured tools were built for /usr/pkg. */
 const PKG_DELETE = '/usr/pkg/sbin/pkg_delete';
+/** Metadata files that stay in the archive's own name in the pkgdb entry (+CONTENTS is rewritten). */
+const PKGDB_SKIP = new Set(['+CONTENTS', '+REQUIRED_BY', '+INSTALLED_INFO']);
 
 export async function pkgAdd(args) {
-  const { opts, operands } = getopt(args, 'AfhILnRuUVvC:P:K:m:p:s:W:w:', { prog: 'pkg_add', usage: USAGE });
+  const { opts, operands } = getopt(args, 'ADfhILnRuUVvC:P:K:m:p:s:W:w:', { prog: 'pkg_add', usage: USAGE });
   const flag = (c) => opts.some(([o]) => o === c);
   const val = (c) =>
     opts
@@ -55,9 +69,12 @@ export async function pkgAdd(args) {
     return 1;
   }
   const ctx = siteContext({ dbdir: val('K'), configFile: val('C'), prefix: val('p') });
+  const force = flag('f');
   const f = {
     A: flag('A'),
-    force: flag('f'),
+    D: flag('D') || force, // ForceDepending: dependants that would break do not stop a replacement
+    force,
+    I: flag('I'),
     n: flag('n'),
     u: flag('u') || flag('U'),
     U: flag('U'),
@@ -67,7 +84,7 @@ export async function pkgAdd(args) {
     const adder = new Adder(ctx, f, faults);
     let failed = 0;
     try {
-      for (const arg of operands) if (!(await adder.add(arg, { explicit: true }))) failed++;
+      for (const arg of operands) if (!(await adder.pkgDo(arg, f.A, true))) failed++;
     } finally {
       adder.finder.cleanup();
     }
@@ -102,23 +119,23 @@ class Adder {
     };
   }
 
-  /** Install one package named by arg; returns success. */
-  async add(arg, { explicit }) {
-    const file = await this.finder.find(arg, explicit);
+  /** Install the package named by arg; returns success. */
+  async pkgDo(arg, markAutomatic, topLevel) {
+    const file = await this.finder.find(arg, topLevel);
     if (!file) {
       warn(`no pkg found for '${arg}', sorry.`);
       return false;
     }
     const tmp = extractPackage(file);
     try {
-      return await this.addExtracted(tmp, explicit);
+      return await this.install(tmp, markAutomatic);
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
   }
 
-  async addExtracted(tmp, explicit) {
-    const { dbdir, prefix } = this.ctx;
+  async install(tmp, markAutomatic) {
+    const { ctx, f } = this;
     const contents = readMeta(tmp, '+CONTENTS');
     if (contents === undefined) {
       warn('package has no +CONTENTS');
@@ -126,163 +143,190 @@ class Adder {
     }
     const plist = parsePlist(contents);
     const name = plist.name;
-    if (this.busy.has(name)) return true; // dependency cycle: already being installed
+    // a dependency cycle: the real tool recurses until it fails; the emulator stops
+    if (this.busy.has(name)) return true;
     if (listed(this.faults.failAdd, name)) {
       warn(`${name}: injected failure (test emulator)`);
       return false;
     }
+    if (!this.buildInfoOk(tmp, name)) return false;
 
-    const bi = buildInfo(readMeta(tmp, '+BUILD_INFO'));
-    if (!bi.OPSYS || !bi.OS_VERSION || !bi.MACHINE_ARCH) {
-      warn('Not all required build information are present.');
-      return false;
-    }
-    if (bi.OPSYS !== this.host.OPSYS || bi.MACHINE_ARCH !== this.host.MACHINE_ARCH) {
-      warn(`Warning: package \`${name}' was built for a platform:`);
-      warn(
-        `${bi.OPSYS}/${bi.MACHINE_ARCH} ${bi.OS_VERSION} (pkg) vs. ${this.host.OPSYS}/${this.host.MACHINE_ARCH} ${this.host.OS_VERSION} (this host)`,
-      );
-      if (!this.f.force) return false;
-    }
-
-    const have = installed(dbdir);
-    let other;
-    if (have.includes(name)) {
-      if (!this.f.U) {
-        warn(`package \`${name}' already recorded as installed`);
-        if (explicit && !this.f.A && !this.f.n && isAutomatic(dbdir, name)) {
-          setAutomatic(dbdir, name, false);
-          warn(`package \`${name}' was already installed as dependency, now marked as installed manually`);
-        }
-        return true;
-      }
-      other = name;
-    } else {
-      other = have.find((p) => baseOf(p) === baseOf(name));
-      if (other && !this.f.u) {
-        warn(`A different version of ${name} is already installed: ${other}`);
-        return false;
-      }
-    }
-    for (const pat of plist.conflicts) {
-      const hit = have.find((p) => p !== other && match(pat, p));
-      if (hit) {
-        warn(`Package \`${name}' conflicts with \`${pat}', and \`${hit}' is installed.`);
-        return false;
-      }
-    }
-    for (const p of have) {
-      if (p === other) continue;
-      const cfl = parsePlist(readMeta(path.join(dbdir, p), '+CONTENTS') ?? '').conflicts.find((c) => match(c, name));
-      if (cfl) {
-        warn(`Installed package \`${p}' conflicts with \`${cfl}' when trying to install \`${name}'.`);
-        return false;
-      }
-    }
-    const oldReq = other ? requiredBy(dbdir, other).filter((d) => isInstalled(dbdir, d)) : [];
-    if (other && other !== name && !this.check_dependants(other, name, oldReq)) return false;
+    const state = alreadyInstalled(ctx, f, name, warn);
+    if (state === 'done') return true;
+    if (state === 'error' || !this.platformOk(tmp, name)) return false;
+    const { other, error } = otherInstalled(ctx, f, name, state === 'replace-same', warn);
+    if (error) return false;
+    if (!explicitConflicts(ctx, plist, other, warn)) return false;
+    if (!implicitConflicts(ctx, f, plist, other, warn)) return false;
     if (listed(this.faults.lieAdd, name)) return true; // says it worked, installs nothing
 
+    const logdir = path.join(ctx.dbdir, name);
+    // -U of the same version stages the new entry beside the old one until the old is deleted
+    let entry = state === 'replace-same' ? `${logdir}.xxxxxx` : logdir;
+    const deps = [];
     this.busy.add(name);
     try {
-      for (const dep of plist.depends) {
-        if (best(dep, installed(dbdir))) continue;
-        if (!(await this.add(dep, { explicit: false }))) {
-          warn(`Can't install dependency ${dep}`);
-          return false;
+      if (other !== undefined) {
+        this.writeEntry(tmp, contents, entry);
+        this.startReplacing(other, entry, fs.existsSync(path.join(tmp, '+INSTALLED_INFO')));
+        if (entry !== logdir) {
+          if (!f.n) fs.renameSync(entry, logdir);
+          entry = logdir;
         }
+        if (!(await this.dependencies(plist, deps))) return this.nukeEntry(entry);
+      } else {
+        if (!(await this.dependencies(plist, deps))) return false;
+        this.writeEntry(tmp, contents, entry);
       }
     } finally {
       this.busy.delete(name);
     }
 
-    if (other && this.f.v) out(`${PKG_DELETE} -K ${dbdir} -p ${prefix} '${other}'\n`);
-    if (this.f.n) {
-      out(`Package ${name} registered in ${path.join(dbdir, name)}\n`);
-      return true;
+    const hasInstall = fs.existsSync(path.join(tmp, '+INSTALL'));
+    if (!this.script(hasInstall, name, entry, 'PRE-INSTALL')) return this.nukeEntry(entry);
+    this.extract(tmp, plist);
+    if (!this.script(hasInstall, name, entry, 'POST-INSTALL')) return this.nukeEntry(entry);
+    if (markAutomatic) setAutomatic(ctx.dbdir, name, true);
+    if (!f.n) {
+      for (const dep of deps) {
+        const req = requiredBy(ctx.dbdir, dep);
+        writeLines(path.join(ctx.dbdir, dep, '+REQUIRED_BY'), [...req, name]);
+      }
     }
+    if (f.v) out(`Package ${name} registered in ${entry}\n`);
+    const display = readMeta(tmp, '+DISPLAY');
+    if (display !== undefined) out(display);
+    return true;
+  }
 
-    const automatic = !explicit || this.f.A || (other !== undefined && isAutomatic(dbdir, other));
-    if (other) removeFiles(dbdir, other);
+  buildInfoOk(tmp, name) {
+    const bi = buildInfo(readMeta(tmp, '+BUILD_INFO'));
+    this.bi = bi;
+    if (!bi.OPSYS || !bi.OS_VERSION || !bi.MACHINE_ARCH) {
+      warn('Not all required build information are present.');
+      return false;
+    }
+    return name !== undefined;
+  }
+
+  platformOk(tmp, name) {
+    const { bi, host } = this;
+    if (bi.OPSYS === host.OPSYS && bi.MACHINE_ARCH === host.MACHINE_ARCH) return true;
+    warn(`Warning: package \`${name}' was built for a platform:`);
+    warn(
+      `${bi.OPSYS}/${bi.MACHINE_ARCH} ${bi.OS_VERSION} (pkg) vs. ${host.OPSYS}/${host.MACHINE_ARCH} ${host.OS_VERSION} (this host)`,
+    );
+    return this.f.force;
+  }
+
+  /** check_dependencies(): install each DEPENDS nothing installed matches (as automatic); collect what fulfils them. */
+  async dependencies(plist, deps) {
+    for (const pat of plist.depends) {
+      let target = best(pat, installed(this.ctx.dbdir));
+      if (target === undefined) {
+        if (this.f.n) {
+          if (!this.f.force) {
+            warn(`Missing dependency ${pat}\n`);
+            return false;
+          }
+          warn(`Missing dependency ${pat}, continuing`);
+          continue;
+        }
+        if (!(await this.pkgDo(pat, true, false))) {
+          if (this.f.force) {
+            warn(`Can't install dependency ${pat}, continuing`);
+            continue;
+          }
+          warn(`Can't install dependency ${pat}`);
+          return false;
+        }
+        target = best(pat, installed(this.ctx.dbdir));
+        if (target === undefined) {
+          if (this.f.force) {
+            warn(`Missing dependency ${pat} ignored`);
+            continue;
+          }
+          warn(`Just installed dependency ${pat} disappeared`);
+          return false;
+        }
+      }
+      if (!deps.includes(target)) deps.push(target);
+    }
+    return true;
+  }
+
+  /** write_meta_data(): the new pkgdb entry (+CONTENTS with the install prefix as @cwd). */
+  writeEntry(tmp, contents, entry) {
+    if (this.f.n) return;
+    fs.mkdirSync(entry, { recursive: true });
+    for (const meta of fs.readdirSync(tmp).filter((n) => n.startsWith('+') && !PKGDB_SKIP.has(n))) {
+      fs.copyFileSync(path.join(tmp, meta), path.join(entry, meta));
+      if (meta === '+INSTALL' || meta === '+DEINSTALL') fs.chmodSync(path.join(entry, meta), 0o555);
+    }
+    if (fs.existsSync(path.join(tmp, '+INSTALLED_INFO')))
+      fs.copyFileSync(path.join(tmp, '+INSTALLED_INFO'), path.join(entry, '+INSTALLED_INFO'));
+    const text = contents.replace(/^@cwd .*$/gm, `@cwd ${this.ctx.prefix}`);
+    const tmpContents = path.join(entry, `.+CONTENTS.${process.pid}`);
+    fs.writeFileSync(tmpContents, text);
+    fs.renameSync(tmpContents, path.join(entry, '+CONTENTS'));
+  }
+
+  /** start_replacing(): keep the old entry's dependants, preserve mark and flags, then delete the old version. */
+  startReplacing(other, entry, newHasInstalledInfo) {
+    const { ctx, f } = this;
+    const keep = ['+REQUIRED_BY', '+PRESERVE', ...(newHasInstalledInfo ? [] : ['+INSTALLED_INFO'])];
+    if (!f.n) {
+      for (const meta of keep) {
+        try {
+          fs.renameSync(path.join(ctx.dbdir, other, meta), path.join(entry, meta));
+        } catch (e) {
+          if (e.code !== 'ENOENT') throw e;
+        }
+      }
+    }
+    if (f.v) out(`${PKG_DELETE} -K ${ctx.dbdir} -p ${ctx.prefix} '${other}'\n`);
+    // the real tool runs pkg_delete and ignores how it ended
+    if (!f.n) new Deleter({ ...ctx }, { prefixGiven: true }, {}).run([other]);
+  }
+
+  /** run_install_script(): false when the package has a +INSTALL and its stage failed. */
+  script(hasInstall, name, entry, stage) {
+    if (this.f.I || !hasInstall) return true;
+    const file = path.join(this.ctx.dbdir, name, '+INSTALL');
+    // the real message names PRE-INSTALL for both stages
+    if (this.f.v) out(`Running install with PRE-INSTALL for ${name}.\n`);
+    if (this.f.n) return true;
+    const r = runScript(file, {
+      cwd: entry,
+      pkgname: name,
+      stage,
+      prefix: this.ctx.prefix,
+      metadataDir: path.join(this.ctx.dbdir, name),
+      refcountDir: this.ctx.refcountDir,
+    });
+    if (r === 'ok') return true;
+    if (r === 'failed') warn('install script returned error status');
+    else warn(`exec of install script failed: ${STRERROR[r] ?? r}`);
+    return false;
+  }
+
+  /** extract_files(): copy the package's files into the prefix. */
+  extract(tmp, plist) {
+    if (this.f.n) return;
     for (const e of plist.files) {
       const src = path.join(tmp, e.rel);
-      const dst = path.join(prefix, e.rel);
+      const dst = path.join(this.ctx.prefix, e.rel);
       fs.mkdirSync(path.dirname(dst), { recursive: true });
       fs.rmSync(dst, { force: true });
       fs.copyFileSync(src, dst);
       fs.chmodSync(dst, fs.statSync(src).mode & 0o7777);
       if (this.f.v) out(`${e.rel}\n`);
     }
-    this.register(tmp, contents, name, other, automatic, oldReq);
-    for (const dep of plist.depends) {
-      const target = best(dep, installed(dbdir));
-      if (!target) continue;
-      const req = requiredBy(dbdir, target);
-      if (!req.includes(name)) writeLines(path.join(dbdir, target, '+REQUIRED_BY'), [...req, name]);
-    }
-    if (this.f.v) out(`Package ${name} registered in ${path.join(dbdir, name)}\n`);
-    return true;
   }
 
-  /** check_other_installed: every dependant of the old version must accept the new one. */
-  check_dependants(other, name, dependants) {
-    let ok = true;
-    for (const d of dependants) {
-      const deps = parsePlist(readMeta(path.join(this.ctx.dbdir, d), '+CONTENTS') ?? '').depends;
-      for (const pat of deps) {
-        if (match(pat, other) && !match(pat, name)) {
-          warn(`Dependency of ${d} fulfilled by ${other}, but not by ${name}`);
-          if (!this.f.force) ok = false;
-        }
-      }
-    }
-    return ok;
+  /** The nuke_pkgdb path: the new pkgdb entry goes; an old version deleted before stays deleted. */
+  nukeEntry(entry) {
+    if (!this.f.n) fs.rmSync(entry, { recursive: true, force: true });
+    return false;
   }
-
-  /** Build the new pkgdb entry beside the old one and swap it in by rename. */
-  register(tmp, contents, name, other, automatic, oldReq) {
-    const { dbdir, prefix } = this.ctx;
-    fs.mkdirSync(dbdir, { recursive: true });
-    const stage = path.join(dbdir, `.vo-new.${name}.${process.pid}`);
-    fs.rmSync(stage, { recursive: true, force: true });
-    fs.mkdirSync(stage);
-    for (const meta of fs.readdirSync(tmp).filter((n) => n.startsWith('+'))) {
-      if (meta === '+CONTENTS' || meta === '+REQUIRED_BY' || meta === '+INSTALLED_INFO') continue;
-      fs.copyFileSync(path.join(tmp, meta), path.join(stage, meta));
-    }
-    if (automatic) fs.writeFileSync(path.join(stage, '+INSTALLED_INFO'), 'automatic=yes\n');
-    if (oldReq.length > 0) fs.writeFileSync(path.join(stage, '+REQUIRED_BY'), `${oldReq.join('\n')}\n`);
-    fs.writeFileSync(path.join(stage, '+CONTENTS'), contents.replace(/^@cwd .*$/gm, `@cwd ${prefix}`));
-    let old;
-    if (other) {
-      old = path.join(dbdir, `.vo-old.${other}.${process.pid}`);
-      fs.renameSync(path.join(dbdir, other), old);
-    }
-    fs.renameSync(stage, path.join(dbdir, name));
-    if (old) fs.rmSync(old, { recursive: true, force: true });
-    if (other) {
-      // the old name no longer depends on anything; the new one registers below
-      for (const p of installed(dbdir)) {
-        const req = requiredBy(dbdir, p);
-        if (other !== name && req.includes(other))
-          writeLines(
-            path.join(dbdir, p, '+REQUIRED_BY'),
-            req.filter((r) => r !== other),
-          );
-      }
-    }
-  }
-}
-
-/** Remove an installed package's files (unmodified ones) before replacing it. */
-function removeFiles(dbdir, name) {
-  const plist = parsePlist(readMeta(path.join(dbdir, name), '+CONTENTS') ?? '');
-  for (const e of plist.files) {
-    if (e.md5 && fileMd5(e.path) !== e.md5) continue;
-    fs.rmSync(e.path, { force: true });
-  }
-}
-
-export function setAutomatic(dbdir, name, on) {
-  setVar(path.join(dbdir, name, '+INSTALLED_INFO'), 'automatic', on ? 'yes' : undefined);
 }

@@ -124,6 +124,7 @@ export function siteContext({ dbdir, configFile, prefix } = {}) {
     prefix: prefix ?? site,
     dbdir: db,
     pkgPath: env.PKG_PATH || conf.PKG_PATH || '',
+    refcountDir: env.PKG_REFCOUNT_DBDIR || conf.PKG_REFCOUNT_DBDIR || `${db}.refcount`,
     conf,
     vulndir: conf.PKGVULNDIR || db,
   };

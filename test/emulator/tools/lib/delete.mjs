@@ -20,6 +20,7 @@ import {
   siteContext,
   writeLines,
 } from './common.mjs';
+import { runScript } from './scripts.mjs';
 
 const USAGE = 'usage: pkg_delete [-DFfkNnORrVv] [-K pkg_dbdir] [-P destdir] [-p prefix] pkg-name ...\n';
 const warn = makeWarn('pkg_delete');
@@ -41,11 +42,11 @@ export async function pkgDelete(args) {
     return 1;
   }
   const ctx = siteContext({ dbdir: val('K'), prefix: val('p') });
-  const f = { A: flag('A'), force: flag('f'), n: flag('n'), R: flag('R'), r: flag('r'), v: flag('v') };
+  const f = { A: flag('A'), D: flag('D'), force: flag('f'), n: flag('n'), R: flag('R'), r: flag('r'), v: flag('v') };
   return mutating(ctx.site, 'pkg_delete', args, (faults) => new Deleter(ctx, f, faults).run(operands));
 }
 
-class Deleter {
+export class Deleter {
   constructor(ctx, flags, faults) {
     this.ctx = ctx;
     this.f = flags;
@@ -140,6 +141,7 @@ class Deleter {
     return res;
   }
 
+  /** remove_pkg(): DEINSTALL script, files, dependency records, POST-DEINSTALL script, pkgdb entry. */
   remove(p) {
     const { dbdir } = this.ctx;
     const { f } = this;
@@ -148,12 +150,15 @@ class Deleter {
       return false;
     }
     const entry = this.model.get(p);
+    // a DEINSTALL failure keeps the package (files and entry) unless -f
+    if (!this.deinstall(p, entry, false) && !f.force) return false;
     let complete = true;
     if (f.n) out(`Attempting to delete package \`${p}'\n`);
     else complete = this.deleteFiles(entry.plist);
+    if (!f.n && !complete) warn(`couldn't entirely delete package \`${p}'`);
     const candidates = [];
     for (const pat of entry.plist.depends) {
-      if (!f.n && f.v) out(`Attempting to remove dependency on package \`${pat}'\n`);
+      if (f.v) out(`Attempting to remove dependency on package \`${pat}'\n`);
       const target = best(
         pat,
         [...this.model.keys()].filter((k) => k !== p),
@@ -167,11 +172,12 @@ class Deleter {
       e.req = e.req.filter((r) => r !== p);
       if (!f.n) writeLines(path.join(dbdir, name, '+REQUIRED_BY'), e.req);
     }
+    // past the point of no return: a POST-DEINSTALL failure is counted, the package still goes
+    const late = !this.deinstall(p, entry, true);
     if (!f.n) {
       const gone = path.join(dbdir, `.vo-del.${p}.${process.pid}`);
       fs.renameSync(path.join(dbdir, p), gone);
       fs.rmSync(gone, { recursive: true, force: true });
-      if (!complete) warn(`couldn't entirely delete package \`${p}'`);
     }
     if (f.A || f.R) {
       for (const t of candidates) {
@@ -180,7 +186,30 @@ class Deleter {
         if (f.R || e.auto) this.remove(t);
       }
     }
-    return true;
+    return !late;
+  }
+
+  /** run_deinstall_script(): true when there is no +DEINSTALL, -D was given, or the stage succeeded. */
+  deinstall(p, entry, post) {
+    const file = path.join(this.ctx.dbdir, p, '+DEINSTALL');
+    if (this.f.D || !fs.existsSync(file)) return true;
+    const [stage, text] = post ? ['POST-DEINSTALL', 'post-deinstall'] : ['DEINSTALL', 'deinstall'];
+    if (this.f.n) {
+      out(`Would execute ${text} script with argument ${stage} now\n`);
+      return true;
+    }
+    fs.chmodSync(file, 0o555);
+    const r = runScript(file, {
+      cwd: path.join(this.ctx.dbdir, p),
+      pkgname: p,
+      stage,
+      prefix: entry.plist.cwd ?? this.ctx.prefix,
+      metadataDir: path.join(this.ctx.dbdir, p),
+      refcountDir: this.ctx.refcountDir,
+    });
+    if (r === 'ok') return true;
+    warn(`${text} script returned error status`);
+    return false;
   }
 
   /** Unlink the files of a package; modified ones are kept. Returns whether all went. */

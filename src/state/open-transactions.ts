@@ -1,8 +1,8 @@
 // Which transactions have begun but not ended, per site, kept current by
 // reading only what the journal gained since the last look (a run over a
 // thousand sites must not re-read the whole journal per site).
-import type { Journal } from '../state/journal.js';
-import { foldTransactions, type JournalRecord, type Transaction } from '../state/records.js';
+import type { Journal } from './journal.js';
+import { foldTransactions, type JournalRecord, type Transaction } from './records.js';
 
 export class OpenTransactions {
   /** Records of transactions not (yet) seen to end, by txid. */

@@ -1,0 +1,56 @@
+// The run's world, put together once: the file state under --state, the
+// backends (or the ones a test injects), and — for --dry-run — the same
+// world with executors that only write job scripts and stores that keep
+// nothing (dry-run.ts).
+import path from 'node:path';
+import { ArcBackend } from '../backends/arc.js';
+import { LocalBackend } from '../backends/local.js';
+import { SlurmBackend } from '../backends/slurm.js';
+import type { Backend } from '../backends/types.js';
+import type { BackendName } from '../desired/types.js';
+import { FileHolds, FileJournalStore, FileObservations, FileSiteLocks } from '../state/file-stores.js';
+import { controllerId } from '../state/site-lock.js';
+import { ListCache } from '../vuln/list-store.js';
+import type { RunContext, SiteEvent } from './context.js';
+import { dryRunWorld, type Stores } from './dry-run.js';
+import { executorRegistry } from './executors.js';
+import { systemClock, type Clock } from './ports.js';
+
+export interface WorldOptions {
+  stateDir: string;
+  revision: string;
+  tags: string[];
+  dryRun: boolean;
+  pollMs?: number;
+  /** Use these instead of the built-in backends (how tests inject backend faults). */
+  backends?: Partial<Record<BackendName, Backend>>;
+  clock?: Clock;
+  emit(e: SiteEvent): void;
+}
+
+export function runContext(opts: WorldOptions): RunContext {
+  const controller = controllerId();
+  const jobsDir = path.join(opts.stateDir, 'jobs');
+  const backends = opts.backends ?? {
+    local: new LocalBackend(jobsDir),
+    slurm: new SlurmBackend(jobsDir),
+    arc: new ArcBackend(jobsDir, controller),
+  };
+  const files: Stores = {
+    journal: new FileJournalStore(opts.stateDir),
+    executors: executorRegistry(backends),
+    observations: new FileObservations(opts.stateDir),
+    holds: new FileHolds(opts.stateDir),
+  };
+  return {
+    ...(opts.dryRun ? dryRunWorld(files, opts.stateDir) : files),
+    locks: new FileSiteLocks(opts.stateDir),
+    clock: opts.clock ?? systemClock,
+    revision: opts.revision,
+    tags: opts.tags,
+    controller,
+    pollMs: opts.pollMs ?? 2000,
+    emit: opts.emit,
+    vulnLists: new ListCache(opts.stateDir),
+  };
+}

@@ -1,0 +1,83 @@
+// The embedded state under state/ behind the run's store interfaces: the
+// journal (journal.jsonl), site locks (locks/), observations (observed/)
+// and holds (holds/), in the formats they have always had.
+import type { Inventory } from '../observed/types.js';
+import { readInventory, writeInventory } from '../observed/store.js';
+import { readHold, releaseHold, writeHold, type Hold } from '../rollback/holds.js';
+import { Journal } from './journal.js';
+import { OpenTransactions } from './open-transactions.js';
+import { foldTransactions, type JournalRecord, type Transaction } from './records.js';
+import { lockSite, type LockOwner } from './site-lock.js';
+
+export class FileJournalStore {
+  readonly journal: Journal;
+  private readonly open: OpenTransactions;
+
+  constructor(stateDir: string) {
+    this.journal = new Journal(stateDir);
+    this.open = new OpenTransactions(this.journal);
+  }
+
+  append(...records: JournalRecord[]): Promise<void> {
+    return this.journal.append(...records);
+  }
+  openTransactions(site: string): Promise<Transaction[]> {
+    return this.open.forSite(site);
+  }
+  lastAppliedRevision(site: string): Promise<string | undefined> {
+    return this.open.lastAppliedRevision(site);
+  }
+  async transactions(): Promise<Transaction[]> {
+    return foldTransactions((await this.journal.read()).records);
+  }
+}
+
+export class FileSiteLocks {
+  /** Locks this process holds, by site: whether each was lost. */
+  private readonly held = new Map<string, () => boolean>();
+
+  constructor(private readonly stateDir: string) {}
+
+  async acquire(
+    site: string,
+    command: string,
+    opts: { timeoutMs: number; onBusy?: (holder: LockOwner | undefined) => void },
+  ): Promise<(() => Promise<void>) & { lost(): boolean } | undefined> {
+    const release = await lockSite(this.stateDir, site, { command }, opts);
+    if (!release) return undefined;
+    this.held.set(site, release.lost);
+    const done = async () => {
+      this.held.delete(site);
+      await release();
+    };
+    return Object.assign(done, { lost: release.lost });
+  }
+
+  lost(site: string): boolean {
+    return this.held.get(site)?.() ?? false;
+  }
+}
+
+export class FileObservations {
+  constructor(private readonly stateDir: string) {}
+  read(site: string): Promise<Inventory | undefined> {
+    return readInventory(this.stateDir, site);
+  }
+  async write(inventory: Inventory): Promise<void> {
+    await writeInventory(this.stateDir, inventory);
+  }
+}
+
+export class FileHolds {
+  constructor(private readonly stateDir: string) {}
+  read(site: string): Promise<Hold | undefined> {
+    return readHold(this.stateDir, site);
+  }
+  async write(hold: Hold): Promise<boolean> {
+    await writeHold(this.stateDir, hold);
+    return true;
+  }
+  async release(site: string): Promise<void> {
+    await releaseHold(this.stateDir, site);
+  }
+}

@@ -1,0 +1,74 @@
+// What a job takes of the run's vulnerability list: the verified text (the
+// site-side `pkg_admin audit` reads it), and what the controller's audit
+// says of the package set the job will find, journalled in the transaction
+// so the two can be compared when the job's audit comes back.
+import { readFile } from 'node:fs/promises';
+import type { ResolvedSite } from '../desired/types.js';
+import type { AuditFinding } from '../observed/types.js';
+import { EOL_URL, VulnIndex } from './audit.js';
+import type { ListCache, ListState } from './list-store.js';
+import type { SitePlan } from '../plan/types.js';
+import { flagVulnerable } from './plan-flags.js';
+
+/** Kept in the transaction's begin record. */
+export interface JobVulnRecord {
+  location: string;
+  sha256: string;
+  /** The central audit of the package set the plan was made from, as the tool prints it (accepted risks included). */
+  central?: AuditFinding[];
+}
+
+const indexes = new WeakMap<ListState['current'] & object, VulnIndex>();
+
+/** The run's index of the site's list, or undefined (no list configured, or no verified copy). */
+export async function siteVulnIndex(lists: ListCache | undefined, site: ResolvedSite): Promise<VulnIndex | undefined> {
+  const v = site.vulnerabilities;
+  if (!v || !lists) return undefined;
+  const cur = (await lists.get(v.list, v.maxAgeDays)).current;
+  if (!cur) return undefined;
+  let index = indexes.get(cur);
+  if (!index) indexes.set(cur, (index = new VulnIndex(cur.entries)));
+  return index;
+}
+
+/** The plan with its vulnerable targets flagged (or refused, by policy), when the site has a list. */
+export async function withVulnFlags(
+  lists: ListCache | undefined,
+  site: ResolvedSite,
+  plan: SitePlan,
+): Promise<SitePlan> {
+  const index = await siteVulnIndex(lists, site);
+  return index && site.vulnerabilities ? flagVulnerable(plan, site.vulnerabilities, index, new Date()) : plan;
+}
+
+export async function jobVulnList(
+  lists: ListCache | undefined,
+  site: ResolvedSite,
+  expected: readonly string[] | undefined,
+): Promise<{ record: JobVulnRecord; text: string } | undefined> {
+  const v = site.vulnerabilities;
+  if (!v || !lists) return undefined;
+  const cur = (await lists.get(v.list, v.maxAgeDays)).current;
+  if (!cur) return undefined;
+  const text = await readFile(cur.file, 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  const index = (await siteVulnIndex(lists, site))!;
+  const central = expected?.flatMap((p) => index.auditDefault(p)).map(asPrinted);
+  return { record: { location: v.list, sha256: cur.meta.sha256, ...(central ? { central } : {}) }, text };
+}
+
+/** A finding as the job's parsed `pkg_admin audit` line gives it back (eol lines name the tool's page). */
+export function asPrinted(f: AuditFinding): AuditFinding {
+  return { pkgname: f.pkgname, kind: f.kind, url: f.kind === 'eol' ? EOL_URL : f.url };
+}
+
+/** Where the site's own audit and the controller's differ, as `Package ...` keys. */
+export function auditDisagreement(
+  central: readonly AuditFinding[],
+  site: readonly AuditFinding[],
+): { onlyCentral: string[]; onlySite: string[] } {
+  const key = (f: AuditFinding) => `${f.pkgname} ${f.kind} ${f.url}`;
+  const c = new Set(central.map(key));
+  const s = new Set(site.map(key));
+  return { onlyCentral: [...c].filter((k) => !s.has(k)).sort(), onlySite: [...s].filter((k) => !c.has(k)).sort() };
+}
