@@ -5,6 +5,7 @@
 // the whole file, and makes flat strings. Anything it cannot prove clean
 // goes to parsePkgSummary, which accepts or reports exactly as before.
 import { parsePkgSummary } from '../pkgsrc/pkg-summary.js';
+import { isPkgNameChar, isPkgNameStart } from '../pkgsrc/pkgname.js';
 
 export interface SummaryPackage {
   pkgname: string;
@@ -81,15 +82,15 @@ function startsWith(b: Buffer, start: number, eq: number, word: Buffer): boolean
   return eq - start + 1 === word.length && b.compare(word, 0, word.length, start, eq + 1) === 0;
 }
 
-/** A PKGNAME of printable ASCII that diagnosePkgName accepts, or undefined. */
+/** A PKGNAME that diagnosePkgName accepts, or undefined (the text reader then says why). */
 function cleanPkgname(b: Buffer, start: number, end: number): string | undefined {
   let dash = -1;
   for (let i = start; i < end; i++) {
     const c = b[i]!;
-    if (c < 0x21 || c > 0x7e) return undefined;
+    if (!isPkgNameChar(c)) return undefined;
     if (c === 0x2d) dash = i;
   }
-  if (dash <= start || dash + 1 >= end) return undefined;
+  if (dash <= start || dash + 1 >= end || !isPkgNameStart(b[start]!)) return undefined;
   const v = b[dash + 1]!;
   if (v < 0x30 || v > 0x39) return undefined;
   return b.toString('latin1', start, end);

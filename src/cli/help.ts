@@ -8,7 +8,7 @@ const COMMON = `Common options:
                       a bare repository)
   --state DIR         controller state directory (default: state)
   --json              machine-readable output on stdout
-  --log-level LEVEL   fatal|error|warn|info|debug|trace (default: warn); logs are JSON on stderr
+  --log-level LEVEL   fatal|error|warn|info|debug|trace|silent (default: warn); logs are JSON on stderr
   --log-file FILE     write logs to FILE instead of stderr
   -h, --help          show help
   --version           print the version and exit

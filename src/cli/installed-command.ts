@@ -38,6 +38,9 @@ export function findInstalledCommand(envPath: string | undefined, dirs: string[]
     if (!executable(file)) continue;
     const real = realpathSync(file);
     const inside = real.startsWith(PACKAGE_ROOT + path.sep);
+    // `npx reconcile` run in the clone puts its own link to the clone on PATH
+    // (~/.npm/_npx/…): that is this clone again, not an installed command.
+    if (inside && (file.includes(`${path.sep}_npx${path.sep}`) || file.startsWith(PACKAGE_ROOT + path.sep))) continue;
     return { kind: 'path', file, ...(inside ? { intoClone: PACKAGE_ROOT } : {}) };
   }
   for (const dir of dirs) {
@@ -50,7 +53,7 @@ export function requireInstalledCommand(envPath: string | undefined, dirs: strin
   const found = findInstalledCommand(envPath, dirs);
   if (found) return found;
   throw new UsageError(
-    `no installed 'reconcile' command: none on PATH, and no node_modules/.bin/reconcile in ${dirs.join(' or ')}. ` +
+    `no installed 'reconcile' command: none on PATH (npx's link to this clone does not count), and no node_modules/.bin/reconcile in ${dirs.join(' or ')}. ` +
       `Install it (npm pack, then npm install -g vo-reconcile-*.tgz; see README "Installing"), then run this again`,
   );
 }

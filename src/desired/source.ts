@@ -210,3 +210,12 @@ export async function currentCommit(opts: SourceOptions): Promise<string | undef
   const commit = out?.toString('utf8').trim();
   return commit && /^[0-9a-f]{40,64}$/.test(commit) ? commit : undefined;
 }
+
+/** The repository's own git directory and its common one (they differ in a linked worktree). */
+export async function gitDirsOf(opts: SourceOptions): Promise<{ gitDir: string; commonDir: string } | undefined> {
+  const cwd = path.resolve(opts.gitDir ?? opts.dir);
+  const out = await git(cwd, ['rev-parse', '--absolute-git-dir', '--git-common-dir']).catch(() => undefined);
+  const [gitDir, common] = (out?.toString('utf8') ?? '').split('\n');
+  if (!gitDir || !common) return undefined;
+  return { gitDir, commonDir: path.resolve(cwd, common) };
+}

@@ -26,6 +26,12 @@ export interface JobSpec {
    * and the unlock. Absent or empty: the script is exactly as without checks.
    */
   checks?: JobCheck[];
+  /**
+   * The controller's verified pkg-vulnerabilities text: the job writes it
+   * beside its lock and points `pkg_admin audit` at it (PKGVULNDIR, which
+   * pkg_admin reads only from a config file). Absent: the site's own list.
+   */
+  vulnerabilities?: string;
   /** A probe only reports what the site has: no bootstrap, no actions. */
   probe?: boolean;
 }

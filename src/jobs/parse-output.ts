@@ -39,7 +39,10 @@ export function parseJobOutput(text: string, nonce: string): JobOutput {
   let current: StepResult | undefined;
   let started = false;
   let inWarnings = false;
-  for (const line of text.split('\n')) {
+  const lines = text.split('\n');
+  // A framing line cut short (output truncated mid-line) says nothing for sure: it is not a mark.
+  if (lines[lines.length - 1]!.startsWith(mark)) lines.pop();
+  for (const line of lines) {
     if (!line.startsWith(mark)) {
       if (inWarnings) out.notes.push(`warning: ${line}`);
       else current?.output.push(line);

@@ -83,9 +83,7 @@ export function checkSteps(checks: readonly JobCheck[]): string {
     const limit = Math.max(1, Math.floor(c.timeout));
     return `  vo_step ${shq(checkLabel(safe.token(c.name)))} vo_check ${limit} ${shq(c.run)} || VO_FAILED=1`;
   });
-  return `# A check running under timeout(1) is outside the job's process group: a TERM stops it too.
-trap 'vo_mark "killed"; if [ -n "\${VO_CHILD:-}" ]; then kill -TERM "$VO_CHILD" 2>/dev/null; fi; vo_release; exit 143' HUP INT TERM
-# shellcheck disable=SC2016 # a check's $ and \` are for the sh -c that runs it, not for this script
+  return `# shellcheck disable=SC2016 # a check's $ and \` are for the sh -c that runs it, not for this script
 if [ "$VO_FAILED" = 0 ]; then
 ${lines.join('\n')}
 fi`;

@@ -6,6 +6,7 @@
 import type { PlanAction } from '../plan/types.js';
 import type { JobSpec } from './job-spec.js';
 import { CHECK_FUNCTION, checkSteps } from './render-checks.js';
+import { LOCK_FUNCTIONS } from './render-lock.js';
 import { safe, shq } from './shell.js';
 
 const TOOL = { install: 'pkg_add', upgrade: 'pkg_add -U', downgrade: 'pkg_add -U', remove: 'pkg_delete' } as const;
@@ -15,8 +16,9 @@ export function renderJobScript(spec: JobSpec): string {
   const lines = [
     header(spec),
     settings(spec),
-    checks ? FUNCTIONS + CHECK_FUNCTION : FUNCTIONS,
+    FUNCTIONS + LOCK_FUNCTIONS + (checks ? CHECK_FUNCTION : ''),
     precheckFunction(spec),
+    ...(spec.vulnerabilities !== undefined ? [vulnFunction(spec)] : []),
     main(spec),
   ];
   return `${lines.join('\n')}\n`;
@@ -52,7 +54,9 @@ BOOTSTRAP_KIT=${shq(spec.bootstrap === undefined ? '' : safe.location(spec.boots
 LOCK_DIR="$SW_AREA/.vo-reconcile.lock"
 LOCK_LEASE=${Math.max(60, Math.floor(spec.lease))}
 LOCK_OWNER=${shq(`controller=${safe.token(spec.controller)} txn=${spec.txid}`)}
-VO_LOCKED=0`;
+VO_LOCKED=0
+VO_CRITICAL=0
+VO_SIGNALLED=0`;
 }
 
 const FUNCTIONS = `
@@ -73,17 +77,6 @@ vo_step() {
   return "$vo_rc"
 }
 
-# Only our own lock is removed: one broken as stale may belong to a successor now.
-vo_release() {
-  if [ "$VO_LOCKED" = 1 ]; then
-    if grep -q " txn=$VO_TXN " "$LOCK_DIR/owner" 2>/dev/null; then
-      rm -rf "$LOCK_DIR"
-      vo_mark "unlocked"
-    fi
-    VO_LOCKED=0
-  fi
-}
-
 vo_finish() {
   vo_release
   vo_mark "done $1"
@@ -101,45 +94,6 @@ vo_preflight() {
   fi
   rm -f "$SW_AREA/.vo-reconcile.probe.$$"
   echo "software area $SW_AREA is writable"
-}
-
-vo_take_lock() {
-  mkdir "$LOCK_DIR" 2>/dev/null || return 1
-  VO_LOCKED=1
-  printf '%s time=%s lease=%s\\n' "$LOCK_OWNER " "$(date +%s)" "$LOCK_LEASE" > "$LOCK_DIR/owner"
-}
-
-# A lock whose holder outlived its lease is broken (its job was killed or
-# lost). Breaking takes a second, short-lived lock, and re-reads the owner
-# under it, so two jobs that both saw the stale lock cannot both take over.
-vo_lock() {
-  if vo_take_lock; then
-    echo "locked $LOCK_DIR"
-    return 0
-  fi
-  vo_owner=$(tr -d '\\n' < "$LOCK_DIR/owner" 2>/dev/null)
-  if vo_is_stale "$vo_owner" && mkdir "$LOCK_DIR.break" 2>/dev/null; then
-    vo_again=$(tr -d '\\n' < "$LOCK_DIR/owner" 2>/dev/null)
-    if [ "$vo_again" = "$vo_owner" ]; then
-      vo_mark "stale-lock $vo_owner"
-      rm -rf "$LOCK_DIR"
-    fi
-    vo_take_lock
-    vo_got=$?
-    rmdir "$LOCK_DIR.break"
-    if [ "$vo_got" = 0 ]; then
-      echo "broke a stale lock and locked $LOCK_DIR"
-      return 0
-    fi
-  fi
-  vo_mark "busy \${vo_owner:-owner unknown}"
-  return 1
-}
-
-vo_is_stale() {
-  vo_since=$(printf '%s\\n' "$1" | sed -n 's/.* time=\\([0-9][0-9]*\\).*/\\1/p')
-  vo_lease=$(printf '%s\\n' "$1" | sed -n 's/.* lease=\\([0-9][0-9]*\\).*/\\1/p')
-  [ -n "$vo_since" ] && [ $(($(date +%s) - vo_since)) -gt "\${vo_lease:-$LOCK_LEASE}" ]
 }
 
 vo_bootstrap() {
@@ -216,7 +170,7 @@ vo_precheck() {
 }
 
 function main(spec: JobSpec): string {
-  if (spec.probe) return probeMain();
+  if (spec.probe) return probeMain(spec);
   const actions = [
     ...spec.actions.map((a, i) => actionLine(a, i + 1)),
     ...spec.actions.flatMap((a, i) => flagLine(a, i + 1)),
@@ -230,7 +184,7 @@ case $? in
   1) vo_inventory; vo_finish stale 3 ;;
   *) vo_finish unusable 2 ;;
 esac
-vo_step audit "$PREFIX/sbin/pkg_admin" audit
+${auditStep(spec)}
 VO_FAILED=0
 ${actions}${hasChecks(spec) ? `\n${checkSteps(spec.checks!)}` : ''}
 vo_inventory
@@ -240,20 +194,46 @@ fi
 vo_finish ok 0`;
 }
 
+/** The audit: against the list the job carries when it carries one, else the site's own. */
+function auditStep(spec: JobSpec): string {
+  return spec.vulnerabilities === undefined ? 'vo_step audit "$PREFIX/sbin/pkg_admin" audit' : 'vo_step audit vo_audit';
+}
+
+/**
+ * The verified list, written into the lock directory (the job's own, gone
+ * with the lock) through a quoted here-document whose end marker carries the
+ * nonce, so no line of the list can end it; pkg_admin checks its #CHECKSUM
+ * again as it reads it.
+ */
+function vulnFunction(spec: JobSpec): string {
+  const end = `VO_VULNS_${safe.token(spec.nonce).replace(/[^A-Za-z0-9_]/g, '_')}`;
+  const text = spec.vulnerabilities!.endsWith('\n') ? spec.vulnerabilities! : `${spec.vulnerabilities!}\n`;
+  // The nonce is random per job; a list that holds the marker anyway must not become commands.
+  if (text.split('\n').includes(end)) throw new Error(`the vulnerability list contains the job's end marker ${end}`);
+  return `
+vo_audit() {
+  mkdir -p "$LOCK_DIR/vulns" || return 1
+  cat > "$LOCK_DIR/vulns/pkg-vulnerabilities" <<'${end}' || return 1
+${text}${end}
+  printf 'PKGVULNDIR=%s\n' "$LOCK_DIR/vulns" > "$LOCK_DIR/vulns/pkg_install.conf" || return 1
+  "$PREFIX/sbin/pkg_admin" -C "$LOCK_DIR/vulns/pkg_install.conf" audit
+}`;
+}
+
 /** Every job starts the same way: traps, start mark, writable software area, site lock. */
 const PREAMBLE = `
 trap 'vo_release' EXIT
-trap 'vo_mark "killed"; vo_release; exit 143' HUP INT TERM
+trap 'vo_on_signal' HUP INT TERM
 
 vo_mark "start $VO_TXN"
 vo_step preflight vo_preflight || vo_finish unusable 2
 vo_step lock vo_lock || vo_finish busy 75`;
 
-function probeMain(): string {
+function probeMain(spec: JobSpec): string {
   return `${PREAMBLE}
 if [ -x "$PREFIX/sbin/pkg_info" ]; then
   vo_step version "$PREFIX/sbin/pkg_info" -V
-  vo_step audit "$PREFIX/sbin/pkg_admin" audit
+  ${auditStep(spec)}
 fi
 vo_inventory
 vo_finish ok 0`;

@@ -9,6 +9,7 @@
 import { inventoryFromPkgInfo, type RawInventory } from './inventory.js';
 import type { InstalledPackage, Inventory } from './types.js';
 import { parsePkgInfoDepends } from '../pkgsrc/pkg-info.js';
+import { isPkgNameChar, isPkgNameStart } from '../pkgsrc/pkgname.js';
 
 export interface RawInventoryBytes extends Omit<RawInventory, 'pkgInfo' | 'userInstalled' | 'depends'> {
   pkgInfo: { bytes: Buffer; file: string };
@@ -100,11 +101,11 @@ function cleanLine(b: Buffer, start: number, end: number, withComment: boolean):
   for (; sp < end; sp++) {
     const c = b[sp]!;
     if (c === 0x20) break;
-    if (c < 0x21 || c > 0x7e) return undefined;
+    if (!isPkgNameChar(c)) return undefined;
     if (c === 0x2d) dash = sp;
   }
   // BASE-VERSION: a non-empty base, and a version that starts with a digit.
-  if (dash <= start || dash + 1 >= sp) return undefined;
+  if (dash <= start || dash + 1 >= sp || !isPkgNameStart(b[start]!)) return undefined;
   const v = b[dash + 1]!;
   if (v < 0x30 || v > 0x39) return undefined;
   const nameLen = sp - start;

@@ -10,6 +10,7 @@ import type { AuditFinding, Inventory } from '../observed/types.js';
 import { isManual, type Hold } from '../rollback/holds.js';
 import type { TagRestorability } from '../rollback/restorability.js';
 import type { FleetAudit, ListSummary } from '../vuln/fleet-audit.js';
+import { auditDisagreement } from '../vuln/job-list.js';
 import { vulnMatrix, type MatrixRow, type SiteAuditStatus } from '../vuln/site-audit.js';
 import { isInstalled, isValidated, type Transaction } from '../state/records.js';
 import type { LockOwner } from '../state/site-lock.js';
@@ -53,6 +54,11 @@ export interface SiteStatus {
   busy?: { controller: string; command: string; since: string };
   /** Open findings: the central audit's when the site has a list, else what its last job's audit printed. */
   vulnerabilities: AuditFinding[];
+  /**
+   * The last job that carried the list: where its `pkg_admin audit` and the
+   * controller's audit of the same package set differ (both empty: they agree).
+   */
+  siteAudit?: { txid: string; at: string; exit: number; onlyCentral: string[]; onlySite: string[] };
   /** The central audit in brief (sites with a vulnerability list). */
   audit?: { status: SiteAuditStatus; vulnerable: number; accepted: number };
   counts: Record<CellState, number>;
@@ -99,6 +105,11 @@ export function fleetStatus(inp: StatusInputs): FleetStatus {
     (t) => t.begin.at,
   );
   const installedBySite = latest(inp.transactions, isInstalled, (t) => t.end!.at);
+  const siteAudited = latest(
+    inp.transactions,
+    (t) => t.begin.vulnerabilities?.central !== undefined && t.finished?.auditExit !== undefined,
+    (t) => t.finished!.at,
+  );
   const validatedBySite = latest(inp.transactions, isValidated, (t) => t.end!.at);
   const holds = new Map(inp.holds.map((h) => [h.site, h]));
   const packages = new Map<string, Record<string, Cell>>();
@@ -154,6 +165,7 @@ export function fleetStatus(inp: StatusInputs): FleetStatus {
       ...(h ? { held: heldOf(h) } : {}),
       ...(lock ? { busy: { controller: lock.controller, command: lock.command, since: lock.since } } : {}),
       ...vulnStatus(audits.get(s.name), inv),
+      ...siteAuditStatus(siteAudited.get(s.name)),
       counts,
       ...(plan ? { plan: { status: plan.status, actions: plan.actions.length, errors: plan.errors.length } } : {}),
     };
@@ -174,6 +186,12 @@ export function fleetStatus(inp: StatusInputs): FleetStatus {
         }
       : {}),
   };
+}
+
+function siteAuditStatus(t: Transaction | undefined): Pick<SiteStatus, 'siteAudit'> {
+  if (!t) return {};
+  const d = auditDisagreement(t.begin.vulnerabilities!.central!, t.finished!.audit);
+  return { siteAudit: { txid: t.txid, at: t.finished!.at, exit: t.finished!.auditExit!, ...d } };
 }
 
 /** A site with a list shows the central audit; one without keeps what its job's `pkg_admin audit` said. */

@@ -78,8 +78,20 @@ function siteBlock(site: SiteStatus): string {
 <li>${last}</li>
 ${site.installed ? `<li>${esc(liveness(site).slice(2))}</li>` : ''}
 ${reportedItem(site)}${site.busy ? `<li>busy: ${esc(site.busy.command)} by ${esc(site.busy.controller)} since ${esc(site.busy.since)}</li>` : ''}
-${site.vulnerabilities.map((v) => `<li>${esc(v.pkgname)}: ${esc(v.kind)} — ${esc(v.url)}</li>`).join('')}
+${siteAuditItem(site)}${site.vulnerabilities.map((v) => `<li>${esc(v.pkgname)}: ${esc(v.kind)} — ${esc(v.url)}</li>`).join('')}
 </ul></details>`;
+}
+
+function siteAuditItem(site: SiteStatus): string {
+  const a = site.siteAudit;
+  if (!a) return '';
+  if (a.onlyCentral.length === 0 && a.onlySite.length === 0)
+    return `<li>site-side pkg_admin audit (${esc(a.txid)}) agrees with the controller's</li>`;
+  const diff = [
+    ...a.onlyCentral.map((k) => `only the controller: ${k}`),
+    ...a.onlySite.map((k) => `only the site: ${k}`),
+  ];
+  return `<li class="vuln">site-side pkg_admin audit (${esc(a.txid)}, exit ${a.exit}) disagrees: ${esc(diff.join('; '))}</li>`;
 }
 
 function vulnSection(s: FleetStatus): string {

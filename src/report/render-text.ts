@@ -43,6 +43,15 @@ export function renderStatusText(s: FleetStatus): string[] {
         );
     }
   }
+  for (const site of s.sites) {
+    const a = site.siteAudit;
+    if (!a || (a.onlyCentral.length === 0 && a.onlySite.length === 0)) continue;
+    lines.push(
+      `${site.name}: the site's pkg_admin audit (${a.txid}, exit ${a.exit}) disagrees with the controller's:`,
+      ...a.onlyCentral.map((k) => `  only the controller: ${k}`),
+      ...a.onlySite.map((k) => `  only the site: ${k}`),
+    );
+  }
   if (s.vulnerabilities) {
     lines.push('', ...s.vulnerabilities.lists.map(listLine), ...s.vulnerabilities.problems.map((p) => `warning: ${p}`));
     lines.push(...matrixText(s.vulnerabilities.matrix));

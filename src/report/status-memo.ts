@@ -14,7 +14,7 @@ import path from 'node:path';
 import { loadCatalog } from '../catalog/load.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { loadDesiredState, type LoadOptions } from '../desired/load.js';
-import { currentCommit } from '../desired/source.js';
+import { CommitWatch } from '../desired/commit-watch.js';
 import type { DesiredState } from '../desired/types.js';
 import { observedFile } from '../observed/store.js';
 import { reportsDir } from '../observed/report-history.js';
@@ -33,6 +33,7 @@ export class StatusMemo {
   private desired?: { commit: string; state: DesiredState };
   private last?: { key: string; gathered: GatheredStatus };
   private readonly catalogs = new Map<string, { stamp: string; catalog: Promise<Catalog> }>();
+  private readonly head: CommitWatch;
   /** How often a status was gathered rather than given again (for tests). */
   gathered = 0;
 
@@ -41,10 +42,12 @@ export class StatusMemo {
     private readonly stateDir: string,
     private readonly catalogOverride?: string,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.head = new CommitWatch(load, now);
+  }
 
   async status(): Promise<GatheredStatus> {
-    const commit = await currentCommit(this.load);
+    const commit = await this.head.commit();
     const desired =
       commit !== undefined && this.desired?.commit === commit ? this.desired.state : await loadDesiredState(this.load);
     // HEAD may move between the two reads: keep only a state read at the commit named.

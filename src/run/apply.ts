@@ -2,6 +2,7 @@
 // sites are in flight; each site runs alone under its lock; a failing or
 // slow site never holds up the others.
 import PQueue from 'p-queue';
+import { ListCache } from '../vuln/list-store.js';
 import { ArcBackend } from '../backends/arc.js';
 import { LocalBackend } from '../backends/local.js';
 import { SlurmBackend } from '../backends/slurm.js';
@@ -113,5 +114,6 @@ function runContext(opts: ApplyOptions): RunContext {
     pollMs: opts.pollMs ?? 2000,
     dryRun: opts.dryRun,
     emit: opts.emit,
+    vulnLists: new ListCache(opts.stateDir),
   };
 }

@@ -1,5 +1,6 @@
 // What the reconcile loop needs from its surroundings, passed explicitly.
 import type { Backend } from '../backends/types.js';
+import type { ListCache } from '../vuln/list-store.js';
 import type { BackendName } from '../desired/types.js';
 import type { Journal } from '../state/journal.js';
 import type { Transaction } from '../state/records.js';
@@ -41,4 +42,6 @@ export interface RunContext {
   lockLost(site: string): boolean;
   /** Set by the code holding a site's lock. */
   holding(site: string, lost: (() => boolean) | undefined): void;
+  /** The run's vulnerability lists (asked once per run); absent: jobs audit against the site's own list. */
+  vulnLists?: ListCache;
 }

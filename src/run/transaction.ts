@@ -3,6 +3,7 @@
 // it, and keep the site's observed state. The journal says at every instant
 // what a successor controller must do.
 import { TransientBackendError, type Backend, type JobHandle, type JobPoll } from '../backends/types.js';
+import { jobVulnList } from '../vuln/job-list.js';
 import type { DesiredCheck, ResolvedSite } from '../desired/types.js';
 import type { JobCheck } from '../jobs/job-spec.js';
 import { parseJobOutput, type JobOutput } from '../jobs/parse-output.js';
@@ -58,6 +59,7 @@ export async function startTransaction(
   expected?: string[],
   extra: Partial<BeginRecord> = {},
 ): Promise<TxOutcome> {
+  const vulns = await jobVulnList(ctx.vulnLists, site, expected);
   const begin: BeginRecord = {
     type: 'begin',
     txid: newTxid(site.name),
@@ -72,6 +74,7 @@ export async function startTransaction(
     controller: ctx.controller,
     timeLimit: site.job_time_limit,
     ...(kind !== 'probe' && site.checks.length > 0 ? { checks: jobChecks(site.checks) } : {}),
+    ...(vulns ? { vulnerabilities: vulns.record } : {}),
     ...extra,
   };
   const backend = ctx.backend(site.backend);
@@ -81,7 +84,7 @@ export async function startTransaction(
     return endWithout(ctx, begin, 'this controller lost the site lock to another one; no job was submitted', true);
   let handle: JobHandle;
   try {
-    handle = await submit(backend, site, begin);
+    handle = await submit(backend, site, begin, vulns?.text);
   } catch (e) {
     if (e instanceof SubmissionUnknown)
       return { txid: begin.txid, status: 'failed', reason: e.message, leftOpen: true };
@@ -149,6 +152,8 @@ export async function recordWithoutJob(
 export function jobScriptFor(
   site: ResolvedSite,
   begin: Pick<BeginRecord, 'txid' | 'nonce' | 'plan' | 'expected' | 'kind' | 'controller' | 'checks'>,
+  /** The verified vulnerability list the job hands to pkg_admin audit. */
+  vulnerabilities?: string,
 ): string {
   return renderJobScript({
     txid: begin.txid,
@@ -164,6 +169,7 @@ export function jobScriptFor(
     ...(begin.expected ? { expected: begin.expected } : {}),
     ...(begin.checks ? { checks: begin.checks } : {}),
     probe: begin.kind === 'probe',
+    ...(vulnerabilities !== undefined ? { vulnerabilities } : {}),
   });
 }
 
@@ -172,12 +178,17 @@ export function jobScriptFor(
  * have gone through, so before each retry the job is looked for by name: a
  * second copy of a transaction's job must never run.
  */
-async function submit(backend: Backend, site: ResolvedSite, begin: BeginRecord): Promise<JobHandle> {
+async function submit(
+  backend: Backend,
+  site: ResolvedSite,
+  begin: BeginRecord,
+  vulnerabilities?: string,
+): Promise<JobHandle> {
   const req = {
     txid: begin.txid,
     jobName: begin.txid,
     site,
-    script: jobScriptFor(site, begin),
+    script: jobScriptFor(site, begin, vulnerabilities),
     timeLimit: site.job_time_limit,
   };
   return retryTransient(
@@ -366,9 +377,16 @@ function finishedRecord(
         }
       : {}),
     audit: parsed.audit,
+    ...auditExit(parsed),
     ...(parsed.pkgToolsVersion ? { pkgToolsVersion: parsed.pkgToolsVersion } : {}),
     notes: [...parsed.notes, ...(parsed.problem ? [parsed.problem] : [])],
   };
+}
+
+/** Whether the site-side audit ran to its end, so its findings can be set beside the controller's. */
+function auditExit(parsed: JobOutput): { auditExit?: number } {
+  const rc = parsed.steps.find((s) => s.label === 'audit')?.rc;
+  return rc === undefined ? {} : { auditExit: rc };
 }
 
 function actionResults(begin: BeginRecord, parsed: JobOutput): ActionResult[] {

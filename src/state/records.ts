@@ -3,6 +3,7 @@
 import type { JobHandle } from '../backends/types.js';
 import type { JobCheck } from '../jobs/job-spec.js';
 import type { AuditFinding } from '../observed/types.js';
+import type { JobVulnRecord } from '../vuln/job-list.js';
 import type { ActionKind, SitePlan } from '../plan/types.js';
 
 export type TransactionKind = 'apply' | 'probe' | 'rollback';
@@ -26,6 +27,8 @@ export interface BeginRecord {
   timeLimit: number;
   /** The checks the job runs after its actions (absent: none). */
   checks?: JobCheck[];
+  /** The verified vulnerability list the job carried, and the controller's findings for the set it expected. */
+  vulnerabilities?: JobVulnRecord;
   /** For a rollback: the tag, its commit, and the transactions whose package sets it restores. */
   rollback?: { tag: string; commit: string; restores: string[]; /** desiredFingerprint at the tag, for the hold. */ desired: string };
 }
@@ -66,6 +69,8 @@ export interface FinishedRecord {
   /** The site's packages after the job: pkgnames, and which are automatic. */
   observedAfter?: { packages: string[]; automatic: string[]; comments?: Record<string, string> };
   audit: AuditFinding[];
+  /** Exit code of the job's `pkg_admin audit` step (absent: it did not run to its end). */
+  auditExit?: number;
   pkgToolsVersion?: string;
   notes: string[];
 }

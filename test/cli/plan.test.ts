@@ -105,7 +105,7 @@ describe('reconcile plan on the example', () => {
       'desired-state/examples/catalog',
     ]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`^${dir}/DESY-HH\\.pkg_info:2:1: `));
+    expect(r.stderr).toMatch(new RegExp(`^${dir}/DESY-HH\\.pkg_info:2:4: `));
     expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
   });
 

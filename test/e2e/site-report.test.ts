@@ -244,6 +244,14 @@ describe('reconcile report → reconcile serve', () => {
       400,
       "malformed report:\npkg_info:2:1: expected a package name BASE-VERSION, '-nope' has an empty base before '-'\n",
     ]);
+    // A name no job could carry is refused where the listing is read (issue 19 item 10).
+    const hostile = encodeReport('foo-1.4 Foo\nfoo;rm-1.0 x\n$(reboot)-1.0 y\n', '');
+    const refused = await post(collector.base, 'B', hostile, signedHeaders(SECRET_B, 'B', hostile));
+    expect([refused.status, await refused.text()]).toEqual([
+      400,
+      "malformed report:\npkg_info:2:4: expected a package name of letters, digits and '.', '_', '+', '-', got ';' in 'foo;rm-1.0'\n" +
+        "pkg_info:3:1: expected a package name of letters, digits and '.', '_', '+', '-', got '$' in '$(reboot)-1.0'\n",
+    ]);
     const apart = encodeReport('foo-1.4 Foo\n', 'bar-1.0 Bar\n');
     const mismatched = await post(collector.base, 'B', apart, signedHeaders(SECRET_B, 'B', apart));
     expect([mismatched.status, await mismatched.text()]).toEqual([

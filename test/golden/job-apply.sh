@@ -20,6 +20,8 @@ LOCK_DIR="$SW_AREA/.vo-reconcile.lock"
 LOCK_LEASE=7200
 LOCK_OWNER='controller=ctl.example.org:4242 txn=tx-20261122T030000Z-DESY-HH-abc123'
 VO_LOCKED=0
+VO_CRITICAL=0
+VO_SIGNALLED=0
 
 vo_mark() {
   printf '%s %s\n' "$VO_MARK" "$*"
@@ -39,17 +41,6 @@ vo_step() {
   return "$vo_rc"
 }
 
-# Only our own lock is removed: one broken as stale may belong to a successor now.
-vo_release() {
-  if [ "$VO_LOCKED" = 1 ]; then
-    if grep -q " txn=$VO_TXN " "$LOCK_DIR/owner" 2>/dev/null; then
-      rm -rf "$LOCK_DIR"
-      vo_mark "unlocked"
-    fi
-    VO_LOCKED=0
-  fi
-}
-
 vo_finish() {
   vo_release
   vo_mark "done $1"
@@ -67,45 +58,6 @@ vo_preflight() {
   fi
   rm -f "$SW_AREA/.vo-reconcile.probe.$$"
   echo "software area $SW_AREA is writable"
-}
-
-vo_take_lock() {
-  mkdir "$LOCK_DIR" 2>/dev/null || return 1
-  VO_LOCKED=1
-  printf '%s time=%s lease=%s\n' "$LOCK_OWNER " "$(date +%s)" "$LOCK_LEASE" > "$LOCK_DIR/owner"
-}
-
-# A lock whose holder outlived its lease is broken (its job was killed or
-# lost). Breaking takes a second, short-lived lock, and re-reads the owner
-# under it, so two jobs that both saw the stale lock cannot both take over.
-vo_lock() {
-  if vo_take_lock; then
-    echo "locked $LOCK_DIR"
-    return 0
-  fi
-  vo_owner=$(tr -d '\n' < "$LOCK_DIR/owner" 2>/dev/null)
-  if vo_is_stale "$vo_owner" && mkdir "$LOCK_DIR.break" 2>/dev/null; then
-    vo_again=$(tr -d '\n' < "$LOCK_DIR/owner" 2>/dev/null)
-    if [ "$vo_again" = "$vo_owner" ]; then
-      vo_mark "stale-lock $vo_owner"
-      rm -rf "$LOCK_DIR"
-    fi
-    vo_take_lock
-    vo_got=$?
-    rmdir "$LOCK_DIR.break"
-    if [ "$vo_got" = 0 ]; then
-      echo "broke a stale lock and locked $LOCK_DIR"
-      return 0
-    fi
-  fi
-  vo_mark "busy ${vo_owner:-owner unknown}"
-  return 1
-}
-
-vo_is_stale() {
-  vo_since=$(printf '%s\n' "$1" | sed -n 's/.* time=\([0-9][0-9]*\).*/\1/p')
-  vo_lease=$(printf '%s\n' "$1" | sed -n 's/.* lease=\([0-9][0-9]*\).*/\1/p')
-  [ -n "$vo_since" ] && [ $(($(date +%s) - vo_since)) -gt "${vo_lease:-$LOCK_LEASE}" ]
 }
 
 vo_bootstrap() {
@@ -153,6 +105,122 @@ vo_listing() {
   fi
   return "$vo_rc"
 }
+vo_on_signal() {
+  if [ "$VO_CRITICAL" = 1 ]; then
+    VO_SIGNALLED=1
+    return 0
+  fi
+  vo_mark "killed"
+  # A check running under timeout(1) is outside the job's process group: a TERM stops it too.
+  if [ -n "${VO_CHILD:-}" ]; then kill -TERM "$VO_CHILD" 2>/dev/null; fi
+  vo_release
+  exit 143
+}
+
+# vo_uninterrupted FUNCTION: run FUNCTION in a subshell deaf to HUP/INT/TERM
+# (so are the commands it starts); a signal meanwhile is handled after it.
+# A lock taken is ours (VO_LOCKED) before a deferred signal is acted on, so it is released.
+vo_uninterrupted() {
+  VO_CRITICAL=1
+  (trap '' HUP INT TERM; "$@")
+  vo_rc=$?
+  if [ "$vo_rc" = 0 ] && [ "$1" = vo_lock_now ]; then VO_LOCKED=1; fi
+  VO_CRITICAL=0
+  if [ "$VO_SIGNALLED" = 1 ]; then vo_on_signal; fi
+  return "$vo_rc"
+}
+
+vo_lock() {
+  vo_uninterrupted vo_lock_now
+}
+
+# Only our own lock is removed: one broken as stale may belong to a successor now.
+vo_release() {
+  if [ "$VO_LOCKED" = 1 ]; then
+    VO_LOCKED=0
+    vo_uninterrupted vo_release_now
+  fi
+}
+
+vo_release_now() {
+  if grep -q " txn=$VO_TXN " "$LOCK_DIR/owner" 2>/dev/null; then
+    vo_discard released
+    vo_mark "unlocked"
+  fi
+}
+
+# Out of the way in one rename, so the lock never exists without its owner
+# file; what a kill leaves of the renamed copy, the next holder removes.
+vo_discard() {
+  mv "$LOCK_DIR" "$LOCK_DIR.gone.$VO_TXN.$$.$1" 2>/dev/null && rm -rf "$LOCK_DIR.gone.$VO_TXN.$$.$1"
+}
+
+vo_take_lock() {
+  mkdir "$LOCK_DIR" 2>/dev/null || return 1
+  if ! printf '%s time=%s lease=%s\n' "$LOCK_OWNER " "$(date +%s)" "$LOCK_LEASE" > "$LOCK_DIR/owner"; then
+    rm -rf "$LOCK_DIR"
+    return 1
+  fi
+  rm -rf "$LOCK_DIR".gone.* 2>/dev/null || :
+}
+
+# A lock whose holder outlived its lease is broken (its job was killed or
+# lost). Breaking takes a second, short-lived lock, and looks again under
+# it, so two jobs that both saw the stale lock cannot both take over.
+vo_lock_now() {
+  if vo_take_lock; then
+    echo "locked $LOCK_DIR"
+    return 0
+  fi
+  vo_owner=$(tr -d '\n' < "$LOCK_DIR/owner" 2>/dev/null)
+  if vo_is_stale "$vo_owner" && vo_take_break; then
+    vo_again=$(tr -d '\n' < "$LOCK_DIR/owner" 2>/dev/null)
+    if [ "$vo_again" = "$vo_owner" ] && vo_is_stale "$vo_again"; then
+      vo_mark "stale-lock ${vo_owner:-owner unknown, unchanged for $VO_AGE s}"
+      vo_discard broken
+    fi
+    vo_take_lock
+    vo_got=$?
+    rmdir "$LOCK_DIR.break"
+    if [ "$vo_got" = 0 ]; then
+      echo "broke a stale lock and locked $LOCK_DIR"
+      return 0
+    fi
+  fi
+  vo_mark "busy ${vo_owner:-owner unknown}"
+  return 1
+}
+
+# Stale: older than its lease. A lock without a readable owner time (its
+# job was killed taking it) is as old as the directory itself, and gets
+# this job's lease.
+vo_is_stale() {
+  vo_since=$(printf '%s\n' "$1" | sed -n 's/.* time=\([0-9][0-9]*\) .*/\1/p')
+  vo_lease=$(printf '%s\n' "$1" | sed -n 's/.* lease=\([0-9][0-9]*\)$/\1/p')
+  if [ -z "$vo_since" ] || [ -z "$vo_lease" ]; then
+    vo_since=$(vo_mtime "$LOCK_DIR")
+    vo_lease=$LOCK_LEASE
+  fi
+  [ -n "$vo_since" ] || return 1
+  VO_AGE=$(($(date +%s) - vo_since))
+  [ "$VO_AGE" -gt "$vo_lease" ]
+}
+
+# A break lock left by a job killed while breaking is removed once older than a lease.
+vo_take_break() {
+  mkdir "$LOCK_DIR.break" 2>/dev/null && return 0
+  vo_since=$(vo_mtime "$LOCK_DIR.break")
+  [ -n "$vo_since" ] || return 1
+  [ $(($(date +%s) - vo_since)) -gt "$LOCK_LEASE" ] || return 1
+  rmdir "$LOCK_DIR.break" 2>/dev/null
+  mkdir "$LOCK_DIR.break" 2>/dev/null
+}
+
+# Modification time in Unix seconds (GNU, busybox or BSD stat); empty if unknown.
+vo_mtime() {
+  vo_t=$(stat -c %Y "$1" 2>/dev/null || stat -f %m "$1" 2>/dev/null)
+  case $vo_t in '' | *[!0-9]*) ;; *) echo "$vo_t" ;; esac
+}
 
 # The plan was made from exactly these packages; anything else means the
 # site changed since it was observed, and the plan must be made again.
@@ -173,7 +241,7 @@ vo_precheck() {
 }
 
 trap 'vo_release' EXIT
-trap 'vo_mark "killed"; vo_release; exit 143' HUP INT TERM
+trap 'vo_on_signal' HUP INT TERM
 
 vo_mark "start $VO_TXN"
 vo_step preflight vo_preflight || vo_finish unusable 2

@@ -98,7 +98,9 @@ const CASES: Case[] = [
     site: 'TRUNCATED',
     fault: { kind: 'truncates-output', keep: 0.5 },
     status: 'failed',
-    reason: /^job output ends inside step '.+' \(killed, timed out or truncated\)$/,
+    // Where half the output ends: inside a step, or between two (a framing line cut short is no mark).
+    reason:
+      /^job output ends (inside step '.+' \(killed, timed out or truncated\)|after step '.+' without a final status \(truncated\))$/,
     calls: { submit: 1, fetchOutput: 1 },
   },
   // A submission that went through but said it failed is found by name, never submitted again.

@@ -112,6 +112,10 @@ const BAD_INVENTORIES: [string, string][] = [
   ...['foo-1.0-', 'foo-1.0--', 'a-', '--', 'foo-bar-', 'x-y-', 'lib-2.0-rc', 'foo-1.0-beta', 'py-', '_-'].map(
     (n): [string, string] => [`ends without a version: ${n}`, `${n} comment\n`],
   ),
+  // Names no job could carry (issue 19 item 10): refused here, not at every later run.
+  ...['foo;rm-1.0', '$(reboot)-1.0', '`id`-1', 'a|b-1', "it's-1.0", '.dot-1.0', 'caf\u00e9-1.0'].map(
+    (n): [string, string] => [`name a job cannot carry: ${n}`, `${GOOD_LINE}\n${n} comment\n`],
+  ),
   ...['foo', 'foo-', 'foo-.1', 'foo-a1', '1.0', '-', 'a-b', 'x-y-z', 'foo-\u00a01', 'bar-v2'].map(
     (n): [string, string] => [`name ${JSON.stringify(n)}`, `${n} comment\n`],
   ),

@@ -24,6 +24,7 @@ const OK = [
   ...step('inventory-u', 0, 'bar-1.0             Bar needs foo'),
   m('unlocked'),
   m('done ok'),
+  '',
 ].join('\n');
 
 describe('parseJobOutput', () => {
@@ -47,6 +48,21 @@ describe('parseJobOutput', () => {
     expect(parseJobOutput('', N).problem).toMatch(/never started/);
   });
 
+  it('does not read a framing line cut short as one: the step it would begin or end is unknown', () => {
+    const at = OK.indexOf(m('begin action 1'));
+    for (const keep of [m('begin ').length, m('begin act').length, m('end action 1 install bar-1.0 ').length]) {
+      const cut = OK.slice(0, at + keep);
+      expect(parseJobOutput(cut, N).problem).toBe(
+        "job output ends after step 'audit' without a final status (truncated)",
+      );
+    }
+    // Cut inside a framing line that ends a step: that step stays open.
+    const inEnd = OK.slice(0, OK.indexOf(m('end inventory 0')) + m('end inv').length);
+    expect(parseJobOutput(inEnd, N).problem).toBe(
+      "job output ends inside step 'inventory' (killed, timed out or truncated)",
+    );
+  });
+
   it('ignores markers with another nonce (package output cannot forge them)', () => {
     const forged = OK.replace(
       'bar-1.0             Bar needs foo\nfoo',
@@ -57,15 +73,15 @@ describe('parseJobOutput', () => {
   });
 
   it('reports a kill and a mismatched end marker', () => {
-    expect(parseJobOutput([m('start t'), m('begin action 1 install x-1'), m('killed')].join('\n'), N).problem).toMatch(
-      /killed during 'action 1 install x-1'/,
-    );
     expect(
-      parseJobOutput([m('start t'), m('begin lock'), m('end audit 0'), m('done ok')].join('\n'), N).problem,
+      parseJobOutput([m('start t'), m('begin action 1 install x-1'), m('killed'), ''].join('\n'), N).problem,
+    ).toMatch(/killed during 'action 1 install x-1'/);
+    expect(
+      parseJobOutput([m('start t'), m('begin lock'), m('end audit 0'), m('done ok'), ''].join('\n'), N).problem,
     ).toMatch(/garbled/);
   });
 
-  it('never throws on arbitrary text, marker-laden or not', () => {
+  it('never throws on arbitrary text, marker-laden or not, and reads its marks as a plain reading of them does', () => {
     const line = fc.oneof(
       fc.string(),
       fc.constantFrom(
@@ -73,14 +89,31 @@ describe('parseJobOutput', () => {
         m('begin inventory'),
         m('end inventory 0'),
         m('done ok'),
+        m('done failed'),
+        m('killed'),
         m('end inventory x'),
         m('begin'),
       ),
     );
     fc.assert(
       fc.property(fc.array(line, { maxLength: 30 }), (lines) => {
-        const r = parseJobOutput(lines.join('\n'), N);
-        expect(r.status === undefined || r.problem === undefined || typeof r.problem === 'string').toBe(true);
+        const r = parseJobOutput(`${lines.join('\n')}\n`, N);
+        // The reading of a model: the marks alone decide the steps, the status and whether it started.
+        const marks = lines.filter((l) => l.startsWith(m('')));
+        const events = marks.map((l) => l.slice(m('').length));
+        const words = events.map((e) => e.split(' '));
+        const begun = words.filter(([w]) => w === 'begin').map(([, ...arg]) => arg.join(' '));
+        let status: string | undefined;
+        for (const e of events) {
+          if (e === 'killed') status = 'killed';
+          else if (e === 'done ok' || e === 'done failed') status = e.slice('done '.length);
+        }
+        expect(r.steps.map((s) => s.label)).toEqual(begun);
+        expect(r.status).toBe(status);
+        if (!words.some(([w]) => w === 'start')) expect(r.problem).toMatch(/^no output from the job script/);
+        else if (status === undefined) expect(r.problem).toMatch(/^(job output ends|garbled job output)/);
+        else if (status === 'killed') expect(r.problem).toMatch(/^(the job was killed|garbled job output)/);
+        if (r.inventory !== undefined) expect(r.problem).toBeUndefined();
       }),
       { numRuns: 500 },
     );
