@@ -1,10 +1,12 @@
 // Where the emulated pkg_add finds packages: several PKG_PATH entries and
-// http PKG_PATHs (a local server on 127.0.0.1), as pkg_install's
+// http(s) PKG_PATHs (local servers on 127.0.0.1), as pkg_install's
 // lib/pkg_io.c find_archive()/find_best_package() and libfetch's http.c
 // fetchListHTTP() do it: the best match across the last named package's
 // directory and every PKG_PATH entry wins, a tie goes to the earlier entry.
 import { readFileSync, readdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,6 +71,37 @@ describe('several directories in PKG_PATH', () => {
   });
 });
 
+/** An autoindex-like server's handler: /one/ and /two/ list their files as <a href="…">, files are served as they are. */
+function serveRepos(dirs: { one: string; two: string }, requests: string[]) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const url = decodeURIComponent((req.url ?? '/').replace(/\/+/g, '/'));
+    requests.push(url);
+    const m = /^\/(one|two)\/?(.*)$/.exec(url);
+    const dir = m ? (m[1] === 'one' ? dirs.one : dirs.two) : undefined;
+    if (!dir || !m) {
+      res.writeHead(404, 'Not Found').end();
+      return;
+    }
+    if (m[2] === '') {
+      const links = readdirSync(dir).map((f) => `<a href="${encodeURIComponent(f)}">${f}</a>`);
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(`<html><body><h1>Index</h1><a href="../">../</a>\n${links.join('\n')}\n</body></html>\n`);
+      return;
+    }
+    try {
+      const body = readFileSync(path.join(dir, m[2] ?? ''));
+      res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(body);
+    } catch {
+      res.writeHead(404, 'Not Found').end();
+    }
+  };
+}
+
+async function listen(server: Server): Promise<number> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return (server.address() as AddressInfo).port;
+}
+
 describe('http PKG_PATH', () => {
   let server: Server;
   let base: string;
@@ -77,31 +110,8 @@ describe('http PKG_PATH', () => {
 
   beforeAll(async () => {
     dirs = repos();
-    // An autoindex-like server: /one/ and /two/ list their .tgz files as <a href="…">, files are served as they are.
-    server = createServer((req, res) => {
-      const url = decodeURIComponent((req.url ?? '/').replace(/\/+/g, '/'));
-      requests.push(url);
-      const m = /^\/(one|two)\/?(.*)$/.exec(url);
-      const dir = m ? (m[1] === 'one' ? dirs.one : dirs.two) : undefined;
-      if (!dir || !m) {
-        res.writeHead(404, 'Not Found').end();
-        return;
-      }
-      if (m[2] === '') {
-        const links = readdirSync(dir).map((f) => `<a href="${encodeURIComponent(f)}">${f}</a>`);
-        res.writeHead(200, { 'content-type': 'text/html' });
-        res.end(`<html><body><h1>Index</h1><a href="../">../</a>\n${links.join('\n')}\n</body></html>\n`);
-        return;
-      }
-      try {
-        const body = readFileSync(path.join(dir, m[2] ?? ''));
-        res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(body);
-      } catch {
-        res.writeHead(404, 'Not Found').end();
-      }
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = createServer(serveRepos(dirs, requests));
+    base = `http://127.0.0.1:${await listen(server)}`;
   });
   afterAll(async () => {
     await new Promise((r) => server.close(r));
@@ -134,5 +144,49 @@ describe('http PKG_PATH', () => {
         "pkg_add: no pkg found for 'lib', sorry.\npkg_add: 1 package addition failed\n",
     );
     expect(installed(site)).toEqual([]);
+  });
+});
+
+describe('https PKG_PATH', () => {
+  let server: Server;
+  let base: string;
+  let ca: string;
+
+  beforeAll(async () => {
+    const dirs = repos();
+    const certDir = tempDir('vo-emu-tls-');
+    ca = path.join(certDir, 'cert.pem');
+    const key = path.join(certDir, 'key.pem');
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1'].concat([
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        key,
+        '-out',
+        ca,
+      ]),
+      { stdio: 'ignore' },
+    );
+    server = createHttpsServer({ key: readFileSync(key), cert: readFileSync(ca) }, serveRepos(dirs, []));
+    base = `https://127.0.0.1:${await listen(server)}`;
+  });
+  afterAll(async () => {
+    await new Promise((r) => server.close(r));
+  });
+
+  it('installs from an https directory the tool trusts, and cannot list one it does not', async () => {
+    const site = installEmulator(path.join(tempDir('vo-emu-https-'), 'pkg'));
+    const untrusted = await runToolAsync(site.prefix, 'pkg_add', ['lib'], { PKG_PATH: `${base}/two` });
+    expect(untrusted.exit).toBe(1);
+    expect(untrusted.stderr).toMatch(new RegExp(`^pkg_add: Can't process ${base}/two/lib\\*: `));
+    expect(installed(site)).toEqual([]);
+    const r = await runToolAsync(site.prefix, 'pkg_add', ['app'], {
+      PKG_PATH: `${base}/one;${base}/two`,
+      NODE_EXTRA_CA_CERTS: ca,
+    });
+    expect(r).toMatchObject({ exit: 0, stderr: '' });
+    expect(installed(site)).toEqual(['app-1.0', 'lib-2.0']);
   });
 });

@@ -35,7 +35,7 @@ const STRERROR = {
   ECONNRESET: 'Connection reset by peer',
   ETIMEDOUT: 'Operation timed out',
 };
-const reason = (e) => STRERROR[e?.code ?? e?.cause?.code] ?? e?.message ?? String(e);
+const reason = (e) => STRERROR[e?.code ?? e?.cause?.code] ?? e?.cause?.message ?? e?.message ?? String(e);
 
 /** A local path of a file:// URL or of a plain path. */
 const localPath = (loc) => (loc.startsWith('file://') ? decodeURIComponent(loc.slice('file://'.length)) : loc);
