@@ -15,11 +15,19 @@ export async function historyCommand(args: ParsedArgs, io: Io): Promise<CommandR
   const { records, damaged } = await journal.read();
   for (const d of damaged) io.err(`${journal.file}:${d.line}: ${d.reason}`);
   if (flag(args, 'tags')) return tagsReport(args, io, foldTransactions(records));
-  // A site not in sites.yaml is a mistake to say, not an empty history.
+  // A site not in sites.yaml is a mistake to say, not an empty history; but
+  // a site the journal knows has a history even once it left sites.yaml.
+  const all = foldTransactions(records);
+  const asked = listOpt(args, 'site');
+  const journalled = new Set(all.map((t) => t.site));
   const sites = new Set(
-    listOpt(args, 'site').length ? selectSites(await desiredFromArgs(args, io), args).map((s) => s.name) : [],
+    asked.length === 0
+      ? []
+      : asked.every((n) => journalled.has(n))
+        ? asked
+        : selectSites(await desiredFromArgs(args, io), args).map((s) => s.name),
   );
-  const txs = foldTransactions(records)
+  const txs = all
     .filter((t) => sites.size === 0 || sites.has(t.site))
     .sort((a, b) => (a.begin.at < b.begin.at ? 1 : a.begin.at > b.begin.at ? -1 : 0));
   if (flag(args, 'json')) {
