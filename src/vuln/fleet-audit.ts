@@ -5,7 +5,8 @@
 // it, and per site its findings (vulnMatrix turns them into the advisory ×
 // site matrix for the reports that show it).
 import type { ResolvedSite } from '../desired/types.js';
-import { VulnIndex } from './audit.js';
+import type { VulnIndex } from './audit.js';
+import { vulnIndexOf } from './job-list.js';
 import type { ListCache, ListState } from './list-store.js';
 import { auditSite, type AuditInput, type SiteAudit } from './site-audit.js';
 
@@ -60,7 +61,7 @@ export async function auditFleet(
     let entry = states.get(v.list);
     if (!entry) {
       const state = await lists.get(v.list, v.maxAgeDays);
-      entry = { state, sites: [], ...(state.current ? { index: new VulnIndex(state.current.entries) } : {}) };
+      entry = { state, sites: [], ...(state.current ? { index: vulnIndexOf(state.current) } : {}) };
       states.set(v.list, entry);
     }
     entry.sites.push(s.name);

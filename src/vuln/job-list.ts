@@ -18,17 +18,31 @@ export interface JobVulnRecord {
   central?: AuditFinding[];
 }
 
-const indexes = new WeakMap<ListState['current'] & object, VulnIndex>();
+type Current = NonNullable<ListState['current']>;
 
-/** The run's index of the site's list, or undefined (no list configured, or no verified copy). */
-export async function siteVulnIndex(lists: ListCache | undefined, site: ResolvedSite): Promise<VulnIndex | undefined> {
-  const v = site.vulnerabilities;
-  if (!v || !lists) return undefined;
-  const cur = (await lists.get(v.list, v.maxAgeDays)).current;
-  if (!cur) return undefined;
+// Keyed by the run's verified copy (one per location per run), so a thousand
+// sites sharing a list share one index and one read of its text.
+const indexes = new WeakMap<Current, VulnIndex>();
+const texts = new WeakMap<Current, Promise<string | undefined>>();
+
+/** The index of a verified copy, built once per copy. */
+export function vulnIndexOf(cur: Current): VulnIndex {
   let index = indexes.get(cur);
   if (!index) indexes.set(cur, (index = new VulnIndex(cur.entries)));
   return index;
+}
+
+function listText(cur: Current): Promise<string | undefined> {
+  let text = texts.get(cur);
+  if (!text) texts.set(cur, (text = readFile(cur.file, 'utf8').catch(() => undefined)));
+  return text;
+}
+
+/** The run's verified copy of the site's list, or undefined (no list configured, or no verified copy). */
+async function siteList(lists: ListCache | undefined, site: ResolvedSite): Promise<Current | undefined> {
+  const v = site.vulnerabilities;
+  if (!v || !lists) return undefined;
+  return (await lists.get(v.list, v.maxAgeDays)).current;
 }
 
 /** The plan with its vulnerable targets flagged (or refused, by policy), when the site has a list. */
@@ -37,7 +51,8 @@ export async function withVulnFlags(
   site: ResolvedSite,
   plan: SitePlan,
 ): Promise<SitePlan> {
-  const index = await siteVulnIndex(lists, site);
+  const cur = await siteList(lists, site);
+  const index = cur && vulnIndexOf(cur);
   return index && site.vulnerabilities ? flagVulnerable(plan, site.vulnerabilities, index, new Date()) : plan;
 }
 
@@ -46,19 +61,20 @@ export async function jobVulnList(
   site: ResolvedSite,
   expected: readonly string[] | undefined,
 ): Promise<{ record: JobVulnRecord; text: string } | undefined> {
-  const v = site.vulnerabilities;
-  if (!v || !lists) return undefined;
-  const cur = (await lists.get(v.list, v.maxAgeDays)).current;
+  const cur = await siteList(lists, site);
   if (!cur) return undefined;
-  const text = await readFile(cur.file, 'utf8').catch(() => undefined);
+  const text = await listText(cur);
   if (text === undefined) return undefined;
-  const index = (await siteVulnIndex(lists, site))!;
+  const index = vulnIndexOf(cur);
   const central = expected?.flatMap((p) => index.auditDefault(p)).map(asPrinted);
-  return { record: { location: v.list, sha256: cur.meta.sha256, ...(central ? { central } : {}) }, text };
+  return {
+    record: { location: site.vulnerabilities!.list, sha256: cur.meta.sha256, ...(central ? { central } : {}) },
+    text,
+  };
 }
 
 /** A finding as the job's parsed `pkg_admin audit` line gives it back (eol lines name the tool's page). */
-export function asPrinted(f: AuditFinding): AuditFinding {
+function asPrinted(f: AuditFinding): AuditFinding {
   return { pkgname: f.pkgname, kind: f.kind, url: f.kind === 'eol' ? EOL_URL : f.url };
 }
 
