@@ -11,6 +11,7 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { decodePkgSummaryBytes } from '../pkgsrc/pkg-summary.js';
+import { fetchFailureCause } from '../util/fetch-cause.js';
 import { checkVulnerabilityList, type ListProblem, type VulnEntry } from './list-file.js';
 
 /** What meta.json records of the copy in use. */
@@ -200,8 +201,7 @@ async function fetchList(url: string, meta: ListMeta | undefined): Promise<Got> 
   try {
     res = await fetch(url, { headers, signal: AbortSignal.timeout(60_000) });
   } catch (e) {
-    const cause = (e as { cause?: { code?: string } }).cause?.code;
-    return { kind: 'error', message: `cannot fetch: ${cause ?? (e as Error).message}` };
+    return { kind: 'error', message: `cannot fetch: ${fetchFailureCause(e)}` };
   }
   if (res.status === 304 && meta) return { kind: 'unchanged' };
   if (res.status !== 200) {
