@@ -119,10 +119,12 @@ export const SUBCOMMANDS: Partial<Record<CommandName, readonly string[]>> = {
   completion: ['bash', 'zsh'],
 };
 
+const FORMATS = ['text', 'json', 'html'] as const;
+
 /** Values an option takes from a fixed set, or 'path' for a file or directory (for completion). */
 export const OPTION_VALUES: Partial<Record<OptionName, readonly string[] | 'path'>> = {
   'log-level': LOG_LEVELS,
-  format: ['text', 'json', 'html'],
+  format: FORMATS,
   every: ['5m', '15m', '30m', '1h', '2h', '6h', '12h', '1d'],
   desired: 'path',
   state: 'path',
@@ -229,6 +231,14 @@ function cleanParseError(message: string, argv: string[]): string {
 export function stringOpt(args: ParsedArgs, name: OptionName): string | undefined {
   const v = args.values[name];
   return typeof v === 'string' ? v : undefined;
+}
+
+/** --format of status and audit (text unless --json says json). */
+export function formatOpt(args: ParsedArgs): (typeof FORMATS)[number] {
+  const format = stringOpt(args, 'format') ?? (flag(args, 'json') ? 'json' : 'text');
+  if (!(FORMATS as readonly string[]).includes(format))
+    throw new UsageError(`--format must be text, json or html, got '${format}'`);
+  return format as (typeof FORMATS)[number];
 }
 
 export function listOpt(args: ParsedArgs, name: OptionName): string[] {

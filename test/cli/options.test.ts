@@ -27,6 +27,13 @@ describe('options refused before anything runs', () => {
     );
   });
 
+  it.each([['status'], ['audit']])('refuses an unknown %s --format, naming the valid ones', async (command) => {
+    const r = await cli([command, ...EXAMPLE, '--state', tempDir(), '--format', 'pdf']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe("reconcile: --format must be text, json or html, got 'pdf'\n");
+  });
+
   it('refuses history --site for a site not in sites.yaml', async () => {
     const r = await cli(['history', ...EXAMPLE, '--state', tempDir(), '--site', 'NOPE']);
     expect(r.code).toBe(2);

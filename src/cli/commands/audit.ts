@@ -3,21 +3,18 @@
 // semantics; no job runs. Exit 1 when a site has an open finding or could
 // not be audited for want of a verified list, as `pkg_admin audit` exits 1.
 import writeFileAtomic from 'write-file-atomic';
-import { UsageError } from '../../errors.js';
 import { checkObservedDir } from '../../observed/observed-dir.js';
 import { listingAuditInput, storedAuditInput } from '../../vuln/audit-input.js';
 import { auditFleet, type FleetAudit } from '../../vuln/fleet-audit.js';
 import { ListCache } from '../../vuln/list-store.js';
 import { renderAuditHtml, renderAuditText } from '../../vuln/render-audit.js';
-import { flag, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
+import { formatOpt, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
 import { desiredFromArgs, selectSites, stateDirFromArgs } from '../common.js';
 import type { CommandResult, Io } from '../io.js';
 
 export async function auditCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   noPositionals(args);
-  const format = stringOpt(args, 'format') ?? (flag(args, 'json') ? 'json' : 'text');
-  if (!['text', 'json', 'html'].includes(format))
-    throw new UsageError(`--format must be text, json or html, got '${format}'`);
+  const format = formatOpt(args);
   const desired = await desiredFromArgs(args, io);
   const sites = selectSites(desired, args);
   const stateDir = stateDirFromArgs(args);

@@ -1,18 +1,15 @@
 // `reconcile status`: the fleet report as text, JSON or a self-contained HTML page.
 import writeFileAtomic from 'write-file-atomic';
-import { UsageError } from '../../errors.js';
 import { gatherStatus } from '../../report/gather-status.js';
 import { renderStatusHtml } from '../../report/render-html.js';
 import { renderStatusText } from '../../report/render-text.js';
-import { flag, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
+import { formatOpt, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
 import { desiredFromArgs, stateDirFromArgs } from '../common.js';
 import type { CommandResult, Io } from '../io.js';
 
 export async function statusCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   noPositionals(args);
-  const format = stringOpt(args, 'format') ?? (flag(args, 'json') ? 'json' : 'text');
-  if (!['text', 'json', 'html'].includes(format))
-    throw new UsageError(`--format must be text, json or html, got '${format}'`);
+  const format = formatOpt(args);
   const desired = await desiredFromArgs(args, io);
   const { status, journalProblems } = await gatherStatus(desired, stateDirFromArgs(args), stringOpt(args, 'catalog'));
   for (const p of journalProblems) io.err(p);
