@@ -66,6 +66,8 @@ const OPTIONS = {
 } as const;
 
 export type OptionName = keyof typeof OPTIONS;
+/** Every option the parser knows. */
+export const OPTION_NAMES = Object.keys(OPTIONS) as OptionName[];
 const COMMON: OptionName[] = [
   'desired',
   'state',
@@ -219,7 +221,7 @@ function cleanParseError(message: string, argv: string[]): string {
   if (m) {
     const command = commandIn(argv) ?? 'apply';
     const long = m[1]!.replace(/^--?/, '');
-    const known = [...optionsOf(command), ...(Object.keys(OPTIONS) as OptionName[])];
+    const known = [...optionsOf(command), ...OPTION_NAMES];
     const guess = m[1]!.startsWith('--') ? closest(long, known) : undefined;
     return `unknown option '${m[1]}'${guess ? `; did you mean '--${guess}'?` : ''} (see reconcile ${command === 'apply' && !argv.includes('apply') ? '' : `${command} `}--help)`;
   }

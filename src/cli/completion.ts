@@ -5,6 +5,7 @@
 import { UsageError } from '../errors.js';
 import {
   COMMANDS,
+  OPTION_NAMES,
   OPTION_VALUES,
   SUBCOMMANDS,
   optionsOf,
@@ -39,7 +40,7 @@ function optionWords(command: CommandName | undefined): string {
   return words([...new Set(out)]);
 }
 
-export function bashScript(): string {
+function bashScript(): string {
   const valueCases: string[] = [];
   const fixed = Object.entries(OPTION_VALUES).filter((e): e is [string, readonly string[]] => Array.isArray(e[1]));
   for (const [opt, values] of fixed)
@@ -48,9 +49,7 @@ export function bashScript(): string {
     .filter(([, v]) => v === 'path')
     .map(([o]) => `--${o}`);
   valueCases.push(`    ${paths.join('|')}) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;`);
-  const free = (Object.keys(allOptions()) as OptionName[])
-    .filter((o) => takesValue(o) && OPTION_VALUES[o] === undefined)
-    .map((o) => `--${o}`);
+  const free = OPTION_NAMES.filter((o) => takesValue(o) && OPTION_VALUES[o] === undefined).map((o) => `--${o}`);
   valueCases.push(`    ${free.join('|')}) COMPREPLY=(); return 0 ;;`);
   const optionCases = COMMANDS.map((c) => `    ${c}) opts=${sq(optionWords(c))} ;;`);
   const argCases = Object.entries(SUBCOMMANDS).map(
@@ -97,14 +96,6 @@ function zshScript(): string {
 # Load it with: source <(reconcile completion zsh)
 autoload -U +X bashcompinit && bashcompinit
 ${bashScript().split('\n').slice(3).join('\n')}`;
-}
-
-/** Every option name the parser knows (from the per-command tables). */
-function allOptions(): Record<string, true> {
-  const all: Record<string, true> = {};
-  for (const c of COMMANDS) for (const o of optionsOf(c)) all[o] = true;
-  all.rollback = true;
-  return all;
 }
 
 const sq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
