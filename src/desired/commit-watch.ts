@@ -6,10 +6,8 @@
 // cache's stat index), the commit is the one git gave last time.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { stampNow } from '../plan-cache/file-stamp.js';
+import { isSettled, stampNow, stampText } from '../plan-cache/file-stamp.js';
 import { currentCommit, gitDirsOf, type SourceOptions } from './source.js';
-
-const SETTLE_MS = 3000;
 
 export class CommitWatch {
   private dirs: Promise<{ gitDir: string; commonDir: string } | undefined> | undefined;
@@ -46,7 +44,7 @@ export class CommitWatch {
     const ref = /^ref: (refs\/[^\n]+)\n?$/.exec(head)?.[1];
     const files = [path.join(dirs.gitDir, 'HEAD'), path.join(dirs.commonDir, 'packed-refs')];
     if (ref) files.push(path.join(dirs.commonDir, ref));
-    const before = BigInt(this.now() - SETTLE_MS) * 1_000_000n;
+    const nowNs = BigInt(Math.floor(this.now())) * 1_000_000n;
     const parts: string[] = [head];
     for (const f of files) {
       const st = stampNow(f);
@@ -55,8 +53,8 @@ export class CommitWatch {
         parts.push('-');
         continue;
       }
-      if (BigInt(st.mtimeNs) >= before || BigInt(st.ctimeNs) >= before) return undefined;
-      parts.push(`${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`);
+      if (!isSettled(st, nowNs)) return undefined;
+      parts.push(stampText(st));
     }
     return parts.join('\n');
   }

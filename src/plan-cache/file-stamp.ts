@@ -22,6 +22,24 @@ export function stampOf(st: BigIntStats): FileStamp {
   };
 }
 
+/**
+ * How long a file must have been unchanged before its stamp stands for its
+ * content: a change within one timestamp tick (1 s on some file systems,
+ * 2 s on FAT) leaves the stamp as it was. ctime cannot be set back by
+ * anyone but the clock, so a settled stamp is a safe key, as in git's index.
+ */
+export const SETTLE_NS = 3_000_000_000n;
+
+/** Whether the stamp was already settled at `nowNs` (ns since the epoch). */
+export function isSettled(st: FileStamp, nowNs: bigint): boolean {
+  return BigInt(st.mtimeNs) < nowNs - SETTLE_NS && BigInt(st.ctimeNs) < nowNs - SETTLE_NS;
+}
+
+/** The stamp as one string, for keys made of many stamps. */
+export function stampText(st: FileStamp): string {
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+}
+
 export function sameStamp(a: FileStamp, b: FileStamp): boolean {
   return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
 }

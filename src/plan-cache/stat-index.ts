@@ -5,10 +5,7 @@
 // the clock), because a change within the same timestamp tick would
 // otherwise go unseen; such a file is simply read again next time.
 import type { FileStamp } from './file-stamp.js';
-import { sameStamp } from './file-stamp.js';
-
-/** Coarse timestamps (1 s on some file systems, 2 s on FAT) must not hide a change. */
-const SETTLE_NS = 3_000_000_000n;
+import { isSettled, sameStamp } from './file-stamp.js';
 
 export interface StatEntry {
   stamp: FileStamp;
@@ -30,9 +27,7 @@ export class StatIndex {
 
   /** Remember what a read found; `readStartedNs` is the clock (ns since the epoch) before the read. */
   record(file: string, stamp: FileStamp, digest: string, readStartedNs: bigint): void {
-    const settled =
-      BigInt(stamp.mtimeNs) < readStartedNs - SETTLE_NS && BigInt(stamp.ctimeNs) < readStartedNs - SETTLE_NS;
-    if (settled) this.entries.set(file, { stamp, digest });
+    if (isSettled(stamp, readStartedNs)) this.entries.set(file, { stamp, digest });
     else this.entries.delete(file);
   }
 

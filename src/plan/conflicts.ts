@@ -49,18 +49,22 @@ export interface ConflictInputs {
 }
 
 export function findConflicts(c: ConflictInputs): PlanProblem[] {
+  if (c.incoming.length === 0) return []; // all already there together: not this plan's doing
   const withConflicts = [...c.incoming, ...c.staying].filter((p) => (c.catalog.get(p)?.conflicts.length ?? 0) > 0);
   if (withConflicts.length === 0) return [];
   const everything = [...new Set([...c.incoming, ...c.staying])];
   const incoming = new Set(c.incoming);
+  // The incoming packages lead `everything`: a staying package's CONFLICTS matter only against them,
+  // so its patterns are tried on those few, not on the whole site.
+  const incomingFirst = everything.slice(0, incoming.size);
   const problems: PlanProblem[] = [];
   const seen = new Set<string>();
   for (const owner of withConflicts) {
+    const others = incoming.has(owner) ? everything : incomingFirst;
     for (const pattern of c.catalog.get(owner)!.conflicts) {
       const m = matcherFor(pattern);
-      for (const other of everything) {
+      for (const other of others) {
         if (other === owner || !m(other) || sameBase(owner, other)) continue;
-        if (!incoming.has(owner) && !incoming.has(other)) continue; // both already there: not this plan's doing
         const key = [owner, other].sort().join('\0');
         if (seen.has(key)) continue;
         seen.add(key);

@@ -59,13 +59,24 @@ export class DependencyIndex {
   }
 
   /**
-   * The installed packages whose DEPENDS the site did not record and that
-   * were (or may have been) answered for from the catalog: empty when no
-   * question about installed packages' dependencies came up.
+   * How many installed packages' DEPENDS the site did not record and were
+   * (or may have been) answered for from the catalog, and the first `first`
+   * of them in sorted order: none when no question about installed
+   * packages' dependencies came up. One pass keeping the few smallest, as a
+   * site can have thousands and the plan names only a few.
    */
-  fromCatalog(): string[] {
-    if (!this.asked || this.recorded.size === this.installed.size) return [];
-    return [...this.installed].filter((p) => !this.recorded.has(p));
+  fromCatalog(first: number): { count: number; first: string[] } {
+    // recorded's keys are installed pkgnames: the rest are the unrecorded ones.
+    const count = this.asked ? this.installed.size - this.recorded.size : 0;
+    if (count === 0) return { count: 0, first: [] };
+    const least: string[] = [];
+    for (const p of this.installed) {
+      if (this.recorded.has(p) || (least.length === first && !(p < least[first - 1]!))) continue;
+      let i = Math.min(least.length, first - 1);
+      for (; i > 0 && p < least[i - 1]!; i--) least[i] = least[i - 1]!;
+      least[i] = p;
+    }
+    return { count, first: least };
   }
 
   /** Which staying package requires `pkgname`, if any. */

@@ -141,11 +141,11 @@ class SitePlanner {
 
   /** What the plan should say besides its actions: where it fell back on the catalog for installed packages' DEPENDS. */
   notes(): string[] {
-    const guessed = (this.deps?.fromCatalog() ?? []).sort();
-    if (guessed.length === 0) return [];
-    const which = `${guessed.slice(0, 3).join(', ')}${guessed.length > 3 ? ` and ${guessed.length - 3} more` : ''}`;
+    const guessed = this.deps?.fromCatalog(3) ?? { count: 0, first: [] };
+    if (guessed.count === 0) return [];
+    const which = `${guessed.first.join(', ')}${guessed.count > 3 ? ` and ${guessed.count - 3} more` : ''}`;
     return [
-      `the observation does not record what ${which} depend${guessed.length === 1 ? 's' : ''} on (pkg_info -n); taken from the catalog instead: observe the site again to plan from the site's own package database`,
+      `the observation does not record what ${which} depend${guessed.count === 1 ? 's' : ''} on (pkg_info -n); taken from the catalog instead: observe the site again to plan from the site's own package database`,
     ];
   }
 

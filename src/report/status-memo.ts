@@ -18,7 +18,7 @@ import { CommitWatch } from '../desired/commit-watch.js';
 import type { DesiredState } from '../desired/types.js';
 import { observedFile } from '../observed/store.js';
 import { reportsDir } from '../observed/report-history.js';
-import { stampNow, type FileStamp } from '../plan-cache/file-stamp.js';
+import { isSettled, stampNow, stampText } from '../plan-cache/file-stamp.js';
 import { PKG_SUMMARY_NAMES } from '../pkgsrc/pkg-summary.js';
 import { readSiteLock, siteLockPaths } from '../state/site-lock.js';
 import { gatherStatus, type CatalogSource, type GatheredStatus } from './gather-status.js';
@@ -26,8 +26,6 @@ import { listDir } from '../vuln/list-store.js';
 
 /** How often serve asks a vulnerability list's location again (and so the longest a kept status lives with one). */
 const LIST_REFRESH_S = 3600;
-
-const SETTLE_MS = 3000;
 
 export class StatusMemo {
   private desired?: { commit: string; state: DesiredState };
@@ -53,7 +51,7 @@ export class StatusMemo {
     // HEAD may move between the two reads: keep only a state read at the commit named.
     const atCommit = commit !== undefined && desired.revision === commit;
     this.desired = atCommit ? { commit, state: desired } : undefined;
-    const stamps = new Stamps(this.now() - SETTLE_MS);
+    const stamps = new Stamps(BigInt(Math.floor(this.now())) * 1_000_000n);
     const locations = [...new Set(desired.sites.map((s) => this.catalogOverride ?? s.pkg_path))];
     const catalogStamps = new Map<string, string | undefined>();
     for (const l of locations) catalogStamps.set(l, await catalogStamp(l, stamps));
@@ -120,20 +118,15 @@ export class StatusMemo {
 /** Stamps of files as strings, noting whether every one has settled. */
 class Stamps {
   settled = true;
-  constructor(private readonly settledBeforeMs: number) {}
+  constructor(private readonly nowNs: bigint) {}
 
   of(file: string): string | undefined {
     const st = stampNow(file);
     if (st === undefined) return undefined;
     if (st === 'absent') return '-';
-    if (!isSettled(st, this.settledBeforeMs)) this.settled = false;
-    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    if (!isSettled(st, this.nowNs)) this.settled = false;
+    return stampText(st);
   }
-}
-
-function isSettled(st: FileStamp, beforeMs: number): boolean {
-  const before = BigInt(Math.floor(beforeMs)) * 1_000_000n;
-  return BigInt(st.mtimeNs) < before && BigInt(st.ctimeNs) < before;
 }
 
 /**

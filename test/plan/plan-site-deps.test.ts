@@ -31,6 +31,18 @@ describe('planSite with the DEPENDS the site recorded', () => {
     ]);
   });
 
+  it('names the first three unrecorded packages in sorted order and counts the rest', () => {
+    // Listed out of order, one with recorded DEPENDS: the note names the least three of the other five.
+    const p = planSite(
+      site([want('app')]),
+      inv('zed-1.0', 'app-1.0', 'mid-1.0', 'rec-1.0 <', 'beta-1.0', 'lib-1.0'),
+      catalog,
+    );
+    expect(p.notes).toEqual([
+      expect.stringMatching(/does not record what app-1\.0, beta-1\.0, lib-1\.0 and 2 more depend on/),
+    ]);
+  });
+
   it('trusts the site over the catalog even for a version the catalog offers', () => {
     // The site says tool-1.0 needs nothing (it was built so); the catalog's entry would keep libx.
     const p = planSite(site([want('tool')]), inv('tool-1.0 <', 'libx-1.0'), cat('tool-1.0 < libx>=1', 'libx-1.0'));
