@@ -198,7 +198,7 @@ async function resume(ctx: RunContext, site: ResolvedSite, tx: Transaction): Pro
 }
 
 /** A site whose probe gave no package listing. */
-export function probeFailed(site: ResolvedSite, probe: TxOutcome): SiteResult {
+function probeFailed(site: ResolvedSite, probe: TxOutcome): SiteResult {
   if (probe.kind === 'recorded')
     return {
       site: site.name,

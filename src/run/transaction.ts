@@ -17,7 +17,7 @@ import { newNonce, newTxid } from './txid.js';
 import { jobVulnList } from '../vuln/job-list.js';
 
 export type { TxOutcome } from './tx/machine.js';
-export { jobChecks, jobScriptFor } from './tx/job-request.js';
+export { jobChecks } from './tx/job-request.js';
 
 export async function startTransaction(
   ctx: RunContext,
