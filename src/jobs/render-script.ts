@@ -16,8 +16,8 @@ export function renderJobScript(spec: JobSpec): string {
   const lines = [
     header(spec),
     settings(spec),
-    (spec.probe ? FUNCTIONS + LOCK_FUNCTIONS : FUNCTIONS + LOCK_FUNCTIONS + RESTORE_FUNCTIONS) +
-      (checks ? CHECK_FUNCTION : ''),
+    // A probe replaces no package, so it needs no restore.
+    FUNCTIONS + LOCK_FUNCTIONS + (spec.probe ? '' : RESTORE_FUNCTIONS) + (checks ? CHECK_FUNCTION : ''),
     precheckFunction(spec),
     ...(spec.vulnerabilities !== undefined ? [vulnFunction(spec)] : []),
     main(spec),

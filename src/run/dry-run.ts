@@ -31,7 +31,7 @@ export function dryRunScriptFile(stateDir: string, site: string): string {
   return siteStateFile(stateDir, path.join('jobs', 'dry-run'), site, '.sh');
 }
 
-export function dryRunExecutors(stateDir: string): Executors {
+function dryRunExecutors(stateDir: string): Executors {
   const nothing = () => Promise.reject(new Error('a dry run submits no job'));
   const executor = (name: Executor['name']): Executor => ({
     name,
@@ -51,7 +51,7 @@ export function dryRunExecutors(stateDir: string): Executors {
 }
 
 /** The journal as it is, read-only: this run's own records go nowhere. */
-export function dryRunJournal(real: JournalStore): JournalStore {
+function dryRunJournal(real: JournalStore): JournalStore {
   return {
     append: () => Promise.resolve(),
     openTransactions: () => Promise.resolve([]),
@@ -60,10 +60,10 @@ export function dryRunJournal(real: JournalStore): JournalStore {
   };
 }
 
-export function dryRunObservations(real: ObservationStore): ObservationStore {
+function dryRunObservations(real: ObservationStore): ObservationStore {
   return { read: (site) => real.read(site), write: () => Promise.resolve() };
 }
 
-export function dryRunHolds(real: HoldStore): HoldStore {
+function dryRunHolds(real: HoldStore): HoldStore {
   return { read: (site) => real.read(site), write: () => Promise.resolve(false), release: () => Promise.resolve() };
 }

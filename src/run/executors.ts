@@ -6,7 +6,7 @@ import type { BackendName, ResolvedSite } from '../desired/types.js';
 import type { Executor, Executors, Submission } from './ports.js';
 
 /** A real backend: every submission starts a job. */
-export class BackendExecutor implements Executor {
+class BackendExecutor implements Executor {
   readonly name: BackendName;
   readonly minPollMs?: number;
   readonly waitFor?: (job: JobHandle) => Promise<JobPoll> | undefined;

@@ -8,7 +8,7 @@ import type { BackendName } from '../desired/types.js';
 import type { Inventory } from '../observed/types.js';
 import type { Hold } from '../rollback/holds.js';
 import type { JournalRecord, Transaction } from '../state/records.js';
-import type { LockOwner } from '../state/site-lock.js';
+import type { LockOwner, Release } from '../state/site-lock.js';
 
 export interface JournalStore {
   /** Append durably, in order: on disk when this resolves. */
@@ -21,16 +21,13 @@ export interface JournalStore {
   transactions(): Promise<Transaction[]>;
 }
 
-/** A held site lock; `lost()` says whether another controller took it meanwhile. */
-export type Lease = (() => Promise<void>) & { lost(): boolean };
-
 export interface SiteLocks {
   /** Wait for the site's lock (undefined when another controller held it past the timeout). */
   acquire(
     site: string,
     command: string,
     opts: { timeoutMs: number; onBusy?: (holder: LockOwner | undefined) => void },
-  ): Promise<Lease | undefined>;
+  ): Promise<Release | undefined>;
   /** Whether this process held the site's lock and lost it (then no job may be submitted there). */
   lost(site: string): boolean;
 }

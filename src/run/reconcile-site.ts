@@ -180,16 +180,8 @@ async function resume(ctx: RunContext, site: ResolvedSite, tx: Transaction): Pro
     };
   if (outcome.kind === 'ended' && outcome.cause === 'never-submitted')
     return { site: site.name, status: 'failed', detail: outcome.reason ?? '', txid: tx.txid };
-  if (outcome.status === 'succeeded' && tx.begin.kind === 'rollback' && tx.begin.rollback) {
-    await ctx.holds.write({
-      site: site.name,
-      tag: tx.begin.rollback.tag,
-      commit: tx.begin.rollback.commit,
-      txid: tx.txid,
-      at: isoAt(ctx.clock),
-      desired: tx.begin.rollback.desired,
-    });
-  }
+  if (outcome.status === 'succeeded' && tx.begin.kind === 'rollback' && tx.begin.rollback)
+    await holdAfterRollback(ctx, site.name, tx.txid, tx.begin.rollback);
   const reason = outcome.reason ? ` — ${outcome.reason}` : '';
   const detail = `resumed ${tx.txid}: ${outcome.status}${reason}`;
   return outcome.status === 'succeeded'
@@ -197,8 +189,18 @@ async function resume(ctx: RunContext, site: ResolvedSite, tx: Transaction): Pro
     : { site: site.name, status: 'failed', detail, txid: tx.txid };
 }
 
+/** A successful rollback holds its site (also one a resumed job finished); false when the hold store keeps nothing (a dry run). */
+export function holdAfterRollback(
+  ctx: RunContext,
+  site: string,
+  txid: string,
+  rb: { tag: string; commit: string; desired: string },
+): Promise<boolean> {
+  return ctx.holds.write({ site, tag: rb.tag, commit: rb.commit, txid, at: isoAt(ctx.clock), desired: rb.desired });
+}
+
 /** A site whose probe gave no package listing. */
-export function probeFailed(site: ResolvedSite, probe: TxOutcome): SiteResult {
+function probeFailed(site: ResolvedSite, probe: TxOutcome): SiteResult {
   if (probe.kind === 'recorded')
     return {
       site: site.name,

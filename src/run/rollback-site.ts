@@ -12,8 +12,7 @@ import { desiredFingerprint } from '../rollback/fingerprint.js';
 import { planRestore } from '../rollback/plan-rollback.js';
 import { restorePoint } from '../rollback/restore-point.js';
 import type { RunContext } from './context.js';
-import { isoAt } from './ports.js';
-import { describe, emptyPlan, failedWith, underLock, type SiteResult } from './reconcile-site.js';
+import { describe, emptyPlan, failedWith, holdAfterRollback, underLock, type SiteResult } from './reconcile-site.js';
 import { jobChecks, recordWithoutJob, startTransaction } from './transaction.js';
 
 export interface RollbackTarget {
@@ -128,14 +127,4 @@ async function currentInventory(ctx: RunContext, site: ResolvedSite): Promise<In
   ctx.emit({ site: site.name, kind: 'probing', detail: 'no observation yet: probing the site' });
   const probe = await startTransaction(ctx, site, emptyPlan(site.name), 'probe');
   return probe.kind === 'ended' ? probe.inventory : undefined;
-}
-
-/** A successful rollback holds its site; false when the hold store keeps nothing (a dry run). */
-function holdAfterRollback(
-  ctx: RunContext,
-  site: string,
-  txid: string,
-  rb: { tag: string; commit: string; desired: string },
-): Promise<boolean> {
-  return ctx.holds.write({ site, tag: rb.tag, commit: rb.commit, txid, at: isoAt(ctx.clock), desired: rb.desired });
 }

@@ -17,7 +17,7 @@ import { newNonce, newTxid } from './txid.js';
 import { jobVulnList } from '../vuln/job-list.js';
 
 export type { TxOutcome } from './tx/machine.js';
-export { jobChecks, jobScriptFor } from './tx/job-request.js';
+export { jobChecks } from './tx/job-request.js';
 
 export async function startTransaction(
   ctx: RunContext,
@@ -29,7 +29,7 @@ export async function startTransaction(
 ): Promise<TxOutcome> {
   const vulns = await jobVulnList(ctx.vulnLists, site, expected);
   const begin: BeginRecord = {
-    ...beginRecord(ctx, site, plan, kind, extra),
+    ...beginRecord(ctx, site, plan, kind),
     nonce: newNonce(),
     ...(expected ? { expected } : {}),
     ...(kind !== 'probe' && site.checks.length > 0 ? { checks: jobChecks(site.checks) } : {}),
@@ -57,7 +57,7 @@ export async function recordWithoutJob(
   inventory: Inventory,
   extra: Partial<BeginRecord> = {},
 ): Promise<TxOutcome> {
-  const begin: BeginRecord = { ...beginRecord(ctx, site, plan, kind, extra), nonce: '', ...extra };
+  const begin: BeginRecord = { ...beginRecord(ctx, site, plan, kind), nonce: '', ...extra };
   const { txid, at } = begin;
   // No job, so no check ran: the package set is installed but, if the site has checks, not validated.
   const unchecked = (extra.checks ?? site.checks).length > 0;
@@ -84,12 +84,11 @@ function beginRecord(
   site: ResolvedSite,
   plan: SitePlan,
   kind: TransactionKind,
-  extra: Partial<BeginRecord>,
 ): Omit<BeginRecord, 'nonce'> {
   const now = ctx.clock.now();
   return {
     type: 'begin',
-    txid: extra.txid ?? newTxid(site.name, new Date(now)),
+    txid: newTxid(site.name, new Date(now)),
     at: new Date(now).toISOString(),
     site: site.name,
     kind,

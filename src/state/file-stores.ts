@@ -7,7 +7,7 @@ import { readHold, releaseHold, writeHold, type Hold } from '../rollback/holds.j
 import { Journal } from './journal.js';
 import { OpenTransactions } from './open-transactions.js';
 import { foldTransactions, type JournalRecord, type Transaction } from './records.js';
-import { lockSite, type LockOwner } from './site-lock.js';
+import { lockSite, type LockOwner, type Release } from './site-lock.js';
 
 export class FileJournalStore {
   readonly journal: Journal;
@@ -42,7 +42,7 @@ export class FileSiteLocks {
     site: string,
     command: string,
     opts: { timeoutMs: number; onBusy?: (holder: LockOwner | undefined) => void },
-  ): Promise<(() => Promise<void>) & { lost(): boolean } | undefined> {
+  ): Promise<Release | undefined> {
     const release = await lockSite(this.stateDir, site, { command }, opts);
     if (!release) return undefined;
     this.held.set(site, release.lost);

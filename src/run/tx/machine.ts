@@ -54,8 +54,6 @@ export type TxState =
     }
   | { phase: 'done'; outcome: TxOutcome };
 
-export type TxPhase = TxState['phase'];
-
 /** What happened, as the driver tells the machine. */
 export type TxEventBody =
   | { type: 'lock-taken' }
