@@ -2,13 +2,9 @@
 // and --json output on stdout. Default level "warn" keeps stderr quiet in
 // normal runs; --log-level info records every site state change.
 import pino, { type Logger } from 'pino';
-import { UsageError } from './errors.js';
-import { LOG_LEVELS } from './log-levels.js';
+import type { LogLevel } from './log-levels.js';
 
-const LEVELS: readonly string[] = LOG_LEVELS;
-
-export function createLogger(level = 'warn', file?: string): Logger {
-  if (!LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}, got '${level}'`);
+export function createLogger(level: LogLevel = 'warn', file?: string): Logger {
   const destination = file
     ? pino.destination({ dest: file, append: true, mkdir: true, sync: true })
     : pino.destination({ dest: 2, sync: true });

@@ -8,6 +8,7 @@ import { flag, listOpt, stringOpt, type ParsedArgs } from './args.js';
 import type { Io } from './io.js';
 import type { Logger } from 'pino';
 import { createLogger } from '../log.js';
+import type { LogLevel } from '../log-levels.js';
 import { tagsAt } from '../desired/tags.js';
 import { compileGlob, globMatch } from '../pkgsrc/fnmatch.js';
 import { closest } from './did-you-mean.js';
@@ -99,5 +100,7 @@ export function tagsFromArgs(args: ParsedArgs, desired: DesiredState): Promise<s
 
 /** The run's logger, as --log-level and --log-file say. */
 export function loggerFromArgs(args: ParsedArgs): Logger {
-  return createLogger(stringOpt(args, 'log-level') ?? 'warn', stringOpt(args, 'log-file'));
+  // parseCommandLine refused any other --log-level before a command ran.
+  const level = stringOpt(args, 'log-level') as LogLevel | undefined;
+  return createLogger(level ?? 'warn', stringOpt(args, 'log-file'));
 }

@@ -95,7 +95,12 @@ function cleanListing(b: Buffer, withComments: boolean): InstalledPackage[] | un
   return out;
 }
 
-function cleanLine(b: Buffer, start: number, end: number, withComment: boolean): InstalledPackage | undefined {
+/**
+ * The clean PKGNAME a line starts with: where it ends (the first space, or
+ * `end`) and its last '-', or undefined when it is not one diagnosePkgName
+ * accepts. The one name rule of both byte readers.
+ */
+function cleanName(b: Buffer, start: number, end: number): { sp: number; dash: number } | undefined {
   let dash = -1;
   let sp = start;
   for (; sp < end; sp++) {
@@ -108,6 +113,13 @@ function cleanLine(b: Buffer, start: number, end: number, withComment: boolean):
   if (dash <= start || dash + 1 >= sp || !isPkgNameStart(b[start]!)) return undefined;
   const v = b[dash + 1]!;
   if (v < 0x30 || v > 0x39) return undefined;
+  return { sp, dash };
+}
+
+function cleanLine(b: Buffer, start: number, end: number, withComment: boolean): InstalledPackage | undefined {
+  const name = cleanName(b, start, end);
+  if (!name) return undefined;
+  const { sp, dash } = name;
   const nameLen = sp - start;
   const want = (nameLen < NAME_FIELD ? NAME_FIELD - nameLen : 0) + 1;
   let cs = sp;
@@ -140,17 +152,8 @@ export function pkgnamesFromBytes(b: Buffer): string[] | undefined {
   for (let pos = 0; pos < stop;) {
     let eol = b.indexOf(0x0a, pos);
     if (eol < 0 || eol > stop) eol = stop;
-    let dash = -1;
-    let sp = pos;
-    for (; sp < eol; sp++) {
-      const c = b[sp]!;
-      if (c === 0x20) break;
-      if (c < 0x21 || c > 0x7e) return undefined;
-      if (c === 0x2d) dash = sp;
-    }
-    if (dash <= pos || dash + 1 >= sp || sp === eol) return undefined;
-    const v = b[dash + 1]!;
-    if (v < 0x30 || v > 0x39) return undefined;
+    const sp = cleanName(b, pos, eol)?.sp;
+    if (sp === undefined || sp === eol) return undefined;
     const name = b.toString('latin1', pos, sp);
     const before = seen.size;
     if (seen.add(name).size === before) return undefined;

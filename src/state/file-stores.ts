@@ -10,10 +10,17 @@ import { foldTransactions, type JournalRecord, type Transaction } from './record
 import { lockSite, type LockOwner, type Release } from './site-lock.js';
 
 export class FileJournalStore {
-  readonly journal: Journal;
+  private readonly journal: Journal;
   private readonly open: OpenTransactions;
+  /**
+   * Every record read so far, for transactions(): a rollback over a fleet asks
+   * once per site, and must not re-read and re-parse the whole journal each
+   * time. Its own Journal, as readNew()'s offset is per instance and `open`
+   * has the other; the reads are chained so none skips or repeats a record.
+   */
+  private all: { journal: Journal; records: JournalRecord[]; reading: Promise<void> } | undefined;
 
-  constructor(stateDir: string) {
+  constructor(private readonly stateDir: string) {
     this.journal = new Journal(stateDir);
     this.open = new OpenTransactions(this.journal);
   }
@@ -28,7 +35,12 @@ export class FileJournalStore {
     return this.open.lastAppliedRevision(site);
   }
   async transactions(): Promise<Transaction[]> {
-    return foldTransactions((await this.journal.read()).records);
+    const all = (this.all ??= { journal: new Journal(this.stateDir), records: [], reading: Promise.resolve() });
+    all.reading = all.reading.then(async () => {
+      all.records.push(...(await all.journal.readNew()).records);
+    });
+    await all.reading;
+    return foldTransactions(all.records);
   }
 }
 

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { summaryPackages } from '../../src/catalog/summary-packages.js';
-import { inventoryFromBytes } from '../../src/observed/inventory-bytes.js';
+import { inventoryFromBytes, pkgnamesFromBytes } from '../../src/observed/inventory-bytes.js';
 import { inventoryFromPkgInfo } from '../../src/observed/inventory.js';
 import { parsePkgSummary } from '../../src/pkgsrc/pkg-summary.js';
 
@@ -85,6 +85,21 @@ describe('inventoryFromBytes', () => {
     const b = Buffer.concat([Buffer.from('foo-1.0             a'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('\n')]);
     expect(inventoryFromBytes({ ...META, pkgInfo: { bytes: b, file: 'a' } })).toEqual(
       inventoryFromPkgInfo({ ...META, pkgInfo: { text: b.toString('utf8'), file: 'a' } }),
+    );
+  });
+});
+
+describe('pkgnamesFromBytes', () => {
+  it("gives the text reader's names, or declines: never names the inventory readers refuse", () => {
+    fc.assert(
+      fc.property(listing, (text) => {
+        const names = pkgnamesFromBytes(Buffer.from(text));
+        if (names === undefined) return;
+        const inv = outcome(() => inventoryFromPkgInfo({ ...META, pkgInfo: { text, file: 'a' } }));
+        expect(inv).toEqual({ ok: expect.anything() });
+        if ('ok' in inv) expect(names).toEqual(inv.ok.packages.map((p) => p.pkgname));
+      }),
+      { numRuns: 2000 },
     );
   });
 });
