@@ -51,7 +51,9 @@ describe("the README's 'Using it' commands", () => {
     };
     expect(step('npx reconcile --help')).toMatch(/^ {2}plan /m);
     expect(step('npx reconcile validate ')).toMatch(/^ok: 3 sites/m);
-    expect(step('npx reconcile plan --observed')).toMatch(/^Plan: \d+ to install, .* at 2 of 3 sites \(0 in sync; 1 site only runs checks\)/m);
+    expect(step('npx reconcile plan --observed')).toMatch(
+      /^Plan: \d+ to install, .* at 2 of 3 sites \(0 in sync; 1 site only runs checks\)/m,
+    );
     expect(step('npx reconcile plan -v --site DESY-HH')).toMatch(/^ {2}= .*\(in-sync: /m);
     expect(step('npx reconcile observe --site DESY-HH')).toMatch(/^DESY-HH: stored \d+ packages/m);
     const fromState = step('npx reconcile plan --site DESY-HH --catalog');
