@@ -13,12 +13,12 @@ import { CatalogCache } from '../../catalog/load.js';
 import { readInventoryInput, type InventoryOrigin } from '../../fleet-plan/inventory-input.js';
 import { planJson } from '../../fleet-plan/plan-task.js';
 import { ListCache } from '../../vuln/list-store.js';
-import { describeHold, isManual, listHolds, type Hold } from '../../rollback/holds.js';
+import { describeHold, isManual, type Hold } from '../../rollback/holds.js';
 import { renderSitePlan, renderSummary } from '../../plan/render.js';
 import type { SitePlan } from '../../plan/types.js';
 import { emptySummary } from '../../plan/types.js';
 import { flag, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
-import { desiredWithCacheFromArgs, selectSites, stateDirFromArgs } from '../common.js';
+import { desiredWithCacheFromArgs, selectSites, stateDirFromArgs, withState } from '../common.js';
 import type { CommandResult, Io } from '../io.js';
 import { parseConcurrency } from './apply.js';
 
@@ -44,7 +44,7 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   });
 
   // One listing of the holds rather than a look-up per site.
-  const holds = new Map((await listHolds(stateDir)).map((h) => [h.site, h]));
+  const holds = new Map((await withState(args, (state) => state.holds.list())).map((h) => [h.site, h]));
   const summary = emptySummary();
   if (json) io.out(`{"format":"vo-reconcile-plan/1","revision":${JSON.stringify(desired.revision)},"sites":[`);
   // Vulnerable targets are flagged after planning, so cached plans stay the planner's own.
