@@ -1,7 +1,7 @@
 // The binary packages on offer at a PKG_PATH, and the choice pkg_add would
 // make among them. Pure; loading lives in load.ts.
-import { compilePattern, patternBase, type Matcher } from '../pkgsrc/pattern.js';
-import { NameIndex, PatternIndex } from '../pkgsrc/name-index.js';
+import { compilePattern, type Matcher } from '../pkgsrc/pattern.js';
+import { cachedPatternBase, NameIndex, PatternIndex } from '../pkgsrc/name-index.js';
 import { splitPkgName } from '../pkgsrc/pkgname.js';
 import { BoundedMemo } from '../util/bounded-memo.js';
 import { compareParsed, parseVersionCached } from '../pkgsrc/version.js';
@@ -100,7 +100,7 @@ export class Catalog {
     const hit = this.resolved.get(key);
     if (hit !== undefined) return hit?.pkgname;
     const m = matcherFor(pattern);
-    const base = patternBase(pattern);
+    const base = cachedPatternBase(pattern);
     this.index ??= new NameIndex(this.byPkgname.values());
     let best: CatalogPackage | undefined;
     for (const c of base !== undefined ? (this.byName.get(base) ?? []) : this.index.candidates(pattern)) {

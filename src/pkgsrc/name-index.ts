@@ -3,19 +3,31 @@
 // '-' that gives a key every matching PKGNAME starts with ("<key>-"), and
 // index names under each of their own dash-prefixes.
 import { BoundedMemo } from '../util/bounded-memo.js';
-import { patternPrefix } from './pattern.js';
+import { patternBase, patternPrefix } from './pattern.js';
 
-const keys = new BoundedMemo<string, string | null>(50_000);
+/** What the indexes ask of a pattern, worked out once per pattern string. */
+interface PatternShape {
+  key: string | undefined;
+  base: string | undefined;
+}
 
-function keyOf(pattern: string): string | null {
+// One memo for both questions: the planner asks them of the same patterns, site after site.
+const shapes = new BoundedMemo<string, PatternShape>(50_000);
+
+function shapeOf(pattern: string): PatternShape {
   const prefix = patternPrefix(pattern);
   const dash = prefix.lastIndexOf('-');
-  return dash > 0 ? prefix.slice(0, dash) : null;
+  return { key: dash > 0 ? prefix.slice(0, dash) : undefined, base: patternBase(pattern) };
 }
 
 /** Every PKGNAME the pattern matches starts with `<key>-`; undefined when no key is certain. */
 export function patternKey(pattern: string): string | undefined {
-  return keys.get(pattern, keyOf) ?? undefined;
+  return shapes.get(pattern, shapeOf).key;
+}
+
+/** patternBase, remembered: the one base every match has, or undefined. */
+export function cachedPatternBase(pattern: string): string | undefined {
+  return shapes.get(pattern, shapeOf).base;
 }
 
 export class NameIndex<T extends { pkgname: string }> {

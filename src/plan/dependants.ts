@@ -12,8 +12,7 @@ import { matcherFor, matchesAll } from '../catalog/catalog.js';
 import type { DesiredPackage } from '../desired/types.js';
 import { formatLocation } from '../errors.js';
 import type { InstalledPackage } from '../observed/types.js';
-import { PatternIndex } from '../pkgsrc/name-index.js';
-import { patternBase } from '../pkgsrc/pattern.js';
+import { cachedPatternBase, PatternIndex } from '../pkgsrc/name-index.js';
 import { compareParsed, parseVersionCached } from '../pkgsrc/version.js';
 import type { PlanAction, PlanProblem } from './types.js';
 
@@ -75,7 +74,7 @@ class Fitter {
     if (c.from) this.checkDependants(c);
     for (const dep of this.ctx.catalog.get(c.pkgname)?.depends ?? []) {
       if (this.satisfied(dep)) continue;
-      const base = patternBase(dep);
+      const base = cachedPatternBase(dep);
       const holder = base === undefined ? undefined : this.final.get(base);
       if (!holder) continue; // pkg_add pulls it in
       const why = `${c.pkgname} requires ${dep}`;
@@ -155,7 +154,7 @@ class Fitter {
   private fits(v: CatalogPackage): boolean {
     return v.depends.every((dep) => {
       if (this.satisfied(dep)) return true;
-      const base = patternBase(dep);
+      const base = cachedPatternBase(dep);
       if (base !== undefined && this.final.has(base)) return false;
       return this.ctx.catalog.best(dep) !== undefined;
     });
@@ -163,7 +162,7 @@ class Fitter {
 
   private satisfied(dep: string): boolean {
     const m = matcherFor(dep);
-    const base = patternBase(dep);
+    const base = cachedPatternBase(dep);
     if (base !== undefined) {
       const f = this.final.get(base);
       return f !== undefined && m(f.pkgname);

@@ -6,8 +6,7 @@ import { matcherFor, matchesAll } from '../catalog/catalog.js';
 import { formatLocation } from '../errors.js';
 import type { DesiredPackage, ResolvedSite } from '../desired/types.js';
 import type { InstalledPackage, Inventory } from '../observed/types.js';
-import { NameIndex } from '../pkgsrc/name-index.js';
-import { patternBase } from '../pkgsrc/pattern.js';
+import { cachedPatternBase, NameIndex } from '../pkgsrc/name-index.js';
 import { compareParsed, parseVersionCached } from '../pkgsrc/version.js';
 import { DependencyIndex, pulledBy, type Staying } from './dependencies.js';
 import { findConflicts, pulledButUnwanted } from './conflicts.js';
@@ -383,7 +382,7 @@ class SitePlanner {
   /** Whether some installed package (the job runs removals last, so any of them) matches a DEPENDS pattern. */
   private findInstalled(pattern: string): boolean {
     const m = matcherFor(pattern);
-    const base = patternBase(pattern);
+    const base = cachedPatternBase(pattern);
     if (base !== undefined) return (this.installed.get(base) ?? []).some((p) => m(p.pkgname));
     this.installedIndex ??= new NameIndex(this.inventory.packages);
     return this.installedIndex.candidates(pattern).some((p) => m(p.pkgname));
