@@ -5,7 +5,8 @@
 import { writeFileSync } from 'node:fs';
 
 const file = process.env.BENCH_RSS_FILE;
-if (file) process.on('exit', () => {
+if (file)
+  process.on('exit', () => {
     const r = process.resourceUsage();
     writeFileSync(file, `${r.maxRSS} ${r.userCPUTime + r.systemCPUTime}\n`);
   });

@@ -28,7 +28,17 @@ export function matchesAll(patterns: readonly string[], pkgname: string): boolea
   return true;
 }
 
-export class Catalog {
+/** What planning a site asks of a catalog: Catalog itself, or one site's view of it (SiteCatalog). */
+export interface CatalogLookup {
+  readonly location: string;
+  get(pkgname: string): CatalogPackage | undefined;
+  versionsOf(name: string): readonly CatalogPackage[];
+  requirers(pkgname: string): readonly string[];
+  best(pattern: string): string | undefined;
+  resolve(name: string, patterns: readonly string[]): CatalogPackage | undefined;
+}
+
+export class Catalog implements CatalogLookup {
   private readonly byPkgname = new Map<string, CatalogPackage>();
   private readonly byName = new Map<string, CatalogPackage[]>();
   private readonly resolved = new Map<string, CatalogPackage | null>();
@@ -139,4 +149,47 @@ function flat(s: string): string {
 function better(a: CatalogPackage, b: CatalogPackage): boolean {
   const c = compareParsed(parseVersionCached(a.version), parseVersionCached(b.version));
   return c > 0 || (c === 0 && a.pkgname < b.pkgname);
+}
+
+/**
+ * A shared catalog as one site's planning sees it: the same answers, with
+ * the site's look-ups by PKGNAME remembered. Planning asks about each
+ * installed package several times (its DEPENDS, its CONFLICTS, whether it
+ * is offered), and a look-up in the site's own small map, keyed by the very
+ * strings the site's inventory holds, costs a fraction of one in the
+ * catalog's map of tens of thousands of names spread over the heap.
+ */
+export class SiteCatalog implements CatalogLookup {
+  private readonly seen = new Map<string, CatalogPackage | null>();
+
+  constructor(private readonly shared: Catalog) {}
+
+  get location(): string {
+    return this.shared.location;
+  }
+
+  get(pkgname: string): CatalogPackage | undefined {
+    let hit = this.seen.get(pkgname);
+    if (hit === undefined) {
+      hit = this.shared.get(pkgname) ?? null;
+      this.seen.set(pkgname, hit);
+    }
+    return hit ?? undefined;
+  }
+
+  versionsOf(name: string): readonly CatalogPackage[] {
+    return this.shared.versionsOf(name);
+  }
+
+  requirers(pkgname: string): readonly string[] {
+    return this.shared.requirers(pkgname);
+  }
+
+  best(pattern: string): string | undefined {
+    return this.shared.best(pattern);
+  }
+
+  resolve(name: string, patterns: readonly string[]): CatalogPackage | undefined {
+    return this.shared.resolve(name, patterns);
+  }
 }

@@ -7,12 +7,12 @@
 // version for an automatic one), or the site's plan is an error naming it
 // and its pattern. Packages about to be removed constrain nothing here: the
 // sequencing puts their removal first.
-import type { Catalog, CatalogPackage } from '../catalog/catalog.js';
+import type { CatalogLookup, CatalogPackage } from '../catalog/catalog.js';
 import { matcherFor, matchesAll } from '../catalog/catalog.js';
 import type { DesiredPackage } from '../desired/types.js';
 import { formatLocation } from '../errors.js';
 import type { InstalledPackage } from '../observed/types.js';
-import { cachedPatternBase, PatternIndex } from '../pkgsrc/name-index.js';
+import { cachedPatternBase, OwnerPatternIndex } from '../pkgsrc/name-index.js';
 import { compareParsed, parseVersionCached } from '../pkgsrc/version.js';
 import type { PlanAction, PlanProblem } from './types.js';
 
@@ -37,7 +37,7 @@ export function mobilityOf(
 }
 
 export interface FitContext {
-  catalog: Catalog;
+  catalog: CatalogLookup;
   installed: readonly InstalledPackage[];
   declared: ReadonlyMap<string, DesiredPackage>;
   mobility: (p: InstalledPackage) => Mobility;
@@ -60,7 +60,7 @@ export function fitDependants(ctx: FitContext, changes: PlanAction[]): PlanProbl
 }
 
 class Fitter {
-  private reverse: PatternIndex<{ pattern: string; owner: InstalledPackage }> | undefined;
+  private reverse: OwnerPatternIndex<InstalledPackage> | undefined;
   private readonly refused = new Set<string>();
 
   constructor(
@@ -92,9 +92,7 @@ class Fitter {
 
   /** check_other_installed: staying packages whose DEPENDS match the old version and not the new. */
   private checkDependants(c: PlanAction): void {
-    this.reverse ??= new PatternIndex(
-      this.ctx.installed.flatMap((owner) => this.ctx.dependsOf(owner.pkgname).map((pattern) => ({ pattern, owner }))),
-    );
+    this.reverse ??= new OwnerPatternIndex(this.ctx.installed, (owner) => this.ctx.dependsOf(owner.pkgname));
     for (const { pattern, owner } of this.reverse.candidates(c.from!)) {
       if (this.final.get(owner.name)?.installed !== owner || owner.pkgname === c.from) continue;
       const m = matcherFor(pattern);

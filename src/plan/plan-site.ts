@@ -1,8 +1,8 @@
 // planSite: (desired site, observed inventory, catalog) → SitePlan. Pure and
 // deterministic. Desired and installed are paired by package name with
 // explicit absence on either side; the action follows from the pair.
-import type { Catalog, CatalogPackage } from '../catalog/catalog.js';
-import { matcherFor, matchesAll } from '../catalog/catalog.js';
+import type { Catalog, CatalogLookup, CatalogPackage } from '../catalog/catalog.js';
+import { matcherFor, matchesAll, SiteCatalog } from '../catalog/catalog.js';
 import { formatLocation } from '../errors.js';
 import type { DesiredPackage, ResolvedSite } from '../desired/types.js';
 import type { InstalledPackage, Inventory } from '../observed/types.js';
@@ -46,7 +46,7 @@ export function planSite(
       observed,
     };
   }
-  const p = new SitePlanner(site, inventory, catalog, opts.kept !== 'counts');
+  const p = new SitePlanner(site, inventory, new SiteCatalog(catalog), opts.kept !== 'counts');
   p.plan();
   const actions = p.actions();
   const notes = p.notes();
@@ -82,7 +82,7 @@ class SitePlanner {
   constructor(
     private readonly site: ResolvedSite,
     private readonly inventory: Inventory,
-    private readonly catalog: Catalog,
+    private readonly catalog: CatalogLookup,
     private readonly full: boolean,
   ) {
     this.protect = new Set(site.protect);
@@ -162,7 +162,12 @@ class SitePlanner {
     const preferred = [...orderChanges(this.changes, (n) => this.catalog.get(n)?.depends ?? []), ...this.removals];
     if (preferred.length === 0 || this.errors.length > 0) return preferred;
     const deps = this.deps!;
-    const installed = this.inventory.packages.map((p) => ({ ...p, depends: deps.dependsOf(p.pkgname) }));
+    const installed = this.inventory.packages.map((p) => ({
+      pkgname: p.pkgname,
+      name: p.name,
+      automatic: p.automatic,
+      depends: deps.dependsOf(p.pkgname),
+    }));
     const { actions, blocked } = sequenceActions(preferred, installed, this.catalog);
     for (const a of actions) {
       const old = a.from === undefined ? undefined : this.installed.get(a.name)?.find((p) => p.pkgname === a.from);

@@ -17,9 +17,9 @@
 // - `pkg_delete` refuses a package an installed one still depends on.
 // The model also says which packages end with the wrong automatic flag, so
 // the job can set it (pkg_admin).
-import type { Catalog, CatalogPackage } from '../catalog/catalog.js';
+import type { CatalogLookup, CatalogPackage } from '../catalog/catalog.js';
 import { matcherFor } from '../catalog/catalog.js';
-import { cachedPatternBase, patternKey } from '../pkgsrc/name-index.js';
+import { cachedPatternBase, patternKey, patternKeys } from '../pkgsrc/name-index.js';
 import type { PlanAction } from './types.js';
 
 export interface ModelPackage {
@@ -43,7 +43,7 @@ export interface Sequenced {
 export function sequenceActions(
   preferred: readonly PlanAction[],
   installed: readonly ModelPackage[],
-  catalog: Catalog,
+  catalog: CatalogLookup,
 ): Sequenced {
   if (preferred.length === 0) return { actions: [] };
   const site = new ModelSite(installed);
@@ -92,7 +92,7 @@ class Tools {
 
   constructor(
     private readonly site: ModelSite,
-    private readonly catalog: Catalog,
+    private readonly catalog: CatalogLookup,
   ) {
     for (const p of site.all()) if (catalog.get(p.pkgname)?.conflicts.length) this.conflicting.push(p);
   }
@@ -271,8 +271,7 @@ class ModelSite {
       if (!list) this.longer.set(key, [p]);
       else list.push(p);
     }
-    for (const d of p.depends) {
-      const key = patternKey(d);
+    for (const key of patternKeys(p.depends)) {
       if (key === undefined) {
         if (!this.anywhere.includes(p)) this.anywhere.push(p);
         continue;
