@@ -21,6 +21,9 @@ import { desiredOptions, stateDirFromArgs, stateFromArgs, tagsFromArgs } from '.
 import { parseConcurrency } from './apply.js';
 import type { CommandResult, Io } from '../io.js';
 
+/** How often the served HTML report reloads itself: the cache makes a reload cheap. */
+const PAGE_REFRESH_SECONDS = 60;
+
 interface RunStats {
   lastDurationSeconds?: number;
   lastRunAt?: string;
@@ -144,7 +147,13 @@ async function handle(
   if (url.pathname !== '/' && url.pathname !== '/api/status' && url.pathname !== '/metrics')
     return send(res, 404, 'text/plain', 'not found\n');
   const { status, transactions } = await memo.status();
-  if (url.pathname === '/') return send(res, 200, 'text/html; charset=utf-8', renderStatusHtml(status));
+  if (url.pathname === '/')
+    return send(
+      res,
+      200,
+      'text/html; charset=utf-8',
+      renderStatusHtml(status, { refreshSeconds: PAGE_REFRESH_SECONDS }),
+    );
   if (url.pathname === '/api/status') return send(res, 200, 'application/json', JSON.stringify(status));
   if (url.pathname === '/metrics')
     return send(res, 200, 'text/plain; version=0.0.4', metrics(status, transactions, stats));
