@@ -9,11 +9,13 @@ import type { Executor, Executors, Submission } from './ports.js';
 class BackendExecutor implements Executor {
   readonly name: BackendName;
   readonly minPollMs?: number;
+  readonly pollsOnOwnSchedule?: boolean;
   readonly waitFor?: (job: JobHandle) => Promise<JobPoll> | undefined;
 
   constructor(private readonly backend: Backend) {
     this.name = backend.name;
     if (backend.minPollMs !== undefined) this.minPollMs = backend.minPollMs;
+    if (backend.pollsOnOwnSchedule) this.pollsOnOwnSchedule = true;
     if (backend.waitFor) this.waitFor = (job) => backend.waitFor!(job);
   }
 
