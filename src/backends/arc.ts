@@ -78,10 +78,10 @@ export class ArcBackend implements Backend {
   }
 
   /** The job's state as of the next arcstat of its CE (one call for all its jobs in flight). */
-  async poll(job: JobHandle): Promise<JobPoll> {
+  async poll(job: JobHandle, opts: { by?: number } = {}): Promise<JobPoll> {
     const kept = await this.keptPoll(job);
     if (kept) return kept;
-    return this.poller.poll(`${job.endpoint ?? endpointOfJob(job.id)} ${listOf(job)}`, job);
+    return this.poller.poll(`${job.endpoint ?? endpointOfJob(job.id)} ${listOf(job)}`, job, opts.by);
   }
 
   /**

@@ -24,11 +24,15 @@ export type PollMany = (group: string, jobs: readonly JobHandle[]) => Promise<Ba
 interface Waiter {
   job: JobHandle;
   settle: ((answer: JobPoll | Error) => void)[];
+  /** The cycle must start by then (the job's deadline): it is brought forward for everyone. */
+  by?: number;
 }
 
 interface Group {
   waiting: Map<string, Waiter>;
   timer?: NodeJS.Timeout;
+  /** When the armed timer fires. */
+  due?: number;
   running: boolean;
   lastStart?: number;
 }
@@ -45,12 +49,13 @@ export class BatchPoller {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** The job's state as of its group's next cycle. */
-  poll(group: string, job: JobHandle): Promise<JobPoll> {
+  /** The job's state as of its group's next cycle, which starts no later than `by` (ms since the epoch) when given. */
+  poll(group: string, job: JobHandle, by?: number): Promise<JobPoll> {
     const g = this.group(group);
     return new Promise<JobPoll>((resolve, reject) => {
-      const w = g.waiting.get(job.id) ?? { job, settle: [] };
+      const w: Waiter = g.waiting.get(job.id) ?? { job, settle: [] };
       w.settle.push((a) => (a instanceof Error ? reject(a) : resolve(a)));
+      if (by !== undefined) w.by = Math.min(by, w.by ?? Infinity);
       g.waiting.set(job.id, w);
       this.arm(group, g);
     });
@@ -66,15 +71,19 @@ export class BatchPoller {
   }
 
   private arm(name: string, g: Group): void {
-    if (g.timer || g.running || g.waiting.size === 0) return;
-    g.timer = setTimeout(
-      () => void this.cycle(name, g),
-      nextCycleDelay(this.schedule, g.lastStart, this.now(), this.random()),
-    );
+    if (g.running || g.waiting.size === 0) return;
+    const now = this.now();
+    let due = g.due ?? now + nextCycleDelay(this.schedule, g.lastStart, now, this.random());
+    for (const w of g.waiting.values()) if (w.by !== undefined) due = Math.min(due, w.by);
+    if (g.timer && due === g.due) return;
+    clearTimeout(g.timer);
+    g.due = due;
+    g.timer = setTimeout(() => void this.cycle(name, g), Math.max(0, due - now));
   }
 
   private async cycle(name: string, g: Group): Promise<void> {
     g.timer = undefined;
+    g.due = undefined;
     g.running = true;
     g.lastStart = this.now();
     const batch = [...g.waiting.values()];

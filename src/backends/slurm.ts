@@ -66,8 +66,8 @@ export class SlurmBackend implements Backend {
   }
 
   /** The job's state as of the next squeue of its partition (one call for all its jobs in flight). */
-  poll(job: JobHandle): Promise<JobPoll> {
-    return this.poller.poll(job.endpoint ?? DEFAULT_PARTITION, job);
+  poll(job: JobHandle, opts: { by?: number } = {}): Promise<JobPoll> {
+    return this.poller.poll(job.endpoint ?? DEFAULT_PARTITION, job, opts.by);
   }
 
   /**

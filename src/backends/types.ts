@@ -38,7 +38,8 @@ export interface JobPoll {
 export interface Backend {
   readonly name: BackendName;
   submit(req: JobRequest): Promise<JobHandle>;
-  poll(job: JobHandle): Promise<JobPoll>;
+  /** The job's state; `by` (ms since the epoch, the job's deadline): a batching backend asks no later than then. */
+  poll(job: JobHandle, opts?: { by?: number }): Promise<JobPoll>;
   fetchOutput(job: JobHandle): Promise<string>;
   cancel(job: JobHandle): Promise<void>;
   /**

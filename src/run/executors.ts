@@ -22,8 +22,8 @@ class BackendExecutor implements Executor {
   async submit(req: JobRequest): Promise<Submission> {
     return { job: await this.backend.submit(req) };
   }
-  poll(job: JobHandle): Promise<JobPoll> {
-    return this.backend.poll(job);
+  poll(job: JobHandle, opts?: { by?: number }): Promise<JobPoll> {
+    return this.backend.poll(job, opts);
   }
   fetchOutput(job: JobHandle): Promise<string> {
     return this.backend.fetchOutput(job);

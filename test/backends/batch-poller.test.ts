@@ -61,6 +61,23 @@ describe('BatchPoller', () => {
     await expect(p.poll('g', job('2'))).rejects.toThrow('the batched poll of g gave no answer for job 2');
   });
 
+  it('a job whose deadline comes before the next cycle brings the cycle forward, for every job waiting', async () => {
+    const sizes: number[] = [];
+    const p = new BatchPoller(
+      async (_, jobs) => {
+        sizes.push(jobs.length);
+        return new Map(jobs.map((j) => [j.id, { state: 'running' } as JobPoll]));
+      },
+      { intervalMs: 60_000, jitter: 0, gatherMs: 10 },
+    );
+    await p.poll('g', job('1'));
+    const t = Date.now();
+    // Next cycle due in a minute; job 2 must be asked about within 100 ms.
+    await Promise.all([p.poll('g', job('1')), p.poll('g', job('2'), Date.now() + 100)]);
+    expect(Date.now() - t).toBeLessThan(1000);
+    expect(sizes).toEqual([1, 2]);
+  });
+
   it('the same job polled twice in one cycle is asked about once', async () => {
     const seen: number[] = [];
     const p = new BatchPoller(async (_, jobs) => {
