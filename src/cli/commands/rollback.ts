@@ -11,6 +11,8 @@ import {
   selectSites,
   loggerFromArgs,
   stateDirFromArgs,
+  saidStateFailure,
+  withState,
   tagsFromArgs,
 } from '../common.js';
 import type { CommandResult, Io } from '../io.js';
@@ -28,20 +30,27 @@ export async function rollbackCommand(args: ParsedArgs, io: Io): Promise<Command
   const sites = selectSites(desired, args);
   const json = flag(args, 'json');
   const { emit, started } = progressPrinter(io, sites.length, json, loggerFromArgs(args));
-  const results = await rollbackSites(
-    sites,
-    new Map(atTag.sites.map((s) => [s.name, s])),
-    { tag, commit: atTag.commit! },
-    {
-      stateDir: stateDirFromArgs(args),
-      revision: desired.revision,
-      tags: await tagsFromArgs(args, desired),
-      concurrency: parseConcurrency(stringOpt(args, 'concurrency')),
-      dryRun: flag(args, 'dry-run'),
-      ...(stringOpt(args, 'catalog') ? { catalogOverride: stringOpt(args, 'catalog')! } : {}),
-      emit,
-    },
-  );
+  let stateFailed = false;
+  const results = await withState(args, async (state) => {
+    const r = await rollbackSites(
+      sites,
+      new Map(atTag.sites.map((s) => [s.name, s])),
+      { tag, commit: atTag.commit! },
+      {
+        state,
+        stateDir: stateDirFromArgs(args),
+        revision: desired.revision,
+        tags: await tagsFromArgs(args, desired),
+        concurrency: parseConcurrency(stringOpt(args, 'concurrency')),
+        dryRun: flag(args, 'dry-run'),
+        ...(stringOpt(args, 'catalog') ? { catalogOverride: stringOpt(args, 'catalog')! } : {}),
+        emit,
+      },
+    );
+    stateFailed = saidStateFailure(state, io);
+    return r;
+  });
+
   const failed = results.filter((r) => r.status === 'failed').length;
   if (json) io.out(JSON.stringify({ tag, commit: atTag.commit, results }));
   else
@@ -50,5 +59,5 @@ export async function rollbackCommand(args: ParsedArgs, io: Io): Promise<Command
     );
   const busy = busySummary(results);
   if (!json && busy) io.out(busy);
-  return { exitCode: failed > 0 ? 1 : 0 };
+  return { exitCode: failed > 0 || stateFailed ? 1 : 0 };
 }
