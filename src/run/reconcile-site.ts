@@ -201,13 +201,19 @@ async function resume(ctx: RunContext, site: ResolvedSite, tx: Transaction): Pro
     : { site: site.name, status: 'failed', detail, txid: tx.txid };
 }
 
-/** A successful rollback holds its site (also one a resumed job finished); false when the hold store keeps nothing (a dry run). */
-export function holdAfterRollback(
+/**
+ * A successful rollback holds its site (also one a resumed job finished);
+ * false when the hold store keeps nothing (a dry run). A hold set by hand
+ * meanwhile stays: only `reconcile release` lifts it.
+ */
+export async function holdAfterRollback(
   ctx: RunContext,
   site: string,
   txid: string,
   rb: { tag: string; commit: string; desired: string },
 ): Promise<boolean> {
+  const current = await ctx.holds.read(site);
+  if (current && isManual(current)) return true;
   return ctx.holds.write({ site, tag: rb.tag, commit: rb.commit, txid, at: isoAt(ctx.clock), desired: rb.desired });
 }
 
