@@ -61,6 +61,9 @@ const OPTIONS = {
   'secret-file': { type: 'string' },
   cron: { type: 'boolean' },
   reason: { type: 'string' },
+  out: { type: 'string' },
+  yes: { type: 'boolean', short: 'y' },
+  'skip-stale': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -83,9 +86,9 @@ const COMMON: OptionName[] = [
 /** Which options each command accepts besides the common ones. */
 const ACCEPTS: Record<CommandName, OptionName[]> = {
   validate: [],
-  plan: ['site', 'observed', 'catalog', 'detailed-exitcode', 'verbose', 'concurrency'],
+  plan: ['site', 'observed', 'catalog', 'detailed-exitcode', 'verbose', 'concurrency', 'out'],
   observe: ['site', 'import', 'import-u', 'concurrency'],
-  apply: ['site', 'concurrency', 'dry-run', 'catalog', 'since'],
+  apply: ['site', 'concurrency', 'dry-run', 'catalog', 'since', 'yes', 'skip-stale'],
   hook: ['repo', 'branch'],
   cron: ['every'],
   status: ['format', 'output', 'catalog'],
@@ -139,6 +142,7 @@ export const OPTION_VALUES: Partial<Record<OptionName, readonly string[] | 'path
   output: 'path',
   'report-secrets': 'path',
   'secret-file': 'path',
+  out: 'path',
   repo: 'path',
   prefix: 'path',
 };

@@ -17,6 +17,10 @@ import { flag, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
 import { desiredWithCacheFromArgs, selectSites, stateDirFromArgs } from '../common.js';
 import type { CommandResult, Io } from '../io.js';
 import { parseConcurrency } from './apply.js';
+import { UsageError } from '../../errors.js';
+import { PlanFileRecorder } from '../../plan-file/make.js';
+import { writePlanFile } from '../../plan-file/plan-file.js';
+import { tagsFromArgs } from '../common.js';
 
 export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   noPositionals(args);
@@ -30,6 +34,18 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   const json = flag(args, 'json');
   const verbose = flag(args, 'verbose');
   const catalogOverride = stringOpt(args, 'catalog');
+  const out = stringOpt(args, 'out');
+  const recorder = out
+    ? await reviewRecorder(
+        args,
+        desired.commit,
+        observedDir,
+        catalogOverride,
+        stateDir,
+        await tagsFromArgs(args, desired),
+      )
+    : undefined;
+  await recorder?.start(sites);
   const planned = planFleet({
     sites,
     origin: observedDir ? { kind: 'observed-dir', dir: observedDir } : { kind: 'state', dir: stateDir },
@@ -50,6 +66,7 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
     const p = lists && raw.site.vulnerabilities ? await flagged(lists, raw) : raw;
     addCounts(summary, p.counts);
     const hold = holds.get(p.site.name);
+    recorder?.add(p.site, p.json, p.catalogDigest, hold !== undefined);
     const held = hold && heldJson(hold);
     if (json) io.out(`${i > 0 ? ',' : ''}${held ? withHeld(p.json, held) : p.json}`);
     else {
@@ -60,6 +77,19 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   }
   if (json) io.out(`],"summary":${JSON.stringify(summary)}}`);
   else io.out(renderSummary(summary));
+  if (recorder && out) {
+    const made = await recorder.finish(summary);
+    if ('observedMeanwhile' in made) {
+      io.err(
+        `reconcile: no plan written to ${out}: ${made.observedMeanwhile.join(', ')} observed while planning; plan again`,
+      );
+      return { exitCode: 1 };
+    }
+    await writePlanFile(out, made.plan);
+    (json ? io.err : io.out)(
+      `Plan written to ${out}; 'reconcile apply ${out}' carries it out while nothing it was made from changes.`,
+    );
+  }
   // Only now: a run refused for its inputs (exit 2) writes nothing to state/.
   await keepParsed();
 
@@ -68,7 +98,30 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   return { exitCode: 0 };
 }
 
-async function flagged<T extends { site: ResolvedSite; json: string; counts: SiteCounts }>(
+/** A reviewed plan is made from a commit and the observations apply will use. */
+async function reviewRecorder(
+  args: ParsedArgs,
+  commit: string | undefined,
+  observedDir: string | undefined,
+  catalogOverride: string | undefined,
+  stateDir: string,
+  tags: string[],
+): Promise<PlanFileRecorder> {
+  if (!commit)
+    throw new UsageError(
+      '--out needs the desired state from a commit, not --worktree: apply must be able to read it again',
+    );
+  if (observedDir)
+    throw new UsageError(
+      `--out plans from state/observed, what apply uses; --observed ${observedDir} cannot be applied`,
+    );
+  return new PlanFileRecorder(
+    { revision: commit, rev: stringOpt(args, 'rev') ?? 'HEAD', tags, ...(catalogOverride ? { catalogOverride } : {}) },
+    stateDir,
+  );
+}
+
+export async function flagged<T extends { site: ResolvedSite; json: string; counts: SiteCounts }>(
   lists: ListCache,
   p: T,
 ): Promise<T> {
