@@ -22,6 +22,7 @@ export const COMMANDS = [
   'release',
   'report',
   'audit',
+  'state',
   'completion',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
@@ -64,6 +65,7 @@ const OPTIONS = {
   out: { type: 'string' },
   yes: { type: 'boolean', short: 'y' },
   'skip-stale': { type: 'boolean' },
+  from: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -99,6 +101,7 @@ const ACCEPTS: Record<CommandName, OptionName[]> = {
   release: [],
   report: ['site', 'url', 'prefix', 'secret-file', 'cron', 'every'],
   audit: ['site', 'format', 'output', 'observed'],
+  state: ['from'],
   completion: [],
 };
 
@@ -121,6 +124,7 @@ export function takesValue(option: OptionName): boolean {
 /** The fixed words a command's first argument may be (for completion). */
 export const SUBCOMMANDS: Partial<Record<CommandName, readonly string[]>> = {
   hook: ['install'],
+  state: ['init', 'import'],
   completion: ['bash', 'zsh'],
 };
 
@@ -145,6 +149,7 @@ export const OPTION_VALUES: Partial<Record<OptionName, readonly string[] | 'path
   out: 'path',
   repo: 'path',
   prefix: 'path',
+  from: 'path',
 };
 
 export interface ParsedArgs {

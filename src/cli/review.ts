@@ -9,10 +9,8 @@ import { emptySummary, type SitePlan } from '../plan/types.js';
 import { PlanFileRecorder, type PlanFileMeta } from '../plan-file/make.js';
 import type { PlanFile } from '../plan-file/plan-file.js';
 import { reviewSummary } from '../plan-file/summary.js';
-import { listHolds } from '../rollback/holds.js';
 import type { ReviewedSitePlan } from '../run/reconcile-site.js';
-import { ListCache } from '../vuln/list-store.js';
-import { flagged } from './commands/plan.js';
+import { vulnPass } from './commands/plan.js';
 import type { Io } from './io.js';
 
 /** The fleet's plan as `plan --out` would write it, kept in memory. */
@@ -20,22 +18,24 @@ export async function planForReview(
   sites: readonly ResolvedSite[],
   meta: PlanFileMeta,
   stateDir: string,
+  heldSites: ReadonlySet<string>,
 ): Promise<PlanFile | { observedMeanwhile: string[] }> {
   const recorder = new PlanFileRecorder(meta, stateDir);
   await recorder.start(sites);
-  const holds = new Set((await listHolds(stateDir)).map((h) => h.site));
-  const lists = sites.some((s) => s.vulnerabilities) ? new ListCache(stateDir) : undefined;
+  const origin = { kind: 'state', dir: stateDir } as const;
+  const over = meta.catalogOverride ? { catalogOverride: meta.catalogOverride } : {};
+  const withVulns = vulnPass(sites, { stateDir, origin, ...over, kept: 'counts' });
   const summary = emptySummary();
   for await (const raw of planFleet({
     sites,
-    origin: { kind: 'state', dir: stateDir },
-    ...(meta.catalogOverride ? { catalogOverride: meta.catalogOverride } : {}),
+    origin,
+    ...over,
     kept: 'counts',
     cacheDir: path.join(stateDir, 'plan-cache'),
   })) {
-    const p = lists && raw.site.vulnerabilities ? await flagged(lists, raw) : raw;
+    const p = await withVulns(raw);
     addCounts(summary, p.counts);
-    recorder.add(p.site, p.json, p.catalogDigest, holds.has(p.site.name));
+    recorder.add(p.site, p.json, p.catalogDigest, heldSites.has(p.site.name));
   }
   const made = await recorder.finish(summary);
   return 'plan' in made ? made.plan : made;

@@ -1,13 +1,12 @@
 // Read again what a reviewed plan was made from: the commit its rev names,
-// and per site its observation, catalog, hold and open transactions, from
-// the embedded state (the run checks each observation once more under the
-// site's lock, through whatever store it uses).
+// and per site its observation (state/observed, which stays per machine),
+// catalog, hold and open transactions (from the run's state store). The run
+// checks each observation once more under the site's lock.
 import { readCatalogFile } from '../catalog/load.js';
 import type { ResolvedSite } from '../desired/types.js';
 import { readInventory } from '../observed/store.js';
 import { siteDigest } from '../plan-cache/digest.js';
-import { readHold } from '../rollback/holds.js';
-import { FileJournalStore } from '../state/file-stores.js';
+import type { HoldStore, JournalStore } from '../run/ports.js';
 import { catalogDigest, observationDigest } from './digests.js';
 import type { PlanFile } from './plan-file.js';
 import type { CurrentInputs, CurrentSite } from './staleness.js';
@@ -17,18 +16,18 @@ export async function currentInputs(
   revision: string,
   sites: ReadonlyMap<string, ResolvedSite>,
   stateDir: string,
+  state: { journal: JournalStore; holds: HoldStore },
 ): Promise<CurrentInputs> {
   const catalogs = await catalogDigests([...new Set(plan.sites.map((s) => s.catalog.location))]);
-  const journal = new FileJournalStore(stateDir);
   const out = new Map<string, CurrentSite>();
   for (const s of plan.sites) {
     const site = sites.get(s.site);
-    const open = site ? await journal.openTransactions(s.site) : [];
+    const open = site ? await state.journal.openTransactions(s.site) : [];
     out.set(s.site, {
       desired: site ? siteDigest(site) : undefined,
       observation: site ? await observationNow(stateDir, s.site) : null,
       catalog: catalogs.get(s.catalog.location) ?? null,
-      held: site ? (await readHold(stateDir, s.site)) !== undefined : false,
+      held: site ? (await state.holds.read(s.site)) !== undefined : false,
       ...(open.length > 0 ? { inFlight: open[0]!.txid } : {}),
     });
   }

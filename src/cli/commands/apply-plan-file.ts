@@ -10,7 +10,7 @@ import { readPlanFile } from '../../plan-file/plan-file.js';
 import { staleness } from '../../plan-file/staleness.js';
 import { addToSummary, emptySummary } from '../../plan/types.js';
 import { flag, type OptionName, type ParsedArgs } from '../args.js';
-import { desiredOptions, stateDirFromArgs, tagsFromArgs } from '../common.js';
+import { desiredOptions, stateDirFromArgs, tagsFromArgs, withState } from '../common.js';
 import type { CommandResult, Io } from '../io.js';
 import { confirmed, reviewedPlans } from '../review.js';
 import { runApply } from './apply.js';
@@ -36,11 +36,9 @@ export async function applyPlanFile(args: ParsedArgs, io: Io, file: string): Pro
   const plan = await readPlanFile(file);
   const stateDir = stateDirFromArgs(args);
   const desired = await loadDesiredState(desiredOptions(args, plan.rev));
-  const now = await currentInputs(
-    plan,
-    desired.commit ?? desired.revision,
-    new Map(desired.sites.map((s) => [s.name, s])),
-    stateDir,
+  const byName = new Map(desired.sites.map((s) => [s.name, s]));
+  const now = await withState(args, (state) =>
+    currentInputs(plan, desired.commit ?? desired.revision, byName, stateDir, state),
   );
   const reasons = staleness(plan, now);
   const whole = reasons.some((r) => r.site === undefined);
@@ -63,7 +61,6 @@ export async function applyPlanFile(args: ParsedArgs, io: Io, file: string): Pro
     io.out('Apply cancelled; nothing was changed.');
     return { exitCode: 1 };
   }
-  const byName = new Map(desired.sites.map((s) => [s.name, s]));
   const { exitCode } = await runApply(
     args,
     io,

@@ -4,7 +4,6 @@
 // shown and confirmed first, unless --yes.
 import { UsageError } from '../../errors.js';
 import { applySites } from '../../run/apply.js';
-import type { SiteResult } from '../../run/reconcile-site.js';
 import { progressPrinter } from '../progress.js';
 import { flag, stringOpt, type ParsedArgs } from '../args.js';
 import {
@@ -13,6 +12,8 @@ import {
   selectSites,
   loggerFromArgs,
   stateDirFromArgs,
+  saidStateFailure,
+  withState,
   tagsFromArgs,
 } from '../common.js';
 import { changedSites } from '../../desired/changes.js';
@@ -47,6 +48,7 @@ export async function applyCommand(args: ParsedArgs, io: Io): Promise<CommandRes
         ...(catalogOverride ? { catalogOverride } : {}),
       },
       stateDir,
+      await heldSites(args),
     );
     if (!('format' in plan)) {
       io.err(`reconcile: ${plan.observedMeanwhile.join(', ')} observed while planning; nothing was changed; run again`);
@@ -67,19 +69,25 @@ export async function applyCommand(args: ParsedArgs, io: Io): Promise<CommandRes
   });
 }
 
+/** The sites held now, by the state the run uses (what apply FILE compares a plan's holds with). */
+export async function heldSites(args: ParsedArgs): Promise<Set<string>> {
+  return new Set((await withState(args, (state) => state.holds.list())).map((h) => h.site));
+}
+
 /** Carry out the sites (planning them, or their reviewed plans) and print the outcome. */
 export async function runApply(
   args: ParsedArgs,
   io: Io,
   sites: readonly ResolvedSite[],
   run: { revision: string; tags: string[]; catalogOverride?: string; reviewed?: ReadonlyMap<string, ReviewedSitePlan> },
-  extra: SiteResult[] = [],
-): Promise<{ exitCode: number; failed: number }> {
+): Promise<{ exitCode: number }> {
   const concurrency = parseConcurrency(stringOpt(args, 'concurrency'));
   const json = flag(args, 'json');
   const { emit, started } = progressPrinter(io, sites.length, json, loggerFromArgs(args));
-  const results = [
-    ...(await applySites(sites, {
+  let stateFailed = false;
+  const results = await withState(args, async (state) => {
+    const r = await applySites(sites, {
+      state,
       stateDir: stateDirFromArgs(args),
       revision: run.revision,
       tags: run.tags,
@@ -88,9 +96,10 @@ export async function runApply(
       ...(run.catalogOverride ? { catalogOverride: run.catalogOverride } : {}),
       ...(run.reviewed ? { reviewed: run.reviewed } : {}),
       emit,
-    })),
-    ...extra,
-  ];
+    });
+    stateFailed = saidStateFailure(state, io);
+    return r;
+  });
   const count = (s: string) => results.filter((r) => r.status === s).length;
   const failed = count('failed');
   if (json) io.out(JSON.stringify({ revision: run.revision, results }));
@@ -99,7 +108,7 @@ export async function runApply(
       `Apply: ${count('changed')} changed, ${count('in-sync')} in sync${count('held') ? `, ${count('held')} held` : ''}${count('dry-run') ? `, ${count('dry-run')} dry-run` : ''}, ${failed} failed of ${results.length} site${results.length === 1 ? '' : 's'} in ${((Date.now() - started) / 1000).toFixed(1)}s.`,
     );
   }
-  return { exitCode: failed > 0 ? 1 : 0, failed };
+  return { exitCode: failed > 0 || stateFailed ? 1 : 0 };
 }
 
 export function parseConcurrency(v: string | undefined): number {

@@ -4,10 +4,14 @@
 // thousand sites with thousands of packages each never sit in memory together.
 import path from 'node:path';
 import { checkObservedDir } from '../../observed/observed-dir.js';
-import { planFleet } from '../../fleet-plan/plan-fleet.js';
+import { planFleet, type PlannedSite } from '../../fleet-plan/plan-fleet.js';
 import { addCounts, countsOf, type SiteCounts } from '../../plan-cache/site-counts.js';
 import type { ResolvedSite } from '../../desired/types.js';
-import { withVulnFlags } from '../../vuln/job-list.js';
+import { planKnowingVulns, withVulnFlags } from '../../vuln/job-list.js';
+import { fixesAnything } from '../../vuln/fixes.js';
+import { CatalogCache } from '../../catalog/load.js';
+import { readInventoryInput, type InventoryOrigin } from '../../fleet-plan/inventory-input.js';
+import { planJson } from '../../fleet-plan/plan-task.js';
 import { ListCache } from '../../vuln/list-store.js';
 import { describeHold, isManual, listHolds, type Hold } from '../../rollback/holds.js';
 import { renderSitePlan, renderSummary } from '../../plan/render.js';
@@ -16,7 +20,7 @@ import { emptySummary } from '../../plan/types.js';
 import { flag, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
 import { desiredWithCacheFromArgs, selectSites, stateDirFromArgs } from '../common.js';
 import type { CommandResult, Io } from '../io.js';
-import { parseConcurrency } from './apply.js';
+import { heldSites, parseConcurrency } from './apply.js';
 import { UsageError } from '../../errors.js';
 import { PlanFileRecorder } from '../../plan-file/make.js';
 import { writePlanFile } from '../../plan-file/plan-file.js';
@@ -46,6 +50,8 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
       )
     : undefined;
   await recorder?.start(sites);
+  // Holds as apply FILE reads them again: from the run's state store.
+  const heldNow = recorder ? await heldSites(args) : new Set<string>();
   const planned = planFleet({
     sites,
     origin: observedDir ? { kind: 'observed-dir', dir: observedDir } : { kind: 'state', dir: stateDir },
@@ -59,14 +65,18 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   const holds = new Map((await listHolds(stateDir)).map((h) => [h.site, h]));
   const summary = emptySummary();
   if (json) io.out(`{"format":"vo-reconcile-plan/1","revision":${JSON.stringify(desired.revision)},"sites":[`);
-  // Vulnerable targets are flagged after planning, so cached plans stay the planner's own.
-  const lists = sites.some((s) => s.vulnerabilities) ? new ListCache(stateDir) : undefined;
+  const withVulns = vulnPass(sites, {
+    stateDir,
+    origin: observedDir ? { kind: 'observed-dir', dir: observedDir } : { kind: 'state', dir: stateDir },
+    ...(catalogOverride ? { catalogOverride } : {}),
+    kept: verbose ? 'full' : 'counts',
+  });
   let i = 0;
   for await (const raw of planned) {
-    const p = lists && raw.site.vulnerabilities ? await flagged(lists, raw) : raw;
+    const p = await withVulns(raw);
     addCounts(summary, p.counts);
     const hold = holds.get(p.site.name);
-    recorder?.add(p.site, p.json, p.catalogDigest, hold !== undefined);
+    recorder?.add(p.site, p.json, p.catalogDigest, heldNow.has(p.site.name));
     const held = hold && heldJson(hold);
     if (json) io.out(`${i > 0 ? ',' : ''}${held ? withHeld(p.json, held) : p.json}`);
     else {
@@ -98,6 +108,28 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   return { exitCode: 0 };
 }
 
+/**
+ * The pass over each planned site that knows the run's vulnerability lists:
+ * vulnerable targets are flagged after planning, so cached plans stay the
+ * planner's own; a site where fix_vulnerable applies is planned again.
+ */
+export function vulnPass(
+  sites: readonly ResolvedSite[],
+  opts: { stateDir: string; origin: InventoryOrigin; catalogOverride?: string; kept: 'full' | 'counts' },
+): (raw: PlannedSite) => Promise<PlannedSite> {
+  const lists = sites.some((s) => s.vulnerabilities) ? new ListCache(opts.stateDir) : undefined;
+  if (!lists) return (raw) => Promise.resolve(raw);
+  const replan = {
+    lists,
+    origin: opts.origin,
+    catalogs: new CatalogCache(),
+    catalogOverride: opts.catalogOverride,
+    kept: opts.kept,
+  };
+  return async (raw) =>
+    !raw.site.vulnerabilities ? raw : fixesAnything(raw.site) ? fixed(replan, raw) : flagged(lists, raw);
+}
+
 /** A reviewed plan is made from a commit and the observations apply will use. */
 async function reviewRecorder(
   args: ParsedArgs,
@@ -121,13 +153,33 @@ async function reviewRecorder(
   );
 }
 
-export async function flagged<T extends { site: ResolvedSite; json: string; counts: SiteCounts }>(
+async function flagged<T extends { site: ResolvedSite; json: string; counts: SiteCounts }>(
   lists: ListCache,
   p: T,
 ): Promise<T> {
   const before = JSON.parse(p.json) as SitePlan;
   const after = await withVulnFlags(lists, p.site, before);
   return after === before ? p : { ...p, json: JSON.stringify(after), counts: countsOf(after) };
+}
+
+/**
+ * A site where fix_vulnerable applies, planned again here knowing its list
+ * (the cached plans know none): rare, and only such sites pay for it.
+ */
+async function fixed<T extends { site: ResolvedSite; json: string; counts: SiteCounts }>(
+  r: {
+    lists: ListCache;
+    origin: InventoryOrigin;
+    catalogs: CatalogCache;
+    catalogOverride?: string;
+    kept: 'full' | 'counts';
+  },
+  p: T,
+): Promise<T> {
+  const inventory = (await readInventoryInput(r.origin, p.site.name)).inventory();
+  const catalog = await r.catalogs.getOrError(r.catalogOverride ?? p.site.pkg_path);
+  const plan = await planKnowingVulns(r.lists, p.site, inventory, catalog, { kept: r.kept });
+  return { ...p, json: planJson(plan, r.kept), counts: countsOf(plan) };
 }
 
 /** A site's plan from its JSON; without -v the JSON has no kept list. */
