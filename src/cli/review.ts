@@ -34,7 +34,7 @@ export async function planForReview(
     cacheDir: path.join(stateDir, 'plan-cache'),
   })) {
     const p = await withVulns(raw);
-    addCounts(summary, p.counts);
+    addCounts(summary, p.counts, { held: heldSites.has(p.site.name) });
     recorder.add(p.site, p.json, p.catalogDigest, heldSites.has(p.site.name));
   }
   const made = await recorder.finish(summary);

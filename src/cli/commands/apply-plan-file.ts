@@ -8,7 +8,8 @@ import { loadDesiredState } from '../../desired/load.js';
 import { currentInputs } from '../../plan-file/current.js';
 import { readPlanFile } from '../../plan-file/plan-file.js';
 import { staleness } from '../../plan-file/staleness.js';
-import { addToSummary, emptySummary } from '../../plan/types.js';
+import { emptySummary } from '../../plan/types.js';
+import { addCounts, countsOf } from '../../plan-cache/site-counts.js';
 import { flag, type OptionName, type ParsedArgs } from '../args.js';
 import { desiredOptions, stateDirFromArgs, tagsFromArgs, withState } from '../common.js';
 import type { CommandResult, Io } from '../io.js';
@@ -55,7 +56,10 @@ export async function applyPlanFile(args: ParsedArgs, io: Io, file: string): Pro
   }
   for (const r of reasons) io.err(`reconcile: skipped, stale: ${r.message}`);
   const sites = plan.sites.filter((s) => !stale.has(s.site));
-  const summary = sites.reduce((sum, s) => addToSummary(sum, { ...s.plan, kept: [] }), emptySummary());
+  const summary = sites.reduce(
+    (sum, s) => addCounts(sum, countsOf({ ...s.plan, kept: [] }), { held: s.held }),
+    emptySummary(),
+  );
   const fresh = { ...plan, sites, summary };
   if (!(await confirmed(io, fresh, 'left alone: a reviewed plan has nothing to carry out there', flag(args, 'yes')))) {
     io.out('Apply cancelled; nothing was changed.');
