@@ -3,7 +3,7 @@
 // reviewed plan instead (apply-plan-file.ts). On a terminal the plan is
 // shown and confirmed first, unless --yes.
 import { UsageError } from '../../errors.js';
-import { applySites } from '../../run/apply.js';
+import { busySummary, applySites } from '../../run/apply.js';
 import { progressPrinter } from '../progress.js';
 import { flag, stringOpt, type ParsedArgs } from '../args.js';
 import {
@@ -108,6 +108,8 @@ export async function runApply(
       `Apply: ${count('changed')} changed, ${count('in-sync')} in sync${count('held') ? `, ${count('held')} held` : ''}${count('dry-run') ? `, ${count('dry-run')} dry-run` : ''}, ${failed} failed of ${results.length} site${results.length === 1 ? '' : 's'} in ${((Date.now() - started) / 1000).toFixed(1)}s.`,
     );
   }
+  const busy = busySummary(results);
+  if (!json && busy) io.out(busy);
   return { exitCode: failed > 0 || stateFailed ? 1 : 0 };
 }
 
