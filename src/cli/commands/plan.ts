@@ -13,23 +13,28 @@ import { CatalogCache } from '../../catalog/load.js';
 import { readInventoryInput, type InventoryOrigin } from '../../fleet-plan/inventory-input.js';
 import { planJson } from '../../fleet-plan/plan-task.js';
 import { ListCache } from '../../vuln/list-store.js';
-import { describeHold, isManual, listHolds, type Hold } from '../../rollback/holds.js';
+import { describeHold, isManual, type Hold } from '../../rollback/holds.js';
 import { renderSitePlan, renderSummary } from '../../plan/render.js';
 import type { SitePlan } from '../../plan/types.js';
 import { emptySummary } from '../../plan/types.js';
 import { flag, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
-import { desiredWithCacheFromArgs, selectSites, stateDirFromArgs, tagsFromArgs } from '../common.js';
+import { desiredWithCacheFromArgs, selectSites, stateDirFromArgs, tagsFromArgs, withState } from '../common.js';
 import type { DesiredState } from '../../desired/types.js';
 import { appliedKey, idleWork } from '../../plan/site-work.js';
-import { FileJournalStore } from '../../state/file-stores.js';
+import type { JournalStore } from '../../run/ports.js';
+import type { StateStore } from '../../state/store.js';
 import type { CommandResult, Io } from '../io.js';
-import { heldSites, parseConcurrency } from './apply.js';
+import { parseConcurrency } from './apply.js';
 import { UsageError } from '../../errors.js';
 import { PlanFileRecorder } from '../../plan-file/make.js';
 import { writePlanFile } from '../../plan-file/plan-file.js';
 
 export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   noPositionals(args);
+  return withState(args, (state) => plan(args, io, state));
+}
+
+async function plan(args: ParsedArgs, io: Io, state: StateStore): Promise<CommandResult> {
   const workers =
     stringOpt(args, 'concurrency') !== undefined ? parseConcurrency(stringOpt(args, 'concurrency')) : undefined;
   const { state: desired, keepParsed } = await desiredWithCacheFromArgs(args, io, { cached: true });
@@ -52,8 +57,6 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
       )
     : undefined;
   await recorder?.start(sites);
-  // Holds as apply FILE reads them again: from the run's state store.
-  const heldNow = recorder ? await heldSites(args) : new Set<string>();
   const planned = planFleet({
     sites,
     origin: observedDir ? { kind: 'observed-dir', dir: observedDir } : { kind: 'state', dir: stateDir },
@@ -64,7 +67,7 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   });
 
   // One listing of the holds rather than a look-up per site.
-  const holds = new Map((await listHolds(stateDir)).map((h) => [h.site, h]));
+  const holds = new Map((await state.holds.list()).map((h) => [h.site, h]));
   const summary = emptySummary();
   if (json) io.out(`{"format":"vo-reconcile-plan/1","revision":${JSON.stringify(desired.revision)},"sites":[`);
   const withVulns = vulnPass(sites, {
@@ -73,14 +76,14 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
     ...(catalogOverride ? { catalogOverride } : {}),
     kept: verbose ? 'full' : 'counts',
   });
-  const checksOnly = checksOnlyJobs(args, desired, stateDir);
+  const checksOnly = checksOnlyJobs(args, desired, state.journal);
   let i = 0;
   for await (const raw of planned) {
     const p = await withVulns(raw);
     const hold = holds.get(p.site.name);
     const checks = !hold && (await checksOnly(p.site, p.counts));
     addCounts(summary, p.counts, { held: !!hold, checksOnly: checks });
-    recorder?.add(p.site, p.json, p.catalogDigest, heldNow.has(p.site.name));
+    recorder?.add(p.site, p.json, p.catalogDigest, hold !== undefined);
     const extra = { ...(hold ? { held: heldJson(hold) } : {}), ...(checks ? { checksOnly: true } : {}) };
     if (json) io.out(`${i > 0 ? ',' : ''}${withFields(p.json, extra)}`);
     else {
@@ -208,16 +211,13 @@ function withFields(planJson: string, extra: object): string {
 function checksOnlyJobs(
   args: ParsedArgs,
   desired: DesiredState,
-  stateDir: string,
+  journal: JournalStore,
 ): (site: ResolvedSite, counts: SiteCounts) => Promise<boolean> {
-  let known: Promise<{ journal: FileJournalStore; here: string }> | undefined;
+  let known: Promise<{ here: string }> | undefined;
   return async (site, counts) => {
     if (site.checks.length === 0 || counts.status !== 'ok' || Object.keys(counts.actions).length > 0) return false;
-    known ??= tagsFromArgs(args, desired).then((tags) => ({
-      journal: new FileJournalStore(stateDir),
-      here: appliedKey(desired.revision, tags),
-    }));
-    const { journal, here } = await known;
+    known ??= tagsFromArgs(args, desired).then((tags) => ({ here: appliedKey(desired.revision, tags) }));
+    const { here } = await known;
     return idleWork(site.checks.length, await journal.lastAppliedRevision(site.name), here) === 'checks-only';
   };
 }
