@@ -10,7 +10,7 @@ import type { Transaction } from '../state/records.js';
 import type { RunContext } from './context.js';
 import { isoAt } from './ports.js';
 import { recordWithoutJob, resumeTransaction, startTransaction, type TxOutcome } from './transaction.js';
-import { desiredFingerprint } from '../rollback/fingerprint.js';
+import { sameDesired } from '../rollback/fingerprint.js';
 import { describeHold, isManual } from '../rollback/holds.js';
 
 export type SiteResult =
@@ -140,7 +140,7 @@ async function checkHold(ctx: RunContext, site: ResolvedSite): Promise<SiteResul
       status: 'held',
       detail: `${describeHold(hold)}; 'reconcile release ${site.name}' lifts it`,
     };
-  if (desiredFingerprint(site) === hold.desired) {
+  if (sameDesired(site, hold.desired)) {
     await ctx.holds.release(site.name);
     ctx.emit({
       site: site.name,
