@@ -14,7 +14,7 @@ import { findConflicts, pulledButUnwanted } from './conflicts.js';
 import { fitDependants, mobilityOf } from './dependants.js';
 import { orderChanges, orderRemovals } from './order.js';
 import { sequenceActions } from './sequence.js';
-import type { KeepReason, KeptPackage, PlanAction, PlanProblem, SitePlan } from './types.js';
+import type { KeepReason, KeptPackage, PlanAction, PlanProblem, Replacement, SitePlan } from './types.js';
 
 /**
  * With `kept: 'counts'` the plan lists no kept packages, only how many were
@@ -25,7 +25,7 @@ export function planSite(
   site: ResolvedSite,
   inventory: Inventory | undefined,
   catalog: Catalog | Error,
-  opts: { kept?: 'full' | 'counts' } = {},
+  opts: { kept?: 'full' | 'counts'; replace?: ReadonlyMap<string, Replacement> } = {},
 ): SitePlan {
   if (!inventory) {
     return {
@@ -47,7 +47,7 @@ export function planSite(
       observed,
     };
   }
-  const p = new SitePlanner(site, inventory, catalog, opts.kept !== 'counts');
+  const p = new SitePlanner(site, inventory, catalog, opts.kept !== 'counts', opts.replace);
   p.plan();
   const actions = p.actions();
   const notes = p.notes();
@@ -85,6 +85,7 @@ class SitePlanner {
     private readonly inventory: Inventory,
     private readonly catalog: Catalog,
     private readonly full: boolean,
+    private readonly replace: ReadonlyMap<string, Replacement> | undefined,
   ) {
     this.protect = new Set(site.protect);
     for (const pkg of inventory.packages) {
@@ -213,6 +214,12 @@ class SitePlanner {
       return;
     }
     const satisfied = installed.find((i) => matchesAll(d.patterns, i.pkgname));
+    const replacement = satisfied && this.replace?.get(satisfied.pkgname);
+    const to = replacement && this.catalog.get(replacement.pkgname);
+    if (satisfied && replacement && to && to.name === d.name && matchesAll(d.patterns, to.pkgname)) {
+      this.changes.push(fixFor(d, satisfied, to, replacement, sources));
+      return;
+    }
     if (satisfied) {
       this.keep('in-sync', d.name, satisfied.pkgname, () => `matches ${d.patterns.join(' and ')}`);
       return;
@@ -388,6 +395,26 @@ class SitePlanner {
     this.installedIndex ??= new NameIndex(this.inventory.packages);
     return this.installedIndex.candidates(pattern).some((p) => m(p.pkgname));
   }
+}
+
+/** The upgrade fix_vulnerable asks for: the advisories of the installed version are its reason. */
+function fixFor(
+  d: DesiredPackage,
+  current: InstalledPackage,
+  to: CatalogPackage,
+  r: Replacement,
+  sources: string[],
+): PlanAction {
+  const advisories = r.advisories.map((a) => `${a.kind} ${a.url}`).join(', ');
+  return {
+    action: 'upgrade',
+    name: d.name,
+    pkgname: to.pkgname,
+    from: current.pkgname,
+    reason: `installed ${current.pkgname} is vulnerable (${advisories}); fix_vulnerable: ${to.pkgname} still matches ${d.patterns.join(' and ')} (${sources.join(', ')})`,
+    sources,
+    fixes: r.advisories,
+  };
 }
 
 function automaticDetail(by: string | undefined, autoremove: boolean, blocker: string | undefined): string {

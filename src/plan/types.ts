@@ -35,6 +35,24 @@ export interface PlanAction {
   undo?: { pkgname: string; automatic: boolean };
   /** Advisories of the run's vulnerability list that mark the package installed (not set by the planner itself). */
   vulnerable?: { kind: string; url: string }[];
+  /** The advisories of the replaced version this upgrade fixes (fix_vulnerable). */
+  fixes?: Advisory[];
+}
+
+export interface Advisory {
+  kind: string;
+  url: string;
+}
+
+/**
+ * An installed version to replace although it matches what is wanted: the
+ * list marks it vulnerable and the catalog offers a newer, clean version
+ * that still matches (fix_vulnerable). Decided outside the planner, which
+ * knows no vulnerability list; keyed by the installed PKGNAME.
+ */
+export interface Replacement {
+  pkgname: string;
+  advisories: Advisory[];
 }
 
 export type KeepReason = 'in-sync' | 'frozen' | 'unmanaged' | 'automatic' | 'protected' | 'required';

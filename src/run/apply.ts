@@ -5,13 +5,17 @@ import PQueue from 'p-queue';
 import type { Backend } from '../backends/types.js';
 import { CatalogCache } from '../catalog/load.js';
 import type { BackendName, ResolvedSite } from '../desired/types.js';
+import type { StateStore } from '../state/store.js';
 import type { SiteEvent } from './context.js';
 import { runContext } from './world.js';
 import { observeSite, reconcileSite, type SiteResult } from './reconcile-site.js';
 import { rollbackSite } from './rollback-site.js';
 
 export interface ApplyOptions {
+  /** The local state directory (job scripts, observations, caches). */
   stateDir: string;
+  /** Where the journal, holds and locks are (absent: the files under stateDir). */
+  state?: StateStore;
   revision: string;
   tags: string[];
   concurrency: number;

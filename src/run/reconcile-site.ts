@@ -1,10 +1,9 @@
 // One site, start to end, under its controller lock: finish what a dead
 // controller left, observe if needed, plan, carry out, and plan again when
 // the job finds the site changed since it was observed.
-import { withVulnFlags } from '../vuln/job-list.js';
+import { planKnowingVulns } from '../vuln/job-list.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { ResolvedSite } from '../desired/types.js';
-import { planSite } from '../plan/plan-site.js';
 import type { SitePlan } from '../plan/types.js';
 import type { Transaction } from '../state/records.js';
 import type { RunContext } from './context.js';
@@ -84,7 +83,7 @@ async function planAndApply(ctx: RunContext, site: ResolvedSite, catalog: Catalo
       if (probe.kind !== 'ended' || !probe.inventory) return probeFailed(site, probe);
       inventory = probe.inventory;
     }
-    const plan = await withVulnFlags(ctx.vulnLists, site, planSite(site, inventory, catalog));
+    const plan = await planKnowingVulns(ctx.vulnLists, site, inventory, catalog);
     if (plan.status !== 'ok')
       return { site: site.name, status: 'failed', detail: plan.errors.map((e) => e.message).join('; ') };
     const inSync = {

@@ -7,7 +7,11 @@ import { checkObservedDir } from '../../observed/observed-dir.js';
 import { planFleet } from '../../fleet-plan/plan-fleet.js';
 import { addCounts, countsOf, type SiteCounts } from '../../plan-cache/site-counts.js';
 import type { ResolvedSite } from '../../desired/types.js';
-import { withVulnFlags } from '../../vuln/job-list.js';
+import { planKnowingVulns, withVulnFlags } from '../../vuln/job-list.js';
+import { fixesAnything } from '../../vuln/fixes.js';
+import { CatalogCache } from '../../catalog/load.js';
+import { readInventoryInput, type InventoryOrigin } from '../../fleet-plan/inventory-input.js';
+import { planJson } from '../../fleet-plan/plan-task.js';
 import { ListCache } from '../../vuln/list-store.js';
 import { describeHold, isManual, listHolds, type Hold } from '../../rollback/holds.js';
 import { renderSitePlan, renderSummary } from '../../plan/render.js';
@@ -45,9 +49,20 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   if (json) io.out(`{"format":"vo-reconcile-plan/1","revision":${JSON.stringify(desired.revision)},"sites":[`);
   // Vulnerable targets are flagged after planning, so cached plans stay the planner's own.
   const lists = sites.some((s) => s.vulnerabilities) ? new ListCache(stateDir) : undefined;
+  const origin: InventoryOrigin = observedDir
+    ? { kind: 'observed-dir', dir: observedDir }
+    : { kind: 'state', dir: stateDir };
+  const replan =
+    lists &&
+    ({ lists, origin, catalogs: new CatalogCache(), catalogOverride, kept: verbose ? 'full' : 'counts' } as const);
   let i = 0;
   for await (const raw of planned) {
-    const p = lists && raw.site.vulnerabilities ? await flagged(lists, raw) : raw;
+    const p =
+      !replan || !raw.site.vulnerabilities
+        ? raw
+        : fixesAnything(raw.site)
+          ? await fixed(replan, raw)
+          : await flagged(replan.lists, raw);
     addCounts(summary, p.counts);
     const hold = holds.get(p.site.name);
     const held = hold && heldJson(hold);
@@ -75,6 +90,26 @@ async function flagged<T extends { site: ResolvedSite; json: string; counts: Sit
   const before = JSON.parse(p.json) as SitePlan;
   const after = await withVulnFlags(lists, p.site, before);
   return after === before ? p : { ...p, json: JSON.stringify(after), counts: countsOf(after) };
+}
+
+/**
+ * A site where fix_vulnerable applies, planned again here knowing its list
+ * (the cached plans know none): rare, and only such sites pay for it.
+ */
+async function fixed<T extends { site: ResolvedSite; json: string; counts: SiteCounts }>(
+  r: {
+    lists: ListCache;
+    origin: InventoryOrigin;
+    catalogs: CatalogCache;
+    catalogOverride?: string;
+    kept: 'full' | 'counts';
+  },
+  p: T,
+): Promise<T> {
+  const inventory = (await readInventoryInput(r.origin, p.site.name)).inventory();
+  const catalog = await r.catalogs.getOrError(r.catalogOverride ?? p.site.pkg_path);
+  const plan = await planKnowingVulns(r.lists, p.site, inventory, catalog, { kept: r.kept });
+  return { ...p, json: planJson(plan, r.kept), counts: countsOf(plan) };
 }
 
 /** A site's plan from its JSON; without -v the JSON has no kept list. */
