@@ -49,16 +49,17 @@ export async function serveCommand(args: ParsedArgs, io: Io): Promise<CommandRes
     io.err(
       `note: ${secretsFile} has secrets for sites not in sites.yaml (their reports are refused): ${unknown.join(', ')}`,
     );
+  const state = await stateFromArgs(args);
   const reports = new ReportReceiver(
     async () => ({
       stateDir,
       secrets,
       knownSites: new Set((await loadDesiredState(desiredOptions(args))).sites.map((s) => s.name)),
     }),
+    state,
     secrets,
   );
   const stats: RunStats = { runs: 0 };
-  const state = await stateFromArgs(args);
   const memo = new StatusMemo(desiredOptions(args), state, stringOpt(args, 'catalog'));
 
   const server = createServer((req, res) => {
