@@ -4,6 +4,7 @@
 import { planKnowingVulns } from '../vuln/job-list.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { ResolvedSite } from '../desired/types.js';
+import { appliedKey, idleWork } from '../plan/site-work.js';
 import type { SitePlan } from '../plan/types.js';
 import type { Transaction } from '../state/records.js';
 import type { RunContext } from './context.js';
@@ -93,9 +94,10 @@ async function planAndApply(ctx: RunContext, site: ResolvedSite, catalog: Catalo
     } as const;
     if (plan.actions.length === 0) {
       // Journal that the site is at this revision (once), so a rollback to it knows what it had.
-      const here = `${ctx.revision}${ctx.tags.length ? ` ${[...ctx.tags].sort().join(',')}` : ''}`;
-      if ((await ctx.journal.lastAppliedRevision(site.name)) === here) return inSync;
-      if (site.checks.length === 0) {
+      const here = appliedKey(ctx.revision, ctx.tags);
+      const work = idleWork(site.checks.length, await ctx.journal.lastAppliedRevision(site.name), here);
+      if (work === 'in-sync') return inSync;
+      if (work === 'record') {
         await recordWithoutJob(ctx, site, plan, 'apply', inventory);
         return inSync;
       }
