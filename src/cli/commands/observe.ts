@@ -19,7 +19,7 @@ import {
 import type { CommandResult, Io } from '../io.js';
 import { progressPrinter } from '../progress.js';
 import { parseConcurrency } from './apply.js';
-import { observeSites } from '../../run/apply.js';
+import { busySummary, observeSites } from '../../run/apply.js';
 import { betweenTransactions } from '../../state/between-transactions.js';
 
 export async function observeCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
@@ -95,5 +95,7 @@ async function probeCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   const failed = results.filter((r) => r.status === 'failed').length;
   if (json) io.out(JSON.stringify({ results }));
   else io.out(`Observe: ${results.length - failed} observed, ${failed} failed.`);
+  const busy = busySummary(results);
+  if (!json && busy) io.out(busy);
   return { exitCode: failed > 0 || stateFailed ? 1 : 0 };
 }
