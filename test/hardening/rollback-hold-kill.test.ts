@@ -17,6 +17,7 @@ import { git } from '../helpers/tmp.js';
 const PRELOAD = pathToFileURL(path.join(repoRoot, 'test/hardening/kill-at-rename.mjs')).href;
 /** The killed controller's site lock is broken after this (the shortest lease allowed). */
 const ENV = { RECONCILE_LOCK_LEASE_MS: '2000' };
+// Each case runs the real command four or five times (jobs, a lease to wait out): longer than one step's default.
 
 const installed = (f: Fleet) =>
   readdirSync(f.sites.A!.dbdir)
@@ -66,42 +67,50 @@ function killedRollback(f: Fleet, when: 'before' | 'after'): Promise<string | nu
 
 describe('a rollback killed as it writes its hold', () => {
   for (const when of ['before', 'after'] as const) {
-    it(`with a job, killed just ${when} the hold is in place: the next apply resumes it and the site is held`, async () => {
-      const f = makeFleet(['A'], 'packages:\n  - tool\n');
-      const run = (...args: string[]) =>
-        bin([...args, '--desired', f.desired, '--state', f.state], { env: { ...ENV, VO_EMULATOR_LOG: f.log } });
-      git(f.repo, 'tag', 'v1');
-      expect((await run('apply')).code).toBe(0);
-      f.commit('packages:\n  - foo-1.4\n', 'v2');
-      expect((await run('apply')).code).toBe(0);
+    it(
+      `with a job, killed just ${when} the hold is in place: the next apply resumes it and the site is held`,
+      { timeout: 90_000 },
+      async () => {
+        const f = makeFleet(['A'], 'packages:\n  - tool\n');
+        const run = (...args: string[]) =>
+          bin([...args, '--desired', f.desired, '--state', f.state], { env: { ...ENV, VO_EMULATOR_LOG: f.log } });
+        git(f.repo, 'tag', 'v1');
+        expect((await run('apply')).code).toBe(0);
+        f.commit('packages:\n  - foo-1.4\n', 'v2');
+        expect((await run('apply')).code).toBe(0);
 
-      expect(await killedRollback(f, when)).toBe('SIGKILL');
-      // The job had run: the site has v1's set, whatever the journal got.
-      expect(installed(f)).toEqual(['tool-2.0']);
+        expect(await killedRollback(f, when)).toBe('SIGKILL');
+        // The job had run: the site has v1's set, whatever the journal got.
+        expect(installed(f)).toEqual(['tool-2.0']);
 
-      const next = await run('apply');
-      expect(next.stdout).toMatch(/A: held since the rollback to v1/);
-      expect(installed(f)).toEqual(['tool-2.0']);
-      // Ended once, succeeded: the resumed transaction, not a second rollback.
-      expect(rollbackEnds(f)).toEqual(['succeeded']);
-      expect(existsSync(path.join(f.state, 'holds', 'A.json'))).toBe(true);
-    });
+        const next = await run('apply');
+        expect(next.stdout).toMatch(/A: held since the rollback to v1/);
+        expect(installed(f)).toEqual(['tool-2.0']);
+        // Ended once, succeeded: the resumed transaction, not a second rollback.
+        expect(rollbackEnds(f)).toEqual(['succeeded']);
+        expect(existsSync(path.join(f.state, 'holds', 'A.json'))).toBe(true);
+      },
+    );
 
-    it(`needing no job, killed just ${when} the hold is in place: a rollback in the journal always has its hold`, async () => {
-      const f = makeFleet(['A'], 'packages:\n  - tool\n');
-      const run = (...args: string[]) =>
-        bin([...args, '--desired', f.desired, '--state', f.state], { env: { ...ENV, VO_EMULATOR_LOG: f.log } });
-      git(f.repo, 'tag', 'v1');
-      expect((await run('apply')).code).toBe(0);
-      // HEAD moves on, but the site is still at v1's set: the rollback has nothing to change.
-      f.commit('packages:\n  - tool\n  - foo-1.4\n', 'v2');
+    it(
+      `needing no job, killed just ${when} the hold is in place: a rollback in the journal always has its hold`,
+      { timeout: 90_000 },
+      async () => {
+        const f = makeFleet(['A'], 'packages:\n  - tool\n');
+        const run = (...args: string[]) =>
+          bin([...args, '--desired', f.desired, '--state', f.state], { env: { ...ENV, VO_EMULATOR_LOG: f.log } });
+        git(f.repo, 'tag', 'v1');
+        expect((await run('apply')).code).toBe(0);
+        // HEAD moves on, but the site is still at v1's set: the rollback has nothing to change.
+        f.commit('packages:\n  - tool\n  - foo-1.4\n', 'v2');
 
-      expect(await killedRollback(f, when)).toBe('SIGKILL');
-      const rolledBack = rollbackEnds(f);
-      const next = await run('apply');
-      if (when === 'after' || rolledBack.length > 0) expect(next.stdout).toMatch(/A: held since the rollback to v1/);
-      else expect(next.stdout).toMatch(/A: 1 to install/);
-      expect(rollbackEnds(f)).toEqual(rolledBack);
-    });
+        expect(await killedRollback(f, when)).toBe('SIGKILL');
+        const rolledBack = rollbackEnds(f);
+        const next = await run('apply');
+        if (when === 'after' || rolledBack.length > 0) expect(next.stdout).toMatch(/A: held since the rollback to v1/);
+        else expect(next.stdout).toMatch(/A: 1 to install/);
+        expect(rollbackEnds(f)).toEqual(rolledBack);
+      },
+    );
   }
 });
