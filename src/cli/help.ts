@@ -35,7 +35,7 @@ Commands:
   release <site>...   lift a hold (manual, or the one a rollback left)
   status              the fleet report (text, JSON, HTML)
   audit               audit every site's inventory against the vulnerability list
-  history             transactions, newest first
+  history [<txid>]    transactions, newest first; one in full
   serve               HTTP report, JSON API and metrics; takes site reports
   report              run at a site: send its inventory to 'serve' (no root needed)
   hook install        install pre-/post-receive hooks into a repository
@@ -193,8 +193,8 @@ stderr; without one it prints nothing and exits 2.
   --every N   5m, 15m, 30m, 1h, 2h, 6h, 12h or 1d (default 6h)
 
 ${COMMON}`,
-  rollback: `Usage: reconcile rollback <tag> [--site S]... [--dry-run] [--concurrency N] [--catalog DIR|URL]
-       reconcile --rollback <tag> ...
+  rollback: `Usage: reconcile rollback <tag|commit> [--site S]... [--dry-run] [--concurrency N] [--catalog DIR|URL]
+       reconcile --rollback <tag|commit> ...
 
 Brings each selected site back to what <tag> produced there: the exact
 package set (PKGNAMEs, downgrades included) after the last validated
@@ -206,7 +206,9 @@ catalog is refused and left unchanged; the others proceed.
 
 A rolled-back site is held: apply leaves it alone until the desired state
 at HEAD equals the tag's, or 'reconcile release <site>'. An unknown tag is
-exit 2 before anything runs.
+exit 2 before anything runs. A commit (any revision git knows, e.g. an
+abbreviated id) serves as well as a tag. --dry-run writes each site's job
+script to state/jobs/dry-run/ and changes nothing, as apply --dry-run does.
 
 ${COMMON}`,
   report: `Usage: reconcile report --site NAME --url URL [--prefix P] [--secret-file FILE]
@@ -305,6 +307,7 @@ values of --log-level, --format and --every.
 
 ${COMMON}`,
   history: `Usage: reconcile history [--site S]... [--json] [--tags]
+       reconcile history <txid> [--json]
 
   --site S           only this site's transactions (repeatable; an unknown
                      site is an error)
@@ -315,7 +318,12 @@ ${COMMON}`,
 
 Transactions from state/journal.jsonl, newest first: when, site, kind,
 result, the desired-state commit and its tags, the actions, and why a
-failed one failed. A torn last journal line is reported on stderr.
+failed one failed; a rollback is filed under the tag and commit it restored.
+With a transaction id: that transaction in full (its plan and each action's
+result, job, checks, the site's audit, the packages after). --json prints
+the entries /api/history serves (README: History). --tags marks a restore
+point whose transaction never passed its checks (NEVER VALIDATED). A torn
+last journal line is reported on stderr.
 
 ${COMMON}`,
   observe: `Usage: reconcile observe [--site S]... [--concurrency N]
