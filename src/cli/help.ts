@@ -15,8 +15,9 @@ const COMMON = `Common options:
   -h, --help          show help
   --version           print the version and exit
 
-Exit codes: 0 success / in sync, 1 at least one site failed,
-2 invalid input or usage (nothing was changed), 3 plan --detailed-exitcode found changes.`;
+Exit codes: 0 success / in sync, 1 at least one site failed (or the
+confirmation was declined), 2 invalid input or usage (nothing was changed),
+3 plan --detailed-exitcode found changes, 4 apply FILE refused a stale plan.`;
 
 const TEXTS: Record<string, string> = {
   main: `reconcile — keep pkgsrc software areas on grid sites as a git repository says
@@ -59,6 +60,7 @@ a one-line summary and exits 0. Changes nothing.
 
 ${COMMON}`,
   plan: `Usage: reconcile plan [--site S]... [--observed DIR] [--json] [-v] [--detailed-exitcode] [--concurrency N]
+                      [--out FILE]
 
 Computes, per site, what apply would do: + install, ~ upgrade/downgrade,
 - remove, with the reason for each. Changes no site. Plans are kept in
@@ -76,9 +78,15 @@ again, and the answer is the same bytes either way.
   --detailed-exitcode   exit 3 when anything would change
   --concurrency N       threads that plan (default: one per core; 1 plans in
                         the main thread)
+  --out FILE            also write the plan, with what it was made from (the
+                        commit, each site's observation and catalog digests,
+                        holds), for review and 'reconcile apply FILE'
+                        (schemas/planfile.schema.json); not with --worktree
+                        or --observed
 
 ${COMMON}`,
-  apply: `Usage: reconcile [apply] [--site S]... [--concurrency N] [--dry-run] [--catalog DIR|URL]
+  apply: `Usage: reconcile [apply] [--site S]... [--concurrency N] [--dry-run] [--catalog DIR|URL] [--yes]
+       reconcile apply FILE [--skip-stale] [--yes] [--concurrency N] [--dry-run]
 
 Plans each selected site against its latest observation (probing it first
 if it was never observed) and carries the plan out as one job per site:
@@ -97,6 +105,21 @@ on, so a controller that dies is followed by one that resumes the job.
   --catalog DIR|URL  resolve versions against this pkg_summary instead of pkg_path
   --since REV        only the sites whose desired state changed since REV
                      (the post-receive hook passes the pushed range)
+  -y, --yes          do not ask: on a terminal apply first shows the plan and
+                     asks (exit 1 when the answer is not yes); without a
+                     terminal (cron, hooks, pipes) nobody is asked. The cron
+                     and hook lines reconcile writes pass --yes.
+  --skip-stale       with FILE: carry out the sites whose inputs are unchanged
+                     and leave out the stale ones (exit 4 when any was)
+
+apply FILE carries out the plan 'reconcile plan --out FILE' wrote, exactly:
+no site is planned again, and a job that finds its site changed does
+nothing. It refuses the whole plan as stale, with exit 4 and a line per site
+and cause, when anything the plan was made from changed: the commit its
+revision (HEAD, or the --rev it was made with) names, a site's observation,
+its catalog's bytes, a hold, or a transaction still open there. A moved
+commit always refuses the whole plan. --site, --rev, --worktree, --catalog
+and --since do not go with FILE: the plan names them.
 
 Exit 1 if any site failed (the others still converge).
 
