@@ -37,6 +37,7 @@ const OPTIONS = {
   'log-level': { type: 'string' },
   'log-file': { type: 'string' },
   json: { type: 'boolean' },
+  'no-color': { type: 'boolean' },
   observed: { type: 'string' },
   catalog: { type: 'string' },
   import: { type: 'string' },
@@ -82,6 +83,7 @@ const COMMON: OptionName[] = [
   'log-level',
   'log-file',
   'json',
+  'no-color',
   'help',
 ];
 

@@ -5,6 +5,7 @@
 import { UsageError } from '../../errors.js';
 import { busySummary, applySites } from '../../run/apply.js';
 import { progressPrinter } from '../progress.js';
+import { colourOn, statusPaint } from '../colour.js';
 import { flag, stringOpt, type ParsedArgs } from '../args.js';
 import {
   desiredFromArgs,
@@ -83,7 +84,13 @@ export async function runApply(
 ): Promise<{ exitCode: number }> {
   const concurrency = parseConcurrency(stringOpt(args, 'concurrency'));
   const json = flag(args, 'json');
-  const { emit, started } = progressPrinter(io, sites.length, json, loggerFromArgs(args));
+  const { emit, started } = progressPrinter(
+    io,
+    sites.length,
+    json,
+    loggerFromArgs(args),
+    statusPaint(colourOn(io, args)),
+  );
   let stateFailed = false;
   const results = await withState(args, async (state) => {
     const r = await applySites(sites, {
