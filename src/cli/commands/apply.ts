@@ -1,7 +1,13 @@
 // `reconcile apply` (the default command): plan and carry out, site by
 // site, printing a line per site state change.
 import { UsageError } from '../../errors.js';
-import { busySummary, applySites } from '../../run/apply.js';
+import {
+  busySummary,
+  applySites,
+  closeRemovedSiteTransactions,
+  removedSitesSummary,
+  type RemovedSiteTx,
+} from '../../run/apply.js';
 import { progressPrinter } from '../progress.js';
 import { flag, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
 import {
@@ -27,8 +33,9 @@ export async function applyCommand(args: ParsedArgs, io: Io): Promise<CommandRes
   const json = flag(args, 'json');
   const { emit, started } = progressPrinter(io, sites.length, json, loggerFromArgs(args));
   let stateFailed = false;
+  let removed: RemovedSiteTx[] = [];
   const results = await withState(args, async (state) => {
-    const r = await applySites(sites, {
+    const options = {
       state,
       stateDir: stateDirFromArgs(args),
       revision: desired.revision,
@@ -37,14 +44,17 @@ export async function applyCommand(args: ParsedArgs, io: Io): Promise<CommandRes
       dryRun: flag(args, 'dry-run'),
       ...(stringOpt(args, 'catalog') ? { catalogOverride: stringOpt(args, 'catalog')! } : {}),
       emit,
-    });
+    };
+    const r = await applySites(sites, options);
+    // Not a site of the run: what the journal left open at sites sites.yaml no longer has.
+    if (!state.failure()) removed = await closeRemovedSiteTransactions(desired.sites, options);
     stateFailed = saidStateFailure(state, io);
     return r;
   });
 
   const count = (s: string) => results.filter((r) => r.status === s).length;
   const failed = count('failed');
-  if (json) io.out(JSON.stringify({ revision: desired.revision, results }));
+  if (json) io.out(JSON.stringify({ revision: desired.revision, results, ...(removed.length > 0 ? { removed } : {}) }));
   else {
     io.out(
       `Apply: ${count('changed')} changed, ${count('in-sync')} in sync${count('held') ? `, ${count('held')} held` : ''}${count('dry-run') ? `, ${count('dry-run')} dry-run` : ''}, ${failed} failed of ${results.length} site${results.length === 1 ? '' : 's'} in ${((Date.now() - started) / 1000).toFixed(1)}s.`,
@@ -52,6 +62,7 @@ export async function applyCommand(args: ParsedArgs, io: Io): Promise<CommandRes
   }
   const busy = busySummary(results);
   if (!json && busy) io.out(busy);
+  if (!json && removed.length > 0) io.out(removedSitesSummary(removed));
   return { exitCode: failed > 0 || stateFailed ? 1 : 0 };
 }
 
