@@ -8,7 +8,9 @@ import { readInventory } from '../observed/store.js';
 import type { Inventory } from '../observed/types.js';
 import { listHolds } from '../rollback/holds.js';
 import { restorability } from '../rollback/restorability.js';
+import { summarizeRollout } from '../rollout/describe.js';
 import { Journal } from '../state/journal.js';
+import { readRollout } from '../state/rollout-file.js';
 import { foldTransactions, type Transaction } from '../state/records.js';
 import { readSiteLock, type LockOwner } from '../state/site-lock.js';
 import { fleetStatus, type FleetStatus } from './fleet-status.js';
@@ -86,5 +88,10 @@ export async function gatherStatus(
     ...(audit ? { audit } : {}),
     now: new Date().toISOString(),
   });
+  const rollout = await readRollout(stateDir);
+  if (rollout) {
+    const waiting = rollout.revision !== desired.revision ? desired.revision : undefined;
+    status.rollout = summarizeRollout(rollout, Date.now(), rollout.status === 'running' ? waiting : undefined);
+  }
   return { status, transactions, journalProblems: damaged.map((d) => `${journal.file}:${d.line}: ${d.reason}`) };
 }

@@ -3,7 +3,7 @@
 import { UsageError } from '../../errors.js';
 import { applySites } from '../../run/apply.js';
 import { progressPrinter } from '../progress.js';
-import { flag, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
+import { flag, listOpt, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
 import {
   desiredFromArgs,
   desiredOptions,
@@ -21,6 +21,9 @@ export async function applyCommand(args: ParsedArgs, io: Io): Promise<CommandRes
   noPositionals(args);
   const concurrency = parseConcurrency(stringOpt(args, 'concurrency'));
   const desired = await desiredFromArgs(args, io);
+  // A rollout policy decides which sites run now, unless --site names them by hand.
+  if (desired.rollout && listOpt(args, 'site').length === 0)
+    return (await import('./apply-rollout.js')).applyRollout(args, io, desired, desired.rollout);
   const sites = await changedOnly(args, io, desired, selectSites(desired, args));
   const json = flag(args, 'json');
   const { emit, started } = progressPrinter(io, sites.length, json, loggerFromArgs(args));

@@ -21,6 +21,14 @@ import { flag, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
 import { desiredWithCacheFromArgs, selectSites, stateDirFromArgs } from '../common.js';
 import type { CommandResult, Io } from '../io.js';
 import { parseConcurrency } from './apply.js';
+import { rolloutLines, summarizeRollout, type RolloutSummary } from '../../rollout/describe.js';
+import { readRollout } from '../../state/rollout-file.js';
+
+async function rolloutSummary(stateDir: string, head: string): Promise<RolloutSummary | undefined> {
+  const r = await readRollout(stateDir);
+  if (!r) return undefined;
+  return summarizeRollout(r, Date.now(), r.status === 'running' && r.revision !== head ? head : undefined);
+}
 
 export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   noPositionals(args);
@@ -46,6 +54,9 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   // One listing of the holds rather than a look-up per site.
   const holds = new Map((await listHolds(stateDir)).map((h) => [h.site, h]));
   const summary = emptySummary();
+  // Where a rollout stands decides which of these plans the next apply carries out.
+  const rollout = await rolloutSummary(stateDir, desired.revision);
+  if (rollout && !json) for (const line of rolloutLines(rollout)) io.out(line);
   if (json) io.out(`{"format":"vo-reconcile-plan/1","revision":${JSON.stringify(desired.revision)},"sites":[`);
   // Vulnerable targets are flagged after planning, so cached plans stay the planner's own.
   const lists = sites.some((s) => s.vulnerabilities) ? new ListCache(stateDir) : undefined;
@@ -73,7 +84,7 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
     }
     i++;
   }
-  if (json) io.out(`],"summary":${JSON.stringify(summary)}}`);
+  if (json) io.out(`],"summary":${JSON.stringify(summary)}${rollout ? `,"rollout":${JSON.stringify(rollout)}` : ''}}`);
   else io.out(renderSummary(summary));
   // Only now: a run refused for its inputs (exit 2) writes nothing to state/.
   await keepParsed();
