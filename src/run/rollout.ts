@@ -129,7 +129,9 @@ async function restoreSites(
   revision: string,
   names: string[],
 ): Promise<SiteResult[]> {
-  const txs = foldTransactions((await new Journal(opts.stateDir).read()).records);
+  const txs = opts.state
+    ? await opts.state.journal.transactions()
+    : foldTransactions((await new Journal(opts.stateDir).read()).records);
   const byCommit = new Map<string, { label: string; sites: ResolvedSite[] }>();
   const results: SiteResult[] = [];
   for (const name of names) {

@@ -11,7 +11,7 @@ import type { RolloutPolicy } from '../../rollout/types.js';
 import { driveRollout } from '../../run/rollout.js';
 import { readRollout, writeRollout } from '../../state/rollout-file.js';
 import { flag, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
-import { desiredOptions, loggerFromArgs, stateDirFromArgs } from '../common.js';
+import { desiredOptions, loggerFromArgs, saidStateFailure, stateDirFromArgs, withState } from '../common.js';
 import type { CommandResult, Io } from '../io.js';
 import { progressPrinter } from '../progress.js';
 import { parseConcurrency } from './apply.js';
@@ -29,20 +29,26 @@ export async function applyRollout(
   const gitDir = stringOpt(args, 'git-dir') ?? head.dir;
   const known = new Map<string, Promise<DesiredState>>();
   const catalog = stringOpt(args, 'catalog');
-  const run = await driveRollout({
-    head,
-    policy,
-    stateDir: stateDirFromArgs(args),
-    concurrency: parseConcurrency(stringOpt(args, 'concurrency')),
-    dryRun: flag(args, 'dry-run'),
-    ...(catalog ? { catalogOverride: catalog } : {}),
-    emit,
-    say: (line) => json || io.out(line),
-    desiredAt: (commit) => {
-      if (!known.has(commit)) known.set(commit, loadDesiredState(desiredOptions(args, commit)));
-      return known.get(commit)!;
-    },
-    tagsAt: (commit) => tagsAt(gitDir, commit),
+  let stateFailed = false;
+  const run = await withState(args, async (state) => {
+    const r = await driveRollout({
+      state,
+      head,
+      policy,
+      stateDir: stateDirFromArgs(args),
+      concurrency: parseConcurrency(stringOpt(args, 'concurrency')),
+      dryRun: flag(args, 'dry-run'),
+      ...(catalog ? { catalogOverride: catalog } : {}),
+      emit,
+      say: (line) => json || io.out(line),
+      desiredAt: (commit) => {
+        if (!known.has(commit)) known.set(commit, loadDesiredState(desiredOptions(args, commit)));
+        return known.get(commit)!;
+      },
+      tagsAt: (commit) => tagsAt(gitDir, commit),
+    });
+    stateFailed = saidStateFailure(state, io);
+    return r;
   });
   const { results, summary } = run;
   const count = (s: string) => results.filter((r) => r.status === s).length;
@@ -55,7 +61,7 @@ export async function applyRollout(
     );
   }
   // A halted rollout needs a person: every run says so until a new revision starts another.
-  return { exitCode: failed > 0 || summary?.status === 'halted' ? 1 : 0 };
+  return { exitCode: failed > 0 || stateFailed || summary?.status === 'halted' ? 1 : 0 };
 }
 
 /** `reconcile promote`: let the next gated wave of the current rollout start (after its soak). */
