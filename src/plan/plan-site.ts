@@ -50,6 +50,8 @@ export function planSite(
   p.plan();
   const actions = p.actions();
   const notes = p.notes();
+  const bootstrap = bootstrapOf(site, inventory, actions.length > 0 || site.checks.length > 0);
+  if (bootstrap.error) p.errors.push(bootstrap.error);
   return {
     site: site.name,
     status: p.errors.length > 0 ? 'error' : 'ok',
@@ -58,7 +60,34 @@ export function planSite(
     keptCounts: p.keptCounts,
     errors: p.errors,
     ...(notes.length > 0 ? { notes } : {}),
+    ...(bootstrap.kit !== undefined ? { bootstrap: bootstrap.kit } : {}),
     observed,
+  };
+}
+
+/**
+ * A job found no pkg_install in the prefix: every job records the tools'
+ * version when they are there (an import or a listing cannot tell).
+ */
+function toolsAbsent(inventory: Inventory): boolean {
+  return inventory.source === 'job' && inventory.pkgToolsVersion === undefined && inventory.packages.length === 0;
+}
+
+/** The job bootstraps pkgsrc first from the site's kit; without one, a job that must run cannot. */
+function bootstrapOf(
+  site: ResolvedSite,
+  inventory: Inventory,
+  jobNeeded: boolean,
+): { kit?: string; error?: PlanProblem } {
+  if (!toolsAbsent(inventory)) return {};
+  if (site.bootstrap !== undefined) return { kit: site.bootstrap };
+  if (!jobNeeded) return {};
+  return {
+    error: {
+      kind: 'bootstrap',
+      message: `bootstrap: no pkg_install in ${site.prefix} and no bootstrap kit configured for this site (the job of ${inventory.origin} found none); set 'bootstrap:' for it in sites.yaml, or install pkgsrc there`,
+      sources: [formatLocation(site.source)],
+    },
   };
 }
 

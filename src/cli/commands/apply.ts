@@ -1,7 +1,7 @@
 // `reconcile apply` (the default command): plan and carry out, site by
 // site, printing a line per site state change.
 import { UsageError } from '../../errors.js';
-import { applySites } from '../../run/apply.js';
+import { busySummary, applySites } from '../../run/apply.js';
 import { progressPrinter } from '../progress.js';
 import { flag, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
 import {
@@ -50,6 +50,8 @@ export async function applyCommand(args: ParsedArgs, io: Io): Promise<CommandRes
       `Apply: ${count('changed')} changed, ${count('in-sync')} in sync${count('held') ? `, ${count('held')} held` : ''}${count('dry-run') ? `, ${count('dry-run')} dry-run` : ''}, ${failed} failed of ${results.length} site${results.length === 1 ? '' : 's'} in ${((Date.now() - started) / 1000).toFixed(1)}s.`,
     );
   }
+  const busy = busySummary(results);
+  if (!json && busy) io.out(busy);
   return { exitCode: failed > 0 || stateFailed ? 1 : 0 };
 }
 

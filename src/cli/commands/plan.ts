@@ -13,17 +13,25 @@ import { CatalogCache } from '../../catalog/load.js';
 import { readInventoryInput, type InventoryOrigin } from '../../fleet-plan/inventory-input.js';
 import { planJson } from '../../fleet-plan/plan-task.js';
 import { ListCache } from '../../vuln/list-store.js';
-import { describeHold, isManual, listHolds, type Hold } from '../../rollback/holds.js';
+import { describeHold, isManual, type Hold } from '../../rollback/holds.js';
 import { renderSitePlan, renderSummary } from '../../plan/render.js';
 import type { SitePlan } from '../../plan/types.js';
 import { emptySummary } from '../../plan/types.js';
 import { flag, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
-import { desiredWithCacheFromArgs, selectSites, stateDirFromArgs } from '../common.js';
+import { desiredWithCacheFromArgs, selectSites, stateDirFromArgs, tagsFromArgs, withState } from '../common.js';
+import type { DesiredState } from '../../desired/types.js';
+import { appliedKey, idleWork } from '../../plan/site-work.js';
+import type { JournalStore } from '../../run/ports.js';
+import type { StateStore } from '../../state/store.js';
 import type { CommandResult, Io } from '../io.js';
 import { parseConcurrency } from './apply.js';
 
 export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   noPositionals(args);
+  return withState(args, (state) => plan(args, io, state));
+}
+
+async function plan(args: ParsedArgs, io: Io, state: StateStore): Promise<CommandResult> {
   const workers =
     stringOpt(args, 'concurrency') !== undefined ? parseConcurrency(stringOpt(args, 'concurrency')) : undefined;
   const { state: desired, keepParsed } = await desiredWithCacheFromArgs(args, io, { cached: true });
@@ -44,7 +52,7 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   });
 
   // One listing of the holds rather than a look-up per site.
-  const holds = new Map((await listHolds(stateDir)).map((h) => [h.site, h]));
+  const holds = new Map((await state.holds.list()).map((h) => [h.site, h]));
   const summary = emptySummary();
   if (json) io.out(`{"format":"vo-reconcile-plan/1","revision":${JSON.stringify(desired.revision)},"sites":[`);
   // Vulnerable targets are flagged after planning, so cached plans stay the planner's own.
@@ -55,6 +63,7 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   const replan =
     lists &&
     ({ lists, origin, catalogs: new CatalogCache(), catalogOverride, kept: verbose ? 'full' : 'counts' } as const);
+  const checksOnly = checksOnlyJobs(args, desired, state.journal);
   let i = 0;
   for await (const raw of planned) {
     const p =
@@ -63,13 +72,16 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
         : fixesAnything(raw.site)
           ? await fixed(replan, raw)
           : await flagged(replan.lists, raw);
-    addCounts(summary, p.counts);
     const hold = holds.get(p.site.name);
-    const held = hold && heldJson(hold);
-    if (json) io.out(`${i > 0 ? ',' : ''}${held ? withHeld(p.json, held) : p.json}`);
+    const checks = !hold && (await checksOnly(p.site, p.counts));
+    addCounts(summary, p.counts, { held: !!hold, checksOnly: checks });
+    const extra = { ...(hold ? { held: heldJson(hold) } : {}), ...(checks ? { checksOnly: true } : {}) };
+    if (json) io.out(`${i > 0 ? ',' : ''}${withFields(p.json, extra)}`);
     else {
-      for (const line of renderSitePlan(parsePlan(p.json), verbose)) io.out(line);
+      const plan = parsePlan(p.json);
+      for (const line of renderSitePlan(plan, verbose)) io.out(line);
       if (hold) io.out(`  (${heldLine(hold, p.site.name)})`);
+      if (checks) io.out(`  * ${checksOnlyLine(p.site, plan)}`);
     }
     i++;
   }
@@ -79,7 +91,7 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   await keepParsed();
 
   if (summary.failed > 0) return { exitCode: 1 };
-  if (flag(args, 'detailed-exitcode') && summary.changed > 0) return { exitCode: 3 };
+  if (flag(args, 'detailed-exitcode') && summary.changed + summary.checksOnly > 0) return { exitCode: 3 };
   return { exitCode: 0 };
 }
 
@@ -118,9 +130,34 @@ function parsePlan(json: string): SitePlan {
   return { ...p, kept: p.kept ?? [] };
 }
 
-/** `{...plan, held}` as JSON.stringify would print it, from the plan's JSON. */
-function withHeld(planJson: string, held: object): string {
-  return `${planJson.slice(0, -1)},"held":${JSON.stringify(held)}}`;
+/** `{...plan, ...extra}` as JSON.stringify would print it, from the plan's JSON. */
+function withFields(planJson: string, extra: object): string {
+  const more = JSON.stringify(extra);
+  return more === '{}' ? planJson : `${planJson.slice(0, -1)},${more.slice(1)}`;
+}
+
+/**
+ * Whether apply would give a site with nothing to change a job that only
+ * runs its checks (idleWork's rule, with the journal's last revision there).
+ * The journal and the tags are read only when some site can need it.
+ */
+function checksOnlyJobs(
+  args: ParsedArgs,
+  desired: DesiredState,
+  journal: JournalStore,
+): (site: ResolvedSite, counts: SiteCounts) => Promise<boolean> {
+  let known: Promise<{ here: string }> | undefined;
+  return async (site, counts) => {
+    if (site.checks.length === 0 || counts.status !== 'ok' || Object.keys(counts.actions).length > 0) return false;
+    known ??= tagsFromArgs(args, desired).then((tags) => ({ here: appliedKey(desired.revision, tags) }));
+    const { here } = await known;
+    return idleWork(site.checks.length, await journal.lastAppliedRevision(site.name), here) === 'checks-only';
+  };
+}
+
+function checksOnlyLine(site: ResolvedSite, plan: SitePlan): string {
+  const n = site.checks.length;
+  return `apply runs a job with no actions for ${n === 1 ? 'its check' : `its ${n} checks`} (${site.checks.map((c) => c.name).join(', ')}): this revision is not validated here yet${plan.bootstrap !== undefined ? `; it bootstraps pkgsrc from ${plan.bootstrap} first` : ''}`;
 }
 
 /** How --json shows a hold: a rollback's tag and transaction, or a manual hold's reason. */

@@ -3,7 +3,7 @@
 // lifts the hold a rollback leaves).
 import { UsageError } from '../../errors.js';
 import { loadDesiredState } from '../../desired/load.js';
-import { rollbackSites } from '../../run/apply.js';
+import { busySummary, rollbackSites } from '../../run/apply.js';
 import { flag, stringOpt, type ParsedArgs } from '../args.js';
 import {
   desiredFromArgs,
@@ -57,5 +57,7 @@ export async function rollbackCommand(args: ParsedArgs, io: Io): Promise<Command
     io.out(
       `Rollback to ${tag} (${atTag.commit!.slice(0, 12)}): ${results.length - failed} rolled back, ${failed} failed, in ${((Date.now() - started) / 1000).toFixed(1)}s.`,
     );
+  const busy = busySummary(results);
+  if (!json && busy) io.out(busy);
   return { exitCode: failed > 0 || stateFailed ? 1 : 0 };
 }
