@@ -58,6 +58,7 @@ function summary(t: Transaction) {
     installed: isInstalled(t),
     validated: isValidated(t),
     observedAfter: t.finished?.observedAfter,
+    ...(t.finished?.restores ? { restores: t.finished.restores } : {}),
     status: t.end?.status ?? 'unfinished',
     ...(t.end?.reason ? { reason: t.end.reason } : {}),
   };
