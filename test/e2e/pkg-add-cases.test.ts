@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { setFaults, stageScript, writeSummary, type PackageSpec } from '../emulator/index.js';
+import { readEmulatorLog, setFaults, stageScript, writeSummary, type PackageSpec } from '../emulator/index.js';
 import { bin } from '../helpers/cli.js';
 import { makeFleet, type Fleet } from '../helpers/fleet.js';
 
@@ -28,6 +28,7 @@ function automatic(f: Fleet, site: string, pkgname: string): boolean {
 }
 
 interface HistoryEntry {
+  txid: string;
   kind: string;
   status: string;
   reason?: string;
@@ -157,6 +158,12 @@ describe('plans pkg_add can carry out (issue 20)', () => {
       { action: 1, pkgname: 'badinst-0.9', outcome: 'restored', detail: expect.any(String) },
     ]);
     expect(last!.reason).toMatch(/badinst-0\.9 was reinstalled/);
+    // The same job put back the exact PKGNAME, right after the failed replacement.
+    const adds = readEmulatorLog(f.log).filter((e) => e.event === 'start' && e.txn === last!.txid);
+    expect(adds.map((e) => e.cmd)).toEqual([
+      expect.stringMatching(/^pkg_add -U \S*badinst-1\.0$/),
+      'pkg_add badinst-0.9',
+    ]);
     expect(`${r.stdout}${r.stderr}`).toMatch(/badinst-0\.9 was reinstalled/);
   });
 
