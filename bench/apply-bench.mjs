@@ -17,9 +17,16 @@ const root = path.dirname(fileURLToPath(import.meta.url));
 const out = path.join(root, 'out', 'apply');
 const cli = path.join(root, '..', 'dist', 'cli', 'main.js');
 
+// pkg_info as the job uses it: -V, -n -a (each package's DEPENDS: none here), -qe, and the listing.
 const STUB_INFO = `#!/bin/sh
-case "$1" in -V) echo 20130131; exit 0;; esac
-for d in "$PKG_DBDIR"/*/; do [ -d "$d" ] || continue; n=\${d%/}; printf '%-19s stub\\n' "\${n##*/}"; done
+case "$1" in
+  -V) echo 20130131; exit 0;;
+  -qe) [ -d "$PKG_DBDIR/$2" ]; exit;;
+esac
+for d in "$PKG_DBDIR"/*/; do
+  [ -d "$d" ] || continue; n=\${d%/}; n=\${n##*/}
+  if [ "$1" = -n ]; then printf 'Information for %s:\\n\\n' "$n"; else printf '%-19s stub\\n' "$n"; fi
+done
 `;
 const STUB_ADD = `#!/bin/sh
 [ "$1" = -U ] && shift

@@ -158,13 +158,18 @@ await timed(awkBaselines['one awk'], awkOut('one awk'));
 
 const times = { plan: [], 'one awk': [], 'awk per site': [] };
 const rssKiB = [];
+const cpuMs = [];
 for (let run = 1; run <= RUNS; run++) {
   rmSync(rssFile, { force: true });
   rmSync(coldState, { recursive: true, force: true });
   const p = await timed(planCmd, planOut, { ...process.env, BENCH_RSS_FILE: rssFile });
   if (p.code !== 0) fail(`plan exited with ${p.code ?? p.signal}:\n${p.stderr.slice(0, 4000)}`);
   times.plan.push(p.ms);
-  if (existsSync(rssFile)) rssKiB.push(Number(readFileSync(rssFile, 'utf8')));
+  if (existsSync(rssFile)) {
+    const [kib, cpuUs] = readFileSync(rssFile, 'utf8').trim().split(' ').map(Number);
+    rssKiB.push(kib);
+    cpuMs.push(cpuUs / 1000);
+  }
   for (const [label, cmd] of Object.entries(awkBaselines)) {
     const a = await timed(cmd, awkOut(label));
     if (a.code !== 0) fail(`${label} exited with ${a.code ?? a.signal}:\n${a.stderr.slice(0, 4000)}`);
@@ -173,7 +178,7 @@ for (let run = 1; run <= RUNS; run++) {
   log(
     `run ${run}/${RUNS}: plan ${sec(p.ms)}, ${Object.keys(awkBaselines)
       .map((l) => `${l} ${sec(times[l].at(-1))}`)
-      .join(', ')}, plan RSS ${mib(rssKiB.at(-1))}`,
+      .join(', ')}, plan RSS ${mib(rssKiB.at(-1))}, plan CPU ${sec(cpuMs.at(-1))} (load ${os.loadavg()[0].toFixed(1)})`,
   );
 }
 
@@ -264,7 +269,7 @@ const rows = [
   ],
   ['awk output', `${fmt(awkCounts.install)} install, ${fmt(awkCounts.remove)} remove lines (names only)`],
   ['', ''],
-  [`plan wall time (median of ${RUNS})`, sec(planMs)],
+  [`plan wall time (median of ${RUNS})`, `${sec(planMs)} (CPU, all threads: ${sec(median(cpuMs))})`],
   ...Object.entries(awkMedians).map(([l, ms]) => [
     `${l} wall time (median of ${RUNS})`,
     `${sec(ms)}${l === baseline ? '  <- baseline' : ''}`,
@@ -303,6 +308,7 @@ const result = {
   runs: RUNS,
   timesMs: Object.fromEntries(Object.entries(times).map(([k, v]) => [k, v.map((x) => Math.round(x))])),
   planMs: Math.round(planMs),
+  planCpuMs: cpuMs.map((x) => Math.round(x)),
   awkMs: Math.round(awkMs),
   awkBaseline: baseline,
   ratio: Number(ratio.toFixed(3)),

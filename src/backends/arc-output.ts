@@ -38,6 +38,69 @@ export function parseArcstat(text: string): ArcJobStatus[] {
   return jobs;
 }
 
+/** What one `arcstat -J` call said, job by job. */
+export interface ArcstatAnswer {
+  jobs: ArcJobStatus[];
+  /** Ids the job list does not hold ("Job not found in job list"). */
+  notInList: string[];
+  /** Ids whose CE could not be asked this time ("Failed to process job"). */
+  unreachable: string[];
+  /** False when no job array could be read at all. */
+  readable: boolean;
+}
+
+/**
+ * `arcstat -J` (ARC 6.17) writes its warnings, then `"jobs": [...]` without
+ * the enclosing braces (a later client may add them): both are read.
+ * Problems with single jobs come as lines on stdout or stderr.
+ */
+export function parseArcstatJson(stdout: string, stderr = ''): ArcstatAnswer {
+  const lines = `${stdout}\n${stderr}`.split('\n');
+  const idsAfter = (re: RegExp) => lines.map((l) => re.exec(l)?.[1]).filter((x): x is string => x !== undefined);
+  const notInList = idsAfter(/Job not found in job list:\s*(\S+)/);
+  const unreachable = idsAfter(/Failed to process job:\s*(\S+)/);
+  const start = stdout.search(/^\s*(\{|"jobs"\s*:)/m);
+  let jobs: ArcJobStatus[] = [];
+  let readable = false;
+  if (start >= 0) {
+    const body = stdout.slice(start).trim();
+    try {
+      const parsed = JSON.parse(body.startsWith('{') ? body : `{${body}}`) as { jobs?: unknown };
+      if (Array.isArray(parsed.jobs)) {
+        jobs = parsed.jobs.flatMap((j) => statusFromJson(j));
+        readable = true;
+      }
+    } catch {
+      readable = false;
+    }
+  }
+  return { jobs, notInList, unreachable, readable };
+}
+
+function statusFromJson(j: unknown): ArcJobStatus[] {
+  if (typeof j !== 'object' || j === null) return [];
+  const o = j as Record<string, unknown>;
+  if (typeof o.id !== 'string') return [];
+  const errors = Array.isArray(o.jobError) ? o.jobError.filter((e): e is string => typeof e === 'string') : [];
+  return [
+    {
+      id: o.id,
+      ...(typeof o.name === 'string' ? { name: o.name } : {}),
+      ...(typeof o.state === 'string' ? { state: o.state.split(/\s/)[0] } : {}),
+      ...(typeof o.exitCode === 'number' && Number.isInteger(o.exitCode) ? { exitCode: o.exitCode } : {}),
+      ...(errors.length > 0 ? { error: errors.join('; ') } : {}),
+    },
+  ];
+}
+
+/** The CE's endpoint a job id belongs to: https://ce:443/arex/rest/1.0/jobs/X is at https://ce:443/arex. */
+export function endpointOfJob(id: string): string {
+  const rest = id.indexOf('/rest/');
+  if (rest > 0) return id.slice(0, rest);
+  const slash = id.lastIndexOf('/');
+  return slash > 0 ? id.slice(0, slash) : id;
+}
+
 const QUEUED = new Set(['Accepted', 'Preparing', 'Submitting', 'Hold', 'Queuing']);
 const ENDED = new Set(['Finished', 'Failed', 'Killed']);
 

@@ -2,15 +2,26 @@
 // arcsub records each job in this controller's job list under
 // state/jobs/arc/; arcstat gives state and exit code; arcget brings the
 // output back (and cleans the job on the CE); arckill + arcclean cancel.
+// Polls are batched: one arcstat per CE per cycle, whatever the jobs in flight.
 // Every submission first checks the grid proxy against the job's time limit.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedSite } from '../desired/types.js';
-import { parseArcstat, parseSubmitted, pollFromArc, renderXrsl } from './arc-output.js';
+import {
+  endpointOfJob,
+  parseArcstat,
+  parseArcstatJson,
+  parseSubmitted,
+  pollFromArc,
+  renderXrsl,
+} from './arc-output.js';
+import { BatchPoller, type BatchAnswer, type PollSchedule } from './batch-poller.js';
 import { complaint, runTool, toolFailure, type ToolResult } from './client-tool.js';
 import { checkProxy, proxyPath } from './grid-proxy.js';
 import { checkedJobName } from './job-name.js';
+import { requirePollSchedule } from './poll-settings.js';
 import type { Backend, JobHandle, JobPoll, JobRequest } from './types.js';
 
 /** A job the CE does not know yet may just not have reached its information system. */
@@ -20,13 +31,15 @@ const CANCEL_WAIT_POLLS = 20;
 
 export class ArcBackend implements Backend {
   readonly name = 'arc' as const;
-  readonly minPollMs = 5000;
+  readonly pollsOnOwnSchedule = true;
+  readonly poller: BatchPoller;
   private readonly dir: string;
   private readonly jobList: string;
 
-  constructor(jobsDir: string, controller: string) {
+  constructor(jobsDir: string, controller: string, schedule: PollSchedule = requirePollSchedule('arc')) {
     this.dir = path.resolve(jobsDir, 'arc');
     this.jobList = path.join(this.dir, `joblist-${controller.replace(/[^A-Za-z0-9._-]/g, '_')}.dat`);
+    this.poller = new BatchPoller((group, jobs) => this.pollMany(group, jobs), schedule);
   }
 
   private jobDir(jobName: string): string {
@@ -60,32 +73,55 @@ export class ArcBackend implements Backend {
       submittedAt: new Date().toISOString(),
       name: req.jobName,
       jobList: this.jobList,
+      endpoint,
     };
   }
 
-  async poll(job: JobHandle): Promise<JobPoll> {
+  /** The job's state as of the next arcstat of its CE (one call for all its jobs in flight). */
+  async poll(job: JobHandle, opts: { by?: number } = {}): Promise<JobPoll> {
     const kept = await this.keptPoll(job);
     if (kept) return kept;
-    const r = await runTool('arcstat', ['-j', listOf(job), job.id]);
-    const status = parseArcstat(r.stdout).find((s) => s.id === job.id);
-    if (status) {
-      const poll = pollFromArc(status);
-      // arcget removes the job from the CE and the list: keep the verdict for a successor.
-      if (poll.state === 'done' && job.name) {
-        await mkdir(this.jobDir(job.name), { recursive: true });
-        await writeFile(path.join(this.jobDir(job.name), 'poll.json'), JSON.stringify(poll));
-      }
-      return poll;
+    return this.poller.poll(`${job.endpoint ?? endpointOfJob(job.id)} ${listOf(job)}`, job, opts.by);
+  }
+
+  /**
+   * One `arcstat -J` over the jobs (all of one CE and one job list), their
+   * ids in a file. Each job is read as a poll of it alone would be: in the
+   * answer, its state; not in the job list, lost; its CE unreachable,
+   * transient; not (yet) known to the CE, queued within a grace period, then lost.
+   */
+  async pollMany(group: string, jobs: readonly JobHandle[]): Promise<BatchAnswer> {
+    const list = listOf(jobs[0]!);
+    await mkdir(this.dir, { recursive: true });
+    const idsFile = path.join(this.dir, `poll-${createHash('sha256').update(group).digest('hex').slice(0, 16)}.ids`);
+    await writeFile(idsFile, jobs.map((j) => `${j.id}\n`).join(''));
+    const r = await runTool('arcstat', ['-J', '-j', list, '-i', idsFile]);
+    const answer = parseArcstatJson(r.stdout, r.stderr);
+    const byId = new Map(answer.jobs.map((s) => [s.id, s]));
+    const said = `${r.stderr}\n${r.stdout}`;
+    const answers = new Map<string, JobPoll | Error>();
+    for (const job of jobs) {
+      const status = byId.get(job.id);
+      if (status) {
+        const poll = pollFromArc(status);
+        // arcget removes the job from the CE and the list: keep the verdict for a successor.
+        if (poll.state === 'done' && job.name) {
+          await mkdir(this.jobDir(job.name), { recursive: true });
+          await writeFile(path.join(this.jobDir(job.name), 'poll.json'), JSON.stringify(poll));
+        }
+        answers.set(job.id, poll);
+      } else if (answer.notInList.includes(job.id))
+        answers.set(job.id, {
+          state: 'lost',
+          detail: `job ${job.id} is not in the ARC job list ${list} (cleaned, or never recorded)`,
+        });
+      else if (answer.unreachable.includes(job.id) || TRANSIENT.test(said))
+        answers.set(job.id, failure(`arcstat could not reach the CE for job ${job.id}`, r));
+      else if (Date.now() - Date.parse(job.submittedAt) < UNKNOWN_GRACE_MS)
+        answers.set(job.id, { state: 'queued', detail: 'not yet known to the CE' });
+      else answers.set(job.id, { state: 'lost', detail: `the CE no longer knows job ${job.id}: ${complaint(r)}` });
     }
-    if (/not found in job list/i.test(r.stderr + r.stdout))
-      return {
-        state: 'lost',
-        detail: `job ${job.id} is not in the ARC job list ${listOf(job)} (cleaned, or never recorded)`,
-      };
-    if (TRANSIENT.test(r.stderr + r.stdout)) throw failure(`arcstat could not reach the CE for job ${job.id}`, r);
-    if (Date.now() - Date.parse(job.submittedAt) < UNKNOWN_GRACE_MS)
-      return { state: 'queued', detail: 'not yet known to the CE' };
-    return { state: 'lost', detail: `the CE no longer knows job ${job.id}: ${complaint(r)}` };
+    return answers;
   }
 
   async fetchOutput(job: JobHandle): Promise<string> {

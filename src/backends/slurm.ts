@@ -1,19 +1,42 @@
-// The Slurm backend: sbatch, then scontrol (or the completion log once
-// Slurm has forgotten the job), scancel. The controller runs on a submit
-// host as the VO software manager's account; the job's output file lands
-// in the state directory, which the job (same account) can write.
+// The Slurm backend: sbatch, then squeue for all the jobs of a partition at
+// once (or the completion log once Slurm has forgotten a job), scancel. The
+// controller runs on a submit host as the VO software manager's account;
+// the job's output file lands in the state directory, which the job (same
+// account) can write.
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedSite } from '../desired/types.js';
+import { BatchPoller, type BatchAnswer, type PollSchedule } from './batch-poller.js';
 import { runTool, toolFailure, type ToolResult } from './client-tool.js';
 import { checkedJobName } from './job-name.js';
-import type { Backend, JobHandle, JobPoll, JobRequest, JobState } from './types.js';
+import { requirePollSchedule } from './poll-settings.js';
+import {
+  parseCompletionLog,
+  parseSqueue,
+  pollFromSqueue,
+  pollFromState,
+  SQUEUE_FORMAT,
+  squeueKnowsNone,
+  type CompletionRow,
+} from './slurm-output.js';
+import type { Backend, JobHandle, JobPoll, JobRequest } from './types.js';
+
+export { parseCompletionLog, pollFromScontrol, pollFromState } from './slurm-output.js';
+
+/** A job submitted without a partition polls with the others of the cluster's default one. */
+const DEFAULT_PARTITION = '(default partition)';
 
 export class SlurmBackend implements Backend {
   readonly name = 'slurm' as const;
-  readonly minPollMs = 2000;
+  readonly pollsOnOwnSchedule = true;
+  readonly poller: BatchPoller;
 
-  constructor(private readonly jobsDir: string) {}
+  constructor(
+    private readonly jobsDir: string,
+    schedule: PollSchedule = requirePollSchedule('slurm'),
+  ) {
+    this.poller = new BatchPoller((_, jobs) => this.pollMany(jobs), schedule);
+  }
 
   private get dir(): string {
     return path.resolve(this.jobsDir, 'slurm');
@@ -32,21 +55,51 @@ export class SlurmBackend implements Backend {
     const r = await runTool('sbatch', sbatchArgs(req, script, this.file(req.jobName, 'out')));
     const id = /^(\d+)(;\S*)?\s*$/.exec(r.stdout)?.[1];
     if (r.exitCode !== 0 || !id) throw failure(`sbatch refused the job for site ${req.site.name}`, r);
-    return { backend: 'slurm', id, site: req.site.name, submittedAt: new Date().toISOString(), name: req.jobName };
+    return {
+      backend: 'slurm',
+      id,
+      site: req.site.name,
+      submittedAt: new Date().toISOString(),
+      name: req.jobName,
+      ...(req.site.endpoint ? { endpoint: req.site.endpoint } : {}),
+    };
   }
 
-  async poll(job: JobHandle): Promise<JobPoll> {
-    const r = await runTool('scontrol', ['-o', 'show', 'job', job.id]);
-    if (r.exitCode === 0) return pollFromScontrol(r.stdout);
-    if (!/Invalid job id/i.test(r.stderr)) throw failure(`scontrol could not report job ${job.id}`, r);
-    // Finished longer ago than MinJobAge: accounting, or the completion log, still knows it.
-    const row = (await this.finishedRows({ id: job.id })).find((x) => x.id === job.id);
-    return row
-      ? pollFromState(row.state, row.exitCode, 'accounting')
-      : {
-          state: 'lost',
-          detail: `Slurm no longer knows job ${job.id} (not in scontrol, accounting or the completion log)`,
-        };
+  /** The job's state as of the next squeue of its partition (one call for all its jobs in flight). */
+  poll(job: JobHandle, opts: { by?: number } = {}): Promise<JobPoll> {
+    return this.poller.poll(job.endpoint ?? DEFAULT_PARTITION, job, opts.by);
+  }
+
+  /**
+   * One squeue for the jobs; those it no longer knows (finished longer ago
+   * than MinJobAge) from accounting or the completion log, one call each;
+   * a job none of them knows is lost. A failed squeue answers every job
+   * with its error, transient or not, as a single job's poll would.
+   */
+  async pollMany(jobs: readonly JobHandle[]): Promise<BatchAnswer> {
+    const ids = jobs.map((j) => j.id);
+    const r = await runTool('squeue', ['-h', '-t', 'all', '-j', ids.join(','), '-O', SQUEUE_FORMAT]);
+    if (r.exitCode !== 0 && !squeueKnowsNone(r.stderr))
+      throw failure(`squeue could not report ${jobs.length === 1 ? `job ${ids[0]}` : `${jobs.length} jobs`}`, r);
+    const answers = new Map<string, JobPoll>();
+    if (r.exitCode === 0) for (const row of parseSqueue(r.stdout)) answers.set(row.id, pollFromSqueue(row));
+    const gone = ids.filter((id) => !answers.has(id));
+    if (gone.length > 0) {
+      const rows = await this.finishedRows({ ids: gone });
+      for (const id of gone) {
+        const row = rows.find((x) => x.id === id);
+        answers.set(
+          id,
+          row
+            ? pollFromState(row.state, row.exitCode, 'accounting')
+            : {
+                state: 'lost',
+                detail: `Slurm no longer knows job ${id} (not in squeue, accounting or the completion log)`,
+              },
+        );
+      }
+    }
+    return answers;
   }
 
   async fetchOutput(job: JobHandle): Promise<string> {
@@ -80,14 +133,15 @@ export class SlurmBackend implements Backend {
     return undefined;
   }
 
-  /** Finished jobs: from accounting (slurmdbd) where there is one, else from the completion log. */
-  private async finishedRows(which: { id?: string; name?: string }): Promise<CompletionRow[]> {
-    const select = which.id ? ['-j', which.id] : [`--name=${which.name}`, '-S', 'now-7days'];
+  /** Finished jobs: from accounting (slurmdbd) where there is one, and the completion log for any it does not know. */
+  private async finishedRows(which: { ids?: string[]; name?: string }): Promise<CompletionRow[]> {
+    const select = which.ids ? ['-j', which.ids.join(',')] : [`--name=${which.name}`, '-S', 'now-7days'];
     const db = await runTool('sacct', ['-X', '-n', '-P', ...select, '-o', 'JobID,JobName,State,ExitCode']);
     const rows = db.exitCode === 0 ? parseCompletionLog(db.stdout) : [];
-    if (rows.length > 0) return rows;
+    const missing = which.ids ? which.ids.some((id) => !rows.some((r) => r.id === id)) : rows.length === 0;
+    if (!missing) return rows;
     const log = await runTool('sacct', ['-c', '-n', '-P', '-o', 'JobID,JobName,State,ExitCode']);
-    return log.exitCode === 0 ? parseCompletionLog(log.stdout) : [];
+    return [...rows, ...(log.exitCode === 0 ? parseCompletionLog(log.stdout) : [])];
   }
 }
 
@@ -108,60 +162,6 @@ export function sbatchArgs(req: JobRequest, script: string, output: string): str
     ...(site.qos ? [`--qos=${site.qos}`] : []),
     script,
   ];
-}
-
-interface CompletionRow {
-  id: string;
-  name: string;
-  state: string;
-  exitCode: string;
-}
-
-export function parseCompletionLog(text: string): CompletionRow[] {
-  return text
-    .split('\n')
-    .map((l) => l.split('|'))
-    .filter((f) => f.length >= 4 && /^\d+$/.test(f[0]!))
-    .map(([id, name, state, exitCode]) => ({ id: id!, name: name!, state: state!, exitCode: exitCode! }));
-}
-
-/** `scontrol -o show job` prints one line of Key=Value pairs. */
-export function pollFromScontrol(line: string): JobPoll {
-  const field = (k: string) => new RegExp(`(?:^|\\s)${k}=(\\S*)`).exec(line)?.[1];
-  const poll = pollFromState(field('JobState') ?? 'UNKNOWN', field('ExitCode') ?? '', 'scontrol');
-  const reason = field('Reason');
-  return poll.state === 'done' && reason && reason !== 'None' && poll.detail
-    ? { ...poll, detail: `${poll.detail}, reason ${reason}` }
-    : poll;
-}
-
-const QUEUED = new Set(['PENDING', 'CONFIGURING', 'REQUEUED', 'REQUEUE_FED', 'REQUEUE_HOLD', 'RESV_DEL_HOLD']);
-const ENDED = new Set([
-  'COMPLETED',
-  'FAILED',
-  'TIMEOUT',
-  'CANCELLED',
-  'NODE_FAIL',
-  'OUT_OF_MEMORY',
-  'PREEMPTED',
-  'BOOT_FAIL',
-  'DEADLINE',
-  'SPECIAL_EXIT',
-  'REVOKED',
-]);
-
-export function pollFromState(rawState: string, exitCode: string, from: string): JobPoll {
-  // sacct writes "CANCELLED by 0"; scontrol writes just the state.
-  const state = rawState.split(/\s/)[0]!.replace(/\+$/, '');
-  if (QUEUED.has(state)) return { state: 'queued', detail: state };
-  if (!ENDED.has(state)) return { state: 'running' as JobState, detail: state };
-  const [rc, signal] = exitCode.split(':').map(Number);
-  const signalled = signal !== undefined && signal > 0 ? `, signal ${signal}` : '';
-  return {
-    state: 'done',
-    ...(rc !== undefined && Number.isInteger(rc) ? { exitCode: rc } : {}),
-    ...(state === 'COMPLETED' ? {} : { detail: `Slurm job state ${rawState}${signalled} (${from})` }),
-  };
 }
 
 const TRANSIENT =

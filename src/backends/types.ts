@@ -22,6 +22,8 @@ export interface JobHandle {
   name?: string;
   /** ARC: the client job list that holds the job (arcstat and arcget need it). */
   jobList?: string;
+  /** Where it was submitted (ARC: the CE; Slurm: the partition): jobs of one endpoint are polled together. */
+  endpoint?: string;
 }
 
 export type JobState = 'queued' | 'running' | 'done' | 'lost';
@@ -36,7 +38,8 @@ export interface JobPoll {
 export interface Backend {
   readonly name: BackendName;
   submit(req: JobRequest): Promise<JobHandle>;
-  poll(job: JobHandle): Promise<JobPoll>;
+  /** The job's state; `by` (ms since the epoch, the job's deadline): a batching backend asks no later than then. */
+  poll(job: JobHandle, opts?: { by?: number }): Promise<JobPoll>;
   fetchOutput(job: JobHandle): Promise<string>;
   cancel(job: JobHandle): Promise<void>;
   /**
@@ -46,6 +49,12 @@ export interface Backend {
    * such job can have run; throws when the backend cannot tell.
    */
   find(jobName: string, site: ResolvedSite): Promise<JobHandle | undefined>;
+  /**
+   * poll() waits for the backend's next poll cycle, shared by all its jobs
+   * at one endpoint (batch-poller.ts): the caller polls again at once rather
+   * than pausing between polls itself.
+   */
+  readonly pollsOnOwnSchedule?: boolean;
   /** The shortest sensible poll interval: each poll runs a client program, and a CE refreshes its job states only every few seconds. */
   readonly minPollMs?: number;
   /** When the backend can tell the moment a job ends (a local child), wait for it instead of polling. */

@@ -1,7 +1,7 @@
 // The binary packages on offer at a PKG_PATH, and the choice pkg_add would
 // make among them. Pure; loading lives in load.ts.
-import { compilePattern, patternBase, type Matcher } from '../pkgsrc/pattern.js';
-import { NameIndex, PatternIndex } from '../pkgsrc/name-index.js';
+import { compilePattern, type Matcher } from '../pkgsrc/pattern.js';
+import { cachedPatternBase, NameIndex, PatternIndex } from '../pkgsrc/name-index.js';
 import { splitPkgName } from '../pkgsrc/pkgname.js';
 import { BoundedMemo } from '../util/bounded-memo.js';
 import { compareParsed, parseVersionCached } from '../pkgsrc/version.js';
@@ -28,7 +28,17 @@ export function matchesAll(patterns: readonly string[], pkgname: string): boolea
   return true;
 }
 
-export class Catalog {
+/** What planning a site asks of a catalog: Catalog itself, or one site's view of it (SiteCatalog). */
+export interface CatalogLookup {
+  readonly location: string;
+  get(pkgname: string): CatalogPackage | undefined;
+  versionsOf(name: string): readonly CatalogPackage[];
+  requirers(pkgname: string): readonly string[];
+  best(pattern: string): string | undefined;
+  resolve(name: string, patterns: readonly string[]): CatalogPackage | undefined;
+}
+
+export class Catalog implements CatalogLookup {
   private readonly byPkgname = new Map<string, CatalogPackage>();
   private readonly byName = new Map<string, CatalogPackage[]>();
   private readonly resolved = new Map<string, CatalogPackage | null>();
@@ -100,7 +110,7 @@ export class Catalog {
     const hit = this.resolved.get(key);
     if (hit !== undefined) return hit?.pkgname;
     const m = matcherFor(pattern);
-    const base = patternBase(pattern);
+    const base = cachedPatternBase(pattern);
     this.index ??= new NameIndex(this.byPkgname.values());
     let best: CatalogPackage | undefined;
     for (const c of base !== undefined ? (this.byName.get(base) ?? []) : this.index.candidates(pattern)) {
@@ -139,4 +149,47 @@ function flat(s: string): string {
 function better(a: CatalogPackage, b: CatalogPackage): boolean {
   const c = compareParsed(parseVersionCached(a.version), parseVersionCached(b.version));
   return c > 0 || (c === 0 && a.pkgname < b.pkgname);
+}
+
+/**
+ * A shared catalog as one site's planning sees it: the same answers, with
+ * the site's look-ups by PKGNAME remembered. Planning asks about each
+ * installed package several times (its DEPENDS, its CONFLICTS, whether it
+ * is offered), and a look-up in the site's own small map, keyed by the very
+ * strings the site's inventory holds, costs a fraction of one in the
+ * catalog's map of tens of thousands of names spread over the heap.
+ */
+export class SiteCatalog implements CatalogLookup {
+  private readonly seen = new Map<string, CatalogPackage | null>();
+
+  constructor(private readonly shared: Catalog) {}
+
+  get location(): string {
+    return this.shared.location;
+  }
+
+  get(pkgname: string): CatalogPackage | undefined {
+    let hit = this.seen.get(pkgname);
+    if (hit === undefined) {
+      hit = this.shared.get(pkgname) ?? null;
+      this.seen.set(pkgname, hit);
+    }
+    return hit ?? undefined;
+  }
+
+  versionsOf(name: string): readonly CatalogPackage[] {
+    return this.shared.versionsOf(name);
+  }
+
+  requirers(pkgname: string): readonly string[] {
+    return this.shared.requirers(pkgname);
+  }
+
+  best(pattern: string): string | undefined {
+    return this.shared.best(pattern);
+  }
+
+  resolve(name: string, patterns: readonly string[]): CatalogPackage | undefined {
+    return this.shared.resolve(name, patterns);
+  }
 }

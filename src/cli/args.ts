@@ -22,6 +22,7 @@ export const COMMANDS = [
   'release',
   'report',
   'audit',
+  'state',
   'completion',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
@@ -62,6 +63,7 @@ const OPTIONS = {
   'secret-file': { type: 'string' },
   cron: { type: 'boolean' },
   reason: { type: 'string' },
+  from: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -97,6 +99,7 @@ const ACCEPTS: Record<CommandName, OptionName[]> = {
   release: [],
   report: ['site', 'url', 'prefix', 'secret-file', 'cron', 'every'],
   audit: ['site', 'format', 'output', 'observed'],
+  state: ['from'],
   completion: [],
 };
 
@@ -119,6 +122,7 @@ export function takesValue(option: OptionName): boolean {
 /** The fixed words a command's first argument may be (for completion). */
 export const SUBCOMMANDS: Partial<Record<CommandName, readonly string[]>> = {
   hook: ['install'],
+  state: ['init', 'import'],
   completion: ['bash', 'zsh'],
 };
 
@@ -143,6 +147,7 @@ export const OPTION_VALUES: Partial<Record<OptionName, readonly string[] | 'path
   'secret-file': 'path',
   repo: 'path',
   prefix: 'path',
+  from: 'path',
 };
 
 export interface ParsedArgs {

@@ -12,6 +12,8 @@ import type { LogLevel } from '../log-levels.js';
 import { tagsAt } from '../desired/tags.js';
 import { compileGlob, globMatch } from '../pkgsrc/fnmatch.js';
 import { closest } from './did-you-mean.js';
+import { isDatabaseUrl, openState, stateSpec, type StateStore } from '../state/store.js';
+import { redactUrl } from '../state/redact-url.js';
 
 export async function desiredFromArgs(args: ParsedArgs, io: Io): Promise<DesiredState> {
   return (await desiredWithCacheFromArgs(args, io, { cached: false })).state;
@@ -49,8 +51,49 @@ export function desiredOptions(args: ParsedArgs, rev = stringOpt(args, 'rev')) {
   };
 }
 
+/**
+ * The local state directory: all of the state by default; with a database
+ * (--state postgres://…), what stays per machine (job scripts, observations, caches).
+ */
 export function stateDirFromArgs(args: ParsedArgs): string {
-  return stringOpt(args, 'state') ?? 'state';
+  return stateSpec(stringOpt(args, 'state')).localDir;
+}
+
+/** The journal, holds and locks --state (or VO_RECONCILE_STATE) names, opened and checked. */
+export function stateFromArgs(args: ParsedArgs): Promise<StateStore> {
+  return openState(stateSpec(stringOpt(args, 'state')));
+}
+
+/** Run with the state open, and close it after (a database connection must not keep the process alive). */
+export async function withState<T>(args: ParsedArgs, work: (state: StateStore) => Promise<T>): Promise<T> {
+  const state = await stateFromArgs(args);
+  try {
+    return await work(state);
+  } finally {
+    await state.close();
+  }
+}
+
+/**
+ * After a run: if the state went away during it (the database stopped), say
+ * so in one line and return true; the run then submitted nothing more, and
+ * the next run resumes what was in flight.
+ */
+export function saidStateFailure(state: StateStore, io: Io): boolean {
+  const failure = state.failure();
+  if (!failure) return false;
+  io.err(`reconcile: ${failure.message}; submitted nothing more; the next run resumes what was in flight`);
+  return true;
+}
+
+/**
+ * --state as a hook script or crontab line should say it: a directory made
+ * absolute, a database URL without its password (the password comes from
+ * ~/.pgpass or PGPASSWORD there, never from a file we write).
+ */
+export function stateForScripts(args: ParsedArgs): string {
+  const { state } = stateSpec(stringOpt(args, 'state'));
+  return isDatabaseUrl(state) ? redactUrl(state) : path.resolve(state);
 }
 
 /** The sites named by --site (all when none), in sites.yaml order. */

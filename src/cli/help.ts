@@ -6,7 +6,9 @@ const COMMON = `Common options:
   --worktree          read the desired state from the work tree instead of git
   --git-dir DIR       the git directory to read --rev from (as the hooks do, in
                       a bare repository)
-  --state DIR         controller state directory (default: state)
+  --state DIR|URL     controller state: a directory (default: state), or a
+                      PostgreSQL URL postgres://user@host/db (also from
+                      VO_RECONCILE_STATE; see 'reconcile state --help')
   --json              machine-readable output on stdout
   --log-level LEVEL   fatal|error|warn|info|debug|trace|silent (default: warn); logs are JSON on stderr
   --log-file FILE     write logs to FILE instead of stderr
@@ -37,6 +39,7 @@ Commands:
   report              run at a site: send its inventory to 'serve' (no root needed)
   hook install        install pre-/post-receive hooks into a repository
   cron                print a crontab line
+  state init|import   create the PostgreSQL state, or copy a file state into it
   completion bash|zsh print a shell completion script
 
 Sites (--site, hold, release): a name, a quoted glob ('DESY-*') or tag:T
@@ -245,6 +248,26 @@ or tag:T. Holding a site a rollback held replaces that hold: the site then
 stays held even when the desired state comes to equal the tag's.
 
   --reason TEXT   why, shown wherever the hold is (required)
+
+${COMMON}`,
+  state: `Usage: reconcile state init --state postgres://USER@HOST[:PORT]/DB
+       reconcile state import --from DIR --state postgres://USER@HOST[:PORT]/DB
+
+The journal, holds and site locks can live in PostgreSQL instead of files
+under state/, for a VO that runs more than one controller machine: the
+database then also keeps two controllers from working on one site at once.
+Job scripts, observations and caches stay in a local directory
+(VO_RECONCILE_LOCAL_STATE, default: state). --state may also come from
+VO_RECONCILE_STATE; give the password through ~/.pgpass or PGPASSWORD, not
+the URL, so that it is in no command line.
+
+  init          create the tables (or check they are at this version)
+  import        copy the journal and holds of the file state in --from DIR
+                into the database, which must hold none yet
+  --from DIR    the file state to import
+
+A database that cannot be reached, refuses the login or has another schema
+version is exit 2 with one line naming the URL without its password.
 
 ${COMMON}`,
   completion: `Usage: reconcile completion bash|zsh

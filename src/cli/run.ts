@@ -3,6 +3,7 @@
 // trace), 1 for anything unexpected.
 import { readFileSync } from 'node:fs';
 import { InputError, UsageError } from '../errors.js';
+import { StateFailure } from '../state/store.js';
 import { parseCommandLine, type CommandName, type ParsedArgs } from './args.js';
 import { helpText } from './help.js';
 import type { CommandResult, Io } from './io.js';
@@ -27,6 +28,7 @@ const COMMANDS: Record<CommandName, () => Promise<Command>> = {
   completion: async () => (await import('./completion.js')).completionCommand,
   report: async () => (await import('./commands/report.js')).reportCommand,
   audit: async () => (await import('./commands/audit.js')).auditCommand,
+  state: async () => (await import('./commands/state.js')).stateCommand,
 };
 
 export async function runCli(argv: string[], io: Io): Promise<number> {
@@ -51,7 +53,8 @@ function reportError(e: unknown, io: Io): number {
     for (const line of e.message.split('\n')) io.err(line);
     return 2;
   }
-  if (e instanceof UsageError) {
+  // The state cannot be used (a database unreachable, a login refused, another schema version): one line, no password.
+  if (e instanceof UsageError || e instanceof StateFailure) {
     io.err(`reconcile: ${e.message}`);
     return 2;
   }

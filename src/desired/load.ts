@@ -160,8 +160,16 @@ async function readProfiles(
 }
 
 function toProfileDoc(name: string, src: YamlSource, problems: Problem[]): ProfileDoc {
-  const value = src.value as { extends?: string[]; packages?: unknown[] };
+  const value = src.value as {
+    extends?: string[];
+    packages?: unknown[];
+    vulnerabilities?: { policy?: 'warn' | 'refuse'; fix_vulnerable?: boolean };
+  };
   const doc: ProfileDoc = { name, file: src.file, extends: [], decls: [] };
+  const v = value.vulnerabilities;
+  // Only what is stricter than a site can be is kept: warn and false are every site's default.
+  if (v?.policy === 'refuse' || v?.fix_vulnerable === true)
+    doc.vuln = { ...(v.policy === 'refuse' ? { refuse: true } : {}), ...(v.fix_vulnerable ? { fix: true } : {}) };
   (value.extends ?? []).forEach((parent, i) => {
     const location = locate(src, ['extends', i]);
     if (parent === PROTOTYPE) {

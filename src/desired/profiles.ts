@@ -3,7 +3,7 @@
 // wins; a real conflict between unrelated profiles is an error naming both".
 import { formatLocation, type Problem, type SourceLocation } from '../errors.js';
 import { platformExclusion, type PackageEntry } from './package-entry.js';
-import type { DesiredPackage } from './types.js';
+import type { DesiredPackage, ProfileVulnPolicy } from './types.js';
 import { mayIntersect } from './version-range.js';
 import { combineSiblings, override, overrides } from './layers.js';
 
@@ -19,6 +19,8 @@ export interface ProfileDoc {
   file: string;
   extends: { name: string; location: SourceLocation }[];
   decls: ProfileDecl[];
+  /** `vulnerabilities:` of the profile, when stricter than the default (refuse, fix_vulnerable). */
+  vuln?: { refuse?: true; fix?: true };
 }
 
 /** A resolved package plus the profiles whose own declarations produced it. */
@@ -66,7 +68,7 @@ export class ProfileResolver {
     const before = this.problems.length;
     const layers = profiles.filter((p) => this.docs.has(p)).map((p) => this.resolve(p, platform, []));
     let site = this.combineSiblings(layers);
-    if (this.docs.has(PROTOTYPE)) site = override(this.resolve(PROTOTYPE, platform, []), site);
+    if (this.docs.has(PROTOTYPE)) site = overrideKeepingPolicy(this.resolve(PROTOTYPE, platform, []), site);
     this.collectFiltered([PROTOTYPE, ...profiles], platform, filtered);
     if (this.problems.length > before) return undefined;
     return [...site.values()].map((h) => h.pkg).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -109,7 +111,7 @@ export class ProfileResolver {
     for (const [k, h] of this.combineSiblings(parents)) {
       inherited.set(k, { pkg: { ...h.pkg, via: [name, ...h.pkg.via] }, origins: h.origins });
     }
-    const layer = override(inherited, this.ownLayer(doc, platform));
+    const layer = withProfilePolicy(overrideKeepingPolicy(inherited, this.ownLayer(doc, platform)), doc);
     this.cache.set(key, layer);
     return layer;
   }
@@ -146,10 +148,10 @@ export class ProfileResolver {
 
   /** Two unrelated profiles of one site both speak about a package. */
   private combinePair(a: Held, b: Held): Held {
-    if (sameSources(a.pkg, b.pkg)) return a;
     const ancestors = (profile: string) => this.ancestors(profile);
-    if (overrides(b, a, ancestors)) return b;
-    if (overrides(a, b, ancestors)) return a;
+    if (sameSources(a.pkg, b.pkg)) return keepPolicyOf(a, b);
+    if (overrides(b, a, ancestors)) return keepPolicyOf(b, a);
+    if (overrides(a, b, ancestors)) return keepPolicyOf(a, b);
     const [x, y] = [a.pkg, b.pkg];
     const here = y.sources[0]!;
     const there = x.sources.map(formatLocation).join(', ');
@@ -173,6 +175,8 @@ export class ProfileResolver {
     }
     const patterns = [...new Set([...x.patterns, ...y.patterns])];
     const pkg: DesiredPackage = { ...x, patterns, sources: [...x.sources, ...y.sources] };
+    const vulnPolicy = mergePolicy(x.vulnPolicy, y.vulnPolicy);
+    if (vulnPolicy) pkg.vulnPolicy = vulnPolicy;
     return { pkg, origins: [...a.origins, ...b.origins] };
   }
 
@@ -206,6 +210,51 @@ export class ProfileResolver {
     this.reported.add(key);
     this.problems.push({ location, message });
   }
+}
+
+// A profile's vulnerability policy covers every package it declares or
+// inherits, whichever declaration wins: the merged package carries the
+// strictest policy of all the layers that spoke about it.
+
+/** `winner`, with the policy of `loser` added to its own. */
+function keepPolicyOf(winner: Held, loser: Held): Held {
+  const vulnPolicy = mergePolicy(winner.pkg.vulnPolicy, loser.pkg.vulnPolicy);
+  return vulnPolicy === winner.pkg.vulnPolicy ? winner : { ...winner, pkg: { ...winner.pkg, vulnPolicy } };
+}
+
+function overrideKeepingPolicy(base: Layer, top: Layer): Layer {
+  const out = override(base, top);
+  for (const [k, h] of top) {
+    const under = base.get(k);
+    if (under?.pkg.vulnPolicy) out.set(k, keepPolicyOf(h, under));
+  }
+  return out;
+}
+
+/** The layer with the profile's own policy added to every package in it. */
+function withProfilePolicy(layer: Layer, doc: ProfileDoc): Layer {
+  if (!doc.vuln) return layer;
+  const own: ProfileVulnPolicy = {
+    ...(doc.vuln.refuse ? { refuse: [doc.name] } : {}),
+    ...(doc.vuln.fix ? { fix: [doc.name] } : {}),
+  };
+  const out: Layer = new Map();
+  for (const [k, h] of layer) out.set(k, { ...h, pkg: { ...h.pkg, vulnPolicy: mergePolicy(h.pkg.vulnPolicy, own) } });
+  return out;
+}
+
+function mergePolicy(
+  a: ProfileVulnPolicy | undefined,
+  b: ProfileVulnPolicy | undefined,
+): ProfileVulnPolicy | undefined {
+  if (!b) return a;
+  if (!a) return b;
+  const union = (x?: string[], y?: string[]) =>
+    x || y ? [...new Set([...(x ?? []), ...(y ?? [])])].sort() : undefined;
+  const refuse = union(a.refuse, b.refuse);
+  const fix = union(a.fix, b.fix);
+  const merged = { ...(refuse ? { refuse } : {}), ...(fix ? { fix } : {}) };
+  return JSON.stringify(merged) === JSON.stringify(a) ? a : merged;
 }
 
 function sameSources(a: DesiredPackage, b: DesiredPackage): boolean {

@@ -21,6 +21,18 @@ export interface DesiredPackage {
   sources: SourceLocation[];
   /** The profile chain it came through, outermost first (e.g. analysis → base). */
   via: string[];
+  /**
+   * Profiles that declare or inherit it and are stricter about
+   * vulnerabilities than the site may be: `refuse` a vulnerable target,
+   * `fix` an installed vulnerable version. Absent when none is.
+   */
+  vulnPolicy?: ProfileVulnPolicy;
+}
+
+/** Which profiles (sorted names) ask for each stricter treatment. */
+export interface ProfileVulnPolicy {
+  refuse?: string[];
+  fix?: string[];
 }
 
 /**

@@ -29,12 +29,15 @@ export interface SiteVulnConfig {
   ignore: Acceptance[];
   /** What a planned install of a vulnerable version does: flagged (warn) or the site's plan fails (refuse). */
   policy: 'warn' | 'refuse';
+  /** Upgrade an installed vulnerable package when the catalog has a newer version its profile allows. */
+  fix: boolean;
 }
 
 export interface RawVulns {
   list?: string;
   max_age_days?: number;
   policy?: 'warn' | 'refuse';
+  fix_vulnerable?: boolean;
   ignore?: { pattern?: string; url?: string; reason: string; expires: string }[];
 }
 
@@ -70,6 +73,7 @@ export function readVulnConfig(
     maxAgeDays: own?.max_age_days ?? defaults.raw?.max_age_days ?? DEFAULT_MAX_AGE_DAYS,
     ignore,
     policy: own?.policy ?? defaults.raw?.policy ?? 'warn',
+    fix: own?.fix_vulnerable ?? defaults.raw?.fix_vulnerable ?? false,
   };
 }
 

@@ -13,16 +13,23 @@ export function countsOf(p: SitePlan): SiteCounts {
   return { status: p.status, actions };
 }
 
-/** As addToSummary (plan/types.ts) does with the whole plan. */
-export function addCounts(s: PlanSummary, c: SiteCounts): PlanSummary {
+/**
+ * Count one more site into a summary, as apply will treat it: the actions
+ * of a site that is held or cannot be planned never run, so they are not
+ * counted; a site with no actions may still get a job for its checks.
+ */
+export function addCounts(
+  s: PlanSummary,
+  c: SiteCounts,
+  how: { held?: boolean; checksOnly?: boolean } = {},
+): PlanSummary {
   s.sites++;
-  let n = 0;
-  for (const [kind, k] of Object.entries(c.actions) as [ActionKind, number][]) {
-    s[kind] += k;
-    n += k;
+  if (how.held) s.held++;
+  else if (c.status !== 'ok') s.failed++;
+  else if (Object.keys(c.actions).length === 0) s[how.checksOnly ? 'checksOnly' : 'inSync']++;
+  else {
+    s.changed++;
+    for (const [kind, k] of Object.entries(c.actions) as [ActionKind, number][]) s[kind] += k;
   }
-  if (c.status !== 'ok') s.failed++;
-  else if (n > 0) s.changed++;
-  else s.inSync++;
   return s;
 }

@@ -6,7 +6,7 @@
 // package the plan brings in is checked, both ways, against everything
 // the site will have; each clash is an error of the site naming both
 // packages and the profiles that want them.
-import type { Catalog } from '../catalog/catalog.js';
+import type { CatalogLookup } from '../catalog/catalog.js';
 import { matcherFor } from '../catalog/catalog.js';
 import type { DesiredPackage } from '../desired/types.js';
 import { formatLocation } from '../errors.js';
@@ -14,7 +14,7 @@ import type { PlanAction, PlanProblem } from './types.js';
 
 /** A package declared absent, or frozen and not installed, that pkg_add would pull in for what the plan installs. */
 export function pulledButUnwanted(
-  catalog: Catalog,
+  catalog: CatalogLookup,
   changes: readonly PlanAction[],
   pulled: readonly string[],
   declared: ReadonlyMap<string, DesiredPackage>,
@@ -38,7 +38,7 @@ export function pulledButUnwanted(
 }
 
 export interface ConflictInputs {
-  catalog: Catalog;
+  catalog: CatalogLookup;
   /** What the plan installs: its installs, upgrades and downgrades, and what pkg_add pulls in for them. */
   incoming: readonly string[];
   /** Installed packages that stay as they are. */

@@ -7,13 +7,12 @@
 // version for an automatic one), or the site's plan is an error naming it
 // and its pattern. Packages about to be removed constrain nothing here: the
 // sequencing puts their removal first.
-import type { Catalog, CatalogPackage } from '../catalog/catalog.js';
+import type { CatalogLookup, CatalogPackage } from '../catalog/catalog.js';
 import { matcherFor, matchesAll } from '../catalog/catalog.js';
 import type { DesiredPackage } from '../desired/types.js';
 import { formatLocation } from '../errors.js';
 import type { InstalledPackage } from '../observed/types.js';
-import { PatternIndex } from '../pkgsrc/name-index.js';
-import { patternBase } from '../pkgsrc/pattern.js';
+import { cachedPatternBase, OwnerPatternIndex } from '../pkgsrc/name-index.js';
 import { compareParsed, parseVersionCached } from '../pkgsrc/version.js';
 import type { PlanAction, PlanProblem } from './types.js';
 
@@ -38,7 +37,7 @@ export function mobilityOf(
 }
 
 export interface FitContext {
-  catalog: Catalog;
+  catalog: CatalogLookup;
   installed: readonly InstalledPackage[];
   declared: ReadonlyMap<string, DesiredPackage>;
   mobility: (p: InstalledPackage) => Mobility;
@@ -61,7 +60,7 @@ export function fitDependants(ctx: FitContext, changes: PlanAction[]): PlanProbl
 }
 
 class Fitter {
-  private reverse: PatternIndex<{ pattern: string; owner: InstalledPackage }> | undefined;
+  private reverse: OwnerPatternIndex<InstalledPackage> | undefined;
   private readonly refused = new Set<string>();
 
   constructor(
@@ -75,7 +74,7 @@ class Fitter {
     if (c.from) this.checkDependants(c);
     for (const dep of this.ctx.catalog.get(c.pkgname)?.depends ?? []) {
       if (this.satisfied(dep)) continue;
-      const base = patternBase(dep);
+      const base = cachedPatternBase(dep);
       const holder = base === undefined ? undefined : this.final.get(base);
       if (!holder) continue; // pkg_add pulls it in
       const why = `${c.pkgname} requires ${dep}`;
@@ -93,9 +92,7 @@ class Fitter {
 
   /** check_other_installed: staying packages whose DEPENDS match the old version and not the new. */
   private checkDependants(c: PlanAction): void {
-    this.reverse ??= new PatternIndex(
-      this.ctx.installed.flatMap((owner) => this.ctx.dependsOf(owner.pkgname).map((pattern) => ({ pattern, owner }))),
-    );
+    this.reverse ??= new OwnerPatternIndex(this.ctx.installed, (owner) => this.ctx.dependsOf(owner.pkgname));
     for (const { pattern, owner } of this.reverse.candidates(c.from!)) {
       if (this.final.get(owner.name)?.installed !== owner || owner.pkgname === c.from) continue;
       const m = matcherFor(pattern);
@@ -155,7 +152,7 @@ class Fitter {
   private fits(v: CatalogPackage): boolean {
     return v.depends.every((dep) => {
       if (this.satisfied(dep)) return true;
-      const base = patternBase(dep);
+      const base = cachedPatternBase(dep);
       if (base !== undefined && this.final.has(base)) return false;
       return this.ctx.catalog.best(dep) !== undefined;
     });
@@ -163,7 +160,7 @@ class Fitter {
 
   private satisfied(dep: string): boolean {
     const m = matcherFor(dep);
-    const base = patternBase(dep);
+    const base = cachedPatternBase(dep);
     if (base !== undefined) {
       const f = this.final.get(base);
       return f !== undefined && m(f.pkgname);

@@ -6,7 +6,7 @@
 // entry, or its package's newest offered version (DEPENDS rarely change
 // between revisions), and the plan says so; autoremove still treats a
 // package known only that way as unknown.
-import type { Catalog } from '../catalog/catalog.js';
+import type { CatalogLookup } from '../catalog/catalog.js';
 import { matcherFor } from '../catalog/catalog.js';
 import type { InstalledPackage } from '../observed/types.js';
 import { NameIndex, PatternIndex } from '../pkgsrc/name-index.js';
@@ -26,7 +26,7 @@ export class DependencyIndex {
   private asked = false;
 
   constructor(
-    private readonly catalog: Catalog,
+    private readonly catalog: CatalogLookup,
     installed: readonly InstalledPackage[] = [],
   ) {
     for (const p of installed) {
@@ -134,7 +134,7 @@ export class DependencyIndex {
  * DEPENDS are then followed.
  */
 export function pulledBy(
-  catalog: Catalog,
+  catalog: CatalogLookup,
   targets: readonly string[],
   satisfiedInstalled: (pattern: string) => boolean,
 ): string[] {
@@ -163,7 +163,7 @@ export class Staying {
   private readonly standIns = new Map<string, string>();
 
   constructor(
-    private readonly catalog: Catalog,
+    private readonly catalog: CatalogLookup,
     private readonly standIn: (pkgname: string) => string | undefined,
   ) {}
 

@@ -1,20 +1,19 @@
 // planSite: (desired site, observed inventory, catalog) → SitePlan. Pure and
 // deterministic. Desired and installed are paired by package name with
 // explicit absence on either side; the action follows from the pair.
-import type { Catalog, CatalogPackage } from '../catalog/catalog.js';
-import { matcherFor, matchesAll } from '../catalog/catalog.js';
+import type { Catalog, CatalogLookup, CatalogPackage } from '../catalog/catalog.js';
+import { matcherFor, matchesAll, SiteCatalog } from '../catalog/catalog.js';
 import { formatLocation } from '../errors.js';
 import type { DesiredPackage, ResolvedSite } from '../desired/types.js';
 import type { InstalledPackage, Inventory } from '../observed/types.js';
-import { NameIndex } from '../pkgsrc/name-index.js';
-import { patternBase } from '../pkgsrc/pattern.js';
+import { cachedPatternBase, NameIndex } from '../pkgsrc/name-index.js';
 import { compareParsed, parseVersionCached } from '../pkgsrc/version.js';
 import { DependencyIndex, pulledBy, type Staying } from './dependencies.js';
 import { findConflicts, pulledButUnwanted } from './conflicts.js';
 import { fitDependants, mobilityOf } from './dependants.js';
 import { orderChanges, orderRemovals } from './order.js';
 import { sequenceActions } from './sequence.js';
-import type { KeepReason, KeptPackage, PlanAction, PlanProblem, SitePlan } from './types.js';
+import type { KeepReason, KeptPackage, PlanAction, PlanProblem, Replacement, SitePlan } from './types.js';
 
 /**
  * With `kept: 'counts'` the plan lists no kept packages, only how many were
@@ -25,7 +24,7 @@ export function planSite(
   site: ResolvedSite,
   inventory: Inventory | undefined,
   catalog: Catalog | Error,
-  opts: { kept?: 'full' | 'counts' } = {},
+  opts: { kept?: 'full' | 'counts'; replace?: ReadonlyMap<string, Replacement> } = {},
 ): SitePlan {
   if (!inventory) {
     return {
@@ -47,10 +46,12 @@ export function planSite(
       observed,
     };
   }
-  const p = new SitePlanner(site, inventory, catalog, opts.kept !== 'counts');
+  const p = new SitePlanner(site, inventory, new SiteCatalog(catalog), opts.kept !== 'counts', opts.replace);
   p.plan();
   const actions = p.actions();
   const notes = p.notes();
+  const bootstrap = bootstrapOf(site, inventory, actions.length > 0 || site.checks.length > 0);
+  if (bootstrap.error) p.errors.push(bootstrap.error);
   return {
     site: site.name,
     status: p.errors.length > 0 ? 'error' : 'ok',
@@ -59,7 +60,34 @@ export function planSite(
     keptCounts: p.keptCounts,
     errors: p.errors,
     ...(notes.length > 0 ? { notes } : {}),
+    ...(bootstrap.kit !== undefined ? { bootstrap: bootstrap.kit } : {}),
     observed,
+  };
+}
+
+/**
+ * A job found no pkg_install in the prefix: every job records the tools'
+ * version when they are there (an import or a listing cannot tell).
+ */
+function toolsAbsent(inventory: Inventory): boolean {
+  return inventory.source === 'job' && inventory.pkgToolsVersion === undefined && inventory.packages.length === 0;
+}
+
+/** The job bootstraps pkgsrc first from the site's kit; without one, a job that must run cannot. */
+function bootstrapOf(
+  site: ResolvedSite,
+  inventory: Inventory,
+  jobNeeded: boolean,
+): { kit?: string; error?: PlanProblem } {
+  if (!toolsAbsent(inventory)) return {};
+  if (site.bootstrap !== undefined) return { kit: site.bootstrap };
+  if (!jobNeeded) return {};
+  return {
+    error: {
+      kind: 'bootstrap',
+      message: `bootstrap: no pkg_install in ${site.prefix} and no bootstrap kit configured for this site (the job of ${inventory.origin} found none); set 'bootstrap:' for it in sites.yaml, or install pkgsrc there`,
+      sources: [formatLocation(site.source)],
+    },
   };
 }
 
@@ -83,8 +111,9 @@ class SitePlanner {
   constructor(
     private readonly site: ResolvedSite,
     private readonly inventory: Inventory,
-    private readonly catalog: Catalog,
+    private readonly catalog: CatalogLookup,
     private readonly full: boolean,
+    private readonly replace: ReadonlyMap<string, Replacement> | undefined,
   ) {
     this.protect = new Set(site.protect);
     for (const pkg of inventory.packages) {
@@ -163,7 +192,12 @@ class SitePlanner {
     const preferred = [...orderChanges(this.changes, (n) => this.catalog.get(n)?.depends ?? []), ...this.removals];
     if (preferred.length === 0 || this.errors.length > 0) return preferred;
     const deps = this.deps!;
-    const installed = this.inventory.packages.map((p) => ({ ...p, depends: deps.dependsOf(p.pkgname) }));
+    const installed = this.inventory.packages.map((p) => ({
+      pkgname: p.pkgname,
+      name: p.name,
+      automatic: p.automatic,
+      depends: deps.dependsOf(p.pkgname),
+    }));
     const { actions, blocked } = sequenceActions(preferred, installed, this.catalog);
     for (const a of actions) {
       const old = a.from === undefined ? undefined : this.installed.get(a.name)?.find((p) => p.pkgname === a.from);
@@ -213,6 +247,12 @@ class SitePlanner {
       return;
     }
     const satisfied = installed.find((i) => matchesAll(d.patterns, i.pkgname));
+    const replacement = satisfied && this.replace?.get(satisfied.pkgname);
+    const to = replacement && this.catalog.get(replacement.pkgname);
+    if (satisfied && replacement && to && to.name === d.name && matchesAll(d.patterns, to.pkgname)) {
+      this.changes.push(fixFor(d, satisfied, to, replacement, sources));
+      return;
+    }
     if (satisfied) {
       this.keep('in-sync', d.name, satisfied.pkgname, () => `matches ${d.patterns.join(' and ')}`);
       return;
@@ -383,11 +423,31 @@ class SitePlanner {
   /** Whether some installed package (the job runs removals last, so any of them) matches a DEPENDS pattern. */
   private findInstalled(pattern: string): boolean {
     const m = matcherFor(pattern);
-    const base = patternBase(pattern);
+    const base = cachedPatternBase(pattern);
     if (base !== undefined) return (this.installed.get(base) ?? []).some((p) => m(p.pkgname));
     this.installedIndex ??= new NameIndex(this.inventory.packages);
     return this.installedIndex.candidates(pattern).some((p) => m(p.pkgname));
   }
+}
+
+/** The upgrade fix_vulnerable asks for: the advisories of the installed version are its reason. */
+function fixFor(
+  d: DesiredPackage,
+  current: InstalledPackage,
+  to: CatalogPackage,
+  r: Replacement,
+  sources: string[],
+): PlanAction {
+  const advisories = r.advisories.map((a) => `${a.kind} ${a.url}`).join(', ');
+  return {
+    action: 'upgrade',
+    name: d.name,
+    pkgname: to.pkgname,
+    from: current.pkgname,
+    reason: `installed ${current.pkgname} is vulnerable (${advisories}); fix_vulnerable: ${to.pkgname} still matches ${d.patterns.join(' and ')} (${sources.join(', ')})`,
+    sources,
+    fixes: r.advisories,
+  };
 }
 
 function automaticDetail(by: string | undefined, autoremove: boolean, blocker: string | undefined): string {

@@ -17,6 +17,8 @@ export function renderSitePlan(p: SitePlan, verbose: boolean): string[] {
   lines.push(head);
   for (const e of p.errors) lines.push(`  ! ${e.message}${e.sources?.length ? ` (${e.sources.join(', ')})` : ''}`);
   for (const n of p.notes ?? []) lines.push(`  note: ${n}`);
+  if (p.bootstrap !== undefined && p.status === 'ok' && changes > 0)
+    lines.push(`  * bootstrap pkgsrc into the empty prefix from ${p.bootstrap} first`);
   for (const a of p.actions) lines.push(`  ${actionLine(a)}`);
   if (verbose) for (const k of p.kept) lines.push(`  = ${keptLine(k)}`);
   else if (changes > 0 && keptCount > 0)
@@ -56,6 +58,11 @@ export function renderSummary(s: PlanSummary): string {
     `${s.downgrade} to downgrade`,
     `${s.remove} to remove`,
   ];
-  const failed = s.failed > 0 ? `; ${s.failed} site${s.failed === 1 ? '' : 's'} cannot be planned` : '';
-  return `Plan: ${parts.join(', ')} at ${s.changed} of ${s.sites} site${s.sites === 1 ? '' : 's'} (${s.inSync} in sync${failed}).`;
+  const sites = (n: number) => `${n} site${n === 1 ? '' : 's'}`;
+  const more = [
+    ...(s.checksOnly > 0 ? [`${sites(s.checksOnly)} only run${s.checksOnly === 1 ? 's' : ''} checks`] : []),
+    ...(s.held > 0 ? [`${sites(s.held)} held`] : []),
+    ...(s.failed > 0 ? [`${sites(s.failed)} cannot be planned`] : []),
+  ];
+  return `Plan: ${parts.join(', ')} at ${s.changed} of ${sites(s.sites)} (${[`${s.inSync} in sync`, ...more].join('; ')}).`;
 }

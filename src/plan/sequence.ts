@@ -17,10 +17,9 @@
 // - `pkg_delete` refuses a package an installed one still depends on.
 // The model also says which packages end with the wrong automatic flag, so
 // the job can set it (pkg_admin).
-import type { Catalog, CatalogPackage } from '../catalog/catalog.js';
+import type { CatalogLookup, CatalogPackage } from '../catalog/catalog.js';
 import { matcherFor } from '../catalog/catalog.js';
-import { patternBase } from '../pkgsrc/pattern.js';
-import { patternKey } from '../pkgsrc/name-index.js';
+import { cachedPatternBase, patternKey, patternKeys } from '../pkgsrc/name-index.js';
 import type { PlanAction } from './types.js';
 
 export interface ModelPackage {
@@ -44,7 +43,7 @@ export interface Sequenced {
 export function sequenceActions(
   preferred: readonly PlanAction[],
   installed: readonly ModelPackage[],
-  catalog: Catalog,
+  catalog: CatalogLookup,
 ): Sequenced {
   if (preferred.length === 0) return { actions: [] };
   const site = new ModelSite(installed);
@@ -93,7 +92,7 @@ class Tools {
 
   constructor(
     private readonly site: ModelSite,
-    private readonly catalog: Catalog,
+    private readonly catalog: CatalogLookup,
   ) {
     for (const p of site.all()) if (catalog.get(p.pkgname)?.conflicts.length) this.conflicting.push(p);
   }
@@ -182,6 +181,8 @@ class ModelSite {
   private readonly byName = new Map<string, ModelPackage>();
   private readonly reverse = new Map<string, ModelPackage[]>();
   private readonly anywhere: ModelPackage[] = [];
+  /** Packages by each proper '-'-prefix of their name: `foo` finds `foo-bar` (only grows, like reverse). */
+  private readonly longer = new Map<string, ModelPackage[]>();
   private undo: (() => void)[] | undefined;
 
   constructor(installed: readonly ModelPackage[]) {
@@ -228,12 +229,20 @@ class ModelSite {
   }
 
   satisfies(pattern: string): boolean {
-    return this.matching(pattern).length > 0;
+    const m = matcherFor(pattern);
+    if (cachedPatternBase(pattern) !== undefined) return this.matching(pattern).length > 0;
+    const key = patternKey(pattern);
+    if (key === undefined) return this.matching(pattern).length > 0;
+    // Every match starts with `<key>-`: it is the package named key, or one whose name starts with `<key>-`.
+    const p = this.byName.get(key);
+    if (p && m(p.pkgname)) return true;
+    for (const q of this.longer.get(key) ?? []) if (this.byName.get(q.name) === q && m(q.pkgname)) return true;
+    return false;
   }
 
   matching(pattern: string): ModelPackage[] {
     const m = matcherFor(pattern);
-    const base = patternBase(pattern);
+    const base = cachedPatternBase(pattern);
     if (base !== undefined) {
       const p = this.byName.get(base);
       return p && m(p.pkgname) ? [p] : [];
@@ -255,8 +264,14 @@ class ModelSite {
   }
 
   private index(p: ModelPackage): void {
-    for (const d of p.depends) {
-      const key = patternKey(d);
+    const name = p.name;
+    for (let dash = name.indexOf('-'); dash !== -1; dash = name.indexOf('-', dash + 1)) {
+      const key = name.slice(0, dash);
+      const list = this.longer.get(key);
+      if (!list) this.longer.set(key, [p]);
+      else list.push(p);
+    }
+    for (const key of patternKeys(p.depends)) {
       if (key === undefined) {
         if (!this.anywhere.includes(p)) this.anywhere.push(p);
         continue;

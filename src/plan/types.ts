@@ -35,6 +35,24 @@ export interface PlanAction {
   undo?: { pkgname: string; automatic: boolean };
   /** Advisories of the run's vulnerability list that mark the package installed (not set by the planner itself). */
   vulnerable?: { kind: string; url: string }[];
+  /** The advisories of the replaced version this upgrade fixes (fix_vulnerable). */
+  fixes?: Advisory[];
+}
+
+export interface Advisory {
+  kind: string;
+  url: string;
+}
+
+/**
+ * An installed version to replace although it matches what is wanted: the
+ * list marks it vulnerable and the catalog offers a newer, clean version
+ * that still matches (fix_vulnerable). Decided outside the planner, which
+ * knows no vulnerability list; keyed by the installed PKGNAME.
+ */
+export interface Replacement {
+  pkgname: string;
+  advisories: Advisory[];
 }
 
 export type KeepReason = 'in-sync' | 'frozen' | 'unmanaged' | 'automatic' | 'protected' | 'required';
@@ -53,7 +71,8 @@ export interface KeptPackage {
  * break, packages that conflict, or actions pkg_add cannot carry out in any
  * order. Absent on problems planned before kinds were recorded.
  */
-export type PlanProblemKind = 'no-match' | 'required' | 'dependant' | 'conflict' | 'unorderable' | 'vulnerable';
+export type PlanProblemKind =
+  'no-match' | 'required' | 'dependant' | 'conflict' | 'unorderable' | 'vulnerable' | 'bootstrap';
 
 export interface PlanProblem {
   kind?: PlanProblemKind;
@@ -82,6 +101,8 @@ export interface SitePlan {
   errors: PlanProblem[];
   /** What the plan rests on that the reader should know (absent when nothing). */
   notes?: string[];
+  /** The prefix has no pkg_install: the site's job first bootstraps pkgsrc from this kit. */
+  bootstrap?: string;
   /** When the inventory planned from was taken, and how. */
   observed?: { at: string; source: string };
 }
@@ -95,8 +116,14 @@ export interface Plan {
 
 export interface PlanSummary {
   sites: number;
+  /** Sites where apply carries out actions. */
   changed: number;
   inSync: number;
+  /** Sites with nothing to change whose job only runs the checks (the revision is not validated there yet). */
+  checksOnly: number;
+  /** Held sites: apply leaves them alone, so their actions are not counted. */
+  held: number;
+  /** Sites that cannot be planned: nothing is done there, so their actions are not counted. */
   failed: number;
   install: number;
   upgrade: number;
@@ -105,15 +132,16 @@ export interface PlanSummary {
 }
 
 export function emptySummary(): PlanSummary {
-  return { sites: 0, changed: 0, inSync: 0, failed: 0, install: 0, upgrade: 0, downgrade: 0, remove: 0 };
-}
-
-/** Count one more site's plan into a summary (so plans need not be kept). */
-export function addToSummary(s: PlanSummary, p: SitePlan): PlanSummary {
-  s.sites++;
-  if (p.status !== 'ok') s.failed++;
-  else if (p.actions.length > 0) s.changed++;
-  else s.inSync++;
-  for (const a of p.actions) s[a.action]++;
-  return s;
+  return {
+    sites: 0,
+    changed: 0,
+    inSync: 0,
+    checksOnly: 0,
+    held: 0,
+    failed: 0,
+    install: 0,
+    upgrade: 0,
+    downgrade: 0,
+    remove: 0,
+  };
 }

@@ -18,10 +18,12 @@ import type { LockOwner } from '../state/site-lock.js';
 /**
  * What the site's plan says of a package: drift, missing and extra are
  * what it would change; unmanaged is what it leaves alone by policy
- * (userpkgs, protect, needed by something that stays); unplanned is a site
- * whose plan failed as a whole (its catalog could not be read).
+ * (userpkgs, protect, needed by something that stays); absent is a package
+ * declared absent and not installed, as wanted; unplanned is a site whose
+ * plan failed as a whole (its catalog could not be read).
  */
-export type CellState = 'in-sync' | 'drift' | 'missing' | 'extra' | 'frozen' | 'unmanaged' | 'unplanned' | 'unobserved';
+export type CellState =
+  'in-sync' | 'drift' | 'missing' | 'extra' | 'frozen' | 'absent' | 'unmanaged' | 'unplanned' | 'unobserved';
 
 export interface Cell {
   state: CellState;
@@ -37,6 +39,17 @@ export interface TxRef {
   tags: string[];
 }
 
+/** A transaction in brief, as the report lists it. */
+export interface TxSummary {
+  txid: string;
+  kind: string;
+  status: string;
+  at: string;
+  revision: string;
+  tags: string[];
+  reason?: string;
+}
+
 export interface SiteStatus {
   name: string;
   backend: string;
@@ -44,7 +57,7 @@ export interface SiteStatus {
   observed?: { at: string; source: string; packages: number };
   /** For a site that reports itself: its last report, and what changed since the one before. */
   reported?: { at: string; receivedAt: string; reports: number; previousAt?: string; changes?: InventoryChanges };
-  last?: { txid: string; kind: string; status: string; at: string; revision: string; tags: string[]; reason?: string };
+  last?: TxSummary;
   /** The last transaction that installed its package set, checks aside. */
   installed?: TxRef;
   /** The last one whose package set also passed its checks: what users can rely on. */
@@ -76,6 +89,8 @@ export interface FleetStatus {
   revision: string;
   sites: SiteStatus[];
   packages: { name: string; cells: Record<string, Cell> }[];
+  /** The latest transactions of the whole fleet (probes aside), newest first. */
+  recent: (TxSummary & { site: string })[];
   tags: TagRestorability[];
   /** The lists in use and the advisory × site matrix, when any site has a vulnerability list. */
   vulnerabilities?: { lists: ListSummary[]; matrix: MatrixRow[]; problems: string[] };
@@ -127,6 +142,7 @@ export function fleetStatus(inp: StatusInputs): FleetStatus {
       missing: 0,
       extra: 0,
       frozen: 0,
+      absent: 0,
       unmanaged: 0,
       unplanned: 0,
       unobserved: 0,
@@ -147,19 +163,7 @@ export function fleetStatus(inp: StatusInputs): FleetStatus {
       platform: s.platform,
       ...(inv ? { observed: { at: inv.observedAt, source: inv.source, packages: inv.packages.length } } : {}),
       ...reportedStatus(inp.reports?.get(s.name)),
-      ...(t
-        ? {
-            last: {
-              txid: t.txid,
-              kind: t.begin.kind,
-              status: t.end?.status ?? 'unfinished',
-              at: t.begin.at,
-              revision: t.begin.revision,
-              tags: t.begin.tags,
-              ...(t.end?.reason ? { reason: t.end.reason } : {}),
-            },
-          }
-        : {}),
+      ...(t ? { last: txSummary(t) } : {}),
       ...(installed ? { installed: txRef(installed) } : {}),
       ...(validated ? { validated: txRef(validated) } : {}),
       ...(h ? { held: heldOf(h) } : {}),
@@ -175,6 +179,7 @@ export function fleetStatus(inp: StatusInputs): FleetStatus {
     revision: inp.revision,
     sites,
     packages: [...packages].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, cells]) => ({ name, cells })),
+    recent: recentTransactions(inp.transactions),
     tags: inp.tags,
     ...(inp.audit && inp.audit.lists.length > 0
       ? {
@@ -185,6 +190,29 @@ export function fleetStatus(inp: StatusInputs): FleetStatus {
           },
         }
       : {}),
+  };
+}
+
+/** How many transactions the report lists under "Recent". */
+export const RECENT = 20;
+
+function recentTransactions(txs: readonly Transaction[]): FleetStatus['recent'] {
+  return txs
+    .filter((t) => t.begin.kind !== 'probe')
+    .sort((a, b) => (a.begin.at < b.begin.at ? 1 : a.begin.at > b.begin.at ? -1 : 0))
+    .slice(0, RECENT)
+    .map((t) => ({ site: t.site, ...txSummary(t) }));
+}
+
+function txSummary(t: Transaction): TxSummary {
+  return {
+    txid: t.txid,
+    kind: t.begin.kind,
+    status: t.end?.status ?? 'unfinished',
+    at: t.begin.at,
+    revision: t.begin.revision,
+    tags: t.begin.tags,
+    ...(t.end?.reason ? { reason: t.end.reason } : {}),
   };
 }
 
@@ -266,7 +294,8 @@ function siteCells(site: ResolvedSite, inv: Inventory | undefined, plan: SitePla
   const stateOf = (name: string): CellState => {
     const action = actions.get(name);
     if (action === 'install') return 'missing';
-    if (action === 'remove') return declared.has(name) ? 'drift' : 'extra';
+    // Whatever the plan removes is extra here, declared absent or not declared at all.
+    if (action === 'remove') return 'extra';
     if (action || failed.has(name)) return byName.has(name) ? 'drift' : 'missing';
     const reason = kept.get(name);
     if (reason === 'in-sync' || reason === 'frozen') return reason;
@@ -276,8 +305,10 @@ function siteCells(site: ResolvedSite, inv: Inventory | undefined, plan: SitePla
     const i = byName.get(d.name);
     const desired = d.state === 'present' ? d.patterns.join(' ') : d.state;
     const state = d.state === 'frozen' ? 'frozen' : stateOf(d.name);
-    // A package declared absent and not installed is as it should be, and not listed.
-    if (d.state === 'absent' && !i) continue;
+    if (d.state === 'absent' && !i) {
+      out.push([d.name, { state: 'absent', desired }]);
+      continue;
+    }
     out.push([d.name, { state, desired, ...(i ? { installed: i.pkgname } : {}) }]);
   }
   for (const p of inv.packages) {

@@ -6,11 +6,10 @@ import type { DesiredState } from '../desired/types.js';
 import { lastReports, type ReportRecord } from '../observed/report-history.js';
 import { readInventory } from '../observed/store.js';
 import type { Inventory } from '../observed/types.js';
-import { listHolds } from '../rollback/holds.js';
 import { restorability } from '../rollback/restorability.js';
-import { Journal } from '../state/journal.js';
 import { foldTransactions, type Transaction } from '../state/records.js';
-import { readSiteLock, type LockOwner } from '../state/site-lock.js';
+import type { LockOwner } from '../state/site-lock.js';
+import type { StateStore } from '../state/store.js';
 import { fleetStatus, type FleetStatus } from './fleet-status.js';
 import { planSite } from '../plan/plan-site.js';
 import type { SitePlan } from '../plan/types.js';
@@ -32,7 +31,7 @@ export interface CatalogSource {
 
 export async function gatherStatus(
   desired: DesiredState,
-  stateDir: string,
+  state: StateStore,
   catalogOverride?: string,
   catalogs: CatalogSource = new CatalogCache(),
   /** How the vulnerability lists are refreshed (see ListCache); `serve` asks at most hourly. */
@@ -41,16 +40,17 @@ export async function gatherStatus(
   const inventories = new Map<string, Inventory>();
   const locks = new Map<string, LockOwner>();
   const reports = new Map<string, { count: number; last: ReportRecord[] }>();
+  // Observations, site reports and list caches are per machine: under the local directory whichever the store.
+  const stateDir = state.localDir;
   for (const s of desired.sites) {
     const { count, reports: last } = await lastReports(stateDir, s.name, 2);
     if (count > 0) reports.set(s.name, { count, last });
     const inv = await readInventory(stateDir, s.name);
     if (inv) inventories.set(s.name, inv);
-    const lock = await readSiteLock(stateDir, s.name);
+    const lock = await state.locks.holder(s.name);
     if (lock) locks.set(s.name, lock);
   }
-  const journal = new Journal(stateDir);
-  const { records, damaged } = await journal.read();
+  const { records, problems } = await state.journal.readAll();
   const transactions = foldTransactions(records);
   const tagSites = await Promise.all(
     desired.sites.map(async (s) => ({
@@ -80,11 +80,11 @@ export async function gatherStatus(
     plans,
     reports,
     transactions,
-    holds: await listHolds(stateDir),
+    holds: await state.holds.list(),
     locks,
     tags: transactions.some((t) => t.begin.tags.length > 0) ? restorability(transactions, tagSites) : [],
     ...(audit ? { audit } : {}),
     now: new Date().toISOString(),
   });
-  return { status, transactions, journalProblems: damaged.map((d) => `${journal.file}:${d.line}: ${d.reason}`) };
+  return { status, transactions, journalProblems: problems };
 }

@@ -20,7 +20,9 @@ import { observedFile } from '../observed/store.js';
 import { reportsDir } from '../observed/report-history.js';
 import { isSettled, stampNow, stampText } from '../plan-cache/file-stamp.js';
 import { PKG_SUMMARY_NAMES } from '../pkgsrc/pkg-summary.js';
+import { FileState } from '../state/file-stores.js';
 import { readSiteLock, siteLockPaths } from '../state/site-lock.js';
+import type { StateStore } from '../state/store.js';
 import { gatherStatus, type CatalogSource, type GatheredStatus } from './gather-status.js';
 import { listDir } from '../vuln/list-store.js';
 
@@ -32,16 +34,24 @@ export class StatusMemo {
   private last?: { key: string; gathered: GatheredStatus };
   private readonly catalogs = new Map<string, { stamp: string; catalog: Promise<Catalog> }>();
   private readonly head: CommitWatch;
+  private readonly state: StateStore;
   /** How often a status was gathered rather than given again (for tests). */
   gathered = 0;
 
   constructor(
     private readonly load: LoadOptions,
-    private readonly stateDir: string,
+    /** The state (a directory: the file state there). */
+    state: StateStore | string,
     private readonly catalogOverride?: string,
     private readonly now: () => number = Date.now,
   ) {
     this.head = new CommitWatch(load, now);
+    this.state = typeof state === 'string' ? new FileState(state) : state;
+  }
+
+  /** Observations, reports and list caches: per machine, whichever the store. */
+  private get stateDir(): string {
+    return this.state.localDir;
   }
 
   async status(): Promise<GatheredStatus> {
@@ -65,7 +75,7 @@ export class StatusMemo {
     this.gathered++;
     const gathered = await gatherStatus(
       desired,
-      this.stateDir,
+      this.state,
       this.catalogOverride,
       this.catalogSource(catalogStamps),
       LIST_REFRESH_S,
@@ -95,7 +105,12 @@ export class StatusMemo {
 
   /** What the state files are now, per site: observation, reports, lock holder; and the journal and holds. */
   private async stateKey(desired: DesiredState, stamps: Stamps): Promise<string | undefined> {
-    const parts = [stamps.of(path.join(this.stateDir, 'journal.jsonl')), stamps.of(path.join(this.stateDir, 'holds'))];
+    // A database says itself what changed (journal, holds, lock holders); files are stamped.
+    const stored = await this.state.changeStamp();
+    const parts =
+      stored !== undefined
+        ? [stored]
+        : [stamps.of(path.join(this.stateDir, 'journal.jsonl')), stamps.of(path.join(this.stateDir, 'holds'))];
     // A vulnerability list is asked again hourly, and its age moves on: a kept status lives at most that hour.
     const lists = new Set(desired.sites.flatMap((s) => (s.vulnerabilities ? [s.vulnerabilities.list] : [])));
     if (lists.size > 0) parts.push(String(Math.floor(this.now() / (LIST_REFRESH_S * 1000))));
@@ -107,7 +122,7 @@ export class StatusMemo {
     for (const s of desired.sites) {
       parts.push(stamps.of(observedFile(this.stateDir, s.name)), stamps.of(reportsDir(this.stateDir, s.name)));
       // Whether a lock is held also depends on the clock (a lease runs out), so a lock is read, not stamped.
-      if (existsSync(siteLockPaths(this.stateDir, s.name).lock)) {
+      if (stored === undefined && existsSync(siteLockPaths(this.stateDir, s.name).lock)) {
         parts.push(JSON.stringify((await readSiteLock(this.stateDir, s.name)) ?? null));
       }
     }

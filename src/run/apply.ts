@@ -1,17 +1,24 @@
 // The reconcile loop over the selected sites: a p-queue bounds how many
-// sites are in flight; each site runs alone under its lock; a failing or
-// slow site never holds up the others.
+// sites are in flight; each site runs alone under its lock; a failing,
+// slow or busy (locked by another controller) site never holds up the others.
 import PQueue from 'p-queue';
 import type { Backend } from '../backends/types.js';
 import { CatalogCache } from '../catalog/load.js';
 import type { BackendName, ResolvedSite } from '../desired/types.js';
+import type { StateStore } from '../state/store.js';
 import type { SiteEvent } from './context.js';
 import { runContext } from './world.js';
 import { observeSite, reconcileSite, type SiteResult } from './reconcile-site.js';
 import { rollbackSite } from './rollback-site.js';
+import { retryWhileBusy } from './busy-retry.js';
+
+export { busySummary, stayedBusy } from './busy-retry.js';
 
 export interface ApplyOptions {
+  /** The local state directory (job scripts, observations, caches). */
   stateDir: string;
+  /** Where the journal, holds and locks are (absent: the files under stateDir). */
+  state?: StateStore;
   revision: string;
   tags: string[];
   concurrency: number;
@@ -58,27 +65,25 @@ async function forEachSite(
   work: (s: ResolvedSite) => Promise<SiteResult>,
 ): Promise<SiteResult[]> {
   const queue = new PQueue({ concurrency: opts.concurrency });
-  const results = await Promise.all(
-    sites.map(
-      (s) =>
-        queue.add(async (): Promise<SiteResult> => {
-          try {
-            const result = await work(s);
-            opts.emit({
-              site: s.name,
-              kind: 'done',
-              status: result.status,
-              detail: result.status === 'failed' ? `FAILED: ${result.detail}` : result.detail,
-            });
-            return result;
-          } catch (e) {
-            // One site's surprise is that site's failure, never the fleet's.
-            const detail = `internal error: ${(e as Error).message}`;
-            opts.emit({ site: s.name, kind: 'done', status: 'failed', detail: `FAILED: ${detail}` });
-            return { site: s.name, status: 'failed', detail };
-          }
-        }) as Promise<SiteResult>,
-    ),
+  const attempt = async (s: ResolvedSite): Promise<SiteResult> => {
+    try {
+      return await work(s);
+    } catch (e) {
+      // One site's surprise is that site's failure, never the fleet's.
+      return { site: s.name, status: 'failed', detail: `internal error: ${(e as Error).message}` };
+    }
+  };
+  return Promise.all(
+    sites.map(async (s) => {
+      // A busy site waits outside the queue between tries (busy-retry.ts): it holds no slot then.
+      const result = await retryWhileBusy(s, () => queue.add(() => attempt(s)) as Promise<SiteResult>, opts.emit);
+      opts.emit({
+        site: s.name,
+        kind: 'done',
+        status: result.status,
+        detail: result.status === 'failed' ? `FAILED: ${result.detail}` : result.detail,
+      });
+      return result;
+    }),
   );
-  return results;
 }

@@ -9,19 +9,21 @@ import type { Executor, Executors, Submission } from './ports.js';
 class BackendExecutor implements Executor {
   readonly name: BackendName;
   readonly minPollMs?: number;
+  readonly pollsOnOwnSchedule?: boolean;
   readonly waitFor?: (job: JobHandle) => Promise<JobPoll> | undefined;
 
   constructor(private readonly backend: Backend) {
     this.name = backend.name;
     if (backend.minPollMs !== undefined) this.minPollMs = backend.minPollMs;
+    if (backend.pollsOnOwnSchedule) this.pollsOnOwnSchedule = true;
     if (backend.waitFor) this.waitFor = (job) => backend.waitFor!(job);
   }
 
   async submit(req: JobRequest): Promise<Submission> {
     return { job: await this.backend.submit(req) };
   }
-  poll(job: JobHandle): Promise<JobPoll> {
-    return this.backend.poll(job);
+  poll(job: JobHandle, opts?: { by?: number }): Promise<JobPoll> {
+    return this.backend.poll(job, opts);
   }
   fetchOutput(job: JobHandle): Promise<string> {
     return this.backend.fetchOutput(job);

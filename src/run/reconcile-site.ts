@@ -1,12 +1,13 @@
 // One site, start to end, under its controller lock: finish what a dead
 // controller left, observe if needed, plan, carry out, and plan again when
 // the job finds the site changed since it was observed.
-import { withVulnFlags } from '../vuln/job-list.js';
+import { planKnowingVulns } from '../vuln/job-list.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { ResolvedSite } from '../desired/types.js';
-import { planSite } from '../plan/plan-site.js';
+import { appliedKey, idleWork } from '../plan/site-work.js';
 import type { SitePlan } from '../plan/types.js';
 import type { Transaction } from '../state/records.js';
+import type { LockOwner } from '../state/site-lock.js';
 import type { RunContext } from './context.js';
 import { isoAt } from './ports.js';
 import { recordWithoutJob, resumeTransaction, startTransaction, type TxOutcome } from './transaction.js';
@@ -16,7 +17,15 @@ import { describeHold, isManual } from '../rollback/holds.js';
 export type SiteResult =
   | { site: string; status: 'in-sync' | 'dry-run' | 'held'; detail: string }
   | { site: string; status: 'changed'; detail: string; txid: string }
-  | { site: string; status: 'failed'; detail: string; txid?: string; leftOpen?: boolean };
+  | {
+      site: string;
+      status: 'failed';
+      detail: string;
+      txid?: string;
+      leftOpen?: boolean;
+      /** Another controller held the site's lock: nothing was done there (apply.ts retries it). */
+      busy?: boolean;
+    };
 
 /** Job submitted, but the site kept changing under us: how many fresh plans to try. */
 const MAX_PLANS = 3;
@@ -39,28 +48,30 @@ export async function reconcileSite(
   return underLock(ctx, site, 'apply', () => planAndApply(ctx, site, catalog));
 }
 
+/**
+ * Run `work` under the site's lock, tried once: a site another controller
+ * holds is answered at once as busy (apply.ts puts it back in the queue and
+ * gives its slot to the next site) rather than waited for in a slot.
+ */
 export async function underLock(
   ctx: RunContext,
   site: ResolvedSite,
   command: string,
   work: () => Promise<SiteResult>,
 ): Promise<SiteResult> {
+  let holder: LockOwner | undefined;
   const release = await ctx.locks.acquire(site.name, command, {
-    timeoutMs: site.job_time_limit * 1000,
-    onBusy: (holder) =>
-      ctx.emit({
-        site: site.name,
-        kind: 'waiting-lock',
-        detail: holder
-          ? `held by ${holder.controller} (${holder.command}) since ${holder.since}`
-          : 'held by another controller',
-      }),
+    timeoutMs: 0,
+    onBusy: (h) => {
+      holder = h;
+    },
   });
   if (!release)
     return {
       site: site.name,
       status: 'failed',
-      detail: `busy: another controller held the site for longer than its job time limit (${site.job_time_limit}s)`,
+      busy: true,
+      detail: `busy: ${holder ? `held by ${holder.controller} (${holder.command}) since ${holder.since}` : 'held by another controller'}`,
     };
   try {
     const resumed = await resumeUnfinished(ctx, site);
@@ -85,7 +96,7 @@ async function planAndApply(ctx: RunContext, site: ResolvedSite, catalog: Catalo
       if (probe.kind !== 'ended' || !probe.inventory) return probeFailed(site, probe);
       inventory = probe.inventory;
     }
-    const plan = await withVulnFlags(ctx.vulnLists, site, planSite(site, inventory, catalog));
+    const plan = await planKnowingVulns(ctx.vulnLists, site, inventory, catalog);
     if (plan.status !== 'ok')
       return { site: site.name, status: 'failed', detail: plan.errors.map((e) => e.message).join('; ') };
     const inSync = {
@@ -95,9 +106,10 @@ async function planAndApply(ctx: RunContext, site: ResolvedSite, catalog: Catalo
     } as const;
     if (plan.actions.length === 0) {
       // Journal that the site is at this revision (once), so a rollback to it knows what it had.
-      const here = `${ctx.revision}${ctx.tags.length ? ` ${[...ctx.tags].sort().join(',')}` : ''}`;
-      if ((await ctx.journal.lastAppliedRevision(site.name)) === here) return inSync;
-      if (site.checks.length === 0) {
+      const here = appliedKey(ctx.revision, ctx.tags);
+      const work = idleWork(site.checks.length, await ctx.journal.lastAppliedRevision(site.name), here);
+      if (work === 'in-sync') return inSync;
+      if (work === 'record') {
         await recordWithoutJob(ctx, site, plan, 'apply', inventory);
         return inSync;
       }

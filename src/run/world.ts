@@ -1,4 +1,4 @@
-// The run's world, put together once: the file state under --state, the
+// The run's world, put together once: the state --state names, the
 // backends (or the ones a test injects), and — for --dry-run — the same
 // world with executors that only write job scripts and stores that keep
 // nothing (dry-run.ts).
@@ -8,7 +8,8 @@ import { LocalBackend } from '../backends/local.js';
 import { SlurmBackend } from '../backends/slurm.js';
 import type { Backend } from '../backends/types.js';
 import type { BackendName } from '../desired/types.js';
-import { FileHolds, FileJournalStore, FileObservations, FileSiteLocks } from '../state/file-stores.js';
+import { FileObservations, FileState } from '../state/file-stores.js';
+import type { StateStore } from '../state/store.js';
 import { controllerId } from '../state/site-lock.js';
 import { ListCache } from '../vuln/list-store.js';
 import type { RunContext, SiteEvent } from './context.js';
@@ -17,7 +18,10 @@ import { executorRegistry } from './executors.js';
 import { systemClock, type Clock } from './ports.js';
 
 export interface WorldOptions {
+  /** The local state directory: job scripts, observations, caches (and, without `state`, everything). */
   stateDir: string;
+  /** The journal, holds and locks (state/store.ts); absent: the files under stateDir. */
+  state?: StateStore;
   revision: string;
   tags: string[];
   dryRun: boolean;
@@ -36,15 +40,16 @@ export function runContext(opts: WorldOptions): RunContext {
     slurm: new SlurmBackend(jobsDir),
     arc: new ArcBackend(jobsDir, controller),
   };
-  const files: Stores = {
-    journal: new FileJournalStore(opts.stateDir),
+  const state = opts.state ?? new FileState(opts.stateDir);
+  const stores: Stores = {
+    journal: state.journal,
     executors: executorRegistry(backends),
     observations: new FileObservations(opts.stateDir),
-    holds: new FileHolds(opts.stateDir),
+    holds: state.holds,
   };
   return {
-    ...(opts.dryRun ? dryRunWorld(files, opts.stateDir) : files),
-    locks: new FileSiteLocks(opts.stateDir),
+    ...(opts.dryRun ? dryRunWorld(stores, opts.stateDir) : stores),
+    locks: state.locks,
     clock: opts.clock ?? systemClock,
     revision: opts.revision,
     tags: opts.tags,

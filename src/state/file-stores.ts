@@ -3,11 +3,12 @@
 // and holds (holds/), in the formats they have always had.
 import type { Inventory } from '../observed/types.js';
 import { readInventory, writeInventory } from '../observed/store.js';
-import { readHold, releaseHold, writeHold, type Hold } from '../rollback/holds.js';
+import { listHolds, readHold, releaseHold, writeHold, type Hold } from '../rollback/holds.js';
 import { Journal } from './journal.js';
 import { OpenTransactions } from './open-transactions.js';
 import { foldTransactions, type JournalRecord, type Transaction } from './records.js';
-import { lockSite, type LockOwner, type Release } from './site-lock.js';
+import { lockSite, readSiteLock, type LockOwner, type Release } from './site-lock.js';
+import { bySite, type StateFailure, type StateStore } from './store.js';
 
 export class FileJournalStore {
   private readonly journal: Journal;
@@ -33,6 +34,11 @@ export class FileJournalStore {
   }
   lastAppliedRevision(site: string): Promise<string | undefined> {
     return this.open.lastAppliedRevision(site);
+  }
+  /** The whole journal afresh, with its damaged lines as `file:line: reason`. */
+  async readAll(): Promise<{ records: JournalRecord[]; problems: string[] }> {
+    const { records, damaged } = await this.journal.read();
+    return { records, problems: damaged.map((d) => `${this.journal.file}:${d.line}: ${d.reason}`) };
   }
   async transactions(): Promise<Transaction[]> {
     const all = (this.all ??= { journal: new Journal(this.stateDir), records: [], reading: Promise.resolve() });
@@ -68,6 +74,10 @@ export class FileSiteLocks {
   lost(site: string): boolean {
     return this.held.get(site)?.() ?? false;
   }
+
+  holder(site: string): Promise<LockOwner | undefined> {
+    return readSiteLock(this.stateDir, site);
+  }
 }
 
 export class FileObservations {
@@ -91,5 +101,38 @@ export class FileHolds {
   }
   async release(site: string): Promise<void> {
     await releaseHold(this.stateDir, site);
+  }
+  lift(site: string): Promise<boolean> {
+    return releaseHold(this.stateDir, site);
+  }
+  async list(): Promise<Hold[]> {
+    return bySite(await listHolds(this.stateDir));
+  }
+}
+
+/** The embedded state: everything under one directory. */
+export class FileState implements StateStore {
+  readonly kind = 'files';
+  readonly journal: FileJournalStore;
+  readonly holds: FileHolds;
+  readonly locks: FileSiteLocks;
+  constructor(readonly localDir: string) {
+    this.journal = new FileJournalStore(localDir);
+    this.holds = new FileHolds(localDir);
+    this.locks = new FileSiteLocks(localDir);
+  }
+  get where(): string {
+    return this.localDir;
+  }
+  // The files' own stamps (status-memo.ts) say when they changed.
+  changeStamp(): Promise<string | undefined> {
+    return Promise.resolve(undefined);
+  }
+  // Files do not go away in the middle of a run; a failing write throws where it happens.
+  failure(): StateFailure | undefined {
+    return undefined;
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
   }
 }

@@ -1,7 +1,8 @@
 // state/journal.jsonl: the append-only, fsync'ed record of every
-// transaction. One JSON object per line; each append is a single write, so
+// transaction. One JSON object per line; each flush is a single write, so
 // a crash can only leave a torn *last* line, which readers detect, report
-// and set aside without losing the rest.
+// and set aside without losing the rest. Concurrent sites' appends are
+// group-committed: one fsync for the records that arrived together.
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -22,15 +23,56 @@ export class Journal {
     this.file = path.join(stateDir, 'journal.jsonl');
   }
 
-  /** Append records durably: they are on disk when this resolves. */
-  async append(...records: JournalRecord[]): Promise<void> {
+  /** Appends waiting for the next flush, and the flush under way. */
+  private pending: { text: string; done: (e?: unknown) => void }[] = [];
+  private flushing: Promise<void> | undefined;
+  private syncs = 0;
+
+  /** fsyncs this Journal has done (group commit makes it fewer than the appends). */
+  get fsyncs(): number {
+    return this.syncs;
+  }
+
+  /**
+   * Append records durably: they are on disk when this resolves. Appends
+   * that arrive while a flush is under way are group-committed by the next
+   * one: one write and one fsync for all of them, each caller resolved only
+   * once that fsync is done (and rejected with its error if it failed).
+   * One append's records are never split or interleaved with another's.
+   */
+  append(...records: JournalRecord[]): Promise<void> {
+    const text = records.map((r) => `${JSON.stringify(r)}\n`).join('');
+    return new Promise((resolve, reject) => {
+      this.pending.push({ text, done: (e) => (e === undefined ? resolve() : reject(e)) });
+      this.flushing ??= this.flush();
+    });
+  }
+
+  /** Write what is pending, fsync, settle its callers; again while more came meanwhile. */
+  private async flush(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      let error: unknown;
+      try {
+        await this.writeDurably(batch.map((b) => b.text).join(''));
+      } catch (e) {
+        error = e;
+      }
+      for (const b of batch) b.done(error);
+    }
+    this.flushing = undefined;
+  }
+
+  private async writeDurably(text: string): Promise<void> {
     mkdirSync(path.dirname(this.file), { recursive: true });
     const fh = await open(this.file, 'a+');
     try {
       // A torn previous line must not swallow this record: start on a fresh line.
       const prefix = (await endsWithoutNewline(fh)) ? '\n' : '';
-      await fh.write(prefix + records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+      await fh.write(prefix + text);
       await fh.sync();
+      this.syncs++;
     } finally {
       await fh.close();
     }

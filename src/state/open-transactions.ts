@@ -2,7 +2,7 @@
 // reading only what the journal gained since the last look (a run over a
 // thousand sites must not re-read the whole journal per site).
 import type { Journal } from './journal.js';
-import { foldTransactions, type JournalRecord, type Transaction } from './records.js';
+import { foldTransactions, type BeginRecord, type JournalRecord, type Transaction } from './records.js';
 
 export class OpenTransactions {
   /** Records of transactions not (yet) seen to end, by txid. */
@@ -40,12 +40,16 @@ export class OpenTransactions {
         continue;
       }
       const begin = this.open.get(r.txid)?.find((x) => x.type === 'begin');
-      if (begin?.type === 'begin' && r.status === 'succeeded' && begin.kind !== 'probe') {
-        // Tags are part of what was applied: a tag added later to the same commit must be journalled too.
-        const rev = begin.kind === 'rollback' ? `rollback:${begin.rollback?.commit}` : begin.revision;
-        this.lastRevision.set(r.site, `${rev}${begin.tags.length ? ` ${[...begin.tags].sort().join(',')}` : ''}`);
-      }
+      if (begin?.type === 'begin' && r.status === 'succeeded' && begin.kind !== 'probe')
+        this.lastRevision.set(r.site, appliedRevision(begin));
       this.open.delete(r.txid);
     }
   }
+}
+
+/** What a succeeded apply or rollback brought its site to: the revision (or rollback:<commit>) and its tags. */
+export function appliedRevision(begin: BeginRecord): string {
+  // Tags are part of what was applied: a tag added later to the same commit must be journalled too.
+  const rev = begin.kind === 'rollback' ? `rollback:${begin.rollback?.commit}` : begin.revision;
+  return `${rev}${begin.tags.length ? ` ${[...begin.tags].sort().join(',')}` : ''}`;
 }

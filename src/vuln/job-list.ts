@@ -7,7 +7,11 @@ import type { ResolvedSite } from '../desired/types.js';
 import type { AuditFinding } from '../observed/types.js';
 import { EOL_URL, VulnIndex } from './audit.js';
 import type { ListCache, ListState } from './list-store.js';
+import type { Catalog } from '../catalog/catalog.js';
+import type { Inventory } from '../observed/types.js';
+import { planSite } from '../plan/plan-site.js';
 import type { SitePlan } from '../plan/types.js';
+import { vulnerableFixes } from './fixes.js';
 import { flagVulnerable } from './plan-flags.js';
 
 /** Kept in the transaction's begin record. */
@@ -53,7 +57,28 @@ export async function withVulnFlags(
 ): Promise<SitePlan> {
   const cur = await siteList(lists, site);
   const index = cur && vulnIndexOf(cur);
-  return index && site.vulnerabilities ? flagVulnerable(plan, site.vulnerabilities, index, new Date()) : plan;
+  return index ? flagVulnerable(plan, site, index, new Date()) : plan;
+}
+
+/**
+ * planSite knowing the site's list: the vulnerable packages fix_vulnerable
+ * replaces are replaced, and the targets flagged (or refused).
+ */
+export async function planKnowingVulns(
+  lists: ListCache | undefined,
+  site: ResolvedSite,
+  inventory: Inventory | undefined,
+  catalog: Catalog | Error,
+  opts: { kept?: 'full' | 'counts' } = {},
+): Promise<SitePlan> {
+  const cur = await siteList(lists, site);
+  const index = cur && vulnIndexOf(cur);
+  if (!index) return planSite(site, inventory, catalog, opts);
+  const now = new Date();
+  const replace =
+    inventory && !(catalog instanceof Error) ? vulnerableFixes(site, inventory, catalog, index, now) : undefined;
+  const plan = planSite(site, inventory, catalog, replace?.size ? { ...opts, replace } : opts);
+  return flagVulnerable(plan, site, index, now);
 }
 
 export async function jobVulnList(

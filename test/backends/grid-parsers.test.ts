@@ -4,7 +4,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseArcstat, parseSubmitted, pollFromArc, renderXrsl } from '../../src/backends/arc-output.js';
+import {
+  endpointOfJob,
+  parseArcstat,
+  parseArcstatJson,
+  parseSubmitted,
+  pollFromArc,
+  renderXrsl,
+} from '../../src/backends/arc-output.js';
+import { parseSqueue, pollFromSqueue, squeueKnowsNone } from '../../src/backends/slurm-output.js';
 import { checkProxy, secondsLeft } from '../../src/backends/grid-proxy.js';
 import { parseCompletionLog, pollFromScontrol, pollFromState, sbatchArgs } from '../../src/backends/slurm.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -179,5 +187,108 @@ describe('grid proxy check', () => {
     });
     for (const r of [short, await checkProxy(file, 3600, new Date(end + 5))])
       expect(JSON.stringify(r)).not.toMatch(/SECRETKEY|BEGIN/);
+  });
+});
+
+const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'grid', 'clients');
+const fixture = (name: string) => readFileSync(path.join(FIXTURES, name), 'utf8');
+const CE = 'https://localhost:443/arex/rest/1.0/jobs/';
+
+describe('batched Slurm answers (squeue -j with a job list)', () => {
+  it('reads the real squeue rows: states, names, raw exit statuses as rc:signal', () => {
+    const rows = parseSqueue(fixture('slurm-squeue-jobs.txt'));
+    expect(rows.map((r) => [r.id, r.state, r.exitCode])).toEqual([
+      ['126', 'CANCELLED', '0:15'],
+      ['124', 'COMPLETED', '0:0'],
+      ['128', 'COMPLETED', '0:0'],
+      ['125', 'FAILED', '3:0'],
+      ['127', 'PENDING', '0:0'],
+    ]);
+    expect(rows[2]!.name).toBe('apply-20261203T124500Z-SITE-0001-averyveryverylongname-abcdef0123456789');
+    expect(rows.map(pollFromSqueue)).toEqual([
+      { state: 'done', exitCode: 0, detail: 'Slurm job state CANCELLED, signal 15 (squeue)' },
+      { state: 'done', exitCode: 0 },
+      { state: 'done', exitCode: 0 },
+      { state: 'done', exitCode: 3, detail: 'Slurm job state FAILED (squeue), reason NonZeroExitCode' },
+      { state: 'queued', detail: 'PENDING' },
+    ]);
+    expect(squeueKnowsNone(fixture('slurm-squeue-unknown.err'))).toBe(true);
+    expect(parseCompletionLog(fixture('slurm-sacct-completion-log.txt')).find((r) => r.id === '125')).toEqual({
+      id: '125',
+      name: 'cap-fail',
+      state: 'FAILED',
+      exitCode: '3:0',
+    });
+  });
+
+  it('any rows squeue can print read back as printed (property)', () => {
+    const row = fc.record({
+      id: fc.integer({ min: 1, max: 1e9 }).map(String),
+      name: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$/),
+      state: fc.constantFrom('PENDING', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT'),
+      reason: fc.constantFrom('None', 'Priority', 'NonZeroExitCode', 'JobHeldUser'),
+      rc: fc.integer({ min: 0, max: 255 }),
+      signal: fc.integer({ min: 0, max: 64 }),
+    });
+    fc.assert(
+      fc.property(fc.array(row, { maxLength: 30 }), (rows) => {
+        const text = rows.map((r) => `${r.id}|${r.name}|${r.state}|${r.reason}|${(r.rc << 8) | r.signal}|\n`).join('');
+        expect(parseSqueue(text)).toEqual(
+          rows.map((r) => ({
+            id: r.id,
+            name: r.name,
+            state: r.state,
+            reason: r.reason,
+            exitCode: `${r.rc}:${r.signal}`,
+          })),
+        );
+      }),
+    );
+  });
+});
+
+describe('batched ARC answers (arcstat -J)', () => {
+  it('reads the real JSON (without its braces): states, exit codes, errors', () => {
+    const a = parseArcstatJson(fixture('arc-arcstat-json-list.out'));
+    expect(a.readable).toBe(true);
+    expect(a.jobs.map((j) => [j.name, j.state, j.exitCode])).toEqual([
+      ['cap-arc-ok', 'Finished', 0],
+      ['cap-arc-fail', 'Failed', 3],
+      ['cap-arc-slow', 'Running', undefined],
+    ]);
+    expect(a.jobs.map(pollFromArc)).toEqual([
+      { state: 'done', exitCode: 0 },
+      {
+        state: 'done',
+        exitCode: 3,
+        detail: 'ARC job Failed: LRMS error: (3) Job finished with wrong exit code - 3 != 0',
+      },
+      { state: 'running', detail: 'Running' },
+    ]);
+    // A later client may write proper JSON: the same answer.
+    const braced = `{${fixture('arc-arcstat-json-list.out')}}`;
+    expect(parseArcstatJson(braced).jobs).toEqual(a.jobs);
+  });
+
+  it('names the ids the job list does not hold, and those whose CE could not be reached', () => {
+    const ids = parseArcstatJson(fixture('arc-arcstat-json-ids.out'));
+    expect(ids.jobs).toHaveLength(3);
+    expect(ids.notInList).toEqual([`${CE}NOSUCHJOB`]);
+    const none = parseArcstatJson(fixture('arc-arcstat-json-unknown.out'));
+    expect(none).toMatchObject({ jobs: [], notInList: [`${CE}NOSUCHJOB`], readable: false });
+    const down = parseArcstatJson(fixture('arc-arcstat-json-ce-down.out'), fixture('arc-arcstat-json-ce-down.err'));
+    expect(down.jobs).toEqual([]);
+    expect(down.unreachable).toHaveLength(3);
+    expect(down.unreachable.every((id) => id.startsWith('https://localhost:8443/arex/rest/1.0/jobs/'))).toBe(true);
+    expect(endpointOfJob(`${CE}abc`)).toBe('https://localhost:443/arex');
+  });
+
+  it('never throws on any text, and reads what it finds (property)', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), (out, err) => {
+        const a = parseArcstatJson(out, err);
+        expect(Array.isArray(a.jobs)).toBe(true);
+      }),
+    );
   });
 });

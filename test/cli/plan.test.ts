@@ -38,7 +38,9 @@ describe('reconcile plan on the example', () => {
     expect(plan.summary).toEqual({
       sites: 3,
       changed: 2,
-      inSync: 1,
+      inSync: 0,
+      checksOnly: 1,
+      held: 0,
       failed: 0,
       install: 12,
       upgrade: 2,
@@ -52,9 +54,11 @@ describe('reconcile plan on the example', () => {
     expectGolden('plan-example.json', `${JSON.stringify(plan, null, 1)}\n`);
   });
 
-  it('exits 3 with --detailed-exitcode when something would change, 0 when in sync', async () => {
+  it('exits 3 with --detailed-exitcode when apply would do something (a checks-only job too)', async () => {
     expect((await cli(['plan', '--detailed-exitcode', ...EXAMPLE])).code).toBe(3);
-    expect((await cli(['plan', '--detailed-exitcode', '--site', 'UKI-NORTHGRID-LIV-HEP', ...EXAMPLE])).code).toBe(0);
+    // In sync, but its checks never ran at this revision: apply would run a checks-only job
+    // (test/plan/plan-says-apply.test.ts has the 0 once they passed).
+    expect((await cli(['plan', '--detailed-exitcode', '--site', 'UKI-NORTHGRID-LIV-HEP', ...EXAMPLE])).code).toBe(3);
   });
 
   it('exits 1 when a site cannot be planned, still planning the others', async () => {
@@ -127,7 +131,7 @@ describe('reconcile plan on the example', () => {
     ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(
-      /^Plan: 12 to install, 2 to upgrade, 0 to downgrade, 2 to remove at 2 of 3 sites \(1 in sync\)\.$/m,
+      /^Plan: 12 to install, 2 to upgrade, 0 to downgrade, 2 to remove at 2 of 3 sites \(0 in sync; 1 site only runs checks\)\.$/m,
     );
   });
 });

@@ -60,6 +60,9 @@ afterAll(() => {
   for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
 });
 
+/** Poll the test servers as often as before batching (the defaults suit real queues, not seconds-long test jobs). */
+const TEST_POLL = { RECONCILE_POLL_SLURM: '2', RECONCILE_POLL_ARC: '5' };
+
 export function makeGridFleet(o: GridFleetOptions): GridFleet {
   const root = path.join(VO_SW, `vo-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
   roots.push(root);
@@ -143,11 +146,14 @@ export function makeGridFleet(o: GridFleetOptions): GridFleet {
       readdirSync(sites[site]!.dbdir)
         .filter((n) => !n.startsWith('.'))
         .sort(),
-    run: (args, env = {}) =>
-      slurm
+    run: (args, given = {}) => {
+      const env = { ...TEST_POLL, ...given };
+      return slurm
         ? runAs([...gridEnv(env), process.execPath, ...argv(args)], controllerDir)
-        : bin(argv(args).slice(1), { cwd: controllerDir, env }),
-    start: (args, env = {}) => {
+        : bin(argv(args).slice(1), { cwd: controllerDir, env });
+    },
+    start: (args, given = {}) => {
+      const env = { ...TEST_POLL, ...given };
       // Its own process group: runuser forks, so killing runuser alone would leave the controller running.
       const child = slurm
         ? spawn('runuser', ['-u', GRID_USER, '--', ...gridEnv(env), process.execPath, ...argv(args)], {

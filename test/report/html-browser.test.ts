@@ -1,20 +1,22 @@
 // The HTML report in a real headless Chromium (Debian's chromium, driven by
 // playwright-core; .ci/run installs it): the table renders, the filter
 // narrows it, sorting works, and hostile values show as text, never run.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fleetStatus } from '../../src/report/fleet-status.js';
 import { renderStatusHtml } from '../../src/report/render-html.js';
-import { inv, site, want, plansFor } from '../helpers/builders.js';
+import { foldTransactions, type BeginRecord, type EndRecord } from '../../src/state/records.js';
+import { cat, inv, site, want, plansFor } from '../helpers/builders.js';
+import { repoRoot } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
 /** fleetStatus with each observed site planned against an empty catalog, as the report plans them. */
-function statusOf(inp: Omit<Parameters<typeof fleetStatus>[0], 'plans'>) {
-  return fleetStatus({ ...inp, plans: plansFor(inp.sites, inp.inventories) });
+function statusOf(inp: Omit<Parameters<typeof fleetStatus>[0], 'plans'>, catalog = cat()) {
+  return fleetStatus({ ...inp, plans: plansFor(inp.sites, inp.inventories, catalog) });
 }
 
 describe('status HTML in Chromium', () => {
@@ -111,12 +113,111 @@ describe('status HTML in Chromium', () => {
       now: 't',
     });
     const file = path.join(tempDir(), 'big.html');
-    writeFileSync(file, renderStatusHtml(status));
+    const html = renderStatusHtml(status);
+    writeFileSync(file, html);
+    // 150,000 cells: ~9 MB as HTML cells, a fraction of that as the grid's data.
+    expect(Buffer.byteLength(html)).toBeLessThan(3 * 1024 * 1024);
     const page = await browser.newPage();
     await page.goto(`file://${file}`);
     expect(await page.locator('#grid tbody tr').count()).toBe(500);
     await page.fill('#filter', 'p49');
     expect(await page.locator('#grid tbody tr:visible').count()).toBe(10);
+    await page.close();
+  });
+
+  it('is the page a manager keeps open: attention first, legend, symbols, history, relative times, refresh', async () => {
+    const rev = 'a'.repeat(12) + 'b'.repeat(28);
+    const packages = [want('foo>=2'), want('bar'), want('gone', 'absent'), want('old', 'absent')];
+    const begin = (txid: string, s: string, at: string): BeginRecord => ({
+      type: 'begin',
+      txid,
+      at,
+      site: s,
+      kind: 'apply',
+      revision: rev,
+      tags: ['v7'],
+      plan: { site: s, status: 'ok', actions: [], kept: [], errors: [] },
+      nonce: 'n',
+      controller: 'c',
+      timeLimit: 60,
+    });
+    const end = (txid: string, s: string, at: string, status: EndRecord['status'], reason?: string): EndRecord => ({
+      type: 'end',
+      txid,
+      at,
+      site: s,
+      status,
+      ...(reason ? { reason } : {}),
+    });
+    const now = new Date(Date.now() - 5 * 60_000).toISOString();
+    const earlier = new Date(Date.now() - 3 * 3600_000).toISOString();
+    const status = statusOf(
+      {
+        revision: rev,
+        sites: [
+          site(packages, { name: 'GOOD' }),
+          site(packages, { name: 'BAD' }),
+          site(packages, { name: 'HELD' }),
+          site(packages, { name: 'NEW' }),
+        ],
+        inventories: new Map(
+          ['GOOD', 'BAD', 'HELD'].map((n) => [n, { ...inv('foo-1.0', 'bar-1.0', 'old-1.0'), site: n }] as const),
+        ),
+        transactions: foldTransactions([
+          begin('tx-1', 'GOOD', earlier),
+          end('tx-1', 'GOOD', earlier, 'succeeded'),
+          begin('tx-2', 'BAD', now),
+          end('tx-2', 'BAD', now, 'failed', 'action 1 install foo-2.0 exited 1'),
+        ]),
+        holds: [{ kind: 'manual', site: 'HELD', at: earlier, reason: 'downtime until Friday' }],
+        locks: new Map(),
+        tags: [],
+        now: new Date().toISOString(),
+      },
+      cat('foo-2.0', 'bar-1.0'),
+    );
+    const dir = tempDir();
+    const file = path.join(dir, 'status.html');
+    writeFileSync(file, renderStatusHtml(status, { refreshSeconds: 2 }));
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    await page.goto(`file://${file}`);
+
+    const attention = await page.locator('ul.attention').innerText();
+    expect(attention).toMatch(/✗ BAD: last apply failed just now|✗ BAD: last apply failed \d+ min ago/);
+    expect(attention).toContain('action 1 install foo-2.0 exited 1');
+    expect(attention).toMatch(/‖ HELD: held \(by hand: downtime until Friday\) 3 h ago/);
+    expect(attention).toContain('? NEW: not observed yet');
+    expect(attention).not.toContain('GOOD');
+    expect(await page.locator('#recent tbody tr').count()).toBe(2);
+    expect(await page.locator('#recent tbody tr >> nth=0').innerText()).toMatch(
+      /min ago\s+BAD\s+apply\s+failed\s+aaaaaaaaaaaa \[v7\]/,
+    );
+    expect(await page.locator('#recent code >> nth=0').getAttribute('title')).toBe(rev);
+    expect(await page.locator('time >> nth=0').getAttribute('title')).toMatch(/^\d{4}-\d\d-\d\dT/);
+
+    // Every state reads without colour: the legend names each symbol, and the cells carry them.
+    const legend = await page.locator('#legend').innerText();
+    for (const sym of ['✓', '≠', '+', '−', '∅', '❄', '·', '?']) expect(legend).toContain(sym);
+    const row = async (name: string) =>
+      (await page.locator('#grid tbody tr', { has: page.locator(`th:text-is("${name}")`) }).innerText()).split('\t');
+    expect(await row('foo')).toEqual(['foo', '≠1.0', '≠1.0', '≠1.0', '?']);
+    expect(await row('bar')).toEqual(['bar', '✓1.0', '✓1.0', '✓1.0', '?']);
+    expect(await row('old')).toEqual(['old', '−1.0', '−1.0', '−1.0', '?']);
+    expect(await row('gone')).toEqual(['gone', '∅', '∅', '∅', '?']);
+    const cell = page.locator('#grid tbody tr', { has: page.locator('th:text-is("foo")') }).locator('td >> nth=1');
+    await cell.hover();
+    expect(await cell.getAttribute('title')).toBe('BAD: foo drift, installed foo-1.0, desired foo>=2');
+
+    const shot = process.env['UPDATE_SCREENSHOT'] === '1' ? path.join(repoRoot, 'test/report/screenshots') : dir;
+    mkdirSync(shot, { recursive: true });
+    await page.screenshot({ path: path.join(shot, 'status.png'), fullPage: true });
+    expect(statSync(path.join(shot, 'status.png')).size).toBeGreaterThan(10_000);
+
+    // A served page reloads itself and keeps what the reader filtered.
+    await page.fill('#filter', 'gone');
+    await page.waitForEvent('load', { timeout: 10_000 });
+    expect(await page.inputValue('#filter')).toBe('gone');
+    expect(await page.locator('#grid tbody tr:visible').count()).toBe(1);
     await page.close();
   });
 });

@@ -1,6 +1,7 @@
 // The journal: durable appends, a torn last line detected and set aside,
 // and later appends not swallowed by it.
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Journal, parseJournal } from '../../src/state/journal.js';
 import type { EndRecord } from '../../src/state/records.js';
@@ -30,6 +31,38 @@ describe('Journal', () => {
     r = await j.read();
     expect(r.records.map((x) => x.txid)).toEqual(['a', 'b']);
     expect(r.damaged).toEqual([{ line: 2, reason: expect.stringMatching(/^unreadable line/) }]);
+  });
+
+  it('group-commits concurrent appends: fewer fsyncs than appends, each caller resolved once its records are on disk, none split', async () => {
+    const j = new Journal(tempDir());
+    const onDisk: boolean[] = [];
+    await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        j.append(end(`t${i}-1`), end(`t${i}-2`)).then(() => {
+          onDisk.push(readFileSync(j.file, 'utf8').includes(`"t${i}-2"`));
+        }),
+      ),
+    );
+    expect(onDisk).toEqual(Array(100).fill(true));
+    // The first append flushes alone; the 99 that came while it ran go together.
+    expect(j.fsyncs).toBeLessThanOrEqual(3);
+    const ids = (await j.read()).records.map((r) => r.txid);
+    expect(ids).toHaveLength(200);
+    for (let i = 0; i < 100; i++) expect(ids.indexOf(`t${i}-2`)).toBe(ids.indexOf(`t${i}-1`) + 1);
+    await j.append(end('after'));
+    expect(j.fsyncs).toBeLessThanOrEqual(4);
+  });
+
+  it('a failed flush rejects every append of its group, and the journal goes on afterwards', async () => {
+    const dir = tempDir();
+    const j = new Journal(dir);
+    // The journal's path is a directory: open fails.
+    mkdirSync(path.join(dir, 'journal.jsonl'));
+    const all = await Promise.allSettled([j.append(end('a')), j.append(end('b')), j.append(end('c'))]);
+    expect(all.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    rmdirSync(path.join(dir, 'journal.jsonl'));
+    await j.append(end('d'));
+    expect((await j.read()).records.map((r) => r.txid)).toEqual(['d']);
   });
 
   it('reads a missing journal as empty', async () => {

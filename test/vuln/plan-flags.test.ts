@@ -10,6 +10,8 @@ import { makeFleet } from '../helpers/fleet.js';
 import { flagVulnerable } from '../../src/vuln/plan-flags.js';
 import { VulnIndex } from '../../src/vuln/audit.js';
 import type { SitePlan } from '../../src/plan/types.js';
+import type { SiteVulnConfig } from '../../src/desired/vulnerabilities.js';
+import { site } from '../helpers/builders.js';
 
 const LIST = '#FORMAT 1.1.0\nfoo<1.4\tinformation-leak\thttps://example.org/advisory/FOO\n';
 
@@ -26,10 +28,11 @@ describe('flagVulnerable', () => {
     kept: [],
     errors: [],
   };
-  const config = { list: '/l', maxAgeDays: 7, ignore: [], policy: 'warn' as const };
+  const config = { list: '/l', maxAgeDays: 7, ignore: [], policy: 'warn' as const, fix: false };
+  const withCfg = (vulnerabilities: SiteVulnConfig) => site([], { vulnerabilities });
   const now = new Date('2026-12-01T00:00:00Z');
   it('flags a vulnerable downgrade, not the clean install or a removal', () => {
-    const p = flagVulnerable(plan, config, index, now);
+    const p = flagVulnerable(plan, withCfg(config), index, now);
     expect(p.status).toBe('ok');
     expect(p.actions.map((a) => a.vulnerable)).toEqual([
       [{ kind: 'information-leak', url: 'https://e.org/FOO' }],
@@ -38,11 +41,11 @@ describe('flagVulnerable', () => {
     ]);
   });
   it('refuses with the package and advisory, unless the risk is accepted', () => {
-    const p = flagVulnerable(plan, { ...config, policy: 'refuse' }, index, now);
+    const p = flagVulnerable(plan, withCfg({ ...config, policy: 'refuse' }), index, now);
     expect(p.status).toBe('error');
     expect(p.errors[0]!.message).toMatch(/^refusing to downgrade foo-1\.2: information-leak https:\/\/e\.org\/FOO/);
     const ignore = [{ url: 'https://e.org/FOO', reason: 'r', expires: '2027-01-01', source: { file: 's' } }];
-    expect(flagVulnerable(plan, { ...config, policy: 'refuse', ignore }, index, now)).toBe(plan);
+    expect(flagVulnerable(plan, withCfg({ ...config, policy: 'refuse', ignore }), index, now)).toBe(plan);
   });
 });
 

@@ -1,7 +1,7 @@
 // `reconcile apply` (the default command): plan and carry out, site by
 // site, printing a line per site state change.
 import { UsageError } from '../../errors.js';
-import { applySites } from '../../run/apply.js';
+import { busySummary, applySites } from '../../run/apply.js';
 import { progressPrinter } from '../progress.js';
 import { flag, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
 import {
@@ -10,6 +10,8 @@ import {
   selectSites,
   loggerFromArgs,
   stateDirFromArgs,
+  saidStateFailure,
+  withState,
   tagsFromArgs,
 } from '../common.js';
 import { changedSites } from '../../desired/changes.js';
@@ -24,15 +26,22 @@ export async function applyCommand(args: ParsedArgs, io: Io): Promise<CommandRes
   const sites = await changedOnly(args, io, desired, selectSites(desired, args));
   const json = flag(args, 'json');
   const { emit, started } = progressPrinter(io, sites.length, json, loggerFromArgs(args));
-  const results = await applySites(sites, {
-    stateDir: stateDirFromArgs(args),
-    revision: desired.revision,
-    tags: await tagsFromArgs(args, desired),
-    concurrency,
-    dryRun: flag(args, 'dry-run'),
-    ...(stringOpt(args, 'catalog') ? { catalogOverride: stringOpt(args, 'catalog')! } : {}),
-    emit,
+  let stateFailed = false;
+  const results = await withState(args, async (state) => {
+    const r = await applySites(sites, {
+      state,
+      stateDir: stateDirFromArgs(args),
+      revision: desired.revision,
+      tags: await tagsFromArgs(args, desired),
+      concurrency,
+      dryRun: flag(args, 'dry-run'),
+      ...(stringOpt(args, 'catalog') ? { catalogOverride: stringOpt(args, 'catalog')! } : {}),
+      emit,
+    });
+    stateFailed = saidStateFailure(state, io);
+    return r;
   });
+
   const count = (s: string) => results.filter((r) => r.status === s).length;
   const failed = count('failed');
   if (json) io.out(JSON.stringify({ revision: desired.revision, results }));
@@ -41,7 +50,9 @@ export async function applyCommand(args: ParsedArgs, io: Io): Promise<CommandRes
       `Apply: ${count('changed')} changed, ${count('in-sync')} in sync${count('held') ? `, ${count('held')} held` : ''}${count('dry-run') ? `, ${count('dry-run')} dry-run` : ''}, ${failed} failed of ${results.length} site${results.length === 1 ? '' : 's'} in ${((Date.now() - started) / 1000).toFixed(1)}s.`,
     );
   }
-  return { exitCode: failed > 0 ? 1 : 0 };
+  const busy = busySummary(results);
+  if (!json && busy) io.out(busy);
+  return { exitCode: failed > 0 || stateFailed ? 1 : 0 };
 }
 
 export function parseConcurrency(v: string | undefined): number {

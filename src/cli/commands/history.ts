@@ -1,19 +1,22 @@
 // `reconcile history`: transactions, newest first.
-import { Journal } from '../../state/journal.js';
 import { foldTransactions, isInstalled, isValidated, type Transaction } from '../../state/records.js';
 import { flag, listOpt, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
 import { CatalogCache } from '../../catalog/load.js';
 import { readInventory } from '../../observed/store.js';
 import { restorability } from '../../rollback/restorability.js';
-import { describeHold, listHolds } from '../../rollback/holds.js';
-import { desiredFromArgs, selectSites, stateDirFromArgs } from '../common.js';
+import { describeHold } from '../../rollback/holds.js';
+import type { StateStore } from '../../state/store.js';
+import { desiredFromArgs, selectSites, stateDirFromArgs, withState } from '../common.js';
 import type { CommandResult, Io } from '../io.js';
 
 export async function historyCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   noPositionals(args);
-  const journal = new Journal(stateDirFromArgs(args));
-  const { records, damaged } = await journal.read();
-  for (const d of damaged) io.err(`${journal.file}:${d.line}: ${d.reason}`);
+  return withState(args, (state) => history(args, io, state));
+}
+
+async function history(args: ParsedArgs, io: Io, state: StateStore): Promise<CommandResult> {
+  const { records, problems } = await state.journal.readAll();
+  for (const p of problems) io.err(p);
   if (flag(args, 'tags')) return tagsReport(args, io, foldTransactions(records));
   // A site not in sites.yaml is a mistake to say, not an empty history; but
   // a site the journal knows has a history even once it left sites.yaml.
@@ -34,7 +37,7 @@ export async function historyCommand(args: ParsedArgs, io: Io): Promise<CommandR
     io.out(JSON.stringify(txs.map(summary)));
     return { exitCode: 0 };
   }
-  for (const h of await listHolds(stateDirFromArgs(args))) {
+  for (const h of await state.holds.list()) {
     if (sites.size === 0 || sites.has(h.site))
       io.out(`${h.site}: HELD ${describeHold(h).replace(/^held /, '')}; 'reconcile release ${h.site}' lifts it`);
   }

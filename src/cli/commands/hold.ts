@@ -4,9 +4,9 @@
 // a rollback left. The holds are the rollback's store (rollback/holds.ts).
 import { userInfo } from 'node:os';
 import { UsageError } from '../../errors.js';
-import { isManual, readHold, releaseHold, writeHold, type ManualHold } from '../../rollback/holds.js';
+import { isManual, type ManualHold } from '../../rollback/holds.js';
 import { flag, stringOpt, type ParsedArgs } from '../args.js';
-import { desiredFromArgs, matchSites, stateDirFromArgs } from '../common.js';
+import { desiredFromArgs, matchSites, withState } from '../common.js';
 import type { CommandResult, Io } from '../io.js';
 
 export async function holdCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
@@ -17,17 +17,18 @@ export async function holdCommand(args: ParsedArgs, io: Io): Promise<CommandResu
       "hold needs --reason 'why' (shown in plan, status and history, so others know why the site is left alone)",
     );
   const sites = matchSites(await desiredFromArgs(args, io), args.positionals);
-  const stateDir = stateDirFromArgs(args);
   const at = new Date().toISOString();
   const by = currentUser();
   const held: (ManualHold & { replaced?: string })[] = [];
-  for (const s of sites) {
-    const before = await readHold(stateDir, s.name);
-    const hold: ManualHold = { kind: 'manual', site: s.name, at, reason, ...(by ? { by } : {}) };
-    await writeHold(stateDir, hold);
-    const replaced = before && !isManual(before) ? `the hold from the rollback to ${before.tag}` : undefined;
-    held.push({ ...hold, ...(replaced ? { replaced } : {}) });
-  }
+  await withState(args, async (state) => {
+    for (const s of sites) {
+      const before = await state.holds.read(s.name);
+      const hold: ManualHold = { kind: 'manual', site: s.name, at, reason, ...(by ? { by } : {}) };
+      await state.holds.write(hold);
+      const replaced = before && !isManual(before) ? `the hold from the rollback to ${before.tag}` : undefined;
+      held.push({ ...hold, ...(replaced ? { replaced } : {}) });
+    }
+  });
   if (flag(args, 'json')) io.out(JSON.stringify({ held }));
   else
     for (const h of held)
@@ -40,10 +41,11 @@ export async function holdCommand(args: ParsedArgs, io: Io): Promise<CommandResu
 export async function releaseCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   if (args.positionals.length === 0) throw new UsageError('release needs a site: reconcile release <site>...');
   const sites = matchSites(await desiredFromArgs(args, io), args.positionals);
-  const stateDir = stateDirFromArgs(args);
   const released: string[] = [];
   const notHeld: string[] = [];
-  for (const s of sites) ((await releaseHold(stateDir, s.name)) ? released : notHeld).push(s.name);
+  await withState(args, async (state) => {
+    for (const s of sites) ((await state.holds.lift(s.name)) ? released : notHeld).push(s.name);
+  });
   if (flag(args, 'json')) io.out(JSON.stringify({ released, notHeld }));
   else {
     for (const s of released) io.out(`${s}: hold released; the next apply brings it to the desired state`);

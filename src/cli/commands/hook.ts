@@ -10,7 +10,7 @@ import { simpleGit } from 'simple-git';
 import { UsageError } from '../../errors.js';
 import { shq } from '../../jobs/shell.js';
 import { flag, stringOpt, type ParsedArgs } from '../args.js';
-import { stateDirFromArgs } from '../common.js';
+import { stateDirFromArgs, stateForScripts } from '../common.js';
 import type { CommandResult, Io } from '../io.js';
 import { commandWords, describeCommand, requireInstalledCommand } from '../installed-command.js';
 
@@ -38,7 +38,9 @@ export async function hookCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   if (!flag(args, 'json')) io.out(describeCommand(installed));
   const vars = {
     DESIRED: stringOpt(args, 'desired') ?? 'desired-state',
-    STATE: path.resolve(stateDirFromArgs(args)),
+    STATE: stateForScripts(args),
+    // Where the log goes: the local state directory (the state itself may be a database).
+    LOCAL: path.resolve(stateDirFromArgs(args)),
     BRANCH: branch,
   };
   await mkdir(hooksDir, { recursive: true });
@@ -84,8 +86,8 @@ const POST_RECEIVE = `# Reconcile, in the background, the sites whose desired st
 while read -r old new ref; do
   [ "$ref" = "refs/heads/$BRANCH" ] || continue
   [ "$new" = "$ZERO" ] && continue
-  mkdir -p "$STATE"
-  log="$STATE/post-receive.log"
+  mkdir -p "$LOCAL"
+  log="$LOCAL/post-receive.log"
   echo "== $(date -u +%Y-%m-%dT%H:%M:%SZ) push $old..$new" >> "$log"
   # In the background, deaf to the pusher's hang-up (nohup cannot run a shell function).
   (trap '' HUP; run_reconcile apply --git-dir "$GIT_DIR_ABS" --desired "$DESIRED" --rev "$new" --since "$old" --state "$STATE") >> "$log" 2>&1 < /dev/null &
@@ -95,11 +97,11 @@ done
 
 export async function cronCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   const schedule = cronSchedule(stringOpt(args, 'every') ?? '6h');
-  const state = path.resolve(stateDirFromArgs(args));
+  const state = stateForScripts(args);
   const desired = path.resolve(stringOpt(args, 'desired') ?? 'desired-state');
   const installed = requireInstalledCommand(process.env.PATH, [desired, path.dirname(desired)]);
   const command = `${commandWords(installed)} ${['apply', '--desired', desired, '--state', state].map(shq).join(' ')}`;
-  const line = `${schedule} ${command} >> ${shq(path.join(state, 'cron.log'))} 2>&1`;
+  const line = `${schedule} ${command} >> ${shq(path.join(path.resolve(stateDirFromArgs(args)), 'cron.log'))} 2>&1`;
   if (flag(args, 'json')) io.out(JSON.stringify({ line, schedule, command: installed }));
   else {
     io.err(describeCommand(installed));

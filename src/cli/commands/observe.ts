@@ -6,11 +6,19 @@ import { InputError, UsageError } from '../../errors.js';
 import { inventoryFromPkgInfo } from '../../observed/inventory.js';
 import { writeInventory } from '../../observed/store.js';
 import { flag, listOpt, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
-import { desiredFromArgs, selectSites, loggerFromArgs, stateDirFromArgs, tagsFromArgs } from '../common.js';
+import {
+  desiredFromArgs,
+  selectSites,
+  loggerFromArgs,
+  saidStateFailure,
+  stateDirFromArgs,
+  tagsFromArgs,
+  withState,
+} from '../common.js';
 import type { CommandResult, Io } from '../io.js';
 import { progressPrinter } from '../progress.js';
 import { parseConcurrency } from './apply.js';
-import { observeSites } from '../../run/apply.js';
+import { busySummary, observeSites } from '../../run/apply.js';
 
 export async function observeCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   noPositionals(args);
@@ -70,16 +78,25 @@ async function probeCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   const sites = selectSites(desired, args);
   const json = flag(args, 'json');
   const { emit } = progressPrinter(io, sites.length, json, loggerFromArgs(args));
-  const results = await observeSites(sites, {
-    stateDir: stateDirFromArgs(args),
-    revision: desired.revision,
-    tags: await tagsFromArgs(args, desired),
-    concurrency: parseConcurrency(stringOpt(args, 'concurrency')),
-    dryRun: false,
-    emit,
+  let stateFailed = false;
+  const results = await withState(args, async (state) => {
+    const r = await observeSites(sites, {
+      state,
+      stateDir: stateDirFromArgs(args),
+      revision: desired.revision,
+      tags: await tagsFromArgs(args, desired),
+      concurrency: parseConcurrency(stringOpt(args, 'concurrency')),
+      dryRun: false,
+      emit,
+    });
+    stateFailed = saidStateFailure(state, io);
+    return r;
   });
+
   const failed = results.filter((r) => r.status === 'failed').length;
   if (json) io.out(JSON.stringify({ results }));
   else io.out(`Observe: ${results.length - failed} observed, ${failed} failed.`);
-  return { exitCode: failed > 0 ? 1 : 0 };
+  const busy = busySummary(results);
+  if (!json && busy) io.out(busy);
+  return { exitCode: failed > 0 || stateFailed ? 1 : 0 };
 }

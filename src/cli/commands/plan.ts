@@ -7,14 +7,21 @@ import { checkObservedDir } from '../../observed/observed-dir.js';
 import { planFleet } from '../../fleet-plan/plan-fleet.js';
 import { addCounts, countsOf, type SiteCounts } from '../../plan-cache/site-counts.js';
 import type { ResolvedSite } from '../../desired/types.js';
-import { withVulnFlags } from '../../vuln/job-list.js';
+import { planKnowingVulns, withVulnFlags } from '../../vuln/job-list.js';
+import { fixesAnything } from '../../vuln/fixes.js';
+import { CatalogCache } from '../../catalog/load.js';
+import { readInventoryInput, type InventoryOrigin } from '../../fleet-plan/inventory-input.js';
+import { planJson } from '../../fleet-plan/plan-task.js';
 import { ListCache } from '../../vuln/list-store.js';
 import { describeHold, isManual, listHolds, type Hold } from '../../rollback/holds.js';
 import { renderSitePlan, renderSummary } from '../../plan/render.js';
 import type { SitePlan } from '../../plan/types.js';
 import { emptySummary } from '../../plan/types.js';
 import { flag, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
-import { desiredWithCacheFromArgs, selectSites, stateDirFromArgs } from '../common.js';
+import { desiredWithCacheFromArgs, selectSites, stateDirFromArgs, tagsFromArgs } from '../common.js';
+import type { DesiredState } from '../../desired/types.js';
+import { appliedKey, idleWork } from '../../plan/site-work.js';
+import { FileJournalStore } from '../../state/file-stores.js';
 import type { CommandResult, Io } from '../io.js';
 import { parseConcurrency } from './apply.js';
 
@@ -45,16 +52,31 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   if (json) io.out(`{"format":"vo-reconcile-plan/1","revision":${JSON.stringify(desired.revision)},"sites":[`);
   // Vulnerable targets are flagged after planning, so cached plans stay the planner's own.
   const lists = sites.some((s) => s.vulnerabilities) ? new ListCache(stateDir) : undefined;
+  const origin: InventoryOrigin = observedDir
+    ? { kind: 'observed-dir', dir: observedDir }
+    : { kind: 'state', dir: stateDir };
+  const replan =
+    lists &&
+    ({ lists, origin, catalogs: new CatalogCache(), catalogOverride, kept: verbose ? 'full' : 'counts' } as const);
+  const checksOnly = checksOnlyJobs(args, desired, stateDir);
   let i = 0;
   for await (const raw of planned) {
-    const p = lists && raw.site.vulnerabilities ? await flagged(lists, raw) : raw;
-    addCounts(summary, p.counts);
+    const p =
+      !replan || !raw.site.vulnerabilities
+        ? raw
+        : fixesAnything(raw.site)
+          ? await fixed(replan, raw)
+          : await flagged(replan.lists, raw);
     const hold = holds.get(p.site.name);
-    const held = hold && heldJson(hold);
-    if (json) io.out(`${i > 0 ? ',' : ''}${held ? withHeld(p.json, held) : p.json}`);
+    const checks = !hold && (await checksOnly(p.site, p.counts));
+    addCounts(summary, p.counts, { held: !!hold, checksOnly: checks });
+    const extra = { ...(hold ? { held: heldJson(hold) } : {}), ...(checks ? { checksOnly: true } : {}) };
+    if (json) io.out(`${i > 0 ? ',' : ''}${withFields(p.json, extra)}`);
     else {
-      for (const line of renderSitePlan(parsePlan(p.json), verbose)) io.out(line);
+      const plan = parsePlan(p.json);
+      for (const line of renderSitePlan(plan, verbose)) io.out(line);
       if (hold) io.out(`  (${heldLine(hold, p.site.name)})`);
+      if (checks) io.out(`  * ${checksOnlyLine(p.site, plan)}`);
     }
     i++;
   }
@@ -64,7 +86,7 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   await keepParsed();
 
   if (summary.failed > 0) return { exitCode: 1 };
-  if (flag(args, 'detailed-exitcode') && summary.changed > 0) return { exitCode: 3 };
+  if (flag(args, 'detailed-exitcode') && summary.changed + summary.checksOnly > 0) return { exitCode: 3 };
   return { exitCode: 0 };
 }
 
@@ -77,15 +99,63 @@ async function flagged<T extends { site: ResolvedSite; json: string; counts: Sit
   return after === before ? p : { ...p, json: JSON.stringify(after), counts: countsOf(after) };
 }
 
+/**
+ * A site where fix_vulnerable applies, planned again here knowing its list
+ * (the cached plans know none): rare, and only such sites pay for it.
+ */
+async function fixed<T extends { site: ResolvedSite; json: string; counts: SiteCounts }>(
+  r: {
+    lists: ListCache;
+    origin: InventoryOrigin;
+    catalogs: CatalogCache;
+    catalogOverride?: string;
+    kept: 'full' | 'counts';
+  },
+  p: T,
+): Promise<T> {
+  const inventory = (await readInventoryInput(r.origin, p.site.name)).inventory();
+  const catalog = await r.catalogs.getOrError(r.catalogOverride ?? p.site.pkg_path);
+  const plan = await planKnowingVulns(r.lists, p.site, inventory, catalog, { kept: r.kept });
+  return { ...p, json: planJson(plan, r.kept), counts: countsOf(plan) };
+}
+
 /** A site's plan from its JSON; without -v the JSON has no kept list. */
 function parsePlan(json: string): SitePlan {
   const p = JSON.parse(json) as Omit<SitePlan, 'kept'> & { kept?: SitePlan['kept'] };
   return { ...p, kept: p.kept ?? [] };
 }
 
-/** `{...plan, held}` as JSON.stringify would print it, from the plan's JSON. */
-function withHeld(planJson: string, held: object): string {
-  return `${planJson.slice(0, -1)},"held":${JSON.stringify(held)}}`;
+/** `{...plan, ...extra}` as JSON.stringify would print it, from the plan's JSON. */
+function withFields(planJson: string, extra: object): string {
+  const more = JSON.stringify(extra);
+  return more === '{}' ? planJson : `${planJson.slice(0, -1)},${more.slice(1)}`;
+}
+
+/**
+ * Whether apply would give a site with nothing to change a job that only
+ * runs its checks (idleWork's rule, with the journal's last revision there).
+ * The journal and the tags are read only when some site can need it.
+ */
+function checksOnlyJobs(
+  args: ParsedArgs,
+  desired: DesiredState,
+  stateDir: string,
+): (site: ResolvedSite, counts: SiteCounts) => Promise<boolean> {
+  let known: Promise<{ journal: FileJournalStore; here: string }> | undefined;
+  return async (site, counts) => {
+    if (site.checks.length === 0 || counts.status !== 'ok' || Object.keys(counts.actions).length > 0) return false;
+    known ??= tagsFromArgs(args, desired).then((tags) => ({
+      journal: new FileJournalStore(stateDir),
+      here: appliedKey(desired.revision, tags),
+    }));
+    const { journal, here } = await known;
+    return idleWork(site.checks.length, await journal.lastAppliedRevision(site.name), here) === 'checks-only';
+  };
+}
+
+function checksOnlyLine(site: ResolvedSite, plan: SitePlan): string {
+  const n = site.checks.length;
+  return `apply runs a job with no actions for ${n === 1 ? 'its check' : `its ${n} checks`} (${site.checks.map((c) => c.name).join(', ')}): this revision is not validated here yet${plan.bootstrap !== undefined ? `; it bootstraps pkgsrc from ${plan.bootstrap} first` : ''}`;
 }
 
 /** How --json shows a hold: a rollback's tag and transaction, or a manual hold's reason. */

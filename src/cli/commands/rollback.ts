@@ -3,7 +3,7 @@
 // lifts the hold a rollback leaves).
 import { UsageError } from '../../errors.js';
 import { loadDesiredState } from '../../desired/load.js';
-import { rollbackSites } from '../../run/apply.js';
+import { busySummary, rollbackSites } from '../../run/apply.js';
 import { flag, stringOpt, type ParsedArgs } from '../args.js';
 import {
   desiredFromArgs,
@@ -11,6 +11,8 @@ import {
   selectSites,
   loggerFromArgs,
   stateDirFromArgs,
+  saidStateFailure,
+  withState,
   tagsFromArgs,
 } from '../common.js';
 import type { CommandResult, Io } from '../io.js';
@@ -28,25 +30,34 @@ export async function rollbackCommand(args: ParsedArgs, io: Io): Promise<Command
   const sites = selectSites(desired, args);
   const json = flag(args, 'json');
   const { emit, started } = progressPrinter(io, sites.length, json, loggerFromArgs(args));
-  const results = await rollbackSites(
-    sites,
-    new Map(atTag.sites.map((s) => [s.name, s])),
-    { tag, commit: atTag.commit! },
-    {
-      stateDir: stateDirFromArgs(args),
-      revision: desired.revision,
-      tags: await tagsFromArgs(args, desired),
-      concurrency: parseConcurrency(stringOpt(args, 'concurrency')),
-      dryRun: flag(args, 'dry-run'),
-      ...(stringOpt(args, 'catalog') ? { catalogOverride: stringOpt(args, 'catalog')! } : {}),
-      emit,
-    },
-  );
+  let stateFailed = false;
+  const results = await withState(args, async (state) => {
+    const r = await rollbackSites(
+      sites,
+      new Map(atTag.sites.map((s) => [s.name, s])),
+      { tag, commit: atTag.commit! },
+      {
+        state,
+        stateDir: stateDirFromArgs(args),
+        revision: desired.revision,
+        tags: await tagsFromArgs(args, desired),
+        concurrency: parseConcurrency(stringOpt(args, 'concurrency')),
+        dryRun: flag(args, 'dry-run'),
+        ...(stringOpt(args, 'catalog') ? { catalogOverride: stringOpt(args, 'catalog')! } : {}),
+        emit,
+      },
+    );
+    stateFailed = saidStateFailure(state, io);
+    return r;
+  });
+
   const failed = results.filter((r) => r.status === 'failed').length;
   if (json) io.out(JSON.stringify({ tag, commit: atTag.commit, results }));
   else
     io.out(
       `Rollback to ${tag} (${atTag.commit!.slice(0, 12)}): ${results.length - failed} rolled back, ${failed} failed, in ${((Date.now() - started) / 1000).toFixed(1)}s.`,
     );
-  return { exitCode: failed > 0 ? 1 : 0 };
+  const busy = busySummary(results);
+  if (!json && busy) io.out(busy);
+  return { exitCode: failed > 0 || stateFailed ? 1 : 0 };
 }

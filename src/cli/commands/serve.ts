@@ -11,15 +11,18 @@ import { vulnMetrics } from '../../report/vuln-metrics.js';
 import { planDrifts } from '../../report/fleet-status.js';
 import { renderStatusHtml } from '../../report/render-html.js';
 import { applySites } from '../../run/apply.js';
-import { Journal } from '../../state/journal.js';
+import type { StateStore } from '../../state/store.js';
 import { foldTransactions } from '../../state/records.js';
 import { loadDesiredState } from '../../desired/load.js';
 import { REPORT_PATH, ReportReceiver } from '../../site-report/collector-http.js';
 import { readSecretsFile } from '../../site-report/secrets.js';
 import { stringOpt, type ParsedArgs } from '../args.js';
-import { desiredOptions, stateDirFromArgs, tagsFromArgs } from '../common.js';
+import { desiredOptions, stateDirFromArgs, stateFromArgs, tagsFromArgs } from '../common.js';
 import { parseConcurrency } from './apply.js';
 import type { CommandResult, Io } from '../io.js';
+
+/** How often the served HTML report reloads itself: the cache makes a reload cheap. */
+const PAGE_REFRESH_SECONDS = 60;
 
 interface RunStats {
   lastDurationSeconds?: number;
@@ -52,10 +55,11 @@ export async function serveCommand(args: ParsedArgs, io: Io): Promise<CommandRes
     secrets,
   );
   const stats: RunStats = { runs: 0 };
-  const memo = new StatusMemo(desiredOptions(args), stateDir, stringOpt(args, 'catalog'));
+  const state = await stateFromArgs(args);
+  const memo = new StatusMemo(desiredOptions(args), state, stringOpt(args, 'catalog'));
 
   const server = createServer((req, res) => {
-    handle(req, res, memo, stateDir, stats, reports).catch((e: Error) =>
+    handle(req, res, memo, state, stats, reports).catch((e: Error) =>
       send(res, 500, 'text/plain', `error: ${e.message}\n`),
     );
   });
@@ -69,7 +73,7 @@ export async function serveCommand(args: ParsedArgs, io: Io): Promise<CommandRes
   );
 
   let stopping = false;
-  const loop = interval ? reconcileLoop(args, io, stateDir, stats, interval, () => stopping) : Promise.resolve();
+  const loop = interval ? reconcileLoop(args, io, state, stats, interval, () => stopping) : Promise.resolve();
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
@@ -78,13 +82,14 @@ export async function serveCommand(args: ParsedArgs, io: Io): Promise<CommandRes
   stopping = true;
   server.close();
   await loop;
+  await state.close();
   return { exitCode: 0 };
 }
 
 async function reconcileLoop(
   args: ParsedArgs,
   io: Io,
-  stateDir: string,
+  state: StateStore,
   stats: RunStats,
   everyMs: number,
   stopping: () => boolean,
@@ -94,7 +99,8 @@ async function reconcileLoop(
     try {
       const desired = await loadDesiredState(desiredOptions(args));
       const results = await applySites(desired.sites, {
-        stateDir,
+        state,
+        stateDir: state.localDir,
         revision: desired.revision,
         tags: await tagsFromArgs(args, desired),
         // The same run as `apply` with these options: --concurrency and --catalog mean what they mean there.
@@ -120,7 +126,7 @@ async function handle(
   req: IncomingMessage,
   res: ServerResponse,
   memo: StatusMemo,
-  stateDir: string,
+  state: StateStore,
   stats: RunStats,
   reports: ReportReceiver,
 ): Promise<void> {
@@ -135,13 +141,19 @@ async function handle(
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'read-only: only GET\n');
   if (url.pathname === '/healthz') return send(res, 200, 'text/plain', 'ok\n');
   if (url.pathname === '/api/history') {
-    const { records } = await new Journal(stateDir).read();
+    const { records } = await state.journal.readAll();
     return send(res, 200, 'application/json', JSON.stringify(foldTransactions(records).reverse()));
   }
   if (url.pathname !== '/' && url.pathname !== '/api/status' && url.pathname !== '/metrics')
     return send(res, 404, 'text/plain', 'not found\n');
   const { status, transactions } = await memo.status();
-  if (url.pathname === '/') return send(res, 200, 'text/html; charset=utf-8', renderStatusHtml(status));
+  if (url.pathname === '/')
+    return send(
+      res,
+      200,
+      'text/html; charset=utf-8',
+      renderStatusHtml(status, { refreshSeconds: PAGE_REFRESH_SECONDS }),
+    );
   if (url.pathname === '/api/status') return send(res, 200, 'application/json', JSON.stringify(status));
   if (url.pathname === '/metrics')
     return send(res, 200, 'text/plain; version=0.0.4', metrics(status, transactions, stats));

@@ -4,14 +4,16 @@ import { gatherStatus } from '../../report/gather-status.js';
 import { renderStatusHtml } from '../../report/render-html.js';
 import { renderStatusText } from '../../report/render-text.js';
 import { formatOpt, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
-import { desiredFromArgs, stateDirFromArgs } from '../common.js';
+import { desiredFromArgs, withState } from '../common.js';
 import type { CommandResult, Io } from '../io.js';
 
 export async function statusCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   noPositionals(args);
   const format = formatOpt(args);
   const desired = await desiredFromArgs(args, io);
-  const { status, journalProblems } = await gatherStatus(desired, stateDirFromArgs(args), stringOpt(args, 'catalog'));
+  const { status, journalProblems } = await withState(args, (state) =>
+    gatherStatus(desired, state, stringOpt(args, 'catalog')),
+  );
   for (const p of journalProblems) io.err(p);
   const text =
     format === 'json'

@@ -120,17 +120,12 @@ async function carryOut(
       if (command.when === 'after-interval') {
         const now = ctx.clock.now();
         if (now >= command.deadline) return { type: 'deadline-passed' };
+        // A batching backend's poll waits for its endpoint's next cycle: that is the pause.
+        if (executor.pollsOnOwnSchedule) return pollNow(executor, command.job, command.deadline);
         const interval = pollIntervalMs(ctx.pollMs, executor.minPollMs, announces);
         await pause(Math.min(interval, Math.max(POLICY.minPauseMs, command.deadline - now)), wake);
       }
-      return executor.poll(command.job).then(
-        (poll): TxEventBody => ({ type: 'poll-result', poll }),
-        (e: Error): TxEventBody => ({
-          type: 'poll-error',
-          message: e.message,
-          transient: e instanceof TransientBackendError,
-        }),
-      );
+      return pollNow(executor, command.job);
     }
     case 'cancel':
       return executor.cancel(command.job).then(
@@ -158,6 +153,18 @@ async function carryOut(
       };
     }
   }
+}
+
+/** Poll the job; a batching backend asks by the deadline at the latest, as a pausing driver would have. */
+function pollNow(executor: Executor, job: JobHandle, by?: number): Promise<TxEventBody> {
+  return executor.poll(job, by === undefined ? undefined : { by }).then(
+    (poll): TxEventBody => ({ type: 'poll-result', poll }),
+    (e: Error): TxEventBody => ({
+      type: 'poll-error',
+      message: e.message,
+      transient: e instanceof TransientBackendError,
+    }),
+  );
 }
 
 /**
