@@ -9,9 +9,8 @@ import type { SitePlan } from '../plan/types.js';
 import type { Transaction } from '../state/records.js';
 import type { LockOwner } from '../state/site-lock.js';
 import type { RunContext } from './context.js';
-import { isoAt } from './ports.js';
 import { recordWithoutJob, resumeTransaction, startTransaction, type TxOutcome } from './transaction.js';
-import { desiredFingerprint } from '../rollback/fingerprint.js';
+import { sameDesired } from '../rollback/fingerprint.js';
 import { describeHold, isManual } from '../rollback/holds.js';
 
 export type SiteResult =
@@ -152,7 +151,7 @@ async function checkHold(ctx: RunContext, site: ResolvedSite): Promise<SiteResul
       status: 'held',
       detail: `${describeHold(hold)}; 'reconcile release ${site.name}' lifts it`,
     };
-  if (desiredFingerprint(site) === hold.desired) {
+  if (sameDesired(site, hold.desired)) {
     await ctx.holds.release(site.name);
     ctx.emit({
       site: site.name,
@@ -192,23 +191,11 @@ async function resume(ctx: RunContext, site: ResolvedSite, tx: Transaction): Pro
     };
   if (outcome.kind === 'ended' && outcome.cause === 'never-submitted')
     return { site: site.name, status: 'failed', detail: outcome.reason ?? '', txid: tx.txid };
-  if (outcome.status === 'succeeded' && tx.begin.kind === 'rollback' && tx.begin.rollback)
-    await holdAfterRollback(ctx, site.name, tx.txid, tx.begin.rollback);
   const reason = outcome.reason ? ` — ${outcome.reason}` : '';
   const detail = `resumed ${tx.txid}: ${outcome.status}${reason}`;
   return outcome.status === 'succeeded'
     ? { site: site.name, status: 'changed', detail, txid: tx.txid }
     : { site: site.name, status: 'failed', detail, txid: tx.txid };
-}
-
-/** A successful rollback holds its site (also one a resumed job finished); false when the hold store keeps nothing (a dry run). */
-export function holdAfterRollback(
-  ctx: RunContext,
-  site: string,
-  txid: string,
-  rb: { tag: string; commit: string; desired: string },
-): Promise<boolean> {
-  return ctx.holds.write({ site, tag: rb.tag, commit: rb.commit, txid, at: isoAt(ctx.clock), desired: rb.desired });
 }
 
 /** A site whose probe gave no package listing. */

@@ -13,20 +13,25 @@ import { CatalogCache } from '../../catalog/load.js';
 import { readInventoryInput, type InventoryOrigin } from '../../fleet-plan/inventory-input.js';
 import { planJson } from '../../fleet-plan/plan-task.js';
 import { ListCache } from '../../vuln/list-store.js';
-import { describeHold, isManual, listHolds, type Hold } from '../../rollback/holds.js';
+import { describeHold, isManual, type Hold } from '../../rollback/holds.js';
 import { renderSitePlan, renderSummary } from '../../plan/render.js';
 import type { SitePlan } from '../../plan/types.js';
 import { emptySummary } from '../../plan/types.js';
 import { flag, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
-import { desiredWithCacheFromArgs, selectSites, stateDirFromArgs, tagsFromArgs } from '../common.js';
+import { desiredWithCacheFromArgs, selectSites, stateDirFromArgs, tagsFromArgs, withState } from '../common.js';
 import type { DesiredState } from '../../desired/types.js';
 import { appliedKey, idleWork } from '../../plan/site-work.js';
-import { FileJournalStore } from '../../state/file-stores.js';
+import type { JournalStore } from '../../run/ports.js';
+import type { StateStore } from '../../state/store.js';
 import type { CommandResult, Io } from '../io.js';
 import { parseConcurrency } from './apply.js';
 
 export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   noPositionals(args);
+  return withState(args, (state) => plan(args, io, state));
+}
+
+async function plan(args: ParsedArgs, io: Io, state: StateStore): Promise<CommandResult> {
   const workers =
     stringOpt(args, 'concurrency') !== undefined ? parseConcurrency(stringOpt(args, 'concurrency')) : undefined;
   const { state: desired, keepParsed } = await desiredWithCacheFromArgs(args, io, { cached: true });
@@ -47,7 +52,7 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   });
 
   // One listing of the holds rather than a look-up per site.
-  const holds = new Map((await listHolds(stateDir)).map((h) => [h.site, h]));
+  const holds = new Map((await state.holds.list()).map((h) => [h.site, h]));
   const summary = emptySummary();
   if (json) io.out(`{"format":"vo-reconcile-plan/1","revision":${JSON.stringify(desired.revision)},"sites":[`);
   // Vulnerable targets are flagged after planning, so cached plans stay the planner's own.
@@ -58,7 +63,7 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   const replan =
     lists &&
     ({ lists, origin, catalogs: new CatalogCache(), catalogOverride, kept: verbose ? 'full' : 'counts' } as const);
-  const checksOnly = checksOnlyJobs(args, desired, stateDir);
+  const checksOnly = checksOnlyJobs(args, desired, state.journal);
   let i = 0;
   for await (const raw of planned) {
     const p =
@@ -139,16 +144,13 @@ function withFields(planJson: string, extra: object): string {
 function checksOnlyJobs(
   args: ParsedArgs,
   desired: DesiredState,
-  stateDir: string,
+  journal: JournalStore,
 ): (site: ResolvedSite, counts: SiteCounts) => Promise<boolean> {
-  let known: Promise<{ journal: FileJournalStore; here: string }> | undefined;
+  let known: Promise<{ here: string }> | undefined;
   return async (site, counts) => {
     if (site.checks.length === 0 || counts.status !== 'ok' || Object.keys(counts.actions).length > 0) return false;
-    known ??= tagsFromArgs(args, desired).then((tags) => ({
-      journal: new FileJournalStore(stateDir),
-      here: appliedKey(desired.revision, tags),
-    }));
-    const { journal, here } = await known;
+    known ??= tagsFromArgs(args, desired).then((tags) => ({ here: appliedKey(desired.revision, tags) }));
+    const { here } = await known;
     return idleWork(site.checks.length, await journal.lastAppliedRevision(site.name), here) === 'checks-only';
   };
 }
