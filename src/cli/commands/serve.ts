@@ -10,6 +10,7 @@ import { StatusMemo } from '../../report/status-memo.js';
 import { vulnMetrics } from '../../report/vuln-metrics.js';
 import { planDrifts } from '../../report/fleet-status.js';
 import { renderStatusHtml } from '../../report/render-html.js';
+import { historyEntry, newestFirst } from '../../report/history.js';
 import { applySites } from '../../run/apply.js';
 import type { StateStore } from '../../state/store.js';
 import { foldTransactions } from '../../state/records.js';
@@ -161,8 +162,9 @@ async function handle(
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'read-only: only GET\n');
   if (url.pathname === '/healthz') return send(res, 200, 'text/plain', 'ok\n');
   if (url.pathname === '/api/history') {
+    // The shape `history --json` prints: one documented shape of a transaction.
     const { records } = await state.journal.readAll();
-    return send(res, 200, 'application/json', JSON.stringify(foldTransactions(records).reverse()));
+    return send(res, 200, 'application/json', JSON.stringify(newestFirst(foldTransactions(records)).map(historyEntry)));
   }
   if (url.pathname !== '/' && url.pathname !== '/api/status' && url.pathname !== '/metrics')
     return send(res, 404, 'text/plain', 'not found\n');
