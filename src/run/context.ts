@@ -10,6 +10,8 @@ export type SiteEventKind =
   | 'probing'
   | 'planned'
   | 'submitted'
+  /** The job's state at the site changed (queued, running), as a poll found it. */
+  | 'job-state'
   | 'finished'
   | 'done'
   | 'skipped'

@@ -90,8 +90,12 @@ export async function underLock(
     // A job that may still be running at the site: nothing new goes there until it is settled.
     if (resumed?.status === 'failed' && resumed.leftOpen) return resumed;
     const result = await work();
-    // What a resumed job did is part of this run's report.
-    return resumed ? { ...result, detail: `${result.detail} (after ${resumed.detail})` } : result;
+    // What a resumed job did is part of this run's report: a site it changed counts as changed.
+    if (!resumed) return result;
+    const detail = `${result.detail} (after ${resumed.detail})`;
+    if (resumed.status === 'changed' && result.status === 'in-sync')
+      return { site: result.site, status: 'changed', detail, txid: resumed.txid };
+    return { ...result, detail };
   } finally {
     await release();
   }

@@ -33,8 +33,18 @@ export async function driveTransaction(
   let event: TxEventBody | undefined =
     executor instanceof Error ? { type: 'executor-missing', message: executor.message } : undefined;
   if (state.phase === 'waiting') announceResume(ctx, site, state);
+  let jobState: string | undefined;
   try {
     for (;;) {
+      if (event?.type === 'poll-result' && event.poll.state !== jobState) {
+        jobState = event.poll.state;
+        if (jobState === 'queued' || jobState === 'running')
+          ctx.emit({
+            site: site.name,
+            kind: 'job-state',
+            detail: `job ${jobState}${event.poll.detail ? `: ${event.poll.detail}` : ''}`,
+          });
+      }
       if (event) {
         const r = step(state, { ...event, at: isoAt(ctx.clock) });
         if (r.records.length > 0) await ctx.journal.append(...r.records);
