@@ -89,6 +89,8 @@ export interface DesiredState {
   dir: string;
   sites: ResolvedSite[];
   profiles: string[];
+  /** Webhook receivers (notifications.yaml), when there is one. */
+  notifications?: import('../notify/config.js').NotifyConfig;
 }
 
 /** Seconds a check may take unless it says otherwise. */

@@ -21,7 +21,9 @@ import { loadDesiredState } from '../../desired/load.js';
 import type { DesiredState, ResolvedSite } from '../../desired/types.js';
 import type { CommandResult, Io } from '../io.js';
 import { confirmed, planForReview, reviewedPlans } from '../review.js';
-import type { ReviewedSitePlan } from '../../run/reconcile-site.js';
+import type { ReviewedSitePlan, SiteResult } from '../../run/reconcile-site.js';
+import type { JournalStore } from '../../run/ports.js';
+import { notifyRun } from '../../notify/notify-run.js';
 
 export async function applyCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   if (args.positionals.length > 1)
@@ -62,6 +64,7 @@ export async function applyCommand(args: ParsedArgs, io: Io): Promise<CommandRes
     reviewed = reviewedPlans(plan, new Set(plan.sites.filter((s) => s.observation).map((s) => s.site)));
   }
   return runApply(args, io, sites, {
+    desired,
     revision: desired.revision,
     tags,
     ...(catalogOverride ? { catalogOverride } : {}),
@@ -79,7 +82,13 @@ export async function runApply(
   args: ParsedArgs,
   io: Io,
   sites: readonly ResolvedSite[],
-  run: { revision: string; tags: string[]; catalogOverride?: string; reviewed?: ReadonlyMap<string, ReviewedSitePlan> },
+  run: {
+    desired: DesiredState;
+    revision: string;
+    tags: string[];
+    catalogOverride?: string;
+    reviewed?: ReadonlyMap<string, ReviewedSitePlan>;
+  },
 ): Promise<{ exitCode: number }> {
   const concurrency = parseConcurrency(stringOpt(args, 'concurrency'));
   const json = flag(args, 'json');
@@ -98,6 +107,8 @@ export async function runApply(
       emit,
     });
     stateFailed = saidStateFailure(state, io);
+    if (!flag(args, 'dry-run'))
+      await queueNotifications(io, run.desired, state.journal, stateDirFromArgs(args), r, started);
     return r;
   });
   const count = (s: string) => results.filter((r) => r.status === s).length;
@@ -111,6 +122,25 @@ export async function runApply(
   const busy = busySummary(results);
   if (!json && busy) io.out(busy);
   return { exitCode: failed > 0 || stateFailed ? 1 : 0 };
+}
+
+/**
+ * The run's events, queued for the receivers of notifications.yaml and sent
+ * by a detached deliverer: a receiver never holds up or fails the run, and
+ * a failure to queue is one line on stderr.
+ */
+export async function queueNotifications(
+  io: Io,
+  desired: DesiredState,
+  journal: Pick<JournalStore, 'transactions'>,
+  localDir: string,
+  results: readonly SiteResult[],
+  started: number,
+): Promise<void> {
+  const txids = new Set(results.flatMap((r) => ('txid' in r && r.txid ? [r.txid] : [])));
+  await notifyRun(desired, journal, localDir, txids, new Date(started).toISOString()).catch((e: Error) =>
+    io.err(`reconcile: notifications not queued: ${e.message}`),
+  );
 }
 
 export function parseConcurrency(v: string | undefined): number {

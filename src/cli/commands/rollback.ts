@@ -17,7 +17,7 @@ import {
 } from '../common.js';
 import type { CommandResult, Io } from '../io.js';
 import { progressPrinter } from '../progress.js';
-import { parseConcurrency } from './apply.js';
+import { parseConcurrency, queueNotifications } from './apply.js';
 
 export async function rollbackCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   const tag = stringOpt(args, 'rollback') ?? args.positionals[0];
@@ -48,6 +48,8 @@ export async function rollbackCommand(args: ParsedArgs, io: Io): Promise<Command
       },
     );
     stateFailed = saidStateFailure(state, io);
+    if (!flag(args, 'dry-run'))
+      await queueNotifications(io, desired, state.journal, stateDirFromArgs(args), r, started);
     return r;
   });
 
