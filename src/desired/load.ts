@@ -111,12 +111,7 @@ async function readParsed<T>(
   return value;
 }
 
-function parseChecked(
-  file: string,
-  text: string,
-  schema: SchemaName,
-  problems: Problem[],
-): YamlSource | undefined {
+function parseChecked(file: string, text: string, schema: SchemaName, problems: Problem[]): YamlSource | undefined {
   const parsed = parseYamlSource(file, text);
   if (!parsed.ok) {
     problems.push(...parsed.problems);
