@@ -8,6 +8,7 @@ import type { ResolvedSite } from '../desired/types.js';
 import type { Inventory } from '../observed/types.js';
 import type { SitePlan } from '../plan/types.js';
 import type { BeginRecord, Transaction, TransactionKind } from '../state/records.js';
+import { holdAfterRollback } from '../rollback/holds.js';
 import type { RunContext } from './context.js';
 import { driveTransaction } from './tx/driver.js';
 import { jobChecks } from './tx/job-request.js';
@@ -65,7 +66,8 @@ export async function recordWithoutJob(
   // No job, so no check ran: the package set is installed but, if the site has checks, not validated.
   const unchecked = (extra.checks ?? site.checks).length > 0;
   const notes = ['nothing to do: no job was run', ...(unchecked ? ['checks not run: no job'] : [])];
-  const held = kind === 'rollback' && begin.rollback ? await ctx.holds.write(rollbackHold(begin, at)) : false;
+  const held =
+    kind === 'rollback' && begin.rollback ? await holdAfterRollback(ctx.holds, rollbackHold(begin, at)) : false;
   await ctx.journal.append(
     begin,
     { type: 'finished', txid, at, results: [], observedAfter: packageSets(inventory), audit: [], notes },

@@ -5,7 +5,7 @@
 import { UsageError } from '../../errors.js';
 import { busySummary, applySites } from '../../run/apply.js';
 import { progressPrinter } from '../progress.js';
-import { flag, stringOpt, type ParsedArgs } from '../args.js';
+import { flag, listOpt, stringOpt, type ParsedArgs } from '../args.js';
 import {
   desiredFromArgs,
   desiredOptions,
@@ -32,6 +32,9 @@ export async function applyCommand(args: ParsedArgs, io: Io): Promise<CommandRes
     return (await import('./apply-plan-file.js')).applyPlanFile(args, io, args.positionals[0]);
   parseConcurrency(stringOpt(args, 'concurrency')); // refused before anything is read
   const desired = await desiredFromArgs(args, io);
+  // A rollout policy decides which sites run now, unless --site names them by hand.
+  if (desired.rollout && listOpt(args, 'site').length === 0)
+    return (await import('./apply-rollout.js')).applyRollout(args, io, desired, desired.rollout);
   const sites = await changedOnly(args, io, desired, selectSites(desired, args));
   const stateDir = stateDirFromArgs(args);
   const tags = await tagsFromArgs(args, desired);

@@ -8,6 +8,7 @@ import { UsageError } from '../../errors.js';
 import type { GatheredStatus } from '../../report/gather-status.js';
 import { StatusMemo } from '../../report/status-memo.js';
 import { vulnMetrics } from '../../report/vuln-metrics.js';
+import { rolloutMetrics } from '../../report/rollout-metrics.js';
 import { planDrifts } from '../../report/fleet-status.js';
 import { renderStatusHtml } from '../../report/render-html.js';
 import { historyEntry, newestFirst } from '../../report/history.js';
@@ -214,6 +215,7 @@ function metrics(status: GatheredStatus['status'], txs: GatheredStatus['transact
     '# TYPE vo_reconcile_runs_total counter',
     `vo_reconcile_runs_total ${stats.runs}`,
     ...vulnMetrics(status),
+    ...rolloutMetrics(status.rollout),
   ];
   return `${lines.join('\n')}\n`;
 }
