@@ -343,13 +343,16 @@ last journal line is reported on stderr.
 
 ${COMMON}`,
   observe: `Usage: reconcile observe [--site S]... [--concurrency N]
-       reconcile observe --site S --import FILE [--import-u FILE]
+       reconcile observe --site S --import FILE [--import-u FILE] [--import-n FILE]
 
 Without --import, runs a probe job at each selected site (through the same
 queue and site locks as apply) and stores what it found under
 state/observed/. With --import, stores an inventory a site sent: FILE is raw 'pkg_info' output, the optional
 --import-u FILE is 'pkg_info -u' (the user-installed packages; the others are
-automatic dependencies). Malformed input stores nothing and exits 2.
+automatic dependencies), the optional --import-n FILE is 'pkg_info -n -a'
+(what each installed package depends on, as the site's package database
+says; without it the planner takes that from the catalog and says so).
+Malformed input stores nothing and exits 2.
 
 ${COMMON}`,
 };

@@ -12,7 +12,8 @@ import { holdAfterRollback } from '../rollback/holds.js';
 import type { RunContext } from './context.js';
 import { driveTransaction } from './tx/driver.js';
 import { jobChecks } from './tx/job-request.js';
-import { foldTx, newTx, rollbackHold, type TxOutcome } from './tx/machine.js';
+import { foldTx, newTx, rollbackHold, step, type TxOutcome } from './tx/machine.js';
+import { isoAt } from './ports.js';
 import { packageSets } from './tx/verdict.js';
 import { newNonce, newTxid } from './txid.js';
 import { jobVulnList } from '../vuln/job-list.js';
@@ -43,6 +44,20 @@ export async function startTransaction(
 /** Carry a transaction the journal left open to its end: wait for its job rather than submit again. */
 export function resumeTransaction(ctx: RunContext, site: ResolvedSite, tx: Transaction): Promise<TxOutcome> {
   return driveTransaction(ctx, site, foldTx(tx));
+}
+
+/**
+ * Close a transaction the journal left open whose site is gone from
+ * sites.yaml: no site configuration is left to follow its job with, and
+ * nobody means to manage the site. Its end is journalled (failed, with the
+ * reason); the job, if one exists, is not cancelled — it may be changing
+ * the site and runs out under its own time limit and site lock.
+ */
+export async function closeTransaction(ctx: RunContext, tx: Transaction, why: string): Promise<TxOutcome> {
+  const r = step(foldTx(tx), { type: 'site-removed', reason: why, at: isoAt(ctx.clock) });
+  if (r.records.length > 0) await ctx.journal.append(...r.records);
+  if (r.command.do !== 'stop') throw new Error(`closing ${tx.txid} left it ${r.state.phase}`);
+  return r.command.outcome;
 }
 
 /**
