@@ -3,6 +3,7 @@
 // installed version against the desired one. Pure; gathering the inputs
 // (files, journal, locks) is gather-status.ts's job.
 import type { ResolvedSite } from '../desired/types.js';
+import type { RolloutSummary } from '../rollout/describe.js';
 import type { SitePlan } from '../plan/types.js';
 import { packageChanges, type InventoryChanges } from '../observed/inventory-diff.js';
 import type { ReportRecord } from '../observed/report-history.js';
@@ -13,6 +14,7 @@ import type { FleetAudit, ListSummary } from '../vuln/fleet-audit.js';
 import { auditDisagreement } from '../vuln/job-list.js';
 import { vulnMatrix, type MatrixRow, type SiteAuditStatus } from '../vuln/site-audit.js';
 import { isInstalled, isValidated, type Transaction } from '../state/records.js';
+import { txTarget } from './history.js';
 import type { LockOwner } from '../state/site-lock.js';
 
 /**
@@ -94,6 +96,8 @@ export interface FleetStatus {
   tags: TagRestorability[];
   /** The lists in use and the advisory × site matrix, when any site has a vulnerability list. */
   vulnerabilities?: { lists: ListSummary[]; matrix: MatrixRow[]; problems: string[] };
+  /** Where the current rollout stands (rollout.yaml), halted at which wave and why. */
+  rollout?: RolloutSummary;
 }
 
 export interface StatusInputs {
@@ -210,8 +214,7 @@ function txSummary(t: Transaction): TxSummary {
     kind: t.begin.kind,
     status: t.end?.status ?? 'unfinished',
     at: t.begin.at,
-    revision: t.begin.revision,
-    tags: t.begin.tags,
+    ...txTarget(t),
     ...(t.end?.reason ? { reason: t.end.reason } : {}),
   };
 }
@@ -268,12 +271,7 @@ function latest(
 
 /** A rollback brought the site to the tag's commit, not to the HEAD it ran at. */
 function txRef(t: Transaction): TxRef {
-  return {
-    txid: t.txid,
-    at: t.end?.at ?? t.begin.at,
-    revision: t.begin.rollback?.commit ?? t.begin.revision,
-    tags: t.begin.rollback ? [t.begin.rollback.tag] : t.begin.tags,
-  };
+  return { txid: t.txid, at: t.end?.at ?? t.begin.at, ...txTarget(t) };
 }
 
 /**

@@ -8,11 +8,13 @@ import type { BackendName, ResolvedSite } from '../desired/types.js';
 import type { StateStore } from '../state/store.js';
 import type { SiteEvent } from './context.js';
 import { runContext } from './world.js';
-import { observeSite, reconcileSite, type SiteResult } from './reconcile-site.js';
+import { observeSite, reconcileSite, type ReviewedSitePlan, type SiteResult } from './reconcile-site.js';
 import { rollbackSite } from './rollback-site.js';
 import { retryWhileBusy } from './busy-retry.js';
+import { closeRemovedSites, type RemovedSiteTx } from './removed-sites.js';
 
 export { busySummary, stayedBusy } from './busy-retry.js';
+export { removedSitesSummary, type RemovedSiteTx } from './removed-sites.js';
 
 export interface ApplyOptions {
   /** The local state directory (job scripts, observations, caches). */
@@ -29,13 +31,15 @@ export interface ApplyOptions {
   /** Use these instead of the built-in backends (how tests inject backend faults). */
   backends?: Partial<Record<BackendName, Backend>>;
   emit(e: SiteEvent): void;
+  /** Sites whose reviewed plan is carried out as it is instead of planning them (src/plan-file/). */
+  reviewed?: ReadonlyMap<string, ReviewedSitePlan>;
 }
 
 export async function applySites(sites: readonly ResolvedSite[], opts: ApplyOptions): Promise<SiteResult[]> {
   const ctx = runContext(opts);
   const catalogs = new CatalogCache();
   const catalogFor = (s: ResolvedSite) => catalogs.getOrError(opts.catalogOverride ?? s.pkg_path);
-  return forEachSite(sites, opts, async (s) => reconcileSite(ctx, s, await catalogFor(s)));
+  return forEachSite(sites, opts, async (s) => reconcileSite(ctx, s, await catalogFor(s), opts.reviewed?.get(s.name)));
 }
 
 /** Roll the sites back to what a tag produced (see rollback-site.ts). */
@@ -51,6 +55,17 @@ export async function rollbackSites(
   return forEachSite(sites, opts, async (s) =>
     rollbackSite(ctx, s, await catalogFor(s), { ...target, siteAtTag: atTag.get(s.name) }),
   );
+}
+
+/**
+ * Close the open transactions of sites not in `inSitesYaml` (every site of
+ * the desired state the run read, whatever it selected): see removed-sites.ts.
+ */
+export function closeRemovedSiteTransactions(
+  inSitesYaml: readonly ResolvedSite[],
+  opts: ApplyOptions,
+): Promise<RemovedSiteTx[]> {
+  return closeRemovedSites(runContext(opts), new Set(inSitesYaml.map((s) => s.name)));
 }
 
 /** Probe jobs for the sites, through the same queue, locks and journal as apply. */
