@@ -9,6 +9,7 @@ import { parseEntry } from './package-entry.js';
 import { PROTOTYPE, ProfileResolver, type ProfileDoc } from './profiles.js';
 import { checkSchema, type SchemaName } from './schema-check.js';
 import { readNotifications, type NotifyConfig } from '../notify/config.js';
+import { readRolloutPolicy, ROLLOUT_FILE } from './rollout-file.js';
 import { readSites, type SiteRecord } from './sites.js';
 import { openSource, type DesiredSource, type SourceOptions } from './source.js';
 import { parseCacheIn, type ParseCache } from './parse-cache.js';
@@ -44,6 +45,9 @@ export async function loadDesiredStateWithInfo(opts: LoadOptions): Promise<LoadR
     readProfiles(files),
   ]);
   checkProfileRefs(records, docs, broken, problems);
+  const rolloutText = await source.read(ROLLOUT_FILE);
+  const rollout =
+    rolloutText === undefined ? undefined : readRolloutPolicy(display(ROLLOUT_FILE), rolloutText, records, problems);
   const resolver = new ProfileResolver(docs, problems);
   const checkResolver = new CheckResolver(checks, resolver, PROTOTYPE, problems);
   const sites: ResolvedSite[] = [];
@@ -60,6 +64,7 @@ export async function loadDesiredStateWithInfo(opts: LoadOptions): Promise<LoadR
   const state: DesiredState = { revision: source.revision, dir: opts.dir, sites, profiles: [...docs.keys()].sort() };
   if (notifications) state.notifications = notifications;
   if (source.commit) state.commit = source.commit;
+  if (rollout) state.rollout = rollout;
   return { state, dirty: source.dirty ?? false, keepParsed: () => cache?.keep() ?? Promise.resolve() };
 }
 

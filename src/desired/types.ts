@@ -1,6 +1,7 @@
 // The resolved desired state: what every site must have, with the place in
 // the desired-state repository each requirement came from.
 import type { SourceLocation } from '../errors.js';
+import type { RolloutPolicy } from '../rollout/types.js';
 import type { SiteVulnConfig } from './vulnerabilities.js';
 
 export type PackageState = 'present' | 'absent' | 'frozen';
@@ -91,6 +92,8 @@ export interface DesiredState {
   profiles: string[];
   /** Webhook receivers (notifications.yaml), when there is one. */
   notifications?: import('../notify/config.js').NotifyConfig;
+  /** rollout.yaml: how a new revision reaches the sites in waves (absent: all at once). */
+  rollout?: RolloutPolicy;
 }
 
 /** Seconds a check may take unless it says otherwise. */
