@@ -11,6 +11,7 @@ import {
   type RemovedSiteTx,
 } from '../../run/apply.js';
 import { progressPrinter } from '../progress.js';
+import { colourOn, statusPaint } from '../colour.js';
 import { flag, listOpt, stringOpt, type ParsedArgs } from '../args.js';
 import {
   desiredFromArgs,
@@ -100,7 +101,13 @@ export async function runApply(
 ): Promise<{ exitCode: number }> {
   const concurrency = parseConcurrency(stringOpt(args, 'concurrency'));
   const json = flag(args, 'json');
-  const { emit, started } = progressPrinter(io, sites.length, json, loggerFromArgs(args));
+  const { emit, started } = progressPrinter(
+    io,
+    sites.length,
+    json,
+    loggerFromArgs(args),
+    statusPaint(colourOn(io, args)),
+  );
   let stateFailed = false;
   let removed: RemovedSiteTx[] = [];
   const results = await withState(args, async (state) => {
