@@ -1,7 +1,9 @@
 # Shared by the stand-in grid clients of bench/grid-bench.mjs: each call is
 # logged (time, program, endpoint) and takes GRID_SIM_LATENCY seconds, as a
 # real client's round trip to its CE or slurmctld would; a job "finishes"
-# GRID_SIM_JOB_S seconds after its submission. State lives under GRID_SIM_DIR.
+# GRID_SIM_JOB_S seconds after its submission, and not before GRID_SIM_DIR/release
+# exists (the bench holds every job until all are in flight, to measure that
+# steady state). State lives under GRID_SIM_DIR.
 # Few processes per call: on a loaded machine every fork shows in the run.
 SIM=${GRID_SIM_DIR:?GRID_SIM_DIR is not set}
 HERE=${0%/*}
