@@ -15,8 +15,9 @@ const COMMON = `Common options:
   -h, --help          show help
   --version           print the version and exit
 
-Exit codes: 0 success / in sync, 1 at least one site failed,
-2 invalid input or usage (nothing was changed), 3 plan --detailed-exitcode found changes.`;
+Exit codes: 0 success / in sync, 1 at least one site failed (or the
+confirmation was declined), 2 invalid input or usage (nothing was changed),
+3 plan --detailed-exitcode found changes, 4 apply FILE refused a stale plan.`;
 
 const TEXTS: Record<string, string> = {
   main: `reconcile — keep pkgsrc software areas on grid sites as a git repository says
@@ -34,7 +35,7 @@ Commands:
   release <site>...   lift a hold (manual, or the one a rollback left)
   status              the fleet report (text, JSON, HTML)
   audit               audit every site's inventory against the vulnerability list
-  history             transactions, newest first
+  history [<txid>]    transactions, newest first; one in full
   serve               HTTP report, JSON API and metrics; takes site reports
   report              run at a site: send its inventory to 'serve' (no root needed)
   hook install        install pre-/post-receive hooks into a repository
@@ -59,6 +60,7 @@ a one-line summary and exits 0. Changes nothing.
 
 ${COMMON}`,
   plan: `Usage: reconcile plan [--site S]... [--observed DIR] [--json] [-v] [--detailed-exitcode] [--concurrency N]
+                      [--out FILE]
 
 Computes, per site, what apply would do: + install, ~ upgrade/downgrade,
 - remove, with the reason for each. Changes no site. Plans are kept in
@@ -76,9 +78,15 @@ again, and the answer is the same bytes either way.
   --detailed-exitcode   exit 3 when anything would change
   --concurrency N       threads that plan (default: one per core; 1 plans in
                         the main thread)
+  --out FILE            also write the plan, with what it was made from (the
+                        commit, each site's observation and catalog digests,
+                        holds), for review and 'reconcile apply FILE'
+                        (schemas/planfile.schema.json); not with --worktree
+                        or --observed
 
 ${COMMON}`,
-  apply: `Usage: reconcile [apply] [--site S]... [--concurrency N] [--dry-run] [--catalog DIR|URL]
+  apply: `Usage: reconcile [apply] [--site S]... [--concurrency N] [--dry-run] [--catalog DIR|URL] [--yes]
+       reconcile apply FILE [--skip-stale] [--yes] [--concurrency N] [--dry-run]
 
 Plans each selected site against its latest observation (probing it first
 if it was never observed) and carries the plan out as one job per site:
@@ -97,6 +105,21 @@ on, so a controller that dies is followed by one that resumes the job.
   --catalog DIR|URL  resolve versions against this pkg_summary instead of pkg_path
   --since REV        only the sites whose desired state changed since REV
                      (the post-receive hook passes the pushed range)
+  -y, --yes          do not ask: on a terminal apply first shows the plan and
+                     asks (exit 1 when the answer is not yes); without a
+                     terminal (cron, hooks, pipes) nobody is asked. The cron
+                     and hook lines reconcile writes pass --yes.
+  --skip-stale       with FILE: carry out the sites whose inputs are unchanged
+                     and leave out the stale ones (exit 4 when any was)
+
+apply FILE carries out the plan 'reconcile plan --out FILE' wrote, exactly:
+no site is planned again, and a job that finds its site changed does
+nothing. It refuses the whole plan as stale, with exit 4 and a line per site
+and cause, when anything the plan was made from changed: the commit its
+revision (HEAD, or the --rev it was made with) names, a site's observation,
+its catalog's bytes, a hold, or a transaction still open there. A moved
+commit always refuses the whole plan. --site, --rev, --worktree, --catalog
+and --since do not go with FILE: the plan names them.
 
 Exit 1 if any site failed (the others still converge).
 
@@ -170,8 +193,8 @@ stderr; without one it prints nothing and exits 2.
   --every N   5m, 15m, 30m, 1h, 2h, 6h, 12h or 1d (default 6h)
 
 ${COMMON}`,
-  rollback: `Usage: reconcile rollback <tag> [--site S]... [--dry-run] [--concurrency N] [--catalog DIR|URL]
-       reconcile --rollback <tag> ...
+  rollback: `Usage: reconcile rollback <tag|commit> [--site S]... [--dry-run] [--concurrency N] [--catalog DIR|URL]
+       reconcile --rollback <tag|commit> ...
 
 Brings each selected site back to what <tag> produced there: the exact
 package set (PKGNAMEs, downgrades included) after the last validated
@@ -183,7 +206,9 @@ catalog is refused and left unchanged; the others proceed.
 
 A rolled-back site is held: apply leaves it alone until the desired state
 at HEAD equals the tag's, or 'reconcile release <site>'. An unknown tag is
-exit 2 before anything runs.
+exit 2 before anything runs. A commit (any revision git knows, e.g. an
+abbreviated id) serves as well as a tag. --dry-run writes each site's job
+script to state/jobs/dry-run/ and changes nothing, as apply --dry-run does.
 
 ${COMMON}`,
   report: `Usage: reconcile report --site NAME --url URL [--prefix P] [--secret-file FILE]
@@ -282,6 +307,7 @@ values of --log-level, --format and --every.
 
 ${COMMON}`,
   history: `Usage: reconcile history [--site S]... [--json] [--tags]
+       reconcile history <txid> [--json]
 
   --site S           only this site's transactions (repeatable; an unknown
                      site is an error)
@@ -292,7 +318,12 @@ ${COMMON}`,
 
 Transactions from state/journal.jsonl, newest first: when, site, kind,
 result, the desired-state commit and its tags, the actions, and why a
-failed one failed. A torn last journal line is reported on stderr.
+failed one failed; a rollback is filed under the tag and commit it restored.
+With a transaction id: that transaction in full (its plan and each action's
+result, job, checks, the site's audit, the packages after). --json prints
+the entries /api/history serves (README: History). --tags marks a restore
+point whose transaction never passed its checks (NEVER VALIDATED). A torn
+last journal line is reported on stderr.
 
 ${COMMON}`,
   observe: `Usage: reconcile observe [--site S]... [--concurrency N]

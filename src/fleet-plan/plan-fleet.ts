@@ -10,7 +10,8 @@ import { readCatalogFile } from '../catalog/load.js';
 import type { ResolvedSite } from '../desired/types.js';
 import { InputError } from '../errors.js';
 import { CacheIndex } from '../plan-cache/cache-index.js';
-import { siteDigest, sha256 } from '../plan-cache/digest.js';
+import { siteDigest } from '../plan-cache/digest.js';
+import { catalogDigest } from '../plan-file/digests.js';
 import { stampNow } from '../plan-cache/file-stamp.js';
 import { readPlanEntrySync } from '../plan-cache/plan-store.js';
 import { nowNs } from '../plan-cache/stat-index.js';
@@ -41,6 +42,8 @@ export interface PlannedSite {
   json: string;
   counts: import('../plan-cache/site-counts.js').SiteCounts;
   cached: boolean;
+  /** The digest of the catalog it was planned against; undefined when that could not be read. */
+  catalogDigest: string | undefined;
 }
 
 /** Fewer sites to plan than this per worker are planned here: starting threads would cost more. */
@@ -80,7 +83,14 @@ export async function* planFleet(opts: FleetPlanOptions): AsyncGenerator<Planned
       pending.delete(i);
       if ('problems' in outcome) throw new InputError(outcome.problems);
       if (index) await remember(index, inputs.sites[i]!.name, outcome.files, outcome.key, runStarted);
-      yield { site: inputs.sites[i]!, json: outcome.json, counts: outcome.counts, cached: outcome.cached };
+      const catalog = inputs.catalogs[inputs.catalogOf[i]!]!;
+      yield {
+        site: inputs.sites[i]!,
+        json: outcome.json,
+        counts: outcome.counts,
+        cached: outcome.cached,
+        catalogDigest: 'digest' in catalog ? catalog.digest : undefined,
+      };
     }
     await index?.save().catch(() => undefined);
   } finally {
@@ -113,7 +123,7 @@ async function readCatalogInput(location: string): Promise<CatalogInput> {
     const { data, name } = await readCatalogFile(location);
     const shared = new Uint8Array(new SharedArrayBuffer(data.length));
     shared.set(data);
-    return { location, name, digest: sha256('catalog', location, name, data), data: shared };
+    return { location, name, digest: catalogDigest(location, name, data), data: shared };
   } catch (e) {
     return { location, error: (e as Error).message };
   }

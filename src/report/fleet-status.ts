@@ -13,6 +13,7 @@ import type { FleetAudit, ListSummary } from '../vuln/fleet-audit.js';
 import { auditDisagreement } from '../vuln/job-list.js';
 import { vulnMatrix, type MatrixRow, type SiteAuditStatus } from '../vuln/site-audit.js';
 import { isInstalled, isValidated, type Transaction } from '../state/records.js';
+import { txTarget } from './history.js';
 import type { LockOwner } from '../state/site-lock.js';
 
 /**
@@ -210,8 +211,7 @@ function txSummary(t: Transaction): TxSummary {
     kind: t.begin.kind,
     status: t.end?.status ?? 'unfinished',
     at: t.begin.at,
-    revision: t.begin.revision,
-    tags: t.begin.tags,
+    ...txTarget(t),
     ...(t.end?.reason ? { reason: t.end.reason } : {}),
   };
 }
@@ -268,12 +268,7 @@ function latest(
 
 /** A rollback brought the site to the tag's commit, not to the HEAD it ran at. */
 function txRef(t: Transaction): TxRef {
-  return {
-    txid: t.txid,
-    at: t.end?.at ?? t.begin.at,
-    revision: t.begin.rollback?.commit ?? t.begin.revision,
-    tags: t.begin.rollback ? [t.begin.rollback.tag] : t.begin.tags,
-  };
+  return { txid: t.txid, at: t.end?.at ?? t.begin.at, ...txTarget(t) };
 }
 
 /**

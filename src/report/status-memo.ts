@@ -21,7 +21,7 @@ import { reportsDir } from '../observed/report-history.js';
 import { isSettled, stampNow, stampText } from '../plan-cache/file-stamp.js';
 import { PKG_SUMMARY_NAMES } from '../pkgsrc/pkg-summary.js';
 import { FileState } from '../state/file-stores.js';
-import { readSiteLock, siteLockPaths } from '../state/site-lock.js';
+import { siteLockPaths } from '../state/site-lock.js';
 import type { StateStore } from '../state/store.js';
 import { gatherStatus, type CatalogSource, type GatheredStatus } from './gather-status.js';
 import { listDir } from '../vuln/list-store.js';
@@ -123,7 +123,7 @@ export class StatusMemo {
       parts.push(stamps.of(observedFile(this.stateDir, s.name)), stamps.of(reportsDir(this.stateDir, s.name)));
       // Whether a lock is held also depends on the clock (a lease runs out), so a lock is read, not stamped.
       if (stored === undefined && existsSync(siteLockPaths(this.stateDir, s.name).lock)) {
-        parts.push(JSON.stringify((await readSiteLock(this.stateDir, s.name)) ?? null));
+        parts.push(JSON.stringify((await this.state.locks.holder(s.name)) ?? null));
       }
     }
     return parts.includes(undefined) ? undefined : parts.join('\n');

@@ -9,6 +9,8 @@ export interface SiteRestorability {
   site: string;
   restorable: boolean;
   txid?: string;
+  /** Whether the restore point's transaction passed its checks (absent: the tag never reached the site). */
+  validated?: boolean;
   missing: string[];
   reason?: string;
 }
@@ -41,10 +43,23 @@ export function restorability(
             reason: `${tag} never reached this site: it would be planned from the desired state at ${tag}`,
           };
         if (s.catalog instanceof Error)
-          return { site: s.name, restorable: false, txid: point.txid, missing: [], reason: s.catalog.message };
+          return {
+            site: s.name,
+            restorable: false,
+            txid: point.txid,
+            validated: point.validated,
+            missing: [],
+            reason: s.catalog.message,
+          };
         const catalog = s.catalog;
         const missing = point.packages.filter((p) => !s.installed.has(p) && !catalog.get(p));
-        return { site: s.name, restorable: missing.length === 0, txid: point.txid, missing };
+        return {
+          site: s.name,
+          restorable: missing.length === 0,
+          txid: point.txid,
+          validated: point.validated,
+          missing,
+        };
       }),
     }));
 }

@@ -8,7 +8,7 @@ import type { BackendName, ResolvedSite } from '../desired/types.js';
 import type { StateStore } from '../state/store.js';
 import type { SiteEvent } from './context.js';
 import { runContext } from './world.js';
-import { observeSite, reconcileSite, type SiteResult } from './reconcile-site.js';
+import { observeSite, reconcileSite, type ReviewedSitePlan, type SiteResult } from './reconcile-site.js';
 import { rollbackSite } from './rollback-site.js';
 import { retryWhileBusy } from './busy-retry.js';
 
@@ -29,13 +29,15 @@ export interface ApplyOptions {
   /** Use these instead of the built-in backends (how tests inject backend faults). */
   backends?: Partial<Record<BackendName, Backend>>;
   emit(e: SiteEvent): void;
+  /** Sites whose reviewed plan is carried out as it is instead of planning them (src/plan-file/). */
+  reviewed?: ReadonlyMap<string, ReviewedSitePlan>;
 }
 
 export async function applySites(sites: readonly ResolvedSite[], opts: ApplyOptions): Promise<SiteResult[]> {
   const ctx = runContext(opts);
   const catalogs = new CatalogCache();
   const catalogFor = (s: ResolvedSite) => catalogs.getOrError(opts.catalogOverride ?? s.pkg_path);
-  return forEachSite(sites, opts, async (s) => reconcileSite(ctx, s, await catalogFor(s)));
+  return forEachSite(sites, opts, async (s) => reconcileSite(ctx, s, await catalogFor(s), opts.reviewed?.get(s.name)));
 }
 
 /** Roll the sites back to what a tag produced (see rollback-site.ts). */

@@ -7,12 +7,23 @@ import type { ResolvedSite } from '../desired/types.js';
 import { appliedKey, idleWork } from '../plan/site-work.js';
 import type { SitePlan } from '../plan/types.js';
 import type { Transaction } from '../state/records.js';
+import { observationDigest } from '../plan-file/digests.js';
 import type { LockOwner } from '../state/site-lock.js';
 import type { RunContext } from './context.js';
-import { isoAt } from './ports.js';
 import { recordWithoutJob, resumeTransaction, startTransaction, type TxOutcome } from './transaction.js';
-import { desiredFingerprint } from '../rollback/fingerprint.js';
+import { sameDesired } from '../rollback/fingerprint.js';
 import { describeHold, isManual } from '../rollback/holds.js';
+
+/**
+ * A plan someone reviewed (`plan --out`, or the terminal's confirmation):
+ * carried out as it is, never planned again, and only while the site's
+ * observation is the one it was made from (src/plan-file/).
+ */
+export interface ReviewedSitePlan {
+  plan: SitePlan;
+  /** The digest of the observation it was made from (observationDigest), or null: the site was not observed. */
+  observation: string | null;
+}
 
 export type SiteResult =
   | { site: string; status: 'in-sync' | 'dry-run' | 'held'; detail: string }
@@ -44,8 +55,9 @@ export async function reconcileSite(
   ctx: RunContext,
   site: ResolvedSite,
   catalog: Catalog | Error,
+  reviewed?: ReviewedSitePlan,
 ): Promise<SiteResult> {
-  return underLock(ctx, site, 'apply', () => planAndApply(ctx, site, catalog));
+  return underLock(ctx, site, 'apply', () => planAndApply(ctx, site, catalog, reviewed));
 }
 
 /**
@@ -85,10 +97,28 @@ export async function underLock(
   }
 }
 
-async function planAndApply(ctx: RunContext, site: ResolvedSite, catalog: Catalog | Error): Promise<SiteResult> {
+async function planAndApply(
+  ctx: RunContext,
+  site: ResolvedSite,
+  catalog: Catalog | Error,
+  reviewed?: ReviewedSitePlan,
+): Promise<SiteResult> {
   const held = await checkHold(ctx, site);
   if (held) return held;
   let inventory = await ctx.observations.read(site.name);
+  // Checked again under the lock: another controller may have run since the plan was checked.
+  if (reviewed?.observation === null)
+    return {
+      site: site.name,
+      status: 'failed',
+      detail: `not observed when the reviewed plan was made, so it has nothing to carry out here; observe the site and plan again`,
+    };
+  if (reviewed && observationDigest(inventory) !== reviewed.observation)
+    return {
+      site: site.name,
+      status: 'failed',
+      detail: `stale: the site's observation changed since the reviewed plan was made; nothing was done here (plan again)`,
+    };
   for (let attempt = 1; attempt <= MAX_PLANS; attempt++) {
     if (!inventory) {
       ctx.emit({ site: site.name, kind: 'probing', detail: 'no observation yet: probing the site' });
@@ -96,7 +126,7 @@ async function planAndApply(ctx: RunContext, site: ResolvedSite, catalog: Catalo
       if (probe.kind !== 'ended' || !probe.inventory) return probeFailed(site, probe);
       inventory = probe.inventory;
     }
-    const plan = await planKnowingVulns(ctx.vulnLists, site, inventory, catalog);
+    const plan = reviewed?.plan ?? (await planKnowingVulns(ctx.vulnLists, site, inventory, catalog));
     if (plan.status !== 'ok')
       return { site: site.name, status: 'failed', detail: plan.errors.map((e) => e.message).join('; ') };
     const inSync = {
@@ -129,6 +159,14 @@ async function planAndApply(ctx: RunContext, site: ResolvedSite, catalog: Catalo
     if (outcome.status === 'succeeded')
       return { site: site.name, status: 'changed', detail: describe(plan), txid: outcome.txid };
     if (outcome.kind !== 'ended' || outcome.status !== 'stale') return failedWith(site, outcome);
+    // A reviewed plan is never replaced by one nobody reviewed.
+    if (reviewed)
+      return {
+        site: site.name,
+        status: 'failed',
+        detail: `stale: the job found the site changed since it was observed and did nothing; plan again (${outcome.txid})`,
+        txid: outcome.txid,
+      };
     inventory = outcome.inventory;
   }
   return {
@@ -152,7 +190,7 @@ async function checkHold(ctx: RunContext, site: ResolvedSite): Promise<SiteResul
       status: 'held',
       detail: `${describeHold(hold)}; 'reconcile release ${site.name}' lifts it`,
     };
-  if (desiredFingerprint(site) === hold.desired) {
+  if (sameDesired(site, hold.desired)) {
     await ctx.holds.release(site.name);
     ctx.emit({
       site: site.name,
@@ -192,23 +230,11 @@ async function resume(ctx: RunContext, site: ResolvedSite, tx: Transaction): Pro
     };
   if (outcome.kind === 'ended' && outcome.cause === 'never-submitted')
     return { site: site.name, status: 'failed', detail: outcome.reason ?? '', txid: tx.txid };
-  if (outcome.status === 'succeeded' && tx.begin.kind === 'rollback' && tx.begin.rollback)
-    await holdAfterRollback(ctx, site.name, tx.txid, tx.begin.rollback);
   const reason = outcome.reason ? ` — ${outcome.reason}` : '';
   const detail = `resumed ${tx.txid}: ${outcome.status}${reason}`;
   return outcome.status === 'succeeded'
     ? { site: site.name, status: 'changed', detail, txid: tx.txid }
     : { site: site.name, status: 'failed', detail, txid: tx.txid };
-}
-
-/** A successful rollback holds its site (also one a resumed job finished); false when the hold store keeps nothing (a dry run). */
-export function holdAfterRollback(
-  ctx: RunContext,
-  site: string,
-  txid: string,
-  rb: { tag: string; commit: string; desired: string },
-): Promise<boolean> {
-  return ctx.holds.write({ site, tag: rb.tag, commit: rb.commit, txid, at: isoAt(ctx.clock), desired: rb.desired });
 }
 
 /** A site whose probe gave no package listing. */

@@ -12,7 +12,7 @@ import { desiredFingerprint } from '../rollback/fingerprint.js';
 import { planRestore } from '../rollback/plan-rollback.js';
 import { restorePoint } from '../rollback/restore-point.js';
 import type { RunContext } from './context.js';
-import { describe, emptyPlan, failedWith, holdAfterRollback, underLock, type SiteResult } from './reconcile-site.js';
+import { describe, emptyPlan, failedWith, underLock, type SiteResult } from './reconcile-site.js';
 import { jobChecks, recordWithoutJob, startTransaction } from './transaction.js';
 
 export interface RollbackTarget {
@@ -87,7 +87,8 @@ export async function rollbackSite(
           detail: `${how}; ${describe(plan) || 'nothing to change'}; job script written to ${outcome.file}`,
         };
       if (outcome.status === 'succeeded') {
-        const held = await holdAfterRollback(ctx, site.name, outcome.txid, extra.rollback);
+        // The transaction held the site before it journalled its end (tx/machine.ts).
+        const held = outcome.kind === 'ended' && outcome.held === true;
         return {
           site: site.name,
           // Nothing is kept by a dry run that needed no job: it changed nothing.

@@ -11,7 +11,7 @@ import type { BeginRecord, Transaction, TransactionKind } from '../state/records
 import type { RunContext } from './context.js';
 import { driveTransaction } from './tx/driver.js';
 import { jobChecks } from './tx/job-request.js';
-import { foldTx, newTx, type TxOutcome } from './tx/machine.js';
+import { foldTx, newTx, rollbackHold, type TxOutcome } from './tx/machine.js';
 import { packageSets } from './tx/verdict.js';
 import { newNonce, newTxid } from './txid.js';
 import { jobVulnList } from '../vuln/job-list.js';
@@ -47,7 +47,10 @@ export function resumeTransaction(ctx: RunContext, site: ResolvedSite, tx: Trans
 /**
  * A transaction that needed no job (the site was already as wanted):
  * journalled so the journal knows which commit the site is at, which is
- * what a later rollback to that commit restores.
+ * what a later rollback to that commit restores. A rollback's hold is
+ * written before its records: a crash between leaves the site held with
+ * its rollback unjournalled (nothing was changed there), never a rollback
+ * in the journal with no hold.
  */
 export async function recordWithoutJob(
   ctx: RunContext,
@@ -62,6 +65,7 @@ export async function recordWithoutJob(
   // No job, so no check ran: the package set is installed but, if the site has checks, not validated.
   const unchecked = (extra.checks ?? site.checks).length > 0;
   const notes = ['nothing to do: no job was run', ...(unchecked ? ['checks not run: no job'] : [])];
+  const held = kind === 'rollback' && begin.rollback ? await ctx.holds.write(rollbackHold(begin, at)) : false;
   await ctx.journal.append(
     begin,
     { type: 'finished', txid, at, results: [], observedAfter: packageSets(inventory), audit: [], notes },
@@ -76,7 +80,7 @@ export async function recordWithoutJob(
       validated: !unchecked,
     },
   );
-  return { kind: 'ended', txid, status: 'succeeded', cause: 'verdict', inventory };
+  return { kind: 'ended', txid, status: 'succeeded', cause: 'verdict', inventory, ...(held ? { held } : {}) };
 }
 
 function beginRecord(

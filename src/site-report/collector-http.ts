@@ -15,7 +15,9 @@ export class ReportReceiver {
   private readonly queue = new PQueue({ concurrency: 1 });
 
   constructor(
-    private readonly context: () => Promise<Omit<CollectorContext, 'now'>>,
+    private readonly context: () => Promise<Omit<CollectorContext, 'now' | 'state'>>,
+    /** The site locks and journal of the controllers: an observation is written between a site's transactions. */
+    private readonly state: CollectorContext['state'],
     /** The sites with a secret: a report from any other, or unsigned, is refused before its body is kept or the desired state read. */
     private readonly secrets: ReadonlyMap<string, string>,
   ) {}
@@ -48,7 +50,13 @@ export class ReportReceiver {
       // The same verdict acceptReport would give, without holding the body or reading git.
       await discard(req);
       return acceptReport(
-        { stateDir: '', secrets: this.secrets, knownSites: new Set(this.secrets.keys()), now: new Date() },
+        {
+          stateDir: '',
+          state: this.state,
+          secrets: this.secrets,
+          knownSites: new Set(this.secrets.keys()),
+          now: new Date(),
+        },
         { site, headers: defined, body: Buffer.alloc(0), remote: '' },
       );
     }
@@ -56,7 +64,7 @@ export class ReportReceiver {
     if (!body) return { code: 413, message: `report too large: at most ${MAX_BODY_BYTES} bytes` };
     return (await this.queue.add(async () =>
       acceptReport(
-        { ...(await this.context()), now: new Date() },
+        { ...(await this.context()), state: this.state, now: new Date() },
         { site, headers: defined, body, remote: req.socket.remoteAddress ?? 'unknown' },
       ),
     ))!;

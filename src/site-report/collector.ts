@@ -1,14 +1,18 @@
 // Accepting a site's report: who may send it (the site's secret), whether
 // it is fresh and new (timestamp window, nonce), whether it is an
 // inventory at all, and only then storing it: the history record first
-// (it is the replay guard), then the site's observed state. Any refusal
-// stores nothing.
+// (it is the replay guard), then the site's observed state — between the
+// site's transactions only (state/between-transactions.ts): a report that
+// arrives while one runs, or is left open, is kept as history only. Any
+// refusal stores nothing.
 import { InputError } from '../errors.js';
 import { reportExists, reportFile, reportRecord, storeReport } from '../observed/report-history.js';
 import { readInventory, writeInventory } from '../observed/store.js';
 import { verify, type SignedHeaders } from './signature.js';
 import { decodeReport } from './wire.js';
 import { SITE_NAME } from '../state/site-paths.js';
+import { betweenTransactions } from '../state/between-transactions.js';
+import type { StateStore } from '../state/store.js';
 
 export interface IncomingReport {
   site: string;
@@ -18,7 +22,10 @@ export interface IncomingReport {
 }
 
 export interface CollectorContext {
+  /** Where observations and the report history are (the local state directory). */
   stateDir: string;
+  /** The site locks and journal the site's transactions run under. */
+  state: Pick<StateStore, 'locks' | 'journal'>;
   secrets: ReadonlyMap<string, string>;
   /** The sites of the desired state at HEAD. */
   knownSites: ReadonlySet<string>;
@@ -63,13 +70,21 @@ export async function acceptReport(ctx: CollectorContext, r: IncomingReport): Pr
     reportRecord(inventory, { reportedAt, receivedAt: ctx.now.toISOString(), nonce, remote: r.remote }),
   );
   if (!stored.stored) return replayed;
-  // A report that arrives after a newer observation (a probe, a later report) stays history only.
-  const current = await readInventory(ctx.stateDir, r.site).catch(() => undefined);
-  const newest = !current || current.observedAt <= reportedAt;
-  if (newest) await writeInventory(ctx.stateDir, inventory);
+  const written = await betweenTransactions(ctx.state, r.site, 'report', async () => {
+    // A report that arrives after a newer observation (a probe, a later report) stays history only.
+    const current = await readInventory(ctx.stateDir, r.site).catch(() => undefined);
+    const newest = !current || current.observedAt <= reportedAt;
+    if (newest) await writeInventory(ctx.stateDir, inventory);
+    return newest;
+  });
   const automatic = inventory.packages.filter((p) => p.automatic).length;
+  const historyOnly = !written.ran
+    ? ` as history only (a transaction is running at the site: ${written.busy}; it observes the site itself when it ends)`
+    : written.value
+      ? ''
+      : ' as history only (a newer observation exists)';
   return {
     code: 200,
-    message: `${r.site}: stored ${inventory.packages.length} packages (${automatic} automatic) reported at ${reportedAt}${newest ? '' : ' as history only (a newer observation exists)'}`,
+    message: `${r.site}: stored ${inventory.packages.length} packages (${automatic} automatic) reported at ${reportedAt}${historyOnly}`,
   };
 }

@@ -103,7 +103,9 @@ describe('cron', () => {
     copyPackage(clone);
     const r = runClone(clone, ['cron', '--every', '1h', '--state', '/srv/state'], installed.pathEnv);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^0 \\*/1 \\* \\* \\* PATH='[^']+':"\\$PATH" '${installed.command}' 'apply' `));
+    expect(r.stdout).toMatch(
+      new RegExp(`^0 \\*/1 \\* \\* \\* PATH='[^']+':"\\$PATH" '${installed.command}' 'apply' '--yes' `),
+    );
     expect(r.stdout).not.toContain(clone);
     expect(r.stderr).toBe(`using ${installed.command}\n`);
   });

@@ -47,6 +47,8 @@ describe('git hooks', () => {
     });
     expect(installed.code).toBe(0);
     expect(installed.stdout).toMatch(/installed .*hooks\/pre-receive\ninstalled .*hooks\/post-receive/);
+    // A hook has no terminal, but says so: it never waits for a confirmation.
+    expect(readFileSync(path.join(bare, 'hooks', 'post-receive'), 'utf8')).toMatch(/run_reconcile apply --yes /);
 
     const clone = path.join(tempDir(), 'clone');
     execFileSync('git', ['clone', '-q', bare, clone]);
@@ -89,7 +91,7 @@ describe('git hooks', () => {
     const r = await bin(['cron', '--every', '30m', '--state', '/srv/state'], { env: { PATH: reconcile.pathEnv } });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
-      `*/30 * * * * PATH='${path.dirname(process.execPath)}':"$PATH" '${reconcile.command}' 'apply' '--desired' '${path.join(process.cwd(), 'desired-state')}' '--state' '/srv/state' >> '/srv/state/cron.log' 2>&1\n`,
+      `*/30 * * * * PATH='${path.dirname(process.execPath)}':"$PATH" '${reconcile.command}' 'apply' '--yes' '--desired' '${path.join(process.cwd(), 'desired-state')}' '--state' '/srv/state' >> '/srv/state/cron.log' 2>&1\n`,
     );
     expect(cronSchedule('6h')).toBe('0 */6 * * *');
     expect(cronSchedule('1d')).toBe('0 0 * * *');

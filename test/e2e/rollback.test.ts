@@ -122,3 +122,33 @@ describe('a tag added to a commit already applied', () => {
     expect(JSON.parse((await run('history', '--json')).stdout)).toHaveLength(history.length);
   });
 });
+
+describe("a rollback's hold covers the checks", () => {
+  // Six runs of the real command, four of them with jobs: as long as the first test of this file, not one step.
+  it(
+    'stays while HEAD has the same packages but other checks, and goes once the checks are the same too',
+    { timeout: 120_000 },
+    async () => {
+      const withCheck = (pkgs: string[], run: string) =>
+        `packages:\n${pkgs.map((p) => `  - ${p}\n`).join('')}checks:\n  - { name: ok, run: "${run}", timeout: 30 }\n`;
+      const f = makeFleet(['A'], withCheck(['tool'], 'true'));
+      const run = (...args: string[]) =>
+        bin([...args, '--desired', f.desired, '--state', f.state], { env: { VO_EMULATOR_LOG: f.log } });
+      git(f.repo, 'tag', 'v1');
+      expect((await run('apply')).code).toBe(0);
+      f.commit(withCheck(['foo-1.4'], 'true'), 'v2');
+      expect((await run('apply')).code).toBe(0);
+      expect((await run('rollback', 'v1')).stdout).toMatch(/A: rolled back to v1 .*; held/);
+      expect(installed(f, 'A')).toEqual(['tool-2.0']);
+
+      // v1's packages, but a check v1 never ran: not what was rolled back to.
+      f.commit(withCheck(['tool'], 'test -d \\"$PREFIX\\"'), 'same packages, another check');
+      const other = await run('apply');
+      expect(other.stdout).toMatch(/A: held since the rollback to v1/);
+      expect(other.stdout).not.toMatch(/released/);
+
+      f.commit(withCheck(['tool'], 'true'), "v1's packages and checks again");
+      expect((await run('apply')).stdout).toMatch(/A: released: hold from rollback to v1 lifted/);
+    },
+  );
+});

@@ -23,6 +23,14 @@ export interface JournalFigures {
 export function journalProblems(stateDir: string): { problems: string[]; figures: JournalFigures } {
   const file = path.join(stateDir, 'journal.jsonl');
   const { records, damaged } = parseJournal(existsSync(file) ? readFileSync(file, 'utf8') : '');
+  return recordProblems(records, damaged);
+}
+
+/** The same of records read from any store (a database has no torn lines: `damaged` is empty there). */
+export function recordProblems(
+  records: JournalRecord[],
+  damaged: JournalRead['damaged'] = [],
+): { problems: string[]; figures: JournalFigures } {
   const problems: string[] = [];
   const count = (type: JournalRecord['type']) => {
     const n = new Map<string, number>();

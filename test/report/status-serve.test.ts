@@ -213,3 +213,65 @@ describe('reconcile serve --interval', () => {
     }
   });
 });
+
+describe('reconcile serve --log-file', () => {
+  it('logs to that file: the start, each run and its sites, each report, the stop', async () => {
+    const { makeFleet } = await import('../helpers/fleet.js');
+    const f = makeFleet(['A'], 'packages:\n  - tool\n');
+    const logFile = path.join(f.root, 'logs', 'serve.log');
+    const server = spawn(process.execPath, [
+      path.join(repoRoot, 'dist/cli/main.js'),
+      'serve',
+      '--desired',
+      f.desired,
+      '--state',
+      f.state,
+      '--port',
+      '0',
+      '--interval',
+      '1s',
+      '--log-level',
+      'info',
+      '--log-file',
+      logFile,
+    ]);
+    let out = '';
+    let err = '';
+    server.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    server.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise((r) => server.once('exit', r));
+    try {
+      const base = await new Promise<string>((resolve) => {
+        const t = setInterval(() => {
+          const m = /serving (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
+          if (m) {
+            clearInterval(t);
+            resolve(m[1]!);
+          }
+        }, 50);
+      });
+      for (let i = 0; i < 300 && !/^run: /m.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+      const report = await fetch(`${base}/api/sites/A/inventory`, { method: 'POST', body: '{}' });
+      expect(report.status).toBe(404);
+    } finally {
+      server.kill('SIGTERM');
+      await exited;
+    }
+    const lines = readFileSync(logFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { level: number; msg: string; site?: string; event?: string; code?: number });
+    const msgs = lines.map((l) => l.msg);
+    expect(msgs[0]).toBe('serving');
+    expect(lines).toContainEqual(
+      expect.objectContaining({ site: 'A', event: 'done', msg: expect.stringMatching(/^1 to install/) }),
+    );
+    expect(msgs).toContain('run finished');
+    expect(lines).toContainEqual(
+      expect.objectContaining({ code: 404, msg: expect.stringMatching(/^report: this server takes no site reports/) }),
+    );
+    expect(msgs.at(-1)).toBe('stopped');
+    // The logs went to the file, not to stderr.
+    expect(err).toBe('');
+  });
+});

@@ -35,6 +35,21 @@ const begin: BeginRecord = {
   controller: 'c:1',
   timeLimit: 60,
 };
+const rbBegin: BeginRecord = {
+  ...begin,
+  kind: 'rollback',
+  rollback: { tag: 'v1', commit: 'c1', restores: ['tx-0'], desired: '{}' },
+};
+const hold = { site: 'S', tag: 'v1', commit: 'c1', txid: 'tx-1', at: LATER, desired: '{}' };
+const rbEnd = {
+  type: 'end',
+  txid: 'tx-1',
+  at: LATER,
+  site: 'S',
+  status: 'succeeded',
+  installed: true,
+  validated: true,
+} as const;
 const job: JobHandle = { backend: 'local', id: 'tx-1', site: 'S', submittedAt: '2026-12-03T10:00:01.000Z' };
 const deadline = Date.parse(job.submittedAt) + 60_000;
 const finished: FinishedRecord = { type: 'finished', txid: 'tx-1', at: LATER, results: [], audit: [], notes: [] };
@@ -76,6 +91,21 @@ const STATES: Record<string, TxState> = {
     output: { text: '' },
     finished: true,
   },
+  'verifying rollback': {
+    phase: 'verifying',
+    begin: rbBegin,
+    job,
+    wait: { state: 'done' },
+    output: { text: 'x' },
+    finished: false,
+  },
+  holding: {
+    phase: 'holding',
+    begin: rbBegin,
+    hold,
+    end: rbEnd,
+    outcome: { kind: 'ended', txid: 'tx-1', status: 'succeeded', cause: 'verdict' },
+  },
   done: { phase: 'done', outcome: done },
 };
 
@@ -103,6 +133,7 @@ const EVENTS: Record<string, TxEvent> = {
   'output-unreadable transient': e({ type: 'output-unreadable', message: 'busy', transient: true }),
   'output-unreadable fatal': e({ type: 'output-unreadable', message: 'gone', transient: false }),
   verified: e({ type: 'verified', finished, verdict: { status: 'succeeded', installed: true, validated: true } }),
+  held: e({ type: 'held', kept: true }),
 };
 
 /** "phase [record types] command" for the pairs that change something; every other pair changes nothing. */
@@ -157,6 +188,9 @@ const TABLE: Record<keyof typeof STATES, Partial<Record<keyof typeof EVENTS, str
   'fetching last': { ...fetchRow, 'output-unreadable transient': 'verifying [] verify' },
   verifying: { verified: 'done [finished end] stop' },
   'verifying finished': { verified: 'done [end] stop' },
+  // A rollback that succeeded holds its site between its finished and its end record.
+  'verifying rollback': { verified: 'holding [finished] hold' },
+  holding: { held: 'done [end] stop' },
   done: {},
 };
 
@@ -184,11 +218,23 @@ describe('step: every state × every event', () => {
       'output-fetched',
       'output-unreadable',
       'verified',
+      'held',
     ];
     expect([...types].sort()).toEqual([...all].sort());
     const phases = new Set(Object.values(STATES).map((s) => s.phase));
     expect([...phases].sort()).toEqual(
-      ['new', 'begun', 'submitting', 'finding', 'waiting', 'stopping', 'fetching', 'verifying', 'done'].sort(),
+      [
+        'new',
+        'begun',
+        'submitting',
+        'finding',
+        'waiting',
+        'stopping',
+        'fetching',
+        'verifying',
+        'holding',
+        'done',
+      ].sort(),
     );
   });
 
@@ -407,6 +453,25 @@ describe('resuming at the crash points of the crash test', () => {
     s = step(s, EVENTS['poll done']!).state;
     s = step(s, EVENTS['output-fetched']!).state;
     expect(step(s, EVENTS.verified!).records.map((x) => x.type)).toEqual(['end']);
+  });
+
+  it('a rollback killed after its finished record, before its hold: resumed, it holds the site, then ends', () => {
+    const rb = (...records: JournalRecord[]): Transaction => ({ ...tx(...records), begin: rbBegin });
+    let s = foldTx(rb(submitted, finished));
+    s = step(s, EVENTS['poll done']!).state;
+    s = step(s, EVENTS['output-fetched']!).state;
+    const verified = step(s, EVENTS.verified!);
+    expect(verified.records).toEqual([]);
+    expect(verified.command).toEqual({ do: 'hold', hold: { ...hold, at: LATER } });
+    const ended = step(verified.state, EVENTS.held!);
+    expect(ended.records).toEqual([{ ...rbEnd, at: LATER }]);
+    expect(ended.command).toMatchObject({ do: 'stop', outcome: { status: 'succeeded', held: true } });
+    // A failed rollback holds nothing.
+    const failed = step(s, {
+      ...EVENTS.verified!,
+      verdict: { status: 'failed', installed: false, validated: false },
+    } as TxEvent);
+    expect([failed.state.phase, failed.records.map((r) => r.type)]).toEqual(['done', ['end']]);
   });
 
   it('after its transaction ended: nothing to do', () => {

@@ -1,9 +1,11 @@
 // `reconcile apply` (the default command): plan and carry out, site by
-// site, printing a line per site state change.
+// site, printing a line per site state change. `apply FILE` carries out a
+// reviewed plan instead (apply-plan-file.ts). On a terminal the plan is
+// shown and confirmed first, unless --yes.
 import { UsageError } from '../../errors.js';
 import { busySummary, applySites } from '../../run/apply.js';
 import { progressPrinter } from '../progress.js';
-import { flag, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
+import { flag, stringOpt, type ParsedArgs } from '../args.js';
 import {
   desiredFromArgs,
   desiredOptions,
@@ -18,12 +20,68 @@ import { changedSites } from '../../desired/changes.js';
 import { loadDesiredState } from '../../desired/load.js';
 import type { DesiredState, ResolvedSite } from '../../desired/types.js';
 import type { CommandResult, Io } from '../io.js';
+import { confirmed, planForReview, reviewedPlans } from '../review.js';
+import type { ReviewedSitePlan } from '../../run/reconcile-site.js';
 
 export async function applyCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
-  noPositionals(args);
-  const concurrency = parseConcurrency(stringOpt(args, 'concurrency'));
+  if (args.positionals.length > 1)
+    throw new UsageError(
+      `apply takes at most one plan file, got '${args.positionals[1]}' (see reconcile apply --help)`,
+    );
+  if (args.positionals[0] !== undefined)
+    return (await import('./apply-plan-file.js')).applyPlanFile(args, io, args.positionals[0]);
+  parseConcurrency(stringOpt(args, 'concurrency')); // refused before anything is read
   const desired = await desiredFromArgs(args, io);
   const sites = await changedOnly(args, io, desired, selectSites(desired, args));
+  const stateDir = stateDirFromArgs(args);
+  const tags = await tagsFromArgs(args, desired);
+  const catalogOverride = stringOpt(args, 'catalog');
+  let reviewed: Map<string, ReviewedSitePlan> | undefined;
+  // Someone at a terminal sees what will happen and says yes first; cron and hooks are not asked.
+  if (io.confirm && !flag(args, 'yes') && !flag(args, 'dry-run') && desired.commit) {
+    const plan = await planForReview(
+      sites,
+      {
+        revision: desired.commit,
+        rev: stringOpt(args, 'rev') ?? 'HEAD',
+        tags,
+        ...(catalogOverride ? { catalogOverride } : {}),
+      },
+      stateDir,
+      await heldSites(args),
+    );
+    if (!('format' in plan)) {
+      io.err(`reconcile: ${plan.observedMeanwhile.join(', ')} observed while planning; nothing was changed; run again`);
+      return { exitCode: 1 };
+    }
+    if (!(await confirmed(io, plan, 'probed, then planned and carried out without another question', false))) {
+      io.out('Apply cancelled; nothing was changed.');
+      return { exitCode: 1 };
+    }
+    // What was shown is what runs; an unobserved site is planned once probed, as without a terminal.
+    reviewed = reviewedPlans(plan, new Set(plan.sites.filter((s) => s.observation).map((s) => s.site)));
+  }
+  return runApply(args, io, sites, {
+    revision: desired.revision,
+    tags,
+    ...(catalogOverride ? { catalogOverride } : {}),
+    ...(reviewed ? { reviewed } : {}),
+  });
+}
+
+/** The sites held now, by the state the run uses (what apply FILE compares a plan's holds with). */
+export async function heldSites(args: ParsedArgs): Promise<Set<string>> {
+  return new Set((await withState(args, (state) => state.holds.list())).map((h) => h.site));
+}
+
+/** Carry out the sites (planning them, or their reviewed plans) and print the outcome. */
+export async function runApply(
+  args: ParsedArgs,
+  io: Io,
+  sites: readonly ResolvedSite[],
+  run: { revision: string; tags: string[]; catalogOverride?: string; reviewed?: ReadonlyMap<string, ReviewedSitePlan> },
+): Promise<{ exitCode: number }> {
+  const concurrency = parseConcurrency(stringOpt(args, 'concurrency'));
   const json = flag(args, 'json');
   const { emit, started } = progressPrinter(io, sites.length, json, loggerFromArgs(args));
   let stateFailed = false;
@@ -31,20 +89,20 @@ export async function applyCommand(args: ParsedArgs, io: Io): Promise<CommandRes
     const r = await applySites(sites, {
       state,
       stateDir: stateDirFromArgs(args),
-      revision: desired.revision,
-      tags: await tagsFromArgs(args, desired),
+      revision: run.revision,
+      tags: run.tags,
       concurrency,
       dryRun: flag(args, 'dry-run'),
-      ...(stringOpt(args, 'catalog') ? { catalogOverride: stringOpt(args, 'catalog')! } : {}),
+      ...(run.catalogOverride ? { catalogOverride: run.catalogOverride } : {}),
+      ...(run.reviewed ? { reviewed: run.reviewed } : {}),
       emit,
     });
     stateFailed = saidStateFailure(state, io);
     return r;
   });
-
   const count = (s: string) => results.filter((r) => r.status === s).length;
   const failed = count('failed');
-  if (json) io.out(JSON.stringify({ revision: desired.revision, results }));
+  if (json) io.out(JSON.stringify({ revision: run.revision, results }));
   else {
     io.out(
       `Apply: ${count('changed')} changed, ${count('in-sync')} in sync${count('held') ? `, ${count('held')} held` : ''}${count('dry-run') ? `, ${count('dry-run')} dry-run` : ''}, ${failed} failed of ${results.length} site${results.length === 1 ? '' : 's'} in ${((Date.now() - started) / 1000).toFixed(1)}s.`,

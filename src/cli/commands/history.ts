@@ -1,6 +1,8 @@
 // `reconcile history`: transactions, newest first.
-import { foldTransactions, isInstalled, isValidated, type Transaction } from '../../state/records.js';
-import { flag, listOpt, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
+import { UsageError } from '../../errors.js';
+import { historyEntry, historyLine, newestFirst, transactionDetail } from '../../report/history.js';
+import { foldTransactions, type Transaction } from '../../state/records.js';
+import { flag, listOpt, stringOpt, type ParsedArgs } from '../args.js';
 import { CatalogCache } from '../../catalog/load.js';
 import { readInventory } from '../../observed/store.js';
 import { restorability } from '../../rollback/restorability.js';
@@ -10,7 +12,8 @@ import { desiredFromArgs, selectSites, stateDirFromArgs, withState } from '../co
 import type { CommandResult, Io } from '../io.js';
 
 export async function historyCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
-  noPositionals(args);
+  if (args.positionals.length > 1)
+    throw new UsageError(`'history' takes at most one transaction id, got '${args.positionals.join(' ')}'`);
   return withState(args, (state) => history(args, io, state));
 }
 
@@ -18,6 +21,8 @@ async function history(args: ParsedArgs, io: Io, state: StateStore): Promise<Com
   const { records, problems } = await state.journal.readAll();
   for (const p of problems) io.err(p);
   if (flag(args, 'tags')) return tagsReport(args, io, foldTransactions(records));
+  const txid = args.positionals[0];
+  if (txid !== undefined) return oneTransaction(args, io, foldTransactions(records), txid);
   // A site not in sites.yaml is a mistake to say, not an empty history; but
   // a site the journal knows has a history even once it left sites.yaml.
   const all = foldTransactions(records);
@@ -30,11 +35,9 @@ async function history(args: ParsedArgs, io: Io, state: StateStore): Promise<Com
         ? asked
         : selectSites(await desiredFromArgs(args, io), args).map((s) => s.name),
   );
-  const txs = all
-    .filter((t) => sites.size === 0 || sites.has(t.site))
-    .sort((a, b) => (a.begin.at < b.begin.at ? 1 : a.begin.at > b.begin.at ? -1 : 0));
+  const txs = newestFirst(all.filter((t) => sites.size === 0 || sites.has(t.site)));
   if (flag(args, 'json')) {
-    io.out(JSON.stringify(txs.map(summary)));
+    io.out(JSON.stringify(txs.map(historyEntry)));
     return { exitCode: 0 };
   }
   for (const h of await state.holds.list()) {
@@ -42,38 +45,24 @@ async function history(args: ParsedArgs, io: Io, state: StateStore): Promise<Com
       io.out(`${h.site}: HELD ${describeHold(h).replace(/^held /, '')}; 'reconcile release ${h.site}' lifts it`);
   }
   if (txs.length === 0) io.out('no transactions yet');
-  for (const t of txs) io.out(line(t));
+  for (const t of txs) io.out(historyLine(t));
   return { exitCode: 0 };
 }
 
-function summary(t: Transaction) {
-  return {
-    txid: t.txid,
-    site: t.site,
-    kind: t.begin.kind,
-    at: t.begin.at,
-    revision: t.begin.revision,
-    tags: t.begin.tags,
-    actions: t.begin.plan.actions,
-    job: t.submitted?.job,
-    results: t.finished?.results ?? [],
-    ...(t.finished?.checks ? { checks: t.finished.checks } : {}),
-    installed: isInstalled(t),
-    validated: isValidated(t),
-    observedAfter: t.finished?.observedAfter,
-    status: t.end?.status ?? 'unfinished',
-    ...(t.end?.reason ? { reason: t.end.reason } : {}),
-  };
-}
-
-function line(t: Transaction): string {
-  const rev = t.begin.revision === 'worktree' ? 'worktree' : t.begin.revision.slice(0, 12);
-  const tags = t.begin.tags.length ? ` [${t.begin.tags.join(', ')}]` : '';
-  const actions = t.begin.plan.actions
-    .map((a) => `${a.action === 'remove' ? '-' : a.action === 'install' ? '+' : '~'}${a.pkgname}`)
-    .join(' ');
-  const status = `${t.end?.status ?? 'unfinished'}${t.begin.kind !== 'probe' && isInstalled(t) && !isValidated(t) ? ' (installed, not validated)' : ''}`;
-  return `${t.begin.at} ${t.site} ${t.begin.kind} ${status} ${rev}${tags} ${t.txid}${actions ? ` ${actions}` : ''}${t.end?.reason ? ` — ${t.end.reason}` : ''}`;
+/** `history <txid>`: one transaction in full; --json: its entry and the journal's records of it. */
+function oneTransaction(args: ParsedArgs, io: Io, txs: Transaction[], txid: string): CommandResult {
+  const t = txs.find((x) => x.txid === txid);
+  if (!t) {
+    const close = txs.filter((x) => x.txid.startsWith(txid)).map((x) => x.txid);
+    throw new UsageError(
+      close.length === 1
+        ? `no transaction '${txid}' in the journal; did you mean ${close[0]}?`
+        : `no transaction '${txid}' in the journal; 'reconcile history' lists them`,
+    );
+  }
+  if (flag(args, 'json')) io.out(JSON.stringify({ ...historyEntry(t), transaction: t }));
+  else for (const l of transactionDetail(t)) io.out(l);
+  return { exitCode: 0 };
 }
 
 /** `history --tags`: per tag, where it can still be restored and what is missing where not. */
@@ -99,7 +88,7 @@ async function tagsReport(args: ParsedArgs, io: Io, txs: Transaction[]): Promise
     io.out(`${t.tag} (${t.commit.slice(0, 12)}):`);
     for (const s of t.sites) {
       const what = s.restorable
-        ? `restorable${s.txid ? ` (${s.txid})` : ''}`
+        ? `restorable${s.txid ? ` (${s.txid}${s.validated === false ? ', NEVER VALIDATED: its checks did not pass' : ''})` : ''}`
         : `NOT restorable${s.missing.length ? `: no longer on offer: ${s.missing.join(', ')}` : ''}`;
       io.out(`  ${s.site}: ${what}${s.reason ? ` — ${s.reason}` : ''}`);
     }

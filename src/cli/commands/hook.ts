@@ -90,7 +90,7 @@ while read -r old new ref; do
   log="$LOCAL/post-receive.log"
   echo "== $(date -u +%Y-%m-%dT%H:%M:%SZ) push $old..$new" >> "$log"
   # In the background, deaf to the pusher's hang-up (nohup cannot run a shell function).
-  (trap '' HUP; run_reconcile apply --git-dir "$GIT_DIR_ABS" --desired "$DESIRED" --rev "$new" --since "$old" --state "$STATE") >> "$log" 2>&1 < /dev/null &
+  (trap '' HUP; run_reconcile apply --yes --git-dir "$GIT_DIR_ABS" --desired "$DESIRED" --rev "$new" --since "$old" --state "$STATE") >> "$log" 2>&1 < /dev/null &
   echo "reconcile: reconciling the sites this push changed, in the background; log: $log"
 done
 `;
@@ -100,7 +100,7 @@ export async function cronCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   const state = stateForScripts(args);
   const desired = path.resolve(stringOpt(args, 'desired') ?? 'desired-state');
   const installed = requireInstalledCommand(process.env.PATH, [desired, path.dirname(desired)]);
-  const command = `${commandWords(installed)} ${['apply', '--desired', desired, '--state', state].map(shq).join(' ')}`;
+  const command = `${commandWords(installed)} ${['apply', '--yes', '--desired', desired, '--state', state].map(shq).join(' ')}`;
   const line = `${schedule} ${command} >> ${shq(path.join(path.resolve(stateDirFromArgs(args)), 'cron.log'))} 2>&1`;
   if (flag(args, 'json')) io.out(JSON.stringify({ line, schedule, command: installed }));
   else {

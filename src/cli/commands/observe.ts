@@ -1,6 +1,7 @@
 // `reconcile observe --site S --import FILE [--import-u FILE]`: store an
-// inventory a site sent. Probing sites through jobs arrives with the
-// backends; until then observe needs --import.
+// inventory a site sent, between the site's transactions (never while one
+// runs or is left open: state/between-transactions.ts). Without --import,
+// probe jobs.
 import { readFile } from 'node:fs/promises';
 import { InputError, UsageError } from '../../errors.js';
 import { inventoryFromPkgInfo } from '../../observed/inventory.js';
@@ -19,6 +20,7 @@ import type { CommandResult, Io } from '../io.js';
 import { progressPrinter } from '../progress.js';
 import { parseConcurrency } from './apply.js';
 import { busySummary, observeSites } from '../../run/apply.js';
+import { betweenTransactions } from '../../state/between-transactions.js';
 
 export async function observeCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   noPositionals(args);
@@ -37,7 +39,16 @@ export async function observeCommand(args: ParsedArgs, io: Io): Promise<CommandR
     source: 'import',
     origin: file,
   });
-  const stored = await writeInventory(stateDirFromArgs(args), inventory);
+  const written = await withState(args, (state) =>
+    betweenTransactions(state, site!.name, 'import', () => writeInventory(stateDirFromArgs(args), inventory)),
+  );
+  if (!written.ran) {
+    io.err(
+      `reconcile: ${site!.name}: nothing stored: ${written.busy}; import it again once that transaction has ended`,
+    );
+    return { exitCode: 1 };
+  }
+  const stored = written.value;
   const automatic = inventory.packages.filter((p) => p.automatic).length;
   if (flag(args, 'json'))
     io.out(JSON.stringify({ site: site!.name, packages: inventory.packages.length, automatic, file: stored }));

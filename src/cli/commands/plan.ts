@@ -4,7 +4,7 @@
 // thousand sites with thousands of packages each never sit in memory together.
 import path from 'node:path';
 import { checkObservedDir } from '../../observed/observed-dir.js';
-import { planFleet } from '../../fleet-plan/plan-fleet.js';
+import { planFleet, type PlannedSite } from '../../fleet-plan/plan-fleet.js';
 import { addCounts, countsOf, type SiteCounts } from '../../plan-cache/site-counts.js';
 import type { ResolvedSite } from '../../desired/types.js';
 import { planKnowingVulns, withVulnFlags } from '../../vuln/job-list.js';
@@ -13,20 +13,28 @@ import { CatalogCache } from '../../catalog/load.js';
 import { readInventoryInput, type InventoryOrigin } from '../../fleet-plan/inventory-input.js';
 import { planJson } from '../../fleet-plan/plan-task.js';
 import { ListCache } from '../../vuln/list-store.js';
-import { describeHold, isManual, listHolds, type Hold } from '../../rollback/holds.js';
+import { describeHold, isManual, type Hold } from '../../rollback/holds.js';
 import { renderSitePlan, renderSummary } from '../../plan/render.js';
 import type { SitePlan } from '../../plan/types.js';
 import { emptySummary } from '../../plan/types.js';
 import { flag, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
-import { desiredWithCacheFromArgs, selectSites, stateDirFromArgs, tagsFromArgs } from '../common.js';
+import { desiredWithCacheFromArgs, selectSites, stateDirFromArgs, tagsFromArgs, withState } from '../common.js';
 import type { DesiredState } from '../../desired/types.js';
 import { appliedKey, idleWork } from '../../plan/site-work.js';
-import { FileJournalStore } from '../../state/file-stores.js';
+import type { JournalStore } from '../../run/ports.js';
+import type { StateStore } from '../../state/store.js';
 import type { CommandResult, Io } from '../io.js';
 import { parseConcurrency } from './apply.js';
+import { UsageError } from '../../errors.js';
+import { PlanFileRecorder } from '../../plan-file/make.js';
+import { writePlanFile } from '../../plan-file/plan-file.js';
 
 export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   noPositionals(args);
+  return withState(args, (state) => plan(args, io, state));
+}
+
+async function plan(args: ParsedArgs, io: Io, state: StateStore): Promise<CommandResult> {
   const workers =
     stringOpt(args, 'concurrency') !== undefined ? parseConcurrency(stringOpt(args, 'concurrency')) : undefined;
   const { state: desired, keepParsed } = await desiredWithCacheFromArgs(args, io, { cached: true });
@@ -37,6 +45,18 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   const json = flag(args, 'json');
   const verbose = flag(args, 'verbose');
   const catalogOverride = stringOpt(args, 'catalog');
+  const out = stringOpt(args, 'out');
+  const recorder = out
+    ? await reviewRecorder(
+        args,
+        desired.commit,
+        observedDir,
+        catalogOverride,
+        stateDir,
+        await tagsFromArgs(args, desired),
+      )
+    : undefined;
+  await recorder?.start(sites);
   const planned = planFleet({
     sites,
     origin: observedDir ? { kind: 'observed-dir', dir: observedDir } : { kind: 'state', dir: stateDir },
@@ -47,29 +67,23 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   });
 
   // One listing of the holds rather than a look-up per site.
-  const holds = new Map((await listHolds(stateDir)).map((h) => [h.site, h]));
+  const holds = new Map((await state.holds.list()).map((h) => [h.site, h]));
   const summary = emptySummary();
   if (json) io.out(`{"format":"vo-reconcile-plan/1","revision":${JSON.stringify(desired.revision)},"sites":[`);
-  // Vulnerable targets are flagged after planning, so cached plans stay the planner's own.
-  const lists = sites.some((s) => s.vulnerabilities) ? new ListCache(stateDir) : undefined;
-  const origin: InventoryOrigin = observedDir
-    ? { kind: 'observed-dir', dir: observedDir }
-    : { kind: 'state', dir: stateDir };
-  const replan =
-    lists &&
-    ({ lists, origin, catalogs: new CatalogCache(), catalogOverride, kept: verbose ? 'full' : 'counts' } as const);
-  const checksOnly = checksOnlyJobs(args, desired, stateDir);
+  const withVulns = vulnPass(sites, {
+    stateDir,
+    origin: observedDir ? { kind: 'observed-dir', dir: observedDir } : { kind: 'state', dir: stateDir },
+    ...(catalogOverride ? { catalogOverride } : {}),
+    kept: verbose ? 'full' : 'counts',
+  });
+  const checksOnly = checksOnlyJobs(args, desired, state.journal);
   let i = 0;
   for await (const raw of planned) {
-    const p =
-      !replan || !raw.site.vulnerabilities
-        ? raw
-        : fixesAnything(raw.site)
-          ? await fixed(replan, raw)
-          : await flagged(replan.lists, raw);
+    const p = await withVulns(raw);
     const hold = holds.get(p.site.name);
     const checks = !hold && (await checksOnly(p.site, p.counts));
     addCounts(summary, p.counts, { held: !!hold, checksOnly: checks });
+    recorder?.add(p.site, p.json, p.catalogDigest, hold !== undefined);
     const extra = { ...(hold ? { held: heldJson(hold) } : {}), ...(checks ? { checksOnly: true } : {}) };
     if (json) io.out(`${i > 0 ? ',' : ''}${withFields(p.json, extra)}`);
     else {
@@ -82,12 +96,70 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   }
   if (json) io.out(`],"summary":${JSON.stringify(summary)}}`);
   else io.out(renderSummary(summary));
+  if (recorder && out) {
+    const made = await recorder.finish(summary);
+    if ('observedMeanwhile' in made) {
+      io.err(
+        `reconcile: no plan written to ${out}: ${made.observedMeanwhile.join(', ')} observed while planning; plan again`,
+      );
+      return { exitCode: 1 };
+    }
+    await writePlanFile(out, made.plan);
+    (json ? io.err : io.out)(
+      `Plan written to ${out}; 'reconcile apply ${out}' carries it out while nothing it was made from changes.`,
+    );
+  }
   // Only now: a run refused for its inputs (exit 2) writes nothing to state/.
   await keepParsed();
 
   if (summary.failed > 0) return { exitCode: 1 };
   if (flag(args, 'detailed-exitcode') && summary.changed + summary.checksOnly > 0) return { exitCode: 3 };
   return { exitCode: 0 };
+}
+
+/**
+ * The pass over each planned site that knows the run's vulnerability lists:
+ * vulnerable targets are flagged after planning, so cached plans stay the
+ * planner's own; a site where fix_vulnerable applies is planned again.
+ */
+export function vulnPass(
+  sites: readonly ResolvedSite[],
+  opts: { stateDir: string; origin: InventoryOrigin; catalogOverride?: string; kept: 'full' | 'counts' },
+): (raw: PlannedSite) => Promise<PlannedSite> {
+  const lists = sites.some((s) => s.vulnerabilities) ? new ListCache(opts.stateDir) : undefined;
+  if (!lists) return (raw) => Promise.resolve(raw);
+  const replan = {
+    lists,
+    origin: opts.origin,
+    catalogs: new CatalogCache(),
+    catalogOverride: opts.catalogOverride,
+    kept: opts.kept,
+  };
+  return async (raw) =>
+    !raw.site.vulnerabilities ? raw : fixesAnything(raw.site) ? fixed(replan, raw) : flagged(lists, raw);
+}
+
+/** A reviewed plan is made from a commit and the observations apply will use. */
+async function reviewRecorder(
+  args: ParsedArgs,
+  commit: string | undefined,
+  observedDir: string | undefined,
+  catalogOverride: string | undefined,
+  stateDir: string,
+  tags: string[],
+): Promise<PlanFileRecorder> {
+  if (!commit)
+    throw new UsageError(
+      '--out needs the desired state from a commit, not --worktree: apply must be able to read it again',
+    );
+  if (observedDir)
+    throw new UsageError(
+      `--out plans from state/observed, what apply uses; --observed ${observedDir} cannot be applied`,
+    );
+  return new PlanFileRecorder(
+    { revision: commit, rev: stringOpt(args, 'rev') ?? 'HEAD', tags, ...(catalogOverride ? { catalogOverride } : {}) },
+    stateDir,
+  );
 }
 
 async function flagged<T extends { site: ResolvedSite; json: string; counts: SiteCounts }>(
@@ -139,16 +211,13 @@ function withFields(planJson: string, extra: object): string {
 function checksOnlyJobs(
   args: ParsedArgs,
   desired: DesiredState,
-  stateDir: string,
+  journal: JournalStore,
 ): (site: ResolvedSite, counts: SiteCounts) => Promise<boolean> {
-  let known: Promise<{ journal: FileJournalStore; here: string }> | undefined;
+  let known: Promise<{ here: string }> | undefined;
   return async (site, counts) => {
     if (site.checks.length === 0 || counts.status !== 'ok' || Object.keys(counts.actions).length > 0) return false;
-    known ??= tagsFromArgs(args, desired).then((tags) => ({
-      journal: new FileJournalStore(stateDir),
-      here: appliedKey(desired.revision, tags),
-    }));
-    const { journal, here } = await known;
+    known ??= tagsFromArgs(args, desired).then((tags) => ({ here: appliedKey(desired.revision, tags) }));
+    const { here } = await known;
     return idleWork(site.checks.length, await journal.lastAppliedRevision(site.name), here) === 'checks-only';
   };
 }

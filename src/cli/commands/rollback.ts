@@ -51,12 +51,16 @@ export async function rollbackCommand(args: ParsedArgs, io: Io): Promise<Command
     return r;
   });
 
-  const failed = results.filter((r) => r.status === 'failed').length;
+  const count = (s: string) => results.filter((r) => r.status === s).length;
+  const failed = count('failed');
   if (json) io.out(JSON.stringify({ tag, commit: atTag.commit, results }));
-  else
+  else {
+    // A dry run rolled nothing back: it wrote the job scripts, as apply --dry-run does.
+    const done = `${count('changed')} rolled back${count('dry-run') ? `, ${count('dry-run')} dry-run (job scripts in state/jobs/dry-run/)` : ''}`;
     io.out(
-      `Rollback to ${tag} (${atTag.commit!.slice(0, 12)}): ${results.length - failed} rolled back, ${failed} failed, in ${((Date.now() - started) / 1000).toFixed(1)}s.`,
+      `Rollback to ${tag} (${atTag.commit!.slice(0, 12)}): ${done}, ${failed} failed, in ${((Date.now() - started) / 1000).toFixed(1)}s.`,
     );
+  }
   const busy = busySummary(results);
   if (!json && busy) io.out(busy);
   return { exitCode: failed > 0 || stateFailed ? 1 : 0 };

@@ -10,6 +10,7 @@ import { StatusMemo } from '../../report/status-memo.js';
 import { vulnMetrics } from '../../report/vuln-metrics.js';
 import { planDrifts } from '../../report/fleet-status.js';
 import { renderStatusHtml } from '../../report/render-html.js';
+import { historyEntry, newestFirst } from '../../report/history.js';
 import { applySites } from '../../run/apply.js';
 import type { StateStore } from '../../state/store.js';
 import { foldTransactions } from '../../state/records.js';
@@ -17,7 +18,8 @@ import { loadDesiredState } from '../../desired/load.js';
 import { REPORT_PATH, ReportReceiver } from '../../site-report/collector-http.js';
 import { readSecretsFile } from '../../site-report/secrets.js';
 import { stringOpt, type ParsedArgs } from '../args.js';
-import { desiredOptions, stateDirFromArgs, stateFromArgs, tagsFromArgs } from '../common.js';
+import { desiredOptions, loggerFromArgs, stateDirFromArgs, stateFromArgs, tagsFromArgs } from '../common.js';
+import type { Logger } from 'pino';
 import { parseConcurrency } from './apply.js';
 import type { CommandResult, Io } from '../io.js';
 
@@ -38,6 +40,8 @@ export async function serveCommand(args: ParsedArgs, io: Io): Promise<CommandRes
   const interval = stringOpt(args, 'interval') !== undefined ? parseDuration(stringOpt(args, 'interval')!) : undefined;
   parseConcurrency(stringOpt(args, 'concurrency')); // a bad value is a usage error now, not at the first run
   const stateDir = stateDirFromArgs(args);
+  // A long-running server is watched through its log: --log-file (and --log-level) mean what they mean for apply.
+  const log = loggerFromArgs(args);
   const desired = await loadDesiredState(desiredOptions(args)); // refuse to start on invalid desired state (exit 2)
   const secretsFile = stringOpt(args, 'report-secrets');
   const secrets = secretsFile ? await readSecretsFile(secretsFile) : new Map<string, string>();
@@ -46,34 +50,37 @@ export async function serveCommand(args: ParsedArgs, io: Io): Promise<CommandRes
     io.err(
       `note: ${secretsFile} has secrets for sites not in sites.yaml (their reports are refused): ${unknown.join(', ')}`,
     );
+  const state = await stateFromArgs(args);
   const reports = new ReportReceiver(
     async () => ({
       stateDir,
       secrets,
       knownSites: new Set((await loadDesiredState(desiredOptions(args))).sites.map((s) => s.name)),
     }),
+    state,
     secrets,
   );
   const stats: RunStats = { runs: 0 };
-  const state = await stateFromArgs(args);
   const memo = new StatusMemo(desiredOptions(args), state, stringOpt(args, 'catalog'));
 
   const server = createServer((req, res) => {
-    handle(req, res, memo, state, stats, reports).catch((e: Error) =>
-      send(res, 500, 'text/plain', `error: ${e.message}\n`),
-    );
+    handle(req, res, memo, state, stats, reports, log).catch((e: Error) => {
+      log.error({ path: req.url, err: e.message }, 'request failed');
+      send(res, 500, 'text/plain', `error: ${e.message}\n`);
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => reject(listenError(e, host, port)));
     server.listen(port, host, resolve);
   });
   const addr = server.address() as { port: number };
+  log.info({ host, port: addr.port, reportSites: secrets.size, intervalMs: interval }, 'serving');
   io.out(
     `serving http://${host}:${addr.port}/ (status, /api/status, /api/history, /metrics, /healthz)${secrets.size > 0 ? `; taking reports from ${secrets.size} site${secrets.size === 1 ? '' : 's'}` : ''}${interval ? `; reconciling every ${interval / 1000}s` : ''}`,
   );
 
   let stopping = false;
-  const loop = interval ? reconcileLoop(args, io, state, stats, interval, () => stopping) : Promise.resolve();
+  const loop = interval ? reconcileLoop(args, io, log, state, stats, interval, () => stopping) : Promise.resolve();
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
@@ -83,12 +90,14 @@ export async function serveCommand(args: ParsedArgs, io: Io): Promise<CommandRes
   server.close();
   await loop;
   await state.close();
+  log.info('stopped');
   return { exitCode: 0 };
 }
 
 async function reconcileLoop(
   args: ParsedArgs,
   io: Io,
+  log: Logger,
   state: StateStore,
   stats: RunStats,
   everyMs: number,
@@ -107,13 +116,19 @@ async function reconcileLoop(
         concurrency: parseConcurrency(stringOpt(args, 'concurrency')),
         ...(stringOpt(args, 'catalog') ? { catalogOverride: stringOpt(args, 'catalog')! } : {}),
         dryRun: false,
-        emit: (e) => io.out(`${e.site}: ${e.kind === 'done' ? '' : `${e.kind}: `}${e.detail}`),
+        emit: (e) => {
+          log[e.kind === 'done' && e.status === 'failed' ? 'warn' : 'info']({ site: e.site, event: e.kind }, e.detail);
+          io.out(`${e.site}: ${e.kind === 'done' ? '' : `${e.kind}: `}${e.detail}`);
+        },
       });
-      io.out(
-        `run: ${results.filter((r) => r.status === 'changed').length} changed, ${results.filter((r) => r.status === 'failed').length} failed of ${results.length}`,
-      );
+      const changed = results.filter((r) => r.status === 'changed').length;
+      const failed = results.filter((r) => r.status === 'failed').length;
+      log.info({ changed, failed, sites: results.length }, 'run finished');
+      io.out(`run: ${changed} changed, ${failed} failed of ${results.length}`);
     } catch (e) {
-      io.err(`run failed: ${(e as Error).message.split('\n')[0]}`);
+      const first = (e as Error).message.split('\n')[0];
+      log.error({ err: (e as Error).message }, 'run failed');
+      io.err(`run failed: ${first}`);
     }
     stats.runs++;
     stats.lastDurationSeconds = (Date.now() - started) / 1000;
@@ -129,6 +144,7 @@ async function handle(
   state: StateStore,
   stats: RunStats,
   reports: ReportReceiver,
+  log: Logger,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const report = REPORT_PATH.exec(url.pathname);
@@ -136,13 +152,19 @@ async function handle(
     if (req.method !== 'POST')
       return send(res, 405, 'text/plain', 'reports are sent with POST (reconcile report)\n', { allow: 'POST' });
     const outcome = await reports.receive(req, report[1]!);
+    // The first line only: a malformed report's reasons can run to twenty lines of the sender's text.
+    log[outcome.code === 200 ? 'info' : 'warn'](
+      { site: report[1], code: outcome.code, remote: req.socket.remoteAddress },
+      `report: ${outcome.message.split('\n')[0]}`,
+    );
     return send(res, outcome.code, 'text/plain; charset=utf-8', `${outcome.message}\n`);
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'read-only: only GET\n');
   if (url.pathname === '/healthz') return send(res, 200, 'text/plain', 'ok\n');
   if (url.pathname === '/api/history') {
+    // The shape `history --json` prints: one documented shape of a transaction.
     const { records } = await state.journal.readAll();
-    return send(res, 200, 'application/json', JSON.stringify(foldTransactions(records).reverse()));
+    return send(res, 200, 'application/json', JSON.stringify(newestFirst(foldTransactions(records)).map(historyEntry)));
   }
   if (url.pathname !== '/' && url.pathname !== '/api/status' && url.pathname !== '/metrics')
     return send(res, 404, 'text/plain', 'not found\n');

@@ -142,6 +142,8 @@ async function carryOut(
           transient: e instanceof TransientBackendError,
         }),
       );
+    case 'hold':
+      return { type: 'held', kept: await ctx.holds.write(command.hold) };
     case 'verify': {
       if (state.phase !== 'verifying') throw new Error(`verify in state ${state.phase}`);
       const v = verifyJob(state.begin, command.output, command.wait, isoAt(ctx.clock));

@@ -4,9 +4,12 @@
 // anything else happens) and the one command the driver carries out next,
 // whose result comes back as the next event. A state folded from the
 // journal (`foldTx`) resumes exactly where a dead controller stopped, so
-// starting and resuming are the same path.
+// starting and resuming are the same path. A rollback that succeeded holds
+// its site before its end is journalled (finished → hold → end): a crash
+// can leave it open, to be resumed and held, never ended and unheld.
 import type { JobHandle, JobPoll } from '../../backends/types.js';
 import type { Inventory } from '../../observed/types.js';
+import type { RollbackHold } from '../../rollback/holds.js';
 import type {
   BeginRecord,
   EndRecord,
@@ -52,6 +55,14 @@ export type TxState =
       output: JobOutputText;
       finished: boolean;
     }
+  /** A rollback verified as succeeded (its finished record journalled): the hold is due, then the end record. */
+  | {
+      phase: 'holding';
+      begin: BeginRecord;
+      hold: RollbackHold;
+      end: EndRecord;
+      outcome: Extract<TxOutcome, { kind: 'ended' }>;
+    }
   | { phase: 'done'; outcome: TxOutcome };
 
 /** What happened, as the driver tells the machine. */
@@ -75,7 +86,9 @@ export type TxEventBody =
   | { type: 'cancel-failed'; message: string }
   | { type: 'output-fetched'; text: string }
   | { type: 'output-unreadable'; message: string; transient: boolean }
-  | { type: 'verified'; finished: FinishedRecord; verdict: TransactionVerdict; inventory?: Inventory };
+  | { type: 'verified'; finished: FinishedRecord; verdict: TransactionVerdict; inventory?: Inventory }
+  /** The hold is written (kept: false when the hold store keeps nothing). */
+  | { type: 'held'; kept: boolean };
 
 /** Every event carries the time it happened (records are stamped with it). */
 export type TxEvent = { at: string } & TxEventBody;
@@ -93,6 +106,8 @@ export type TxCommand =
   | { do: 'cancel'; job: JobHandle }
   | { do: 'fetch-output'; job: JobHandle; pauseMs: number }
   | { do: 'verify'; wait: WaitResult; output: JobOutputText }
+  /** Write the hold (replacing any the site has): held. */
+  | { do: 'hold'; hold: RollbackHold }
   | { do: 'stop'; outcome: TxOutcome };
 
 /** Why a transaction came to rest where it did: a closed set, for code to decide on (the reason is for people). */
@@ -108,8 +123,16 @@ export type TxCause =
   | 'already-ended';
 
 export type TxOutcome =
-  /** The journal has its end. */
-  | { kind: 'ended'; txid: string; status: TransactionStatus; cause: TxCause; reason?: string; inventory?: Inventory }
+  /** The journal has its end; `held`: a rollback's hold was written and kept. */
+  | {
+      kind: 'ended';
+      txid: string;
+      status: TransactionStatus;
+      cause: TxCause;
+      reason?: string;
+      inventory?: Inventory;
+      held?: boolean;
+    }
   /** Not ended: a job may exist that the controller could neither see nor stop; the next run resumes it. */
   | { kind: 'left-open'; txid: string; status: 'failed'; cause: 'submission-unknown' | 'cancel-failed'; reason: string }
   /** Nothing was journalled. */
@@ -121,6 +144,12 @@ export interface Step {
   state: TxState;
   records: JournalRecord[];
   command: TxCommand;
+}
+
+/** The hold a rollback that succeeded leaves on its site: the one place it is made. */
+export function rollbackHold(begin: BeginRecord, at: string): RollbackHold {
+  const rb = begin.rollback!;
+  return { site: begin.site, tag: rb.tag, commit: rb.commit, txid: begin.txid, at, desired: rb.desired };
 }
 
 /** A transaction about to begin. */
@@ -175,6 +204,8 @@ export function commandOf(state: TxState): TxCommand {
       return { do: 'fetch-output', job: state.job, pauseMs: state.attempt > 1 ? retryPauseMs(state.attempt - 1) : 0 };
     case 'verifying':
       return { do: 'verify', wait: state.wait, output: state.output };
+    case 'holding':
+      return { do: 'hold', hold: state.hold };
     case 'done':
       return { do: 'stop', outcome: state.outcome };
   }
@@ -232,23 +263,29 @@ function transition(s: TxState, e: TxEvent): Transition {
       return undefined;
     case 'fetching':
       return fetching(s, e);
-    case 'verifying':
+    case 'verifying': {
       if (e.type !== 'verified') return undefined;
-      return {
-        state: {
-          phase: 'done',
-          outcome: {
-            kind: 'ended',
-            txid: s.begin.txid,
-            status: e.verdict.status,
-            cause: 'verdict',
-            ...(e.verdict.reason ? { reason: e.verdict.reason } : {}),
-            ...(e.inventory ? { inventory: e.inventory } : {}),
-          },
-        },
-        // A finished record already journalled (its end line torn by a crash) is not written twice.
-        records: [...(s.finished ? [] : [e.finished]), endRecord(s.begin, e.at, e.verdict)],
+      const outcome: Extract<TxOutcome, { kind: 'ended' }> = {
+        kind: 'ended',
+        txid: s.begin.txid,
+        status: e.verdict.status,
+        cause: 'verdict',
+        ...(e.verdict.reason ? { reason: e.verdict.reason } : {}),
+        ...(e.inventory ? { inventory: e.inventory } : {}),
       };
+      // A finished record already journalled (its end line torn by a crash) is not written twice.
+      const finished = s.finished ? [] : [e.finished];
+      const end = endRecord(s.begin, e.at, e.verdict);
+      if (e.verdict.status === 'succeeded' && s.begin.kind === 'rollback' && s.begin.rollback)
+        return {
+          state: { phase: 'holding', begin: s.begin, hold: rollbackHold(s.begin, e.at), end, outcome },
+          records: finished,
+        };
+      return { state: { phase: 'done', outcome }, records: [...finished, end] };
+    }
+    case 'holding':
+      if (e.type !== 'held') return undefined;
+      return to({ phase: 'done', outcome: { ...s.outcome, ...(e.kept ? { held: true } : {}) } }, s.end);
     case 'done':
       return undefined;
   }

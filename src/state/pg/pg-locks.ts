@@ -37,9 +37,14 @@ export class PgSiteLocks implements StateLocks {
     const lose = (e: unknown) => {
       if (entry.lost) return;
       entry.lost = true;
-      this.onFailure(e);
-      process.stderr.write(
-        `reconcile: lost the lock of site ${site}: ${describePgError(this.target, e).message}; no further job is submitted there\n`,
+      // The database gone as a whole is said once, at the end of the run (cli/common.ts saidStateFailure);
+      // only a lock lost while the database still answers is worth a line of its own.
+      this.pool.query('SELECT 1').then(
+        () =>
+          process.stderr.write(
+            `reconcile: lost the lock of site ${site}: ${describePgError(this.target, e).message}; no further job is submitted there\n`,
+          ),
+        (down: unknown) => this.onFailure(down),
       );
     };
     client.on('error', lose);
