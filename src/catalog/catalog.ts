@@ -34,6 +34,9 @@ export interface CatalogLookup {
   get(pkgname: string): CatalogPackage | undefined;
   versionsOf(name: string): readonly CatalogPackage[];
   requirers(pkgname: string): readonly string[];
+  requiringPackages(pkgname: string): readonly CatalogPackage[];
+  /** Packages that may match `pattern` (a superset of the matches). */
+  candidates(pattern: string): readonly CatalogPackage[];
   best(pattern: string): string | undefined;
   resolve(name: string, patterns: readonly string[]): CatalogPackage | undefined;
 }
@@ -45,6 +48,7 @@ export class Catalog implements CatalogLookup {
   private index: NameIndex<CatalogPackage> | undefined;
   private reverse: PatternIndex<{ pattern: string; owner: string }> | undefined;
   private readonly requirersMemo = new BoundedMemo<string, readonly string[]>(100_000);
+  private readonly requiringMemo = new BoundedMemo<string, readonly CatalogPackage[]>(100_000);
 
   constructor(
     readonly location: string,
@@ -90,6 +94,15 @@ export class Catalog implements CatalogLookup {
     return this.requirersMemo.get(pkgname, (p) => this.findRequirers(p), flat);
   }
 
+  /** The packages requirers() names, each once, in that order. */
+  requiringPackages(pkgname: string): readonly CatalogPackage[] {
+    return this.requiringMemo.get(
+      pkgname,
+      (p) => [...new Set(this.requirers(p).map((o) => this.byPkgname.get(o)!))],
+      flat,
+    );
+  }
+
   private findRequirers(pkgname: string): string[] {
     this.reverse ??= this.reverseIndex();
     const owners: string[] = [];
@@ -104,16 +117,21 @@ export class Catalog implements CatalogLookup {
     return new PatternIndex(edges);
   }
 
+  candidates(pattern: string): readonly CatalogPackage[] {
+    const base = cachedPatternBase(pattern);
+    if (base !== undefined) return this.byName.get(base) ?? [];
+    this.index ??= new NameIndex(this.byPkgname.values());
+    return this.index.candidates(pattern);
+  }
+
   /** The best match of one pattern among all packages (DEPENDS resolution), pkgname or undefined. */
   best(pattern: string): string | undefined {
     const key = `\0${pattern}`;
     const hit = this.resolved.get(key);
     if (hit !== undefined) return hit?.pkgname;
     const m = matcherFor(pattern);
-    const base = cachedPatternBase(pattern);
-    this.index ??= new NameIndex(this.byPkgname.values());
     let best: CatalogPackage | undefined;
-    for (const c of base !== undefined ? (this.byName.get(base) ?? []) : this.index.candidates(pattern)) {
+    for (const c of this.candidates(pattern)) {
       if (m(c.pkgname) && (!best || better(c, best))) best = c;
     }
     this.resolved.set(key, best ?? null);
@@ -183,6 +201,14 @@ export class SiteCatalog implements CatalogLookup {
 
   requirers(pkgname: string): readonly string[] {
     return this.shared.requirers(pkgname);
+  }
+
+  requiringPackages(pkgname: string): readonly CatalogPackage[] {
+    return this.shared.requiringPackages(pkgname);
+  }
+
+  candidates(pattern: string): readonly CatalogPackage[] {
+    return this.shared.candidates(pattern);
   }
 
   best(pattern: string): string | undefined {

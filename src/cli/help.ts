@@ -33,6 +33,7 @@ Commands:
   rollback <tag>      restore the package sets a tag produced (also --rollback <tag>)
   hold <site>...      leave sites alone (--reason says why) until released
   release <site>...   lift a hold (manual, or the one a rollback left)
+  promote             open the manual gate of the rollout's next wave
   status              the fleet report (text, JSON, HTML)
   audit               audit every site's inventory against the vulnerability list
   history [<txid>]    transactions, newest first; one in full
@@ -99,7 +100,14 @@ per revision until they pass. Every
 transaction is journalled in state/journal.jsonl before its job is waited
 on, so a controller that dies is followed by one that resumes the job.
 
-  --site S           only this site (repeatable)
+With desired-state/rollout.yaml a new revision goes out in waves: apply
+runs the rollout's current wave and carries on while it can; a soak or a
+manual gate ('reconcile promote') ends the run, and the next one continues.
+A wave with more failed sites than max_failures halts the rollout (exit 1
+while halted). A newer commit waits until the rollout in progress has
+completed or halted, then starts from wave 1. --site bypasses the rollout.
+
+  --site S           only this site (repeatable; outside any rollout)
   --concurrency N    sites in flight at once (default 8); one job per site
   --dry-run          write the job scripts to state/jobs/dry-run/, submit nothing
   --catalog DIR|URL  resolve versions against this pkg_summary instead of pkg_path
@@ -263,6 +271,14 @@ that was not held is said so. Sites are names, quoted globs ('DESY-*') or
 tag:T.
 
 ${COMMON}`,
+  promote: `Usage: reconcile promote [--json]
+
+With a rollout.yaml, a wave with 'gate: manual' starts only once promoted:
+this opens the gate of the next such wave of the rollout in progress (given
+during the soak before it, the soak still runs). The next apply starts the
+wave. Exit 2 when no wave waits for promotion.
+
+${COMMON}`,
   hold: `Usage: reconcile hold <site>... --reason TEXT [--json]
 
 Holds sites by hand, like 'flux suspend': apply, 'serve --interval' and the
@@ -327,13 +343,16 @@ last journal line is reported on stderr.
 
 ${COMMON}`,
   observe: `Usage: reconcile observe [--site S]... [--concurrency N]
-       reconcile observe --site S --import FILE [--import-u FILE]
+       reconcile observe --site S --import FILE [--import-u FILE] [--import-n FILE]
 
 Without --import, runs a probe job at each selected site (through the same
 queue and site locks as apply) and stores what it found under
 state/observed/. With --import, stores an inventory a site sent: FILE is raw 'pkg_info' output, the optional
 --import-u FILE is 'pkg_info -u' (the user-installed packages; the others are
-automatic dependencies). Malformed input stores nothing and exits 2.
+automatic dependencies), the optional --import-n FILE is 'pkg_info -n -a'
+(what each installed package depends on, as the site's package database
+says; without it the planner takes that from the catalog and says so).
+Malformed input stores nothing and exits 2.
 
 ${COMMON}`,
 };

@@ -25,6 +25,7 @@ const COMMANDS: Record<CommandName, () => Promise<Command>> = {
   serve: async () => (await import('./commands/serve.js')).serveCommand,
   hold: async () => (await import('./commands/hold.js')).holdCommand,
   release: async () => (await import('./commands/hold.js')).releaseCommand,
+  promote: async () => (await import('./commands/apply-rollout.js')).promoteCommand,
   completion: async () => (await import('./completion.js')).completionCommand,
   report: async () => (await import('./commands/report.js')).reportCommand,
   audit: async () => (await import('./commands/audit.js')).auditCommand,

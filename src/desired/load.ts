@@ -8,6 +8,7 @@ import { CheckResolver, readChecks, type CheckDecl } from './checks.js';
 import { parseEntry } from './package-entry.js';
 import { PROTOTYPE, ProfileResolver, type ProfileDoc } from './profiles.js';
 import { checkSchema } from './schema-check.js';
+import { readRolloutPolicy, ROLLOUT_FILE } from './rollout-file.js';
 import { readSites, type SiteRecord } from './sites.js';
 import { openSource, type DesiredSource, type SourceOptions } from './source.js';
 import { parseCacheIn, type ParseCache } from './parse-cache.js';
@@ -43,6 +44,9 @@ export async function loadDesiredStateWithInfo(opts: LoadOptions): Promise<LoadR
     readProfiles(files),
   ]);
   checkProfileRefs(records, docs, broken, problems);
+  const rolloutText = await source.read(ROLLOUT_FILE);
+  const rollout =
+    rolloutText === undefined ? undefined : readRolloutPolicy(display(ROLLOUT_FILE), rolloutText, records, problems);
   const resolver = new ProfileResolver(docs, problems);
   const checkResolver = new CheckResolver(checks, resolver, PROTOTYPE, problems);
   const sites: ResolvedSite[] = [];
@@ -57,6 +61,7 @@ export async function loadDesiredStateWithInfo(opts: LoadOptions): Promise<LoadR
   if (problems.length > 0) throw new InputError(sortProblems(problems));
   const state: DesiredState = { revision: source.revision, dir: opts.dir, sites, profiles: [...docs.keys()].sort() };
   if (source.commit) state.commit = source.commit;
+  if (rollout) state.rollout = rollout;
   return { state, dirty: source.dirty ?? false, keepParsed: () => cache?.keep() ?? Promise.resolve() };
 }
 

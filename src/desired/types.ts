@@ -1,6 +1,7 @@
 // The resolved desired state: what every site must have, with the place in
 // the desired-state repository each requirement came from.
 import type { SourceLocation } from '../errors.js';
+import type { RolloutPolicy } from '../rollout/types.js';
 import type { SiteVulnConfig } from './vulnerabilities.js';
 
 export type PackageState = 'present' | 'absent' | 'frozen';
@@ -89,6 +90,8 @@ export interface DesiredState {
   dir: string;
   sites: ResolvedSite[];
   profiles: string[];
+  /** rollout.yaml: how a new revision reaches the sites in waves (absent: all at once). */
+  rollout?: RolloutPolicy;
 }
 
 /** Seconds a check may take unless it says otherwise. */

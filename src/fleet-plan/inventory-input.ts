@@ -61,11 +61,16 @@ export async function readInventoryInput(origin: InventoryOrigin, site: string):
     const [main, user, depends] = reads;
     if (!main) return undefined;
     if (origin.kind === 'state') return parseStoredInventory(names[0]!, site, main.bytes.toString('utf8'));
-    return observedInventory(site, {
-      pkgInfo: { file: names[0]!, bytes: main.bytes, mtime: main.mtime },
-      userInstalled: { file: names[1]!, bytes: user?.bytes },
-      depends: { file: names[2]!, bytes: depends?.bytes },
-    });
+    // Only the planner reads this inventory, and it never reads a comment.
+    return observedInventory(
+      site,
+      {
+        pkgInfo: { file: names[0]!, bytes: main.bytes, mtime: main.mtime },
+        userInstalled: { file: names[1]!, bytes: user?.bytes },
+        depends: { file: names[2]!, bytes: depends?.bytes },
+      },
+      { comments: false },
+    );
   };
   return { files, key, inventory };
 }

@@ -263,6 +263,10 @@ vo_inventory
 vo_finish ok 0`;
 }
 
+/** The step labels of an action (n: its 1-based place in the plan) and of its flag step; the verdict finds them by these. */
+export const actionStepLabel = (n: number, a: PlanAction): string => `action ${n} ${a.action} ${a.pkgname}`;
+export const flagStepLabel = (n: number, a: PlanAction): string => `flag ${n} ${a.flag} ${a.pkgname}`;
+
 /** Actions stop at the first failure: what follows may depend on it (removals last). */
 function actionLine(a: PlanAction, n: number): string {
   const pkg = safe.pkgname(a.pkgname);
@@ -270,7 +274,7 @@ function actionLine(a: PlanAction, n: number): string {
   const [cmd, ...flags] = tool.split(' ');
   if (a.automatic && a.action !== 'remove') flags.unshift('-A');
   const argv = [`"$PREFIX/sbin/${cmd}"`, ...flags, shq(pkg)].join(' ');
-  const step = `vo_step ${shq(`action ${n} ${a.action} ${pkg}`)} ${argv} || VO_FAILED=1;`;
+  const step = `vo_step ${shq(actionStepLabel(n, { ...a, pkgname: pkg }))} ${argv} || VO_FAILED=1;`;
   if (a.action === 'remove' || a.from === undefined) return `[ "$VO_FAILED" = 0 ] && { ${step} }`;
   const how = a.undo?.pkgname === a.from ? (a.undo.automatic ? 'automatic' : 'user') : 'none';
   return `[ "$VO_FAILED" = 0 ] && { ${step} vo_kept ${n} ${shq(safe.pkgname(a.from))} ${shq(pkg)} ${how}; }`;
@@ -286,6 +290,6 @@ function flagLine(a: PlanAction, n: number): string[] {
   const pkg = safe.pkgname(a.pkgname);
   const argv = a.flag === 'user' ? `unset automatic ${shq(pkg)}` : `set automatic=YES ${shq(pkg)}`;
   return [
-    `[ "$VO_FAILED" = 0 ] && { vo_step ${shq(`flag ${n} ${a.flag} ${pkg}`)} "$PREFIX/sbin/pkg_admin" ${argv} || VO_FAILED=1; }`,
+    `[ "$VO_FAILED" = 0 ] && { vo_step ${shq(flagStepLabel(n, { ...a, pkgname: pkg }))} "$PREFIX/sbin/pkg_admin" ${argv} || VO_FAILED=1; }`,
   ];
 }

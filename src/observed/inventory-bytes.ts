@@ -21,12 +21,25 @@ export interface RawInventoryBytes extends Omit<RawInventory, 'pkgInfo' | 'userI
 /** Width pkg_info pads names to; one more space always follows (see pkg-info.ts). */
 const NAME_FIELD = 19;
 
-export function inventoryFromBytes(raw: RawInventoryBytes): Inventory {
-  const packages = cleanListing(raw.pkgInfo.bytes, true);
-  const user = raw.userInstalled ? cleanListing(raw.userInstalled.bytes, false) : undefined;
-  if (!packages || (raw.userInstalled && !user) || (user && !isSubset(user, packages))) return viaText(raw);
-  const userSet = user ? new Set(user.map((p) => p.pkgname)) : undefined;
-  if (userSet) for (const p of packages) p.automatic = !userSet.has(p.pkgname);
+/**
+ * With `comments: false` every package's comment is '' (unless the listing
+ * has to go to the text reader): for the planner, which never reads them
+ * and would otherwise decode thousands per site.
+ */
+export function inventoryFromBytes(raw: RawInventoryBytes, opts: { comments?: boolean } = {}): Inventory {
+  const listing = cleanListing(raw.pkgInfo.bytes, opts.comments !== false);
+  // Of `pkg_info -u` only the names matter; a line that reader declines sends both to the text reader.
+  const user = raw.userInstalled ? pkgnamesFromBytes(raw.userInstalled.bytes) : undefined;
+  if (!listing || (raw.userInstalled && !user)) return viaText(raw);
+  const { packages, byPkgname } = listing;
+  if (user) {
+    for (const p of packages) p.automatic = true;
+    for (const u of user) {
+      const p = byPkgname.get(u);
+      if (!p) return viaText(raw); // not a subset: the text reader says so
+      p.automatic = false;
+    }
+  }
   if (raw.depends) {
     const deps = parsePkgInfoDepends(raw.depends.bytes.toString('utf8'), { file: raw.depends.file });
     for (const p of packages) {
@@ -56,11 +69,6 @@ function viaText(raw: RawInventoryBytes): Inventory {
   });
 }
 
-function isSubset(user: readonly InstalledPackage[], all: readonly InstalledPackage[]): boolean {
-  const known = new Set(all.map((p) => p.pkgname));
-  return user.every((u) => known.has(u.pkgname));
-}
-
 /** End of the last line that is not blank (spaces, tabs, CR), as pkg-info.ts contentEnd. */
 function contentEnd(b: Buffer): number {
   let end = b.length;
@@ -75,11 +83,14 @@ function contentEnd(b: Buffer): number {
   return 0;
 }
 
-/** Every line's package, or undefined when any line is not plainly clean. */
-function cleanListing(b: Buffer, withComments: boolean): InstalledPackage[] | undefined {
+/** Every line's package (and each by PKGNAME), or undefined when any line is not plainly clean. */
+function cleanListing(
+  b: Buffer,
+  withComments: boolean,
+): { packages: InstalledPackage[]; byPkgname: Map<string, InstalledPackage> } | undefined {
   if (b.indexOf(0) >= 0) return undefined;
-  const out: InstalledPackage[] = [];
-  const seen = new Set<string>();
+  const packages: InstalledPackage[] = [];
+  const byPkgname = new Map<string, InstalledPackage>();
   const stop = contentEnd(b);
   for (let pos = 0; pos < stop;) {
     let eol = b.indexOf(0x0a, pos);
@@ -87,12 +98,12 @@ function cleanListing(b: Buffer, withComments: boolean): InstalledPackage[] | un
     const end = eol > pos && b[eol - 1] === 0x0d ? eol - 1 : eol;
     const pkg = cleanLine(b, pos, end, withComments);
     if (!pkg) return undefined;
-    const before = seen.size;
-    if (seen.add(pkg.pkgname).size === before) return undefined;
-    out.push(pkg);
+    const before = byPkgname.size;
+    if (byPkgname.set(pkg.pkgname, pkg).size === before) return undefined;
+    packages.push(pkg);
     pos = eol + 1;
   }
-  return out;
+  return { packages, byPkgname };
 }
 
 /**

@@ -48,20 +48,27 @@ export async function readObservedSite(dir: string, site: string): Promise<Inven
   });
 }
 
-/** The inventory the files make, or undefined without a listing. */
-export function observedInventory(site: string, files: ObservedFiles): Inventory | undefined {
+/** The inventory the files make, or undefined without a listing (`comments`: see inventoryFromBytes). */
+export function observedInventory(
+  site: string,
+  files: ObservedFiles,
+  opts: { comments?: boolean } = {},
+): Inventory | undefined {
   const { pkgInfo, userInstalled, depends } = files;
   if (pkgInfo.bytes === undefined) return undefined;
-  return inventoryFromBytes({
-    site,
-    pkgInfo: { bytes: pkgInfo.bytes, file: pkgInfo.file },
-    ...(userInstalled.bytes !== undefined
-      ? { userInstalled: { bytes: userInstalled.bytes, file: userInstalled.file } }
-      : {}),
-    ...(depends?.bytes !== undefined ? { depends: { bytes: depends.bytes, file: depends.file } } : {}),
-    observedAt: (pkgInfo.mtime ?? new Date(0)).toISOString(),
-    source: 'observed-dir',
-  });
+  return inventoryFromBytes(
+    {
+      site,
+      pkgInfo: { bytes: pkgInfo.bytes, file: pkgInfo.file },
+      ...(userInstalled.bytes !== undefined
+        ? { userInstalled: { bytes: userInstalled.bytes, file: userInstalled.file } }
+        : {}),
+      ...(depends?.bytes !== undefined ? { depends: { bytes: depends.bytes, file: depends.file } } : {}),
+      observedAt: (pkgInfo.mtime ?? new Date(0)).toISOString(),
+      source: 'observed-dir',
+    },
+    opts,
+  );
 }
 
 async function readOptional(file: string): Promise<Buffer | undefined> {

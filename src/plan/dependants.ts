@@ -12,7 +12,7 @@ import { matcherFor, matchesAll } from '../catalog/catalog.js';
 import type { DesiredPackage } from '../desired/types.js';
 import { formatLocation } from '../errors.js';
 import type { InstalledPackage } from '../observed/types.js';
-import { cachedPatternBase, OwnerPatternIndex } from '../pkgsrc/name-index.js';
+import { cachedPatternBase, OwnerPatternIndex, patternKeys } from '../pkgsrc/name-index.js';
 import { compareParsed, parseVersionCached } from '../pkgsrc/version.js';
 import type { PlanAction, PlanProblem } from './types.js';
 
@@ -60,7 +60,7 @@ export function fitDependants(ctx: FitContext, changes: PlanAction[]): PlanProbl
 }
 
 class Fitter {
-  private reverse: OwnerPatternIndex<InstalledPackage> | undefined;
+  private reverse: InstalledDependants | undefined;
   private readonly refused = new Set<string>();
 
   constructor(
@@ -92,17 +92,23 @@ class Fitter {
 
   /** check_other_installed: staying packages whose DEPENDS match the old version and not the new. */
   private checkDependants(c: PlanAction): void {
-    this.reverse ??= new OwnerPatternIndex(this.ctx.installed, (owner) => this.ctx.dependsOf(owner.pkgname));
-    for (const { pattern, owner } of this.reverse.candidates(c.from!)) {
-      if (this.final.get(owner.name)?.installed !== owner || owner.pkgname === c.from) continue;
-      const m = matcherFor(pattern);
-      if (!m(c.from!) || m(c.pkgname)) continue;
+    const from = c.from!;
+    const m = (pattern: string, pkgname: string) => matcherFor(pattern)(pkgname);
+    for (const { owner, pattern } of this.dependants().of(
+      from,
+      (pattern) => m(pattern, from) && !m(pattern, c.pkgname),
+    )) {
+      if (this.final.get(owner.name)?.installed !== owner || owner.pkgname === from) continue;
       this.fit(
         owner,
         c,
-        `installed ${owner.pkgname} requires ${pattern}, which ${c.pkgname} (replacing ${c.from}) does not satisfy`,
+        `installed ${owner.pkgname} requires ${pattern}, which ${c.pkgname} (replacing ${from}) does not satisfy`,
       );
     }
+  }
+
+  private dependants(): InstalledDependants {
+    return (this.reverse ??= new InstalledDependants(this.ctx));
   }
 
   /**
@@ -181,4 +187,54 @@ function compare(a: CatalogPackage, b: CatalogPackage): number {
   return (
     compareParsed(parseVersionCached(a.version), parseVersionCached(b.version)) || (a.pkgname < b.pkgname ? 1 : -1)
   );
+}
+
+/**
+ * Which installed packages have a DEPENDS matching a PKGNAME, and which
+ * pattern, in the order of the site's packages and then of their DEPENDS
+ * (shorter pattern keys first, keyless patterns last: PatternIndex's
+ * order). Most installed packages depend on what their catalog entry says:
+ * those are found through the catalog's reverse DEPENDS index, shared by
+ * every site, so a site indexes only the few whose DEPENDS come from
+ * elsewhere (the site's records, or a stand-in version's).
+ */
+class InstalledDependants {
+  /** Site position of each installed PKGNAME. */
+  private readonly at = new Map<string, number>();
+  private readonly others: OwnerPatternIndex<InstalledPackage>;
+
+  constructor(private readonly ctx: FitContext) {
+    const others: InstalledPackage[] = [];
+    ctx.installed.forEach((p, i) => {
+      if (!this.at.has(p.pkgname)) this.at.set(p.pkgname, i);
+      if (ctx.dependsOf(p.pkgname) !== ctx.catalog.get(p.pkgname)?.depends) others.push(p);
+    });
+    this.others = new OwnerPatternIndex(others, (p) => ctx.dependsOf(p.pkgname));
+  }
+
+  /** The (owner, pattern) pairs matching `pkgname` that pass `keep`, in site order. */
+  of(pkgname: string, keep: (pattern: string) => boolean): { owner: InstalledPackage; pattern: string }[] {
+    const found: { owner: InstalledPackage; pattern: string; rank: number; at: number; nth: number }[] = [];
+    const add = (owner: InstalledPackage, at: number, patterns: readonly string[]) => {
+      const keys = patternKeys(patterns);
+      for (let nth = 0; nth < patterns.length; nth++) {
+        const pattern = patterns[nth]!;
+        // A pattern that matches has a key that is a '-'-prefix of pkgname, or none.
+        if (keep(pattern)) found.push({ owner, pattern, rank: keys[nth]?.length ?? Infinity, at, nth });
+      }
+    };
+    for (const q of this.ctx.catalog.requiringPackages(pkgname)) {
+      const at = this.at.get(q.pkgname);
+      const owner = at === undefined ? undefined : this.ctx.installed[at]!;
+      if (owner && this.ctx.dependsOf(owner.pkgname) === q.depends) add(owner, at!, q.depends);
+    }
+    const seen = new Set<InstalledPackage>();
+    for (const { owner } of this.others.candidates(pkgname)) {
+      if (seen.has(owner)) continue;
+      seen.add(owner);
+      add(owner, this.at.get(owner.pkgname)!, this.ctx.dependsOf(owner.pkgname));
+    }
+    found.sort((a, b) => a.rank - b.rank || a.at - b.at || a.nth - b.nth);
+    return found;
+  }
 }

@@ -46,7 +46,7 @@ export function sequenceActions(
   catalog: CatalogLookup,
 ): Sequenced {
   if (preferred.length === 0) return { actions: [] };
-  const site = new ModelSite(installed);
+  const site = new ModelSite(installed, catalog);
   const tools = new Tools(site, catalog);
   const remaining = [...preferred];
   const out: PlanAction[] = [];
@@ -174,18 +174,28 @@ class Tools {
 
 /**
  * The site's packages by name, with an undo log so an action can be tried
- * and taken back, and a reverse DEPENDS index that only grows (who still
- * stands is checked on every look-up).
+ * and taken back. Who depends on a package, and which packages a pattern
+ * may match, is asked of the catalog's own indexes (shared by every site)
+ * for the packages that are what their catalog entry says; only the others
+ * (not in the catalog, or with DEPENDS of their own) are indexed here. The
+ * local indexes only grow: who still stands is checked on every look-up.
  */
 class ModelSite {
   private readonly byName = new Map<string, ModelPackage>();
   private readonly reverse = new Map<string, ModelPackage[]>();
   private readonly anywhere: ModelPackage[] = [];
-  /** Packages by each proper '-'-prefix of their name: `foo` finds `foo-bar` (only grows, like reverse). */
+  /** Packages not in the catalog by each proper '-'-prefix of their name: `foo` finds `foo-bar`. */
   private readonly longer = new Map<string, ModelPackage[]>();
+  /** The order packages came in (installed, then put): the order dependants are named in. */
+  private readonly seq = new Map<ModelPackage, number>();
+  private readonly installed: readonly ModelPackage[];
   private undo: (() => void)[] | undefined;
 
-  constructor(installed: readonly ModelPackage[]) {
+  constructor(
+    installed: readonly ModelPackage[],
+    private readonly catalog: CatalogLookup,
+  ) {
+    this.installed = installed;
     for (const p of installed) {
       if (this.byName.has(p.name)) continue;
       this.index(p);
@@ -209,6 +219,7 @@ class ModelSite {
     const before = this.byName.get(p.name);
     this.undo?.push(() => (before ? this.byName.set(p.name, before) : this.byName.delete(p.name)));
     this.byName.set(p.name, p);
+    this.seq.set(p, this.installed.length + this.seq.size);
     this.index(p);
   }
 
@@ -233,9 +244,11 @@ class ModelSite {
     if (cachedPatternBase(pattern) !== undefined) return this.matching(pattern).length > 0;
     const key = patternKey(pattern);
     if (key === undefined) return this.matching(pattern).length > 0;
-    // Every match starts with `<key>-`: it is the package named key, or one whose name starts with `<key>-`.
+    // Every match starts with `<key>-`: the package named key, or one whose name starts with `<key>-`.
     const p = this.byName.get(key);
     if (p && m(p.pkgname)) return true;
+    for (const c of this.catalog.candidates(pattern))
+      if (this.byName.get(c.name)?.pkgname === c.pkgname && m(c.pkgname)) return true;
     for (const q of this.longer.get(key) ?? []) if (this.byName.get(q.name) === q && m(q.pkgname)) return true;
     return false;
   }
@@ -250,27 +263,56 @@ class ModelSite {
     return [...this.byName.values()].filter((p) => m(p.pkgname));
   }
 
-  /** Installed packages with a DEPENDS that `pkgname` fulfils (itself excepted). */
+  /**
+   * Installed packages with a DEPENDS that `pkgname` fulfils (itself
+   * excepted), in the order of a reverse index of every package by the
+   * keys of its DEPENDS: shorter keys first, then keyless ones; within a
+   * key, in the order the packages came in.
+   */
   dependants(pkgname: string): ModelPackage[] {
-    const out = new Set<ModelPackage>();
+    const out: ModelPackage[] = [];
     const consider = (owner: ModelPackage) => {
       if (owner.pkgname === pkgname || this.byName.get(owner.name) !== owner) return;
-      if (owner.depends.some((d) => matcherFor(d)(pkgname))) out.add(owner);
+      if (owner.depends.some((d) => matcherFor(d)(pkgname)) && !out.includes(owner)) out.push(owner);
     };
+    for (const q of this.catalog.requiringPackages(pkgname)) {
+      const owner = this.byName.get(q.name);
+      if (owner?.pkgname === q.pkgname && owner.depends === q.depends) consider(owner);
+    }
     for (let dash = pkgname.indexOf('-'); dash !== -1; dash = pkgname.indexOf('-', dash + 1))
       for (const owner of this.reverse.get(pkgname.slice(0, dash)) ?? []) consider(owner);
     for (const owner of this.anywhere) consider(owner);
-    return [...out];
+    if (out.length < 2) return out;
+    const rank = new Map(out.map((o) => [o, this.rank(o, pkgname)]));
+    return out.sort((a, b) => rank.get(a)! - rank.get(b)! || this.seqOf(a) - this.seqOf(b));
   }
 
+  /** Where `owner` comes among the dependants of `pkgname`: the shortest of its keys that prefix it. */
+  private rank(owner: ModelPackage, pkgname: string): number {
+    let best = Infinity;
+    for (const key of patternKeys(owner.depends))
+      if (key !== undefined && key.length < best && pkgname.startsWith(key) && pkgname.charCodeAt(key.length) === 45)
+        best = key.length;
+    return best;
+  }
+
+  private seqOf(p: ModelPackage): number {
+    return this.seq.get(p) ?? this.installed.indexOf(p);
+  }
+
+  /** Local indexes for what the catalog cannot answer for. */
   private index(p: ModelPackage): void {
-    const name = p.name;
-    for (let dash = name.indexOf('-'); dash !== -1; dash = name.indexOf('-', dash + 1)) {
-      const key = name.slice(0, dash);
-      const list = this.longer.get(key);
-      if (!list) this.longer.set(key, [p]);
-      else list.push(p);
+    const entry = this.catalog.get(p.pkgname);
+    if (!entry) {
+      const name = p.name;
+      for (let dash = name.indexOf('-'); dash !== -1; dash = name.indexOf('-', dash + 1)) {
+        const key = name.slice(0, dash);
+        const list = this.longer.get(key);
+        if (!list) this.longer.set(key, [p]);
+        else list.push(p);
+      }
     }
+    if (entry?.depends === p.depends) return;
     for (const key of patternKeys(p.depends)) {
       if (key === undefined) {
         if (!this.anywhere.includes(p)) this.anywhere.push(p);

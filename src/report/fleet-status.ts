@@ -3,6 +3,7 @@
 // installed version against the desired one. Pure; gathering the inputs
 // (files, journal, locks) is gather-status.ts's job.
 import type { ResolvedSite } from '../desired/types.js';
+import type { RolloutSummary } from '../rollout/describe.js';
 import type { SitePlan } from '../plan/types.js';
 import { packageChanges, type InventoryChanges } from '../observed/inventory-diff.js';
 import type { ReportRecord } from '../observed/report-history.js';
@@ -95,6 +96,8 @@ export interface FleetStatus {
   tags: TagRestorability[];
   /** The lists in use and the advisory × site matrix, when any site has a vulnerability list. */
   vulnerabilities?: { lists: ListSummary[]; matrix: MatrixRow[]; problems: string[] };
+  /** Where the current rollout stands (rollout.yaml), halted at which wave and why. */
+  rollout?: RolloutSummary;
 }
 
 export interface StatusInputs {

@@ -7,6 +7,8 @@ import { lastReports, type ReportRecord } from '../observed/report-history.js';
 import { readInventory } from '../observed/store.js';
 import type { Inventory } from '../observed/types.js';
 import { restorability } from '../rollback/restorability.js';
+import { summarizeRollout } from '../rollout/describe.js';
+import { readRollout } from '../state/rollout-file.js';
 import { foldTransactions, type Transaction } from '../state/records.js';
 import type { LockOwner } from '../state/site-lock.js';
 import type { StateStore } from '../state/store.js';
@@ -86,5 +88,10 @@ export async function gatherStatus(
     ...(audit ? { audit } : {}),
     now: new Date().toISOString(),
   });
+  const rollout = await readRollout(stateDir);
+  if (rollout) {
+    const waiting = rollout.revision !== desired.revision ? desired.revision : undefined;
+    status.rollout = summarizeRollout(rollout, Date.now(), rollout.status === 'running' ? waiting : undefined);
+  }
   return { status, transactions, journalProblems: problems };
 }

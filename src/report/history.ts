@@ -10,6 +10,7 @@ import {
   type ActionResult,
   type CheckResult,
   type FinishedRecord,
+  type FlagResult,
   type Transaction,
   type TransactionKind,
 } from '../state/records.js';
@@ -41,6 +42,8 @@ export interface HistoryEntry {
   installed: boolean;
   validated: boolean;
   observedAfter?: FinishedRecord['observedAfter'];
+  /** Failed replacements that removed the old version, and whether the job put it back. */
+  restores?: FinishedRecord['restores'];
   status: string;
   reason?: string;
 }
@@ -64,6 +67,7 @@ export function historyEntry(t: Transaction): HistoryEntry {
     installed: isInstalled(t),
     validated: isValidated(t),
     ...(t.finished?.observedAfter ? { observedAfter: t.finished.observedAfter } : {}),
+    ...(t.finished?.restores?.length ? { restores: t.finished.restores } : {}),
     status: t.end?.status ?? 'unfinished',
     ...(t.end?.reason ? { reason: t.end.reason } : {}),
   };
@@ -88,6 +92,13 @@ export function historyLine(t: Transaction): string {
   const tagText = tags.length ? ` [${tags.join(', ')}]` : '';
   const actions = t.begin.plan.actions.map((a) => `${sign(a)}${a.pkgname}`).join(' ');
   return `${t.begin.at} ${t.site} ${t.begin.kind} ${statusText(t)} ${short(revision)}${tagText} ${t.txid}${actions ? ` ${actions}` : ''}${t.end?.reason ? ` — ${t.end.reason}` : ''}`;
+}
+
+/** The job's pkg_admin step after the actions, under the action whose package it flags. */
+function flagDetail(f: FlagResult): string[] {
+  const to = f.to === 'user' ? 'user-installed' : 'automatic';
+  const head = `      then marked ${to}: ${f.outcome}${f.rc !== undefined ? ` (rc ${f.rc})` : ''}`;
+  return f.outcome === 'failed' ? [head, ...(f.output ?? []).map((l) => `      | ${l}`)] : [head];
 }
 
 /** `history <txid>`: the whole transaction, as `dnf history info` shows one. */
@@ -124,7 +135,10 @@ export function transactionDetail(t: Transaction): string[] {
     );
     if (a.vulnerable?.length) out.push(`      VULNERABLE: ${a.vulnerable.map((v) => `${v.kind} ${v.url}`).join(', ')}`);
     if (r?.outcome === 'failed') for (const l of r.output ?? []) out.push(`      | ${l}`);
+    if (r?.flag) out.push(...flagDetail(r.flag));
   }
+  for (const x of finished?.restores ?? [])
+    out.push(`  ${x.outcome === 'restored' ? 'RESTORED' : 'LOST'}: ${x.pkgname}, removed by action ${x.action}`);
   if (finished?.checks?.length) {
     out.push(`Checks (${finished.checks.length}):`);
     for (const c of finished.checks) {

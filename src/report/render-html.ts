@@ -9,6 +9,7 @@ import { heldLabel, type CellState, type FleetStatus, type SiteStatus, type TxSu
 import { grid, type GridData } from './html-grid.js';
 import { GRID_SCRIPT } from './html-script.js';
 import { liveness, vulnFlag } from './render-text.js';
+import { rolloutLines } from '../rollout/describe.js';
 import { listLine, matrixTable } from '../vuln/render-audit.js';
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -43,7 +44,7 @@ export function renderStatusHtml(s: FleetStatus, opts: HtmlOptions = {}): string
 <h1>vo-reconcile status</h1>
 <p>Generated ${time(s.generatedAt)} from desired state ${commit(s.revision)}${refresh}.</p>
 <p class="summary">${esc(fleetSummary(s))}</p>
-${attention(s)}
+${rolloutBlock(s)}${attention(s)}
 ${recent(s)}
 <h2>Sites</h2>
 ${s.sites.map(siteBlock).join('\n')}
@@ -94,6 +95,15 @@ function fleetSummary(s: FleetStatus): string {
     `${n((x) => x.observed === undefined)} not observed`,
   ];
   return `${s.sites.length} sites: ${parts.join(', ')}`;
+}
+
+/** The rollout's headline, and for a halted one its failing sites and reasons. */
+function rolloutBlock(s: FleetStatus): string {
+  if (!s.rollout) return '';
+  const [head, ...rest] = rolloutLines(s.rollout);
+  const cls = s.rollout.status === 'halted' ? 'failed' : s.rollout.status === 'completed' ? 'ok' : '';
+  const more = rest.length ? `<ul class="attention">${rest.map((l) => `<li>${esc(l.trim())}</li>`).join('')}</ul>` : '';
+  return `<p class="rollout ${cls}">${s.rollout.status === 'halted' ? '✗ ' : ''}${esc(head)}</p>${more}\n`;
 }
 
 /** One line per site and reason to look at it, worst first; never collapsed. */

@@ -1,11 +1,13 @@
 // The status report as text: a line per site, then what differs.
 import { heldLabel, type FleetStatus, type SiteStatus, type TxRef } from './fleet-status.js';
 import { listLine, matrixText } from '../vuln/render-audit.js';
+import { rolloutLines } from '../rollout/describe.js';
 
 export function renderStatusText(s: FleetStatus): string[] {
   const lines = [
     `Fleet status at ${s.generatedAt} (desired state ${s.revision === 'worktree' ? 'work tree' : s.revision.slice(0, 12)})`,
   ];
+  if (s.rollout) lines.push(...rolloutLines(s.rollout));
   for (const site of s.sites) {
     const c = site.counts;
     const flags = [

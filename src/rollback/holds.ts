@@ -42,6 +42,19 @@ export function describeHold(h: Hold): string {
     : `held since the rollback to ${h.tag} (${h.txid}, ${h.at})`;
 }
 
+/**
+ * Hold a site after its rollback, unless it is held by hand: a manual hold
+ * (set while the rollback's job ran, say) is lifted only by `reconcile
+ * release`, never replaced. True when the site is held.
+ */
+export async function holdAfterRollback(
+  holds: { read(site: string): Promise<Hold | undefined>; write(hold: Hold): Promise<boolean> },
+  hold: RollbackHold,
+): Promise<boolean> {
+  const current = await holds.read(hold.site);
+  return current && isManual(current) ? true : holds.write(hold);
+}
+
 export function holdFile(stateDir: string, site: string): string {
   return siteStateFile(stateDir, 'holds', site, '.json');
 }

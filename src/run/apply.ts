@@ -11,8 +11,10 @@ import { runContext } from './world.js';
 import { observeSite, reconcileSite, type ReviewedSitePlan, type SiteResult } from './reconcile-site.js';
 import { rollbackSite } from './rollback-site.js';
 import { retryWhileBusy } from './busy-retry.js';
+import { closeRemovedSites, type RemovedSiteTx } from './removed-sites.js';
 
 export { busySummary, stayedBusy } from './busy-retry.js';
+export { removedSitesSummary, type RemovedSiteTx } from './removed-sites.js';
 
 export interface ApplyOptions {
   /** The local state directory (job scripts, observations, caches). */
@@ -53,6 +55,17 @@ export async function rollbackSites(
   return forEachSite(sites, opts, async (s) =>
     rollbackSite(ctx, s, await catalogFor(s), { ...target, siteAtTag: atTag.get(s.name) }),
   );
+}
+
+/**
+ * Close the open transactions of sites not in `inSitesYaml` (every site of
+ * the desired state the run read, whatever it selected): see removed-sites.ts.
+ */
+export function closeRemovedSiteTransactions(
+  inSitesYaml: readonly ResolvedSite[],
+  opts: ApplyOptions,
+): Promise<RemovedSiteTx[]> {
+  return closeRemovedSites(runContext(opts), new Set(inSitesYaml.map((s) => s.name)));
 }
 
 /** Probe jobs for the sites, through the same queue, locks and journal as apply. */

@@ -13,7 +13,9 @@ export type SiteEventKind =
   | 'finished'
   | 'done'
   | 'skipped'
-  | 'released';
+  | 'released'
+  /** An open transaction of a site no longer in sites.yaml was closed (or left to the controller that holds it). */
+  | 'closed';
 
 /** How a site's run ended: a closed set (the detail is for people). */
 export type SiteStatus = 'in-sync' | 'dry-run' | 'held' | 'changed' | 'failed';

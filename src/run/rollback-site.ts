@@ -13,6 +13,7 @@ import { planRestore } from '../rollback/plan-rollback.js';
 import { restorePoint } from '../rollback/restore-point.js';
 import type { RunContext } from './context.js';
 import { describe, emptyPlan, failedWith, underLock, type SiteResult } from './reconcile-site.js';
+import { describeHold, isManual } from '../rollback/holds.js';
 import { jobChecks, recordWithoutJob, startTransaction } from './transaction.js';
 
 export interface RollbackTarget {
@@ -31,6 +32,14 @@ export async function rollbackSite(
   target: RollbackTarget,
 ): Promise<SiteResult> {
   return underLock(ctx, site, 'rollback', async () => {
+    // Held by hand (a downtime, say): no job goes there, a rollback's neither.
+    const hold = await ctx.holds.read(site.name);
+    if (hold && isManual(hold))
+      return {
+        site: site.name,
+        status: 'held',
+        detail: `${describeHold(hold)}; not rolled back: 'reconcile release ${site.name}' first`,
+      };
     if (catalog instanceof Error) return { site: site.name, status: 'failed', detail: catalog.message };
     const point = restorePoint(await ctx.journal.transactions(), site.name, target.commit);
     if (!point && !target.siteAtTag)

@@ -8,10 +8,12 @@ import type { ResolvedSite } from '../desired/types.js';
 import type { Inventory } from '../observed/types.js';
 import type { SitePlan } from '../plan/types.js';
 import type { BeginRecord, Transaction, TransactionKind } from '../state/records.js';
+import { holdAfterRollback } from '../rollback/holds.js';
 import type { RunContext } from './context.js';
 import { driveTransaction } from './tx/driver.js';
 import { jobChecks } from './tx/job-request.js';
-import { foldTx, newTx, rollbackHold, type TxOutcome } from './tx/machine.js';
+import { foldTx, newTx, rollbackHold, step, type TxOutcome } from './tx/machine.js';
+import { isoAt } from './ports.js';
 import { packageSets } from './tx/verdict.js';
 import { newNonce, newTxid } from './txid.js';
 import { jobVulnList } from '../vuln/job-list.js';
@@ -45,6 +47,20 @@ export function resumeTransaction(ctx: RunContext, site: ResolvedSite, tx: Trans
 }
 
 /**
+ * Close a transaction the journal left open whose site is gone from
+ * sites.yaml: no site configuration is left to follow its job with, and
+ * nobody means to manage the site. Its end is journalled (failed, with the
+ * reason); the job, if one exists, is not cancelled — it may be changing
+ * the site and runs out under its own time limit and site lock.
+ */
+export async function closeTransaction(ctx: RunContext, tx: Transaction, why: string): Promise<TxOutcome> {
+  const r = step(foldTx(tx), { type: 'site-removed', reason: why, at: isoAt(ctx.clock) });
+  if (r.records.length > 0) await ctx.journal.append(...r.records);
+  if (r.command.do !== 'stop') throw new Error(`closing ${tx.txid} left it ${r.state.phase}`);
+  return r.command.outcome;
+}
+
+/**
  * A transaction that needed no job (the site was already as wanted):
  * journalled so the journal knows which commit the site is at, which is
  * what a later rollback to that commit restores. A rollback's hold is
@@ -65,7 +81,8 @@ export async function recordWithoutJob(
   // No job, so no check ran: the package set is installed but, if the site has checks, not validated.
   const unchecked = (extra.checks ?? site.checks).length > 0;
   const notes = ['nothing to do: no job was run', ...(unchecked ? ['checks not run: no job'] : [])];
-  const held = kind === 'rollback' && begin.rollback ? await ctx.holds.write(rollbackHold(begin, at)) : false;
+  const held =
+    kind === 'rollback' && begin.rollback ? await holdAfterRollback(ctx.holds, rollbackHold(begin, at)) : false;
   await ctx.journal.append(
     begin,
     { type: 'finished', txid, at, results: [], observedAfter: packageSets(inventory), audit: [], notes },

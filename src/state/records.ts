@@ -2,6 +2,7 @@
 // end; a controller that finds begin/submitted without end resumes it.
 import type { JobHandle } from '../backends/types.js';
 import type { JobCheck } from '../jobs/job-spec.js';
+import type { RestoreOutcome } from '../jobs/parse-output.js';
 import type { AuditFinding } from '../observed/types.js';
 import type { JobVulnRecord } from '../vuln/job-list.js';
 import type { ActionKind, SitePlan } from '../plan/types.js';
@@ -47,6 +48,17 @@ export interface ActionResult {
   rc?: number;
   /** The last lines the tool printed. */
   output?: string[];
+  /** The job's pkg_admin step that set the package's automatic flag as the plan means (only when the plan had one). */
+  flag?: FlagResult;
+}
+
+export interface FlagResult {
+  /** What the step made the package: user-installed (unset automatic) or automatic. */
+  to: 'user' | 'automatic';
+  /** skipped: an earlier step failed, or the job ended before it. */
+  outcome: 'done' | 'failed' | 'skipped';
+  rc?: number;
+  output?: string[];
 }
 
 export interface CheckResult {
@@ -72,6 +84,12 @@ export interface FinishedRecord {
   /** Exit code of the job's `pkg_admin audit` step (absent: it did not run to its end). */
   auditExit?: number;
   pkgToolsVersion?: string;
+  /**
+   * Replacements that failed after pkg_add -U had removed the old version,
+   * and whether the job put it back (restored) or the site lost it (lost).
+   * Absent when none did.
+   */
+  restores?: RestoreOutcome[];
   notes: string[];
 }
 

@@ -51,6 +51,31 @@ describe('reconcile hold / release', () => {
     ).toEqual(['A', 'B']);
   });
 
+  it('keeps a hold set by hand when a rollback comes: the held site is left alone, the others roll back', async () => {
+    const { git } = await import('../helpers/tmp.js');
+    const { readdirSync } = await import('node:fs');
+    const f = makeFleet(['A', 'B'], 'packages:\n  - foo-1.2\n');
+    const run = (...a: string[]) => bin([...a, '--desired', f.desired, '--state', f.state]);
+    const installed = (s: string) => readdirSync(f.sites[s]!.dbdir).filter((n) => !n.startsWith('.'));
+    git(f.repo, 'tag', 'v1');
+    expect((await run('apply')).code).toBe(0);
+    f.commit('packages:\n  - foo-1.4\n', 'v2');
+    expect((await run('apply')).code).toBe(0);
+    expect((await run('hold', 'A', '--reason', 'downtime until Friday')).code).toBe(0);
+
+    const rb = await run('rollback', 'v1');
+    expect(rb.code, rb.stdout + rb.stderr).toBe(0);
+    expect(rb.stdout).toMatch(
+      /A: held by hand since .*downtime until Friday; not rolled back: 'reconcile release A' first/,
+    );
+    expect(rb.stdout).toMatch(/: 1 rolled back, 1 held by hand \(not touched\), 0 failed/);
+    expect(installed('A')).toEqual(['foo-1.4']);
+    expect(installed('B')).toEqual(['foo-1.2']);
+    const holds = (await run('history')).stdout;
+    expect(holds).toMatch(/^A: HELD by hand since .*: downtime until Friday;/m);
+    expect(holds).toMatch(/^B: HELD since the rollback to v1/m);
+  });
+
   it('refuses a hold without a reason, or of an unknown site', async () => {
     const f = makeFleet(['A'], 'packages:\n  - tool\n');
     const run = (...a: string[]) => bin([...a, '--desired', f.desired, '--state', f.state]);

@@ -1,6 +1,6 @@
 // `reconcile plan` end to end on the shipped example: golden text and JSON,
 // exit codes, and refusal of bad inventories.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bin, cli } from '../helpers/cli.js';
@@ -165,6 +165,48 @@ describe('reconcile observe --import', () => {
       'desired-state/examples/catalog',
     ]);
     expect(p.stdout).toMatch(/^DESY-HH: 5 changes$/m);
+  });
+
+  it("with --import-n keeps each package's DEPENDS from the site, so the plan needs no catalog fallback", async () => {
+    const state = tempDir();
+    const obs = 'desired-state/examples/observed/DESY-HH.pkg_info';
+    const names = readFileSync(obs, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(' ')[0]!);
+    // pkg_info -n -a as the site prints it: a block per package, Requires only where it has DEPENDS.
+    const depends = path.join(state, 'DESY-HH.pkg_info-n');
+    writeFileSync(
+      depends,
+      names
+        .map((n) => `Information for ${n}:\n\n${n.startsWith('python311-') ? 'Requires:\nlibffi>=3.0\n\n' : ''}\n`)
+        .join(''),
+    );
+    const importArgs = ['observe', '--worktree', '--site', 'DESY-HH', '--import', obs, '--import-u', `${obs}-u`];
+    const r = await cli([...importArgs, '--import-n', depends, '--state', state]);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).toBe(
+      `DESY-HH: stored 38 packages (19 automatic; DEPENDS recorded for 38) in ${state}/observed/DESY-HH.json\n`,
+    );
+    const stored = JSON.parse(readFileSync(path.join(state, 'observed', 'DESY-HH.json'), 'utf8'));
+    const python = stored.packages.find((p: { name: string }) => p.name === 'python311');
+    expect(python.depends).toEqual(['libffi>=3.0']);
+    expect(stored.packages.every((p: { depends?: string[] }) => Array.isArray(p.depends))).toBe(true);
+    const plan = (state: string) =>
+      cli(['plan', '--worktree', '--site', 'DESY-HH', '--state', state, '--catalog', 'desired-state/examples/catalog']);
+    expect((await plan(state)).stdout).not.toMatch(/note:/);
+    // Without it the plan says where it took DEPENDS from the catalog instead.
+    const older = tempDir();
+    expect((await cli([...importArgs, '--state', older])).code).toBe(0);
+    expect((await plan(older)).stdout).toMatch(
+      /note: the observation does not record what .* depend on \(pkg_info -n\)/,
+    );
+  });
+
+  it('--import-n without --import is a usage error', async () => {
+    const r = await cli(['observe', '--worktree', '--site', 'DESY-HH', '--import-n', 'x']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--import-n goes with --import/);
   });
 
   it('stores nothing when the listing is malformed', async () => {

@@ -629,4 +629,54 @@ export const BAD_CASES: BadCase[] = [
     message:
       /the checks of site 'SITE-A' may take 700s together \(a 400s, b 300s\), not less than its job_time_limit of 600s/,
   },
+  // rollout.yaml (issue 16): schema errors and waves that select no site, at their place.
+  {
+    name: 'rollout: a wave key misspelt',
+    files: { 'rollout.yaml': 'waves:\n  - sites: [SITE-A]\n    max_failure: 1\n' },
+    at: 'rollout.yaml:3:5',
+    message: /unknown key 'max_failure' in waves\[0\]; did you mean 'max_failures'\?/,
+  },
+  {
+    name: 'rollout: a failure budget that is neither a count nor a percentage',
+    files: { 'rollout.yaml': 'waves:\n  - sites: [SITE-A]\n    max_failures: lots\n' },
+    at: 'rollout.yaml:3:19',
+    message:
+      /waves\[0\]\.max_failures: invalid value "lots"; expected a count of sites \(0, 1, 2 \.\.\.\) or a percentage of the wave such as '10%'/,
+  },
+  {
+    name: 'rollout: a soak that is not a duration',
+    files: { 'rollout.yaml': 'waves:\n  - sites: [SITE-A]\n    soak: 10 minutes\n' },
+    at: 'rollout.yaml:3:11',
+    message: /waves\[0\]\.soak: invalid value "10 minutes"; expected a duration such as 30s, 10m, 2h or 1d/,
+  },
+  {
+    name: 'rollout: on_failure neither halt nor rollback',
+    files: { 'rollout.yaml': 'waves:\n  - sites: [SITE-A]\n    on_failure: retry\n' },
+    at: 'rollout.yaml:3:17',
+    message: /expected halt or rollback/,
+  },
+  {
+    name: 'rollout: a wave naming an unknown site',
+    files: { 'rollout.yaml': 'waves:\n  - sites: [SITE-A]\n  - sites: [SITE-B]\n' },
+    at: 'rollout.yaml:3:13',
+    message: /unknown site 'SITE-B'; sites\.yaml has: SITE-A/,
+  },
+  {
+    name: 'rollout: a wave tag no site has',
+    files: { 'rollout.yaml': 'waves:\n  - tags: [canary]\n' },
+    at: 'rollout.yaml:2:12',
+    message: /no site has tag 'canary'; the tags in sites\.yaml are: none/,
+  },
+  {
+    name: 'rollout: a wave that selects nothing',
+    files: { 'rollout.yaml': 'waves:\n  - sites: [SITE-A]\n  - { soak: 1h }\n' },
+    at: 'rollout.yaml:3:5',
+    message: /wave 2 selects no site; give it sites \(names or globs\), tags, or a percent of the remaining sites/,
+  },
+  {
+    name: 'rollout: two waves with one name',
+    files: { 'rollout.yaml': 'waves:\n  - { name: a, sites: [SITE-A] }\n  - { name: a, percent: 100 }\n' },
+    at: 'rollout.yaml:3:13',
+    message: /duplicate wave name 'a'/,
+  },
 ];

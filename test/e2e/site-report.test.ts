@@ -146,6 +146,13 @@ describe('reconcile report → reconcile serve', () => {
     // Two reports within one second must still be two reports: the nonce tells them apart.
     expect((await report('A', path.join(keys, 'a.secret'))).code).toBe(0);
     expect(readdirSync(path.join(f.state, 'reports', 'A'))).toHaveLength(2);
+    // The report carries pkg_info -n -a: what each package depends on per the site's own package database.
+    const after = JSON.parse(readFileSync(path.join(f.state, 'observed', 'A.json'), 'utf8'));
+    expect(after.packages.map((p: { pkgname: string; depends?: string[] }) => [p.pkgname, p.depends])).toEqual([
+      ['app-1.0', ['libz>=1.0']],
+      ['foo-1.4', []],
+      ['libz-1.3', []],
+    ]);
 
     const json = JSON.parse(
       (await bin(['status', '--desired', f.desired, '--state', f.state, '--format', 'json'])).stdout,

@@ -11,7 +11,7 @@ export const TOOLS_SCRIPT = fileURLToPath(new URL('./tools/pkg-tools.mjs', impor
 export const TOOL_NAMES = ['pkg_add', 'pkg_delete', 'pkg_info', 'pkg_admin'] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
-/** $prefix/etc/emulator.json, read by every pkg_add/pkg_delete run. */
+/** $prefix/etc/emulator.json, read by every pkg_add/pkg_delete run (and by pkg_admin set/unset). */
 export interface EmulatorFaults {
   /** Sleep this long (after logging "start") before each pkg_add/pkg_delete. */
   delayMs?: number;
@@ -21,6 +21,8 @@ export interface EmulatorFaults {
   lieAdd?: string[];
   /** pkg_delete of these fails, exit 1. */
   failDelete?: string[];
+  /** pkg_admin set/unset cannot write these packages' +INSTALLED_INFO (as an entry the user may not write), exit 1. */
+  failAdmin?: string[];
   /** The host pkg_add compares +BUILD_INFO with (default Linux / x86_64 / 6.1.0-amd64). */
   opsys?: string;
   machineArch?: string;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/tmp.js';
-import { installEmulator, makePackage, runTool, stageScript, type PackageSpec } from './index.js';
+import { installEmulator, makePackage, runTool, setFaults, stageScript, type PackageSpec } from './index.js';
 
 const CAPTURES = fileURLToPath(new URL('../fixtures/pkgsrc/commands/', import.meta.url));
 function capture(name: string): { exit: number; stdout: string; stderr: string } {
@@ -22,7 +22,8 @@ function world(specs: PackageSpec[]) {
   const repo = path.join(root, 'packages', 'All');
   for (const s of specs) makePackage(repo, s);
   const site = installEmulator(path.join(root, 'pkg'), { pkgPath: repo });
-  const run = (tool: 'pkg_add' | 'pkg_delete' | 'pkg_info', ...args: string[]) => runTool(site.prefix, tool, args);
+  const run = (tool: 'pkg_add' | 'pkg_delete' | 'pkg_info' | 'pkg_admin', ...args: string[]) =>
+    runTool(site.prefix, tool, args);
   const names = () =>
     readdirSync(site.dbdir)
       .filter((n) => existsSync(path.join(site.dbdir, n, '+CONTENTS')))
@@ -294,5 +295,27 @@ describe('dependants (delete/pkg_delete.c sort_and_recurse)', () => {
     // perl came in as a dependency (automatic): still refused
     expect(w.run('pkg_delete', 'perl')).toEqual(capture('309-pkg_delete-auto-dep-still-needed'));
     expect(w.names()).toEqual(['bar-1.0', 'foo-1.2', 'p5-Foo-Bar-1.0', 'perl-5.38.2']);
+  });
+});
+
+describe('automatic flags (admin/main.c set_unset_variable, lib/var.c var_set)', () => {
+  it('set and unset print nothing (captures 208, 211); a package whose +INSTALLED_INFO cannot be written fails, exit 1', () => {
+    const w = world([{ pkgname: 'lib-2.0' }, { pkgname: 'app-1.1', depends: ['lib>=2'] }]);
+    expect(w.run('pkg_add', 'app-1.1').exit).toBe(0);
+    expect(w.automatic('lib-2.0')).toBe('yes');
+    expect(w.run('pkg_admin', 'unset', 'automatic', 'lib-2.0')).toEqual(capture('211-pkg_admin-unset-automatic'));
+    expect(w.automatic('lib-2.0')).toBe('');
+    expect(w.run('pkg_admin', 'set', 'automatic=YES', 'lib')).toEqual(capture('208-pkg_admin-set-automatic'));
+    expect(w.automatic('lib-2.0')).toBe('YES');
+    // As an entry the job's user may not write: var_set warns with the file and errno, iteration stops.
+    setFaults(w.site.prefix, { failAdmin: ['lib-2.0'] });
+    const info = path.join(w.site.dbdir, 'lib-2.0', '+INSTALLED_INFO');
+    expect(w.run('pkg_admin', 'unset', 'automatic', 'lib-2.0')).toEqual({
+      exit: 1,
+      stdout: '',
+      stderr: `pkg_admin: var_set: can't open temp file for '${info}' for writing: Permission denied\npkg_admin: Cannot process pkdbdb\n`,
+    });
+    expect(w.automatic('lib-2.0')).toBe('YES');
+    expect(w.run('pkg_admin', 'unset', 'automatic', 'app-1.1').exit).toBe(0);
   });
 });

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { summaryPackages } from '../../src/catalog/summary-packages.js';
 import { inventoryFromBytes, pkgnamesFromBytes } from '../../src/observed/inventory-bytes.js';
 import { inventoryFromPkgInfo } from '../../src/observed/inventory.js';
+import type { Inventory } from '../../src/observed/types.js';
 import { parsePkgSummary } from '../../src/pkgsrc/pkg-summary.js';
 
 const META = { site: 'S', observedAt: '2025-01-01T00:00:00.000Z', source: 'observed-dir' as const };
@@ -78,6 +79,25 @@ describe('inventoryFromBytes', () => {
         expect(outcome(() => inventoryFromBytes(bytes))).toEqual(outcome(() => inventoryFromPkgInfo(viaText)));
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it('without comments gives the same inventory but for the comments', () => {
+    fc.assert(
+      fc.property(listing, fc.option(fc.subarray([0, 1, 2, 3, 4, 5, 6, 7]), { nil: undefined }), (text, pick) => {
+        const lines = text.split('\n');
+        const user = pick?.map((i) => lines[i] ?? 'stray-1.0').join('\n');
+        const bytes = {
+          ...META,
+          pkgInfo: { bytes: Buffer.from(text), file: 'a' },
+          ...(user !== undefined ? { userInstalled: { bytes: Buffer.from(user), file: 'a-u' } } : {}),
+        };
+        const blank = (o: ReturnType<typeof outcome<Inventory>>) =>
+          'ok' in o ? { ok: { ...o.ok, packages: o.ok.packages.map((p) => ({ ...p, comment: '' })) } } : o;
+        const without = outcome(() => inventoryFromBytes(bytes, { comments: false }));
+        expect(blank(without)).toEqual(blank(outcome(() => inventoryFromBytes(bytes))));
+      }),
+      { numRuns: 1000 },
     );
   });
 

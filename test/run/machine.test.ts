@@ -134,6 +134,7 @@ const EVENTS: Record<string, TxEvent> = {
   'output-unreadable fatal': e({ type: 'output-unreadable', message: 'gone', transient: false }),
   verified: e({ type: 'verified', finished, verdict: { status: 'succeeded', installed: true, validated: true } }),
   held: e({ type: 'held', kept: true }),
+  'site-removed': e({ type: 'site-removed', reason: 'S is no longer in sites.yaml' }),
 };
 
 /** "phase [record types] command" for the pairs that change something; every other pair changes nothing. */
@@ -159,6 +160,8 @@ const waitRow = {
   'poll-error fatal': 'stopping [] cancel',
   'deadline-passed': 'stopping [] cancel',
   'executor-missing': 'done [end] stop',
+  // The states a journal's open transaction folds into (begun, waiting) can be closed when its site is gone.
+  'site-removed': 'done [end] stop',
 };
 const stopRow = { cancelled: 'fetching [] fetch-output', 'cancel-failed': 'done [] stop' };
 const fetchRow = {
@@ -172,7 +175,12 @@ const TABLE: Record<keyof typeof STATES, Partial<Record<keyof typeof EVENTS, str
     'lock-lost': 'done [begin end] stop',
     'executor-missing': 'done [] stop',
   },
-  begun: { 'lock-taken': 'finding [] find', 'lock-lost': 'finding [] find', 'executor-missing': 'done [end] stop' },
+  begun: {
+    'lock-taken': 'finding [] find',
+    'lock-lost': 'finding [] find',
+    'executor-missing': 'done [end] stop',
+    'site-removed': 'done [end] stop',
+  },
   'submitting 1': submitRow,
   'submitting last': submitRow,
   'finding on resume': findRow,
@@ -219,6 +227,7 @@ describe('step: every state × every event', () => {
       'output-unreadable',
       'verified',
       'held',
+      'site-removed',
     ];
     expect([...types].sort()).toEqual([...all].sort());
     const phases = new Set(Object.values(STATES).map((s) => s.phase));

@@ -3,9 +3,15 @@
 // reviewed plan instead (apply-plan-file.ts). On a terminal the plan is
 // shown and confirmed first, unless --yes.
 import { UsageError } from '../../errors.js';
-import { busySummary, applySites } from '../../run/apply.js';
+import {
+  busySummary,
+  applySites,
+  closeRemovedSiteTransactions,
+  removedSitesSummary,
+  type RemovedSiteTx,
+} from '../../run/apply.js';
 import { progressPrinter } from '../progress.js';
-import { flag, stringOpt, type ParsedArgs } from '../args.js';
+import { flag, listOpt, stringOpt, type ParsedArgs } from '../args.js';
 import {
   desiredFromArgs,
   desiredOptions,
@@ -32,6 +38,9 @@ export async function applyCommand(args: ParsedArgs, io: Io): Promise<CommandRes
     return (await import('./apply-plan-file.js')).applyPlanFile(args, io, args.positionals[0]);
   parseConcurrency(stringOpt(args, 'concurrency')); // refused before anything is read
   const desired = await desiredFromArgs(args, io);
+  // A rollout policy decides which sites run now, unless --site names them by hand.
+  if (desired.rollout && listOpt(args, 'site').length === 0)
+    return (await import('./apply-rollout.js')).applyRollout(args, io, desired, desired.rollout);
   const sites = await changedOnly(args, io, desired, selectSites(desired, args));
   const stateDir = stateDirFromArgs(args);
   const tags = await tagsFromArgs(args, desired);
@@ -64,6 +73,7 @@ export async function applyCommand(args: ParsedArgs, io: Io): Promise<CommandRes
   return runApply(args, io, sites, {
     revision: desired.revision,
     tags,
+    inSitesYaml: desired.sites,
     ...(catalogOverride ? { catalogOverride } : {}),
     ...(reviewed ? { reviewed } : {}),
   });
@@ -79,14 +89,22 @@ export async function runApply(
   args: ParsedArgs,
   io: Io,
   sites: readonly ResolvedSite[],
-  run: { revision: string; tags: string[]; catalogOverride?: string; reviewed?: ReadonlyMap<string, ReviewedSitePlan> },
+  run: {
+    revision: string;
+    tags: string[];
+    catalogOverride?: string;
+    reviewed?: ReadonlyMap<string, ReviewedSitePlan>;
+    /** Every site of sites.yaml: open transactions of any other are closed (not for a reviewed plan file, which decides nothing). */
+    inSitesYaml?: readonly ResolvedSite[];
+  },
 ): Promise<{ exitCode: number }> {
   const concurrency = parseConcurrency(stringOpt(args, 'concurrency'));
   const json = flag(args, 'json');
   const { emit, started } = progressPrinter(io, sites.length, json, loggerFromArgs(args));
   let stateFailed = false;
+  let removed: RemovedSiteTx[] = [];
   const results = await withState(args, async (state) => {
-    const r = await applySites(sites, {
+    const options = {
       state,
       stateDir: stateDirFromArgs(args),
       revision: run.revision,
@@ -96,13 +114,16 @@ export async function runApply(
       ...(run.catalogOverride ? { catalogOverride: run.catalogOverride } : {}),
       ...(run.reviewed ? { reviewed: run.reviewed } : {}),
       emit,
-    });
+    };
+    const r = await applySites(sites, options);
+    // Not a site of the run: what the journal left open at sites sites.yaml no longer has.
+    if (run.inSitesYaml && !state.failure()) removed = await closeRemovedSiteTransactions(run.inSitesYaml, options);
     stateFailed = saidStateFailure(state, io);
     return r;
   });
   const count = (s: string) => results.filter((r) => r.status === s).length;
   const failed = count('failed');
-  if (json) io.out(JSON.stringify({ revision: run.revision, results }));
+  if (json) io.out(JSON.stringify({ revision: run.revision, results, ...(removed.length > 0 ? { removed } : {}) }));
   else {
     io.out(
       `Apply: ${count('changed')} changed, ${count('in-sync')} in sync${count('held') ? `, ${count('held')} held` : ''}${count('dry-run') ? `, ${count('dry-run')} dry-run` : ''}, ${failed} failed of ${results.length} site${results.length === 1 ? '' : 's'} in ${((Date.now() - started) / 1000).toFixed(1)}s.`,
@@ -110,6 +131,7 @@ export async function runApply(
   }
   const busy = busySummary(results);
   if (!json && busy) io.out(busy);
+  if (!json && removed.length > 0) io.out(removedSitesSummary(removed));
   return { exitCode: failed > 0 || stateFailed ? 1 : 0 };
 }
 

@@ -1,7 +1,7 @@
-// `reconcile observe --site S --import FILE [--import-u FILE]`: store an
-// inventory a site sent, between the site's transactions (never while one
-// runs or is left open: state/between-transactions.ts). Without --import,
-// probe jobs.
+// `reconcile observe --site S --import FILE [--import-u FILE] [--import-n
+// FILE]`: store an inventory a site sent (pkg_info, pkg_info -u, pkg_info -n
+// -a), between the site's transactions (never while one runs or is left
+// open: state/between-transactions.ts). Without --import, probe jobs.
 import { readFile } from 'node:fs/promises';
 import { InputError, UsageError } from '../../errors.js';
 import { inventoryFromPkgInfo } from '../../observed/inventory.js';
@@ -31,10 +31,12 @@ export async function observeCommand(args: ParsedArgs, io: Io): Promise<CommandR
   const desired = await desiredFromArgs(args, io);
   const [site] = selectSites(desired, args);
   const userFile = stringOpt(args, 'import-u');
+  const dependsFile = stringOpt(args, 'import-n');
   const inventory = inventoryFromPkgInfo({
     site: site!.name,
     pkgInfo: { text: await readInput(file), file },
     ...(userFile ? { userInstalled: { text: await readInput(userFile), file: userFile } } : {}),
+    ...(dependsFile ? { depends: { text: await readInput(dependsFile), file: dependsFile } } : {}),
     observedAt: new Date().toISOString(),
     source: 'import',
     origin: file,
@@ -50,11 +52,20 @@ export async function observeCommand(args: ParsedArgs, io: Io): Promise<CommandR
   }
   const stored = written.value;
   const automatic = inventory.packages.filter((p) => p.automatic).length;
+  const withDepends = inventory.packages.filter((p) => p.depends !== undefined).length;
   if (flag(args, 'json'))
-    io.out(JSON.stringify({ site: site!.name, packages: inventory.packages.length, automatic, file: stored }));
+    io.out(
+      JSON.stringify({
+        site: site!.name,
+        packages: inventory.packages.length,
+        automatic,
+        ...(dependsFile ? { depends: withDepends } : {}),
+        file: stored,
+      }),
+    );
   else
     io.out(
-      `${site!.name}: stored ${inventory.packages.length} packages (${inventory.userListKnown ? `${automatic} automatic` : 'no -u listing: none taken as automatic'}) in ${stored}`,
+      `${site!.name}: stored ${inventory.packages.length} packages (${inventory.userListKnown ? `${automatic} automatic` : 'no -u listing: none taken as automatic'}${dependsFile ? `; DEPENDS recorded for ${withDepends}` : ''}) in ${stored}`,
     );
   return { exitCode: 0 };
 }
@@ -72,7 +83,8 @@ async function readInput(file: string): Promise<string> {
 
 /** Without --import: a probe job per site, through the same queue and locks as apply. */
 async function probeCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
-  if (stringOpt(args, 'import-u')) throw new UsageError('--import-u goes with --import');
+  for (const o of ['import-u', 'import-n'] as const)
+    if (stringOpt(args, o)) throw new UsageError(`--${o} goes with --import`);
   const desired = await desiredFromArgs(args, io);
   const sites = selectSites(desired, args);
   const json = flag(args, 'json');

@@ -28,6 +28,14 @@ import { parseConcurrency } from './apply.js';
 import { UsageError } from '../../errors.js';
 import { PlanFileRecorder } from '../../plan-file/make.js';
 import { writePlanFile } from '../../plan-file/plan-file.js';
+import { rolloutLines, summarizeRollout, type RolloutSummary } from '../../rollout/describe.js';
+import { readRollout } from '../../state/rollout-file.js';
+
+async function rolloutSummary(stateDir: string, head: string): Promise<RolloutSummary | undefined> {
+  const r = await readRollout(stateDir);
+  if (!r) return undefined;
+  return summarizeRollout(r, Date.now(), r.status === 'running' && r.revision !== head ? head : undefined);
+}
 
 export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   noPositionals(args);
@@ -69,6 +77,9 @@ async function plan(args: ParsedArgs, io: Io, state: StateStore): Promise<Comman
   // One listing of the holds rather than a look-up per site.
   const holds = new Map((await state.holds.list()).map((h) => [h.site, h]));
   const summary = emptySummary();
+  // Where a rollout stands decides which of these plans the next apply carries out.
+  const rollout = await rolloutSummary(stateDir, desired.revision);
+  if (rollout && !json) for (const line of rolloutLines(rollout)) io.out(line);
   if (json) io.out(`{"format":"vo-reconcile-plan/1","revision":${JSON.stringify(desired.revision)},"sites":[`);
   const withVulns = vulnPass(sites, {
     stateDir,
@@ -94,7 +105,7 @@ async function plan(args: ParsedArgs, io: Io, state: StateStore): Promise<Comman
     }
     i++;
   }
-  if (json) io.out(`],"summary":${JSON.stringify(summary)}}`);
+  if (json) io.out(`],"summary":${JSON.stringify(summary)}${rollout ? `,"rollout":${JSON.stringify(rollout)}` : ''}}`);
   else io.out(renderSummary(summary));
   if (recorder && out) {
     const made = await recorder.finish(summary);

@@ -1,5 +1,6 @@
 // `reconcile report --site NAME --url URL [--prefix P]`: run at a site (no
-// root needed), sends what pkg_info lists there to a collector running
+// root needed), sends what pkg_info lists there (installed, user-installed,
+// and each package's DEPENDS) to a collector running
 // `reconcile serve --report-secrets`, signed with the site's secret.
 // With --cron, prints the /etc/cron.d line that does it daily (or --every).
 import { createHash, randomBytes } from 'node:crypto';
@@ -38,14 +39,19 @@ export async function reportCommand(args: ParsedArgs, io: Io): Promise<CommandRe
   }
   const secret = await reporterSecret(args);
   const pkgInfo = prefix ? path.join(path.resolve(prefix), 'sbin', 'pkg_info') : 'pkg_info';
-  const listings = await Promise.all([runPkgInfo(pkgInfo, []), runPkgInfo(pkgInfo, ['-u'])]);
+  // -n -a: each package's own DEPENDS, so the planner need not take them from the catalog.
+  const listings = await Promise.all([
+    runPkgInfo(pkgInfo, []),
+    runPkgInfo(pkgInfo, ['-u']),
+    runPkgInfo(pkgInfo, ['-n', '-a']),
+  ]);
   const failed = listings.filter((l): l is { error: string } => 'error' in l);
   if (failed.length > 0) {
     for (const f of failed) io.err(`reconcile: ${f.error}`);
     return { exitCode: 1 };
   }
-  const [all, user] = listings as { text: string }[];
-  const body = encodeReport(all!.text, user!.text);
+  const [all, user, depends] = listings as { text: string }[];
+  const body = encodeReport(all!.text, user!.text, depends!.text);
   const signed = sign(secret, site, body, Math.floor(Date.now() / 1000), randomBytes(16).toString('hex'));
   let res: Response;
   try {

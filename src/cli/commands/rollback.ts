@@ -56,7 +56,7 @@ export async function rollbackCommand(args: ParsedArgs, io: Io): Promise<Command
   if (json) io.out(JSON.stringify({ tag, commit: atTag.commit, results }));
   else {
     // A dry run rolled nothing back: it wrote the job scripts, as apply --dry-run does.
-    const done = `${count('changed')} rolled back${count('dry-run') ? `, ${count('dry-run')} dry-run (job scripts in state/jobs/dry-run/)` : ''}`;
+    const done = `${count('changed')} rolled back${count('dry-run') ? `, ${count('dry-run')} dry-run (job scripts in state/jobs/dry-run/)` : ''}${count('held') ? `, ${count('held')} held by hand (not touched)` : ''}`;
     io.out(
       `Rollback to ${tag} (${atTag.commit!.slice(0, 12)}): ${done}, ${failed} failed, in ${((Date.now() - started) / 1000).toFixed(1)}s.`,
     );

@@ -8,10 +8,11 @@ import { UsageError } from '../../errors.js';
 import type { GatheredStatus } from '../../report/gather-status.js';
 import { StatusMemo } from '../../report/status-memo.js';
 import { vulnMetrics } from '../../report/vuln-metrics.js';
+import { rolloutMetrics } from '../../report/rollout-metrics.js';
 import { planDrifts } from '../../report/fleet-status.js';
 import { renderStatusHtml } from '../../report/render-html.js';
 import { historyEntry, newestFirst } from '../../report/history.js';
-import { applySites } from '../../run/apply.js';
+import { applySites, closeRemovedSiteTransactions, removedSitesSummary, type ApplyOptions } from '../../run/apply.js';
 import type { StateStore } from '../../state/store.js';
 import { foldTransactions } from '../../state/records.js';
 import { loadDesiredState } from '../../desired/load.js';
@@ -107,7 +108,7 @@ async function reconcileLoop(
     const started = Date.now();
     try {
       const desired = await loadDesiredState(desiredOptions(args));
-      const results = await applySites(desired.sites, {
+      const options: ApplyOptions = {
         state,
         stateDir: state.localDir,
         revision: desired.revision,
@@ -120,7 +121,14 @@ async function reconcileLoop(
           log[e.kind === 'done' && e.status === 'failed' ? 'warn' : 'info']({ site: e.site, event: e.kind }, e.detail);
           io.out(`${e.site}: ${e.kind === 'done' ? '' : `${e.kind}: `}${e.detail}`);
         },
-      });
+      };
+      const results = await applySites(desired.sites, options);
+      // As apply does: what the journal left open at sites sites.yaml no longer has is closed.
+      const removed = state.failure() ? [] : await closeRemovedSiteTransactions(desired.sites, options);
+      if (removed.length > 0) {
+        log.info({ removed }, removedSitesSummary(removed));
+        io.out(removedSitesSummary(removed));
+      }
       const changed = results.filter((r) => r.status === 'changed').length;
       const failed = results.filter((r) => r.status === 'failed').length;
       log.info({ changed, failed, sites: results.length }, 'run finished');
@@ -214,6 +222,7 @@ function metrics(status: GatheredStatus['status'], txs: GatheredStatus['transact
     '# TYPE vo_reconcile_runs_total counter',
     `vo_reconcile_runs_total ${stats.runs}`,
     ...vulnMetrics(status),
+    ...rolloutMetrics(status.rollout),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -5,6 +5,7 @@
 // their first state differs.
 import { TransientBackendError, type JobHandle } from '../../backends/types.js';
 import type { ResolvedSite } from '../../desired/types.js';
+import { holdAfterRollback } from '../../rollback/holds.js';
 import type { RunContext } from '../context.js';
 import { isoAt, type Executor } from '../ports.js';
 import { jobRequest } from './job-request.js';
@@ -143,7 +144,7 @@ async function carryOut(
         }),
       );
     case 'hold':
-      return { type: 'held', kept: await ctx.holds.write(command.hold) };
+      return { type: 'held', kept: await holdAfterRollback(ctx.holds, command.hold) };
     case 'verify': {
       if (state.phase !== 'verifying') throw new Error(`verify in state ${state.phase}`);
       const v = verifyJob(state.begin, command.output, command.wait, isoAt(ctx.clock));

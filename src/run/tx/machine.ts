@@ -88,7 +88,9 @@ export type TxEventBody =
   | { type: 'output-unreadable'; message: string; transient: boolean }
   | { type: 'verified'; finished: FinishedRecord; verdict: TransactionVerdict; inventory?: Inventory }
   /** The hold is written (kept: false when the hold store keeps nothing). */
-  | { type: 'held'; kept: boolean };
+  | { type: 'held'; kept: boolean }
+  /** The site of a transaction left open is no longer in sites.yaml: the transaction is closed, its job not followed. */
+  | { type: 'site-removed'; reason: string };
 
 /** Every event carries the time it happened (records are stamped with it). */
 export type TxEvent = { at: string } & TxEventBody;
@@ -120,6 +122,7 @@ export type TxCause =
   | 'submission-unknown'
   | 'cancel-failed'
   | 'dry-run'
+  | 'site-removed'
   | 'already-ended';
 
 export type TxOutcome =
@@ -232,6 +235,7 @@ function transition(s: TxState, e: TxEvent): Transition {
       if (e.type === 'lock-taken' || e.type === 'lock-lost')
         return to({ phase: 'finding', begin: s.begin, attempt: 1, after: 'resume', error: '' });
       if (e.type === 'executor-missing') return ended(s.begin, e.at, 'no-executor', e.message);
+      if (e.type === 'site-removed') return ended(s.begin, e.at, 'site-removed', e.reason);
       return undefined;
     case 'submitting':
       return submitting(s, e);
@@ -373,6 +377,8 @@ function polling(s: Extract<TxState, { phase: 'waiting' }>, e: TxEvent): Transit
       return stop({ why: 'deadline' });
     case 'executor-missing':
       return ended(s.begin, e.at, 'no-executor', e.message);
+    case 'site-removed':
+      return ended(s.begin, e.at, 'site-removed', e.reason);
     default:
       return undefined;
   }

@@ -4,9 +4,18 @@
 // the verdict is passed in.
 import type { JobPoll } from '../../backends/types.js';
 import { parseJobOutput, type JobOutput, restoreNote } from '../../jobs/parse-output.js';
+import { actionStepLabel, flagStepLabel } from '../../jobs/render-script.js';
 import { inventoryFromEntries } from '../../observed/inventory.js';
 import type { Inventory } from '../../observed/types.js';
-import type { ActionResult, BeginRecord, CheckResult, EndRecord, FinishedRecord } from '../../state/records.js';
+import type { PlanAction } from '../../plan/types.js';
+import type {
+  ActionResult,
+  BeginRecord,
+  CheckResult,
+  EndRecord,
+  FinishedRecord,
+  FlagResult,
+} from '../../state/records.js';
 import { checkResults, checksVerdict } from '../check-results.js';
 import { verifyOutcome } from '../verify.js';
 
@@ -67,6 +76,7 @@ function finishedRecord(
     audit: parsed.audit,
     ...auditExit(parsed),
     ...(parsed.pkgToolsVersion ? { pkgToolsVersion: parsed.pkgToolsVersion } : {}),
+    ...(parsed.restores.length ? { restores: parsed.restores } : {}),
     notes: [...parsed.notes, ...(parsed.problem ? [parsed.problem] : [])],
   };
 }
@@ -90,8 +100,10 @@ export function packageSets(inventory: Inventory): { packages: string[]; automat
 
 function actionResults(begin: BeginRecord, parsed: JobOutput): ActionResult[] {
   return begin.plan.actions.map((a, i) => {
-    const step = parsed.steps.find((s) => s.label === `action ${i + 1} ${a.action} ${a.pkgname}`);
-    if (!step) return { action: a.action, pkgname: a.pkgname, outcome: 'skipped' };
+    const step = parsed.steps.find((s) => s.label === actionStepLabel(i + 1, a));
+    const flag = flagResult(a, i + 1, parsed);
+    const also = flag ? { flag } : {};
+    if (!step) return { action: a.action, pkgname: a.pkgname, outcome: 'skipped', ...also };
     const outcome = step.rc === 0 ? 'done' : 'failed';
     return {
       action: a.action,
@@ -99,9 +111,26 @@ function actionResults(begin: BeginRecord, parsed: JobOutput): ActionResult[] {
       outcome,
       ...(step.rc !== undefined ? { rc: step.rc } : {}),
       output: step.output.slice(-20),
+      ...also,
     };
   });
 }
+
+/** The pkg_admin step after the actions that sets this action's package's automatic flag, when the plan has one. */
+function flagResult(a: PlanAction, n: number, parsed: JobOutput): FlagResult | undefined {
+  if (!a.flag || a.action === 'remove') return undefined;
+  const step = parsed.steps.find((s) => s.label === flagStepLabel(n, a));
+  if (!step) return { to: a.flag, outcome: 'skipped' };
+  return {
+    to: a.flag,
+    outcome: step.rc === 0 ? 'done' : 'failed',
+    ...(step.rc !== undefined ? { rc: step.rc } : {}),
+    output: step.output.slice(-20),
+  };
+}
+
+/** The steps that change packages: the actions, then the flag steps; the first that failed explains the failure. */
+const PACKAGE_STEP = /^(action|flag) [0-9]+ /;
 
 /**
  * The transaction's verdict: the job's word, checked against what the site
@@ -156,13 +185,10 @@ function installVerdict(
       reason: wait.state === 'lost' ? `job lost: ${wait.detail ?? ''}; ${parsed.problem}` : `${parsed.problem}${said}`,
     };
   }
-  const failed = parsed.steps.find((s) => s.label.startsWith('action ') && s.rc !== 0);
+  const failed = parsed.steps.find((s) => PACKAGE_STEP.test(s.label) && s.rc !== 0);
   // A failed check alone makes the job say "failed"; whether the actions did is decided here.
   const mismatches = inventory
-    ? verifyOutcome(
-        begin.plan.actions,
-        inventory.packages.map((p) => p.pkgname),
-      )
+    ? verifyOutcome(begin.plan.actions, inventory.packages, inventory.userListKnown)
     : ['no package listing after the job'];
   if (failed)
     return {

@@ -9,10 +9,12 @@ import {
   installed,
   isInstalled,
   isPkgPattern,
+  listed,
   makeWarn,
   match,
   out,
   parsePlist,
+  readFaults,
   readMeta,
   setVar,
   siteContext,
@@ -130,7 +132,32 @@ function set(ctx, args) {
   }
   const pkgs = resolveAll(ctx, names);
   if (!pkgs) return 1;
-  for (const p of pkgs) setVar(path.join(ctx.dbdir, p, '+INSTALLED_INFO'), name, value);
+  return setInstalledInfo(ctx, pkgs, name, value);
+}
+
+/**
+ * set_installed_info_var → var_set for each package: a write that fails
+ * (the pkgdb entry not writable; the emulator's failAdmin fault stands in
+ * for that, as tests run as root) warns with the file and the errno text,
+ * stops the iteration, and pkg_admin exits 1 with "Cannot process pkdbdb"
+ * (admin/main.c set_unset_variable, lib/var.c var_set).
+ */
+function setInstalledInfo(ctx, pkgs, name, value) {
+  const faults = readFaults(ctx.site);
+  for (const p of pkgs) {
+    const file = path.join(ctx.dbdir, p, '+INSTALLED_INFO');
+    try {
+      if (listed(faults.failAdmin, p)) throw Object.assign(new Error('EACCES'), { code: 'EACCES' });
+      setVar(file, name, value);
+    } catch (e) {
+      if (!e?.code) throw e;
+      warn(
+        `var_set: can't open temp file for '${file}' for writing: ${e.code === 'EACCES' ? 'Permission denied' : e.code}`,
+      );
+      warn('Cannot process pkdbdb');
+      return 1;
+    }
+  }
   return 0;
 }
 
@@ -142,8 +169,7 @@ function unset(ctx, args) {
   }
   const pkgs = resolveAll(ctx, names);
   if (!pkgs) return 1;
-  for (const p of pkgs) setVar(path.join(ctx.dbdir, p, '+INSTALLED_INFO'), name, undefined);
-  return 0;
+  return setInstalledInfo(ctx, pkgs, name, undefined);
 }
 
 /** Entries of pkg-vulnerabilities (checksums are not verified). */
