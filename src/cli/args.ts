@@ -38,6 +38,7 @@ const OPTIONS = {
   'log-level': { type: 'string' },
   'log-file': { type: 'string' },
   json: { type: 'boolean' },
+  'no-color': { type: 'boolean' },
   observed: { type: 'string' },
   catalog: { type: 'string' },
   import: { type: 'string' },
@@ -84,6 +85,7 @@ const COMMON: OptionName[] = [
   'log-level',
   'log-file',
   'json',
+  'no-color',
   'help',
 ];
 

@@ -135,5 +135,8 @@ export function tagsFromArgs(args: ParsedArgs, desired: DesiredState): Promise<s
 export function loggerFromArgs(args: ParsedArgs): Logger {
   // parseCommandLine refused any other --log-level before a command ran.
   const level = stringOpt(args, 'log-level') as LogLevel | undefined;
-  return createLogger(level ?? 'warn', stringOpt(args, 'log-file'));
+  const file = stringOpt(args, 'log-file');
+  // On stderr the human output already says every warning (a site's failure):
+  // by default the log adds only errors there, so a failure is printed once.
+  return createLogger(level ?? (file ? 'warn' : 'error'), file);
 }

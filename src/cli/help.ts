@@ -10,7 +10,9 @@ const COMMON = `Common options:
                       PostgreSQL URL postgres://user@host/db (also from
                       VO_RECONCILE_STATE; see 'reconcile state --help')
   --json              machine-readable output on stdout
-  --log-level LEVEL   fatal|error|warn|info|debug|trace|silent (default: warn); logs are JSON on stderr
+  --no-color          no colour on a terminal (so does NO_COLOR=1; never in pipes)
+  --log-level LEVEL   fatal|error|warn|info|debug|trace|silent (default: error on stderr,
+                      where the output already says each failure; warn with --log-file); logs are JSON
   --log-file FILE     write logs to FILE instead of stderr
   -h, --help          show help
   --version           print the version and exit

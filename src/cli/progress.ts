@@ -9,6 +9,7 @@ export function progressPrinter(
   total: number,
   quiet: boolean,
   log?: Logger,
+  paint: (line: string, status?: string) => string = (l) => l,
 ): { emit(e: SiteEvent): void; started: number } {
   const started = Date.now();
   let done = 0;
@@ -20,7 +21,12 @@ export function progressPrinter(
       const failed = e.kind === 'done' && e.status === 'failed';
       log?.[failed ? 'warn' : 'info']({ site: e.site, event: e.kind }, e.detail);
       if (quiet) return;
-      io.out(`${stamp()} ${e.site}: ${e.kind === 'done' ? '' : `${e.kind}: `}${e.detail}`);
+      io.out(
+        paint(
+          `${stamp()} ${e.site}: ${e.kind === 'done' ? '' : `${e.kind}: `}${e.detail}`,
+          e.kind === 'done' ? e.status : undefined,
+        ),
+      );
       if (io.isTTY && total > 1) io.err(`\u001b[2K${done}/${total} sites done\u001b[1A`);
     },
   };

@@ -11,6 +11,7 @@ import {
   type RemovedSiteTx,
 } from '../../run/apply.js';
 import { progressPrinter } from '../progress.js';
+import { colourOn, statusPaint } from '../colour.js';
 import { flag, listOpt, stringOpt, type ParsedArgs } from '../args.js';
 import {
   desiredFromArgs,
@@ -104,7 +105,13 @@ export async function runApply(
 ): Promise<{ exitCode: number }> {
   const concurrency = parseConcurrency(stringOpt(args, 'concurrency'));
   const json = flag(args, 'json');
-  const { emit, started } = progressPrinter(io, sites.length, json, loggerFromArgs(args));
+  const { emit, started } = progressPrinter(
+    io,
+    sites.length,
+    json,
+    loggerFromArgs(args),
+    statusPaint(colourOn(io, args)),
+  );
   let stateFailed = false;
   let removed: RemovedSiteTx[] = [];
   const results = await withState(args, async (state) => {
@@ -163,8 +170,9 @@ export async function queueNotifications(
 export function parseConcurrency(v: string | undefined): number {
   if (v === undefined) return 8;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 1024)
-    throw new UsageError(`--concurrency must be a whole number from 1 to 1024, got '${v}'`);
+  // Grid jobs mostly wait in queues, and their polls are batched: a fleet's every site may be in flight at once.
+  if (!Number.isInteger(n) || n < 1 || n > 100_000)
+    throw new UsageError(`--concurrency must be a whole number from 1 to 100000, got '${v}'`);
   return n;
 }
 

@@ -18,6 +18,7 @@ import {
 } from '../common.js';
 import type { CommandResult, Io } from '../io.js';
 import { progressPrinter } from '../progress.js';
+import { colourOn, statusPaint } from '../colour.js';
 import { parseConcurrency } from './apply.js';
 import { busySummary, observeSites } from '../../run/apply.js';
 import { betweenTransactions } from '../../state/between-transactions.js';
@@ -88,7 +89,7 @@ async function probeCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   const desired = await desiredFromArgs(args, io);
   const sites = selectSites(desired, args);
   const json = flag(args, 'json');
-  const { emit } = progressPrinter(io, sites.length, json, loggerFromArgs(args));
+  const { emit } = progressPrinter(io, sites.length, json, loggerFromArgs(args), statusPaint(colourOn(io, args)));
   let stateFailed = false;
   const results = await withState(args, async (state) => {
     const r = await observeSites(sites, {

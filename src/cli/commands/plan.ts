@@ -17,6 +17,7 @@ import { describeHold, isManual, type Hold } from '../../rollback/holds.js';
 import { renderSitePlan, renderSummary } from '../../plan/render.js';
 import type { SitePlan } from '../../plan/types.js';
 import { emptySummary } from '../../plan/types.js';
+import { colourOn, planPaint } from '../colour.js';
 import { flag, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
 import { desiredWithCacheFromArgs, selectSites, stateDirFromArgs, tagsFromArgs, withState } from '../common.js';
 import type { DesiredState } from '../../desired/types.js';
@@ -87,6 +88,7 @@ async function plan(args: ParsedArgs, io: Io, state: StateStore): Promise<Comman
     ...(catalogOverride ? { catalogOverride } : {}),
     kept: verbose ? 'full' : 'counts',
   });
+  const paint = planPaint(colourOn(io, args));
   const checksOnly = checksOnlyJobs(args, desired, state.journal);
   let i = 0;
   for await (const raw of planned) {
@@ -99,7 +101,7 @@ async function plan(args: ParsedArgs, io: Io, state: StateStore): Promise<Comman
     if (json) io.out(`${i > 0 ? ',' : ''}${withFields(p.json, extra)}`);
     else {
       const plan = parsePlan(p.json);
-      for (const line of renderSitePlan(plan, verbose)) io.out(line);
+      for (const line of renderSitePlan(plan, verbose)) io.out(paint(line));
       if (hold) io.out(`  (${heldLine(hold, p.site.name)})`);
       if (checks) io.out(`  * ${checksOnlyLine(p.site, plan)}`);
     }

@@ -32,9 +32,14 @@ export async function reportCommand(args: ParsedArgs, io: Io): Promise<CommandRe
   const endpoint = endpointUrl(stringOpt(args, 'url'), site);
   const prefix = stringOpt(args, 'prefix');
   if (flag(args, 'cron')) {
-    io.out(
-      cronLine(site, stringOpt(args, 'url')!, prefix, stringOpt(args, 'secret-file'), stringOpt(args, 'every') ?? '1d'),
+    const line = cronLine(
+      site,
+      stringOpt(args, 'url')!,
+      prefix,
+      stringOpt(args, 'secret-file'),
+      stringOpt(args, 'every') ?? '1d',
     );
+    io.out(flag(args, 'json') ? JSON.stringify({ site, line }) : line);
     return { exitCode: 0 };
   }
   const secret = await reporterSecret(args);
@@ -75,7 +80,7 @@ export async function reportCommand(args: ParsedArgs, io: Io): Promise<CommandRe
     io.err(`reconcile: the collector refused the report (HTTP ${res.status}): ${reason}`);
     return { exitCode: 1 };
   }
-  io.out(reason);
+  io.out(flag(args, 'json') ? JSON.stringify({ site, stored: true, status: res.status, message: reason }) : reason);
   return { exitCode: 0 };
 }
 

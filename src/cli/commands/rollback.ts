@@ -17,6 +17,7 @@ import {
 } from '../common.js';
 import type { CommandResult, Io } from '../io.js';
 import { progressPrinter } from '../progress.js';
+import { colourOn, statusPaint } from '../colour.js';
 import { parseConcurrency, queueNotifications } from './apply.js';
 
 export async function rollbackCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
@@ -29,7 +30,13 @@ export async function rollbackCommand(args: ParsedArgs, io: Io): Promise<Command
   const atTag = await loadDesiredState(desiredOptions(args, tag));
   const sites = selectSites(desired, args);
   const json = flag(args, 'json');
-  const { emit, started } = progressPrinter(io, sites.length, json, loggerFromArgs(args));
+  const { emit, started } = progressPrinter(
+    io,
+    sites.length,
+    json,
+    loggerFromArgs(args),
+    statusPaint(colourOn(io, args)),
+  );
   let stateFailed = false;
   const results = await withState(args, async (state) => {
     const r = await rollbackSites(
