@@ -52,7 +52,10 @@ async function receiver(opts: { hold?: boolean } = {}) {
 }
 const servers: ReturnType<typeof createServer>[] = [];
 afterEach(() => {
-  for (const s of servers.splice(0)) (s.closeAllConnections(), s.close());
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections();
+    s.close();
+  }
 });
 
 /** A port nothing listens on. */
