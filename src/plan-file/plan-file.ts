@@ -107,7 +107,7 @@ function validator(): ReturnType<Ajv2020['compile']> {
       JSON.parse(
         readFileSync(fileURLToPath(new URL(`../../schemas/${name}.schema.json`, import.meta.url)), 'utf8'),
       ) as object;
-    const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, validateSchema: false });
+    const ajv = new Ajv2020({ allErrors: true, strict: true, validateSchema: false });
     ajv.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
     ajv.addSchema(load('plan'));
     compiled = ajv.compile(load('planfile'));

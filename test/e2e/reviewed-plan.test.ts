@@ -23,8 +23,7 @@ const packageOps = (f: Fleet) => readEmulatorLog(f.log).filter((e) => e.event ==
 function schemaCheck(value: unknown): string | undefined {
   const load = (n: string) =>
     JSON.parse(readFileSync(path.join(repoRoot, 'schemas', `${n}.schema.json`), 'utf8')) as object;
-  // strictRequired off: plan.schema.json's rollout lists required keys it leaves open (describe.ts owns them).
-  const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false });
+  const ajv = new Ajv2020({ allErrors: true, strict: true });
   ajv.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
   ajv.addSchema(load('plan'));
   const validate = ajv.compile(load('planfile'));
