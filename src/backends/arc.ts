@@ -33,6 +33,8 @@ export class ArcBackend implements Backend {
   readonly name = 'arc' as const;
   readonly pollsOnOwnSchedule = true;
   readonly poller: BatchPoller;
+  /** Jobs seen without fetched output (looked for once: 2,000 jobs would cost 2,000 stats a cycle). */
+  private readonly notFetched = new Set<string>();
   private readonly dir: string;
   private readonly jobList: string;
 
@@ -130,6 +132,7 @@ export class ArcBackend implements Backend {
     const download = path.join(this.jobDir(name), 'download');
     const kept = await readOutput(download);
     if (kept !== undefined) return kept;
+    this.notFetched.delete(job.id);
     await mkdir(download, { recursive: true });
     const r = await runTool('arcget', ['-j', listOf(job), '-D', download, job.id]);
     const output = await readOutput(download);
@@ -181,9 +184,12 @@ export class ArcBackend implements Backend {
 
   /** The verdict written before the output was fetched (the CE forgets the job once it is). */
   private async keptPoll(job: JobHandle): Promise<JobPoll | undefined> {
-    if (!job.name) return undefined;
+    if (!job.name || this.notFetched.has(job.id)) return undefined;
     const dir = this.jobDir(job.name);
-    if (!existsSync(path.join(dir, 'download'))) return undefined;
+    if (!existsSync(path.join(dir, 'download'))) {
+      this.notFetched.add(job.id);
+      return undefined;
+    }
     const text = await readFile(path.join(dir, 'poll.json'), 'utf8').catch(() => undefined);
     return text ? (JSON.parse(text) as JobPoll) : undefined;
   }

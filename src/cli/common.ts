@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { createLogger } from '../log.js';
 import type { LogLevel } from '../log-levels.js';
 import { tagsAt } from '../desired/tags.js';
-import { compileGlob, globMatch } from '../pkgsrc/fnmatch.js';
+import { siteMatcher } from '../desired/site-words.js';
 import { closest } from './did-you-mean.js';
 import { isDatabaseUrl, openState, stateSpec, type StateStore } from '../state/store.js';
 import { redactUrl } from '../state/redact-url.js';
@@ -124,16 +124,6 @@ export function matchSites(desired: DesiredState, words: string[]): ResolvedSite
     throw new UsageError(`${what}${guess ? `; did you mean '${guess}'?` : ''}; sites.yaml has: ${names.join(', ')}`);
   }
   return desired.sites.filter((s) => chosen.has(s.name));
-}
-
-function siteMatcher(word: string): (s: ResolvedSite) => boolean {
-  if (word.startsWith('tag:')) {
-    const tag = word.slice(4);
-    return (s) => s.tags.includes(tag);
-  }
-  if (!/[*?[]/.test(word)) return (s) => s.name === word;
-  const glob = compileGlob(word);
-  return (s) => globMatch(glob, s.name);
 }
 
 /** The tags pointing at the desired-state commit (from --git-dir when given). */

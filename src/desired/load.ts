@@ -7,7 +7,8 @@ import { InputError, type Problem } from '../errors.js';
 import { CheckResolver, readChecks, type CheckDecl } from './checks.js';
 import { parseEntry } from './package-entry.js';
 import { PROTOTYPE, ProfileResolver, type ProfileDoc } from './profiles.js';
-import { checkSchema } from './schema-check.js';
+import { checkSchema, type SchemaName } from './schema-check.js';
+import { readNotifications, type NotifyConfig } from '../notify/config.js';
 import { readRolloutPolicy, ROLLOUT_FILE } from './rollout-file.js';
 import { readSites, type SiteRecord } from './sites.js';
 import { openSource, type DesiredSource, type SourceOptions } from './source.js';
@@ -58,11 +59,21 @@ export async function loadDesiredStateWithInfo(opts: LoadOptions): Promise<LoadR
     if (siteChecks) checkTimeBudget(r, siteChecks, problems);
     if (packages && siteChecks) sites.push(toResolved(r, packages, siteChecks, filtered));
   }
+  const notifications = await readNotificationsFile(files, sites);
   if (problems.length > 0) throw new InputError(sortProblems(problems));
   const state: DesiredState = { revision: source.revision, dir: opts.dir, sites, profiles: [...docs.keys()].sort() };
+  if (notifications) state.notifications = notifications;
   if (source.commit) state.commit = source.commit;
   if (rollout) state.rollout = rollout;
   return { state, dirty: source.dirty ?? false, keepParsed: () => cache?.keep() ?? Promise.resolve() };
+}
+
+/** The optional notifications.yaml (webhook receivers); undefined when absent or invalid (reported). */
+async function readNotificationsFile(files: FileReader, sites: ResolvedSite[]): Promise<NotifyConfig | undefined> {
+  const text = await files.source.read('notifications.yaml');
+  if (text === undefined) return undefined;
+  const src = parseChecked(files.display('notifications.yaml'), text, 'notifications', files.problems);
+  return src ? readNotifications(src, files.problems, sites) : undefined;
 }
 
 interface FileReader {
@@ -105,12 +116,7 @@ async function readParsed<T>(
   return value;
 }
 
-function parseChecked(
-  file: string,
-  text: string,
-  schema: 'sites' | 'profile',
-  problems: Problem[],
-): YamlSource | undefined {
+function parseChecked(file: string, text: string, schema: SchemaName, problems: Problem[]): YamlSource | undefined {
   const parsed = parseYamlSource(file, text);
   if (!parsed.ok) {
     problems.push(...parsed.problems);

@@ -90,6 +90,8 @@ export interface DesiredState {
   dir: string;
   sites: ResolvedSite[];
   profiles: string[];
+  /** Webhook receivers (notifications.yaml), when there is one. */
+  notifications?: import('../notify/config.js').NotifyConfig;
   /** rollout.yaml: how a new revision reaches the sites in waves (absent: all at once). */
   rollout?: RolloutPolicy;
 }

@@ -19,6 +19,7 @@ import type { DesiredState } from '../desired/types.js';
 import { observedFile } from '../observed/store.js';
 import { reportsDir } from '../observed/report-history.js';
 import { isSettled, stampNow, stampText } from '../plan-cache/file-stamp.js';
+import { rolloutFile } from '../state/rollout-file.js';
 import { PKG_SUMMARY_NAMES } from '../pkgsrc/pkg-summary.js';
 import { FileState } from '../state/file-stores.js';
 import { siteLockPaths } from '../state/site-lock.js';
@@ -111,6 +112,9 @@ export class StatusMemo {
       stored !== undefined
         ? [stored]
         : [stamps.of(path.join(this.stateDir, 'journal.jsonl')), stamps.of(path.join(this.stateDir, 'holds'))];
+    // The rollout's progress is a local file whichever the store; a soak ends with the clock, so a rollout's status lives a minute.
+    const rollout = rolloutFile(this.stateDir);
+    if (existsSync(rollout)) parts.push(stamps.of(rollout), String(Math.floor(this.now() / 60_000)));
     // A vulnerability list is asked again hourly, and its age moves on: a kept status lives at most that hour.
     const lists = new Set(desired.sites.flatMap((s) => (s.vulnerabilities ? [s.vulnerabilities.list] : [])));
     if (lists.size > 0) parts.push(String(Math.floor(this.now() / (LIST_REFRESH_S * 1000))));

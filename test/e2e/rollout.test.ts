@@ -82,6 +82,27 @@ async function soak(stdout: string): Promise<void> {
   await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(until!) - Date.now()) + 200));
 }
 
+/** One GET from `reconcile serve` on 127.0.0.1 over the fleet's state, then the server is stopped. */
+async function served(f: Fleet, route: string): Promise<string> {
+  const server = spawn(
+    process.execPath,
+    [path.join(repoRoot, 'dist/cli/main.js'), 'serve', '--desired', f.desired, '--state', f.state, '--port', '0'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  try {
+    const base = await new Promise<string>((resolve, reject) => {
+      server.stdout.on('data', (d: Buffer) => {
+        const m = /serving (http:\/\/127\.0\.0\.1:\d+)\//.exec(d.toString());
+        if (m) resolve(m[1]!);
+      });
+      server.once('exit', (c) => reject(new Error(`serve exited ${c}`)));
+    });
+    return await (await fetch(`${base}${route}`)).text();
+  } finally {
+    server.kill();
+  }
+}
+
 async function baseline(): Promise<{ f: Fleet; v1: string }> {
   const f = makeFleet(NAMES, V1);
   const v1 = commit(f, V1, 'v1, no rollout policy');
@@ -131,6 +152,9 @@ describe('staged rollouts', () => {
       expect(json.rollout.waves.map((w: { state: string }) => w.state)).toEqual(['done', 'halted', 'untouched']);
       expect((await run(f, 'status', '--format', 'html')).stdout).toMatch(/halted at wave 2 \(t2\)/);
       expect((await run(f, 'plan')).stdout).toMatch(/halted at wave 2 \(t2\)/);
+      const metrics = await served(f, '/metrics');
+      expect(metrics).toMatch(/^vo_reconcile_rollout_halted\{revision="[0-9a-f]{12}",wave="2"\} 1$/m);
+      expect(metrics).toMatch(/^vo_reconcile_rollout_failed_site\{site="S03",wave="2"\} 1$/m);
 
       // v3 starts its own rollout from wave 1 now that v2's has halted: the canaries only.
       const three = await run(f, 'apply');

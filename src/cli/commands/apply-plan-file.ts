@@ -70,6 +70,7 @@ export async function applyPlanFile(args: ParsedArgs, io: Io, file: string): Pro
     io,
     fresh.sites.map((s) => byName.get(s.site)!),
     {
+      desired,
       revision: desired.revision,
       tags: await tagsFromArgs(args, desired),
       ...(plan.catalogOverride ? { catalogOverride: plan.catalogOverride } : {}),

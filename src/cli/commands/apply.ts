@@ -28,7 +28,9 @@ import { loadDesiredState } from '../../desired/load.js';
 import type { DesiredState, ResolvedSite } from '../../desired/types.js';
 import type { CommandResult, Io } from '../io.js';
 import { confirmed, planForReview, reviewedPlans } from '../review.js';
-import type { ReviewedSitePlan } from '../../run/reconcile-site.js';
+import type { ReviewedSitePlan, SiteResult } from '../../run/reconcile-site.js';
+import type { JournalStore } from '../../run/ports.js';
+import { notifyRun } from '../../notify/notify-run.js';
 
 export async function applyCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   if (args.positionals.length > 1)
@@ -72,6 +74,7 @@ export async function applyCommand(args: ParsedArgs, io: Io): Promise<CommandRes
     reviewed = reviewedPlans(plan, new Set(plan.sites.filter((s) => s.observation).map((s) => s.site)));
   }
   return runApply(args, io, sites, {
+    desired,
     revision: desired.revision,
     tags,
     inSitesYaml: desired.sites,
@@ -91,6 +94,7 @@ export async function runApply(
   io: Io,
   sites: readonly ResolvedSite[],
   run: {
+    desired: DesiredState;
     revision: string;
     tags: string[];
     catalogOverride?: string;
@@ -126,6 +130,8 @@ export async function runApply(
     // Not a site of the run: what the journal left open at sites sites.yaml no longer has.
     if (run.inSitesYaml && !state.failure()) removed = await closeRemovedSiteTransactions(run.inSitesYaml, options);
     stateFailed = saidStateFailure(state, io);
+    if (!flag(args, 'dry-run'))
+      await queueNotifications(io, run.desired, state.journal, stateDirFromArgs(args), r, started);
     return r;
   });
   const count = (s: string) => results.filter((r) => r.status === s).length;
@@ -142,11 +148,31 @@ export async function runApply(
   return { exitCode: failed > 0 || stateFailed ? 1 : 0 };
 }
 
+/**
+ * The run's events, queued for the receivers of notifications.yaml and sent
+ * by a detached deliverer: a receiver never holds up or fails the run, and
+ * a failure to queue is one line on stderr.
+ */
+export async function queueNotifications(
+  io: Io,
+  desired: DesiredState,
+  journal: Pick<JournalStore, 'transactions'>,
+  localDir: string,
+  results: readonly SiteResult[],
+  started: number,
+): Promise<void> {
+  const txids = new Set(results.flatMap((r) => ('txid' in r && r.txid ? [r.txid] : [])));
+  await notifyRun(desired, journal, localDir, txids, new Date(started).toISOString()).catch((e: Error) =>
+    io.err(`reconcile: notifications not queued: ${e.message}`),
+  );
+}
+
 export function parseConcurrency(v: string | undefined): number {
   if (v === undefined) return 8;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 1024)
-    throw new UsageError(`--concurrency must be a whole number from 1 to 1024, got '${v}'`);
+  // Grid jobs mostly wait in queues, and their polls are batched: a fleet's every site may be in flight at once.
+  if (!Number.isInteger(n) || n < 1 || n > 100_000)
+    throw new UsageError(`--concurrency must be a whole number from 1 to 100000, got '${v}'`);
   return n;
 }
 

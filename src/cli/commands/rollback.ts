@@ -18,7 +18,7 @@ import {
 import type { CommandResult, Io } from '../io.js';
 import { progressPrinter } from '../progress.js';
 import { colourOn, statusPaint } from '../colour.js';
-import { parseConcurrency } from './apply.js';
+import { parseConcurrency, queueNotifications } from './apply.js';
 
 export async function rollbackCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   const tag = stringOpt(args, 'rollback') ?? args.positionals[0];
@@ -55,6 +55,8 @@ export async function rollbackCommand(args: ParsedArgs, io: Io): Promise<Command
       },
     );
     stateFailed = saidStateFailure(state, io);
+    if (!flag(args, 'dry-run'))
+      await queueNotifications(io, desired, state.journal, stateDirFromArgs(args), r, started);
     return r;
   });
 

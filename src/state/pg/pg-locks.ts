@@ -13,6 +13,7 @@ import { controllerId, LOCK_LEASE_MS } from '../site-lock.js';
 import type { StateLocks } from '../store.js';
 import { clientConfig, describePgError, type PgTarget } from './pg-connect.js';
 import { LOCK_NAMESPACE } from './pg-schema.js';
+import { scrub } from '../redact-url.js';
 
 const LOCK_SQL = 'SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok';
 const UNLOCK_SQL = 'SELECT pg_advisory_unlock($1, hashtext($2))';
@@ -42,7 +43,7 @@ export class PgSiteLocks implements StateLocks {
       this.pool.query('SELECT 1').then(
         () =>
           process.stderr.write(
-            `reconcile: lost the lock of site ${site}: ${describePgError(this.target, e).message}; no further job is submitted there\n`,
+            `reconcile: lost the lock of site ${site}: its session with ${this.target.where} ended (${scrub((e as Error)?.message ?? String(e), this.target.password)}); no further job is submitted there\n`,
           ),
         (down: unknown) => this.onFailure(down),
       );
