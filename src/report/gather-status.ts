@@ -13,9 +13,9 @@ import { foldTransactions, type Transaction } from '../state/records.js';
 import type { LockOwner } from '../state/site-lock.js';
 import type { StateStore } from '../state/store.js';
 import { fleetStatus, type FleetStatus } from './fleet-status.js';
-import { planSite } from '../plan/plan-site.js';
 import type { SitePlan } from '../plan/types.js';
 import { auditFleet } from '../vuln/fleet-audit.js';
+import { planKnowingVulns } from '../vuln/job-list.js';
 import { ListCache } from '../vuln/list-store.js';
 import { auditInput } from '../vuln/audit-input.js';
 
@@ -61,19 +61,19 @@ export async function gatherStatus(
       installed: new Set(inventories.get(s.name)?.packages.map((p) => p.pkgname) ?? []),
     })),
   );
-  // Drift is what the planner says it is, nothing else (see fleet-status.ts planDrifts).
+  const lists = desired.sites.some((s) => s.vulnerabilities)
+    ? new ListCache(stateDir, { refresh: refreshLists })
+    : undefined;
+  // Drift is what the planner says it is, nothing else (see fleet-status.ts
+  // planDrifts), and as `plan` makes it: knowing each site's vulnerability
+  // list, so a fix_vulnerable upgrade or a refused target shows here too.
   const plans = new Map<string, SitePlan>();
   for (const [i, s] of desired.sites.entries()) {
     const inv = inventories.get(s.name);
-    if (inv) plans.set(s.name, planSite(s, inv, tagSites[i]!.catalog, { kept: 'full' }));
+    if (inv) plans.set(s.name, await planKnowingVulns(lists, s, inv, tagSites[i]!.catalog, { kept: 'full' }));
   }
-  const audit = desired.sites.some((s) => s.vulnerabilities)
-    ? await auditFleet(
-        desired.sites,
-        (s) => Promise.resolve(auditInput(inventories.get(s.name))),
-        new ListCache(stateDir, { refresh: refreshLists }),
-        new Date(),
-      )
+  const audit = lists
+    ? await auditFleet(desired.sites, (s) => Promise.resolve(auditInput(inventories.get(s.name))), lists, new Date())
     : undefined;
   const status = fleetStatus({
     revision: desired.revision,

@@ -69,6 +69,13 @@ describe('vulnerability policy per profile, fix_vulnerable and rollback, end to 
       expect(b.actions[0].reason).toMatch(
         /^installed foo-1\.2 is vulnerable \(information-leak https:\/\/example\.org\/advisory\/FOO\); fix_vulnerable: foo-1\.4 still matches foo>=1\.2/,
       );
+      // status takes drift from the same plan: B's fix is drift there too, not "in sync".
+      const status = JSON.parse((await run('status', '--format', 'json')).stdout);
+      expect(status.packages.find((p: { name: string }) => p.name === 'foo').cells.B).toMatchObject({
+        state: 'drift',
+        installed: 'foo-1.2',
+      });
+      expect(status.sites.find((x: { name: string }) => x.name === 'B').plan).toMatchObject({ actions: 1 });
       expect((await run('apply')).code).toBe(0);
       expect(installed(f, 'A')).toEqual(['foo-1.4', 'tool-2.0']);
       expect(installed(f, 'B')).toEqual(['foo-1.4', 'tool-2.0']);
