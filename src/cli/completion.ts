@@ -15,7 +15,7 @@ import {
   type OptionName,
 } from './args.js';
 import type { CommandResult, Io } from './io.js';
-import type { ParsedArgs } from './args.js';
+import { flag, type ParsedArgs } from './args.js';
 
 export async function completionCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   const shell = args.positionals[0];
@@ -23,8 +23,26 @@ export async function completionCommand(args: ParsedArgs, io: Io): Promise<Comma
     throw new UsageError(
       "completion needs a shell: 'reconcile completion bash' or 'reconcile completion zsh' (see reconcile completion --help)",
     );
-  io.out(shell === 'bash' ? bashScript() : zshScript());
+  io.out(flag(args, 'json') ? JSON.stringify(completionTables()) : shell === 'bash' ? bashScript() : zshScript());
   return { exitCode: 0 };
+}
+
+/**
+ * With --json, what the scripts are made from, for a shell or tool of one's
+ * own: per command its options and words, and the fixed values an option takes.
+ */
+export function completionTables(): {
+  commands: Record<string, { options: string[]; words?: readonly string[] }>;
+  values: Record<string, readonly string[] | 'path'>;
+} {
+  const commands: Record<string, { options: string[]; words?: readonly string[] }> = {};
+  for (const c of COMMANDS) {
+    const subs = SUBCOMMANDS[c];
+    commands[c] = { options: optionWords(c).split(' '), ...(subs ? { words: subs } : {}) };
+  }
+  const values: Record<string, readonly string[] | 'path'> = {};
+  for (const [o, v] of Object.entries(OPTION_VALUES)) if (v !== undefined) values[`--${o}`] = v;
+  return { commands, values };
 }
 
 const words = (list: readonly string[]): string => list.join(' ');

@@ -62,6 +62,18 @@ describe('bash completion', () => {
     expect(r.stdout).toMatch(/complete -F _reconcile reconcile$/m);
   });
 
+  it('with --json gives the tables the scripts are made from', async () => {
+    const r = await cli(['completion', 'bash', '--json']);
+    expect(r.code).toBe(0);
+    const t = JSON.parse(r.stdout);
+    expect(Object.keys(t.commands)).toEqual([...COMMANDS]);
+    const long = (t.commands.status.options as string[]).filter((o) => o.startsWith('--'));
+    expect(long.sort()).toEqual(complete('status', '--').sort());
+    expect(t.commands.status.options).toContain('--format');
+    expect(t.values['--format']).toEqual(complete('status', '--format', ''));
+    expect(t.commands.hook.words).toEqual(['install']);
+  });
+
   it('refuses an unknown shell', async () => {
     const r = await cli(['completion', 'fish']);
     expect(r.code).toBe(2);

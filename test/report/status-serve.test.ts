@@ -117,13 +117,15 @@ describe('reconcile serve', () => {
         CATALOG,
         '--port',
         '0',
+        '--json',
       ],
       { cwd: repoRoot },
     );
     try {
+      // With --json the line saying where it serves is JSON too.
       const base = await new Promise<string>((resolve, reject) => {
         server.stdout.on('data', (d: Buffer) => {
-          const m = /serving (http:\/\/127\.0\.0\.1:\d+)\//.exec(d.toString());
+          const m = /^\{"serving":"(http:\/\/127\.0\.0\.1:\d+)\/","reportSites":0\}$/m.exec(d.toString());
           if (m) resolve(m[1]!);
         });
         server.once('exit', (c) => reject(new Error(`serve exited ${c}`)));

@@ -18,7 +18,7 @@ import { foldTransactions } from '../../state/records.js';
 import { loadDesiredState } from '../../desired/load.js';
 import { REPORT_PATH, ReportReceiver } from '../../site-report/collector-http.js';
 import { readSecretsFile } from '../../site-report/secrets.js';
-import { stringOpt, type ParsedArgs } from '../args.js';
+import { flag, stringOpt, type ParsedArgs } from '../args.js';
 import { desiredOptions, loggerFromArgs, stateDirFromArgs, stateFromArgs, tagsFromArgs } from '../common.js';
 import type { Logger } from 'pino';
 import { parseConcurrency } from './apply.js';
@@ -76,9 +76,19 @@ export async function serveCommand(args: ParsedArgs, io: Io): Promise<CommandRes
   });
   const addr = server.address() as { port: number };
   log.info({ host, port: addr.port, reportSites: secrets.size, intervalMs: interval }, 'serving');
-  io.out(
-    `serving http://${host}:${addr.port}/ (status, /api/status, /api/history, /metrics, /healthz)${secrets.size > 0 ? `; taking reports from ${secrets.size} site${secrets.size === 1 ? '' : 's'}` : ''}${interval ? `; reconciling every ${interval / 1000}s` : ''}`,
-  );
+  const url = `http://${host}:${addr.port}/`;
+  if (flag(args, 'json'))
+    io.out(
+      JSON.stringify({
+        serving: url,
+        reportSites: secrets.size,
+        ...(interval ? { intervalSeconds: interval / 1000 } : {}),
+      }),
+    );
+  else
+    io.out(
+      `serving ${url} (status, /api/status, /api/history, /metrics, /healthz)${secrets.size > 0 ? `; taking reports from ${secrets.size} site${secrets.size === 1 ? '' : 's'}` : ''}${interval ? `; reconciling every ${interval / 1000}s` : ''}`,
+    );
 
   let stopping = false;
   const loop = interval ? reconcileLoop(args, io, log, state, stats, interval, () => stopping) : Promise.resolve();
