@@ -22,7 +22,8 @@ export async function readRollout(stateDir: string): Promise<Rollout | undefined
   const file = rolloutFile(stateDir);
   const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'ENOENT') return undefined;
-    throw new InputError({ location: { file }, message: `cannot read the rollout's progress: ${e.message}` });
+    const hint = e.code === 'ENOTDIR' ? ' (is --state a directory?)' : '';
+    throw new InputError({ location: { file }, message: `cannot read the rollout's progress: ${e.message}${hint}` });
   });
   if (text === undefined) return undefined;
   try {

@@ -89,7 +89,8 @@ describe('exit codes for bad state and usage', () => {
       'desired-state/examples/catalog',
     ]);
     expect(a.code).toBe(2);
-    expect(a.stderr).toMatch(/not-a-dir\/observed\/DESY-HH\.json: cannot read the observation/);
+    // Whichever file under it is read first (the rollout's progress, an observation) names the path and the cause.
+    expect(a.stderr).toMatch(/not-a-dir\/\S+: cannot read the .*not a directory.*\(is --state a directory\?\)\n$/);
     const state = tempDir();
     mkdirSync(path.join(state, 'holds'));
     writeFileSync(path.join(state, 'holds', 'DESY-HH.json'), '{ torn');

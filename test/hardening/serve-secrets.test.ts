@@ -28,8 +28,8 @@ function allFiles(dir: string): { file: string; text: string }[] {
 
 /** How many sites /api/history shows a succeeded apply of. */
 function appliedSites(history: string | undefined): number {
-  const txs = JSON.parse(history ?? '[]') as { site: string; begin: { kind: string }; end?: { status: string } }[];
-  return new Set(txs.filter((t) => t.begin.kind === 'apply' && t.end?.status === 'succeeded').map((t) => t.site)).size;
+  const txs = JSON.parse(history ?? '[]') as { site: string; kind: string; status: string }[];
+  return new Set(txs.filter((t) => t.kind === 'apply' && t.status === 'succeeded').map((t) => t.site)).size;
 }
 
 describe('reconcile serve and credentials', () => {
