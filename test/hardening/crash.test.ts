@@ -10,53 +10,21 @@
 // CRASH_ROUNDS, CRASH_LANES and CRASH_SEED change the run; a failure names
 // the seed, lane and round to replay it.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { readInventory } from '../../src/observed/store.js';
 import type { JournalRecord } from '../../src/state/records.js';
 import { bin, cli, repoRoot } from '../helpers/cli.js';
-import { makeFleet, type Fleet } from '../helpers/fleet.js';
-import { commitDesired } from '../helpers/tmp.js';
+import type { Fleet } from '../helpers/fleet.js';
+import { commitSites, laneFleet, observationProblems, roundSpec, SITES, type RoundSpec } from './crash-rounds.js';
 import { jobProblems, journalProblems } from './fleet-invariants.js';
 
 const ROUNDS = Number(process.env.CRASH_ROUNDS ?? 200);
 const LANES = Number(process.env.CRASH_LANES ?? 4);
 const SEED = Number(process.env.CRASH_SEED ?? 20261122);
-const SITES = 20;
-/** Each pkg_add/pkg_delete sleeps this long: kills land while jobs run. */
-const JOB_DELAY_MS = 200;
-const KILL_WINDOW_MS = 1500;
 /** A killed controller's site locks are broken after this (the shortest lease allowed). */
 const ENV = { RECONCILE_LOCK_LEASE_MS: '2000' };
-
-/** Desired package sets the rounds move sites between (dependencies, downgrades, removals). */
-const VARIANTS = [
-  'packages: []\n',
-  'packages:\n  - foo>=1.2\n  - tool\n',
-  'packages:\n  - foo-1.2\n  - app\n',
-  'packages:\n  - foo>=1.4\n  - bar\n',
-  'packages:\n  - tool\n  - libz\n',
-  'packages:\n  - baz\n',
-  'packages:\n  - app\n  - tool\n',
-];
-
-interface RoundSpec {
-  /** Count from the controller's start, or from its first journal record (most rounds: the interesting part). */
-  anchor: 'start' | 'first record';
-  killAfterMs: number;
-  changes: { site: number; variant: number }[];
-}
-
-const roundSpec: fc.Arbitrary<RoundSpec> = fc.record({
-  anchor: fc.constantFrom<RoundSpec['anchor'][]>('start', 'first record', 'first record', 'first record'),
-  killAfterMs: fc.integer({ min: 0, max: KILL_WINDOW_MS }),
-  changes: fc.array(fc.record({ site: fc.nat(SITES - 1), variant: fc.nat(VARIANTS.length - 1) }), {
-    minLength: 1,
-    maxLength: 2,
-  }),
-});
 
 type Phase =
   | 'before any record'
@@ -88,16 +56,6 @@ interface LaneFigures {
   tornLines: number;
   transactions: number;
   jobs: number;
-}
-
-function commitSites(f: Fleet, variant: readonly number[], message: string): void {
-  const names = Object.keys(f.sites);
-  const sites = names.map(
-    (n, i) =>
-      `  - { name: ${n}, sw_area: ${f.sites[n]!.swArea}, platform: x86_64-el9, pkg_path: ${f.pkgPath}, profiles: [v${variant[i]}] }`,
-  );
-  const profiles = Object.fromEntries(VARIANTS.map((text, i) => [`profiles/v${i}.yaml`, text]));
-  commitDesired(f.repo, { 'sites.yaml': ['sites:', ...sites, ''].join('\n'), ...profiles }, message);
 }
 
 const applyArgs = (f: Fleet) => ['apply', '--desired', f.desired, '--state', f.state, '--concurrency', String(SITES)];
@@ -140,15 +98,7 @@ function phaseOf(f: Fleet, fresh: readonly JournalRecord[]): Phase {
 
 /** Converged: every site has what its observation says, and a fresh plan has nothing to do. */
 async function convergenceProblems(f: Fleet): Promise<string[]> {
-  const problems: string[] = [];
-  for (const [name, site] of Object.entries(f.sites)) {
-    const onSite = readdirSync(site.dbdir)
-      .filter((n) => !n.startsWith('.'))
-      .sort();
-    const observed = (await readInventory(f.state, name))?.packages.map((p) => p.pkgname).sort();
-    if (JSON.stringify(onSite) !== JSON.stringify(observed))
-      problems.push(`${name} has ${onSite.join(' ')} but its observation says ${observed?.join(' ')}`);
-  }
+  const problems = await observationProblems(f);
   // The work tree holds the commit just made; reading it costs no git processes.
   const plan = await cli(['plan', '--desired', f.desired, '--worktree', '--state', f.state, '--detailed-exitcode']);
   if (plan.code !== 0)
@@ -157,18 +107,7 @@ async function convergenceProblems(f: Fleet): Promise<string[]> {
 }
 
 async function runLane(lane: number, specs: readonly RoundSpec[]): Promise<LaneFigures> {
-  const names = Array.from({ length: SITES }, (_, i) => `S${String(i).padStart(2, '0')}`);
-  const f = makeFleet(names, VARIANTS[0]!, { faults: { delayMs: JOB_DELAY_MS } });
-  const prefixes = Object.fromEntries(names.map((n) => [n, f.sites[n]!.prefix]));
-  const variant = names.map(() => 0);
-  commitSites(f, variant, 'every site on v0');
-  // The sites start empty, and the controller knows it without probe jobs.
-  const empty = path.join(f.root, 'empty.pkg_info');
-  writeFileSync(empty, '');
-  for (const n of names)
-    expect(
-      (await cli(['observe', '--desired', f.desired, '--state', f.state, '--site', n, '--import', empty])).code,
-    ).toBe(0);
+  const { f, prefixes, variant } = await laneFleet();
   const figures: LaneFigures = { rounds: 0, phases: {}, resumed: 0, tornLines: 0, transactions: 0, jobs: 0 };
   /** Journal lines torn by earlier kills: reported and set aside by every reader since. */
   const setAside = new Set<number>();

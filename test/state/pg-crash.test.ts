@@ -11,50 +11,21 @@
 // in 3 lanes (about two minutes on an idle machine; 60 took 483 s at load 20+). PG_CRASH_ROUNDS, PG_CRASH_LANES and
 // PG_CRASH_SEED change the run; a failure names the seed, lane and round.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readInventory } from '../../src/observed/store.js';
 import type { JournalRecord } from '../../src/state/records.js';
 import { jobProblems, recordProblems } from '../hardening/fleet-invariants.js';
-import { bin, cli, repoRoot } from '../helpers/cli.js';
-import { makeFleet, type Fleet } from '../helpers/fleet.js';
-import { commitDesired } from '../helpers/tmp.js';
+import { bin, repoRoot } from '../helpers/cli.js';
+import type { Fleet } from '../helpers/fleet.js';
+import { commitSites, laneFleet, observationProblems, roundSpec, SITES, type RoundSpec } from '../hardening/crash-rounds.js';
 import { pgServer } from './pg-server.js';
 
 const ROUNDS = Number(process.env.PG_CRASH_ROUNDS ?? 51);
 const LANES = Number(process.env.PG_CRASH_LANES ?? 3);
 const SEED = Number(process.env.PG_CRASH_SEED ?? 20261203);
-const SITES = 20;
-const JOB_DELAY_MS = 200;
-const KILL_WINDOW_MS = 1500;
-
-const VARIANTS = [
-  'packages: []\n',
-  'packages:\n  - foo>=1.2\n  - tool\n',
-  'packages:\n  - foo-1.2\n  - app\n',
-  'packages:\n  - foo>=1.4\n  - bar\n',
-  'packages:\n  - tool\n  - libz\n',
-  'packages:\n  - baz\n',
-];
-
-interface RoundSpec {
-  anchor: 'start' | 'first record';
-  killAfterMs: number;
-  changes: { site: number; variant: number }[];
-}
-
-const roundSpec: fc.Arbitrary<RoundSpec> = fc.record({
-  anchor: fc.constantFrom<RoundSpec['anchor'][]>('start', 'first record', 'first record', 'first record'),
-  killAfterMs: fc.integer({ min: 0, max: KILL_WINDOW_MS }),
-  changes: fc.array(fc.record({ site: fc.nat(SITES - 1), variant: fc.nat(VARIANTS.length - 1) }), {
-    minLength: 1,
-    maxLength: 2,
-  }),
-});
-
 const server = await pgServer();
 afterAll(() => server?.close());
 
@@ -66,16 +37,6 @@ async function records(db: pg.Pool): Promise<JournalRecord[]> {
 
 async function count(db: pg.Pool): Promise<number> {
   return Number((await db.query<{ n: string }>('SELECT count(*)::text AS n FROM vo_reconcile_journal')).rows[0]!.n);
-}
-
-function commitSites(f: Fleet, variant: readonly number[], message: string): void {
-  const names = Object.keys(f.sites);
-  const sites = names.map(
-    (n, i) =>
-      `  - { name: ${n}, sw_area: ${f.sites[n]!.swArea}, platform: x86_64-el9, pkg_path: ${f.pkgPath}, profiles: [v${variant[i]}] }`,
-  );
-  const profiles = Object.fromEntries(VARIANTS.map((text, i) => [`profiles/v${i}.yaml`, text]));
-  commitDesired(f.repo, { 'sites.yaml': ['sites:', ...sites, ''].join('\n'), ...profiles }, message);
 }
 
 /** Start apply against the database and SIGKILL it as the spec says; false when it exited by itself first. */
@@ -110,15 +71,7 @@ function killedApply(f: Fleet, env: NodeJS.ProcessEnv, db: pg.Pool, spec: RoundS
 }
 
 async function convergenceProblems(f: Fleet, env: NodeJS.ProcessEnv): Promise<string[]> {
-  const problems: string[] = [];
-  for (const [name, site] of Object.entries(f.sites)) {
-    const onSite = readdirSync(site.dbdir)
-      .filter((n) => !n.startsWith('.'))
-      .sort();
-    const observed = (await readInventory(f.state, name))?.packages.map((p) => p.pkgname).sort();
-    if (JSON.stringify(onSite) !== JSON.stringify(observed))
-      problems.push(`${name} has ${onSite.join(' ')} but its observation says ${observed?.join(' ')}`);
-  }
+  const problems = await observationProblems(f);
   // As a process: VO_RECONCILE_LOCAL_STATE (the observations) is per lane; the holds come from the database.
   const plan = await bin(['plan', '--desired', f.desired, '--worktree', '--detailed-exitcode'], { env });
   if (plan.code !== 0)
@@ -135,9 +88,7 @@ interface LaneFigures {
 }
 
 async function runLane(lane: number, specs: readonly RoundSpec[]): Promise<LaneFigures> {
-  const names = Array.from({ length: SITES }, (_, i) => `S${String(i).padStart(2, '0')}`);
-  const f = makeFleet(names, VARIANTS[0]!, { faults: { delayMs: JOB_DELAY_MS } });
-  const prefixes = Object.fromEntries(names.map((n) => [n, f.sites[n]!.prefix]));
+  const { f, prefixes, variant } = await laneFleet();
   const url = await server!.newDatabase();
   const env = {
     VO_RECONCILE_STATE: url,
@@ -147,14 +98,6 @@ async function runLane(lane: number, specs: readonly RoundSpec[]): Promise<LaneF
   };
   expect((await bin(['state', 'init'], { env })).code).toBe(0);
   const db = new pg.Pool({ connectionString: url, max: 2 });
-  const variant = names.map(() => 0);
-  commitSites(f, variant, 'every site on v0');
-  const empty = path.join(f.root, 'empty.pkg_info');
-  writeFileSync(empty, '');
-  for (const n of names)
-    expect(
-      (await cli(['observe', '--desired', f.desired, '--state', f.state, '--site', n, '--import', empty])).code,
-    ).toBe(0);
   const figures: LaneFigures = { rounds: 0, killedWhileOpen: 0, resumed: 0, transactions: 0, jobs: 0 };
   try {
     for (const [round, spec] of specs.entries()) {
