@@ -4,13 +4,13 @@
 // restore point that never passed its checks; a rollback to a commit works;
 // `history <txid>` shows one transaction in full; and `history --json` is
 // what serve's /api/history answers.
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bin, repoRoot } from '../helpers/cli.js';
+import { bin } from '../helpers/cli.js';
 import { makeFleet } from '../helpers/fleet.js';
 import { git } from '../helpers/tmp.js';
+import { startServe } from '../helpers/serve.js';
 
 describe('rollback and history read right', () => {
   it('files, marks, details and serves transactions as they happened', { timeout: 120_000 }, async () => {
@@ -77,33 +77,11 @@ describe('rollback and history read right', () => {
     expect(unknown.stderr).toMatch(/no transaction 'tx-nope' in the journal/);
 
     // serve's /api/history: the same entries, in the same order.
-    const server = spawn(process.execPath, [
-      path.join(repoRoot, 'dist/cli/main.js'),
-      'serve',
-      '--desired',
-      f.desired,
-      '--state',
-      f.state,
-      '--port',
-      '0',
-    ]);
-    let out = '';
-    server.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const served = await startServe(['--desired', f.desired, '--state', f.state]);
     try {
-      const base = await new Promise<string>((resolve, reject) => {
-        const t = setInterval(() => {
-          const m = /serving (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
-          if (m) {
-            clearInterval(t);
-            resolve(m[1]!);
-          }
-        }, 50);
-        server.once('exit', () => reject(new Error(`serve exited: ${out}`)));
-      });
-      expect(await (await fetch(`${base}/api/history`)).json()).toEqual(entries);
+      expect(await (await fetch(`${served.base}/api/history`)).json()).toEqual(entries);
     } finally {
-      server.kill('SIGTERM');
-      await new Promise((r) => server.once('exit', r));
+      await served.stop();
     }
   });
 });

@@ -10,6 +10,7 @@ import { bin, cli, repoRoot } from '../helpers/cli.js';
 import { expectGolden } from '../helpers/golden.js';
 import { inv, site, want, plansFor } from '../helpers/builders.js';
 import { tempDir } from '../helpers/tmp.js';
+import { startServe } from '../helpers/serve.js';
 
 const OBS = 'desired-state/examples/observed';
 
@@ -221,15 +222,11 @@ describe('reconcile serve --log-file', () => {
     const { makeFleet } = await import('../helpers/fleet.js');
     const f = makeFleet(['A'], 'packages:\n  - tool\n');
     const logFile = path.join(f.root, 'logs', 'serve.log');
-    const server = spawn(process.execPath, [
-      path.join(repoRoot, 'dist/cli/main.js'),
-      'serve',
+    const served = await startServe([
       '--desired',
       f.desired,
       '--state',
       f.state,
-      '--port',
-      '0',
       '--interval',
       '1s',
       '--log-level',
@@ -237,27 +234,12 @@ describe('reconcile serve --log-file', () => {
       '--log-file',
       logFile,
     ]);
-    let out = '';
-    let err = '';
-    server.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    server.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const exited = new Promise((r) => server.once('exit', r));
     try {
-      const base = await new Promise<string>((resolve) => {
-        const t = setInterval(() => {
-          const m = /serving (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
-          if (m) {
-            clearInterval(t);
-            resolve(m[1]!);
-          }
-        }, 50);
-      });
-      for (let i = 0; i < 300 && !/^run: /m.test(out); i++) await new Promise((r) => setTimeout(r, 100));
-      const report = await fetch(`${base}/api/sites/A/inventory`, { method: 'POST', body: '{}' });
+      for (let i = 0; i < 300 && !/^run: /m.test(served.stdout()); i++) await new Promise((r) => setTimeout(r, 100));
+      const report = await fetch(`${served.base}/api/sites/A/inventory`, { method: 'POST', body: '{}' });
       expect(report.status).toBe(404);
     } finally {
-      server.kill('SIGTERM');
-      await exited;
+      await served.stop();
     }
     const lines = readFileSync(logFile, 'utf8')
       .trim()
@@ -274,6 +256,6 @@ describe('reconcile serve --log-file', () => {
     );
     expect(msgs.at(-1)).toBe('stopped');
     // The logs went to the file, not to stderr.
-    expect(err).toBe('');
+    expect(served.stderr()).toBe('');
   });
 });
