@@ -66,11 +66,15 @@ async function plan(args: ParsedArgs, io: Io, state: StateStore): Promise<Comman
       )
     : undefined;
   await recorder?.start(sites);
+  const origin: InventoryOrigin = observedDir
+    ? { kind: 'observed-dir', dir: observedDir }
+    : { kind: 'state', dir: stateDir };
+  const kept = verbose ? 'full' : 'counts';
   const planned = planFleet({
     sites,
-    origin: observedDir ? { kind: 'observed-dir', dir: observedDir } : { kind: 'state', dir: stateDir },
+    origin,
     ...(catalogOverride ? { catalogOverride } : {}),
-    kept: verbose ? 'full' : 'counts',
+    kept,
     cacheDir: path.join(stateDir, 'plan-cache'),
     ...(workers !== undefined ? { workers } : {}),
   });
@@ -82,12 +86,7 @@ async function plan(args: ParsedArgs, io: Io, state: StateStore): Promise<Comman
   const rollout = await rolloutSummary(stateDir, desired.revision);
   if (rollout && !json) for (const line of rolloutLines(rollout)) io.out(line);
   if (json) io.out(`{"format":"vo-reconcile-plan/1","revision":${JSON.stringify(desired.revision)},"sites":[`);
-  const withVulns = vulnPass(sites, {
-    stateDir,
-    origin: observedDir ? { kind: 'observed-dir', dir: observedDir } : { kind: 'state', dir: stateDir },
-    ...(catalogOverride ? { catalogOverride } : {}),
-    kept: verbose ? 'full' : 'counts',
-  });
+  const withVulns = vulnPass(sites, { stateDir, origin, ...(catalogOverride ? { catalogOverride } : {}), kept });
   const paint = planPaint(colourOn(io, args));
   const checksOnly = checksOnlyJobs(args, desired, state.journal);
   let i = 0;
