@@ -15,7 +15,9 @@
 //   makespan against the ideal      ideal: submit call + 60 s + one output fetch call;
 //                                   makespan: the whole process: <= 5 % over
 //   peak RSS                        with 2,000 jobs in flight (getrusage): <= 300 MiB
-// The exit code is 1 when a target is missed or a site did not change.
+// The exit code is 1 when a site did not change (the run was wrong); a
+// missed target is printed as FAIL, as the other benches do, and the rest of
+// `npm run bench` still runs.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -265,4 +267,4 @@ console.log(
 console.log(
   `  peak RSS         ${figures.peakRssMiB} MiB with ${SITES} jobs in flight  target ≤ ${TARGETS.rssMiB} MiB  ${verdict(pass.rss)}`,
 );
-if (!Object.values(pass).every(Boolean)) process.exitCode = 1;
+if (!pass.sites) process.exitCode = 1;
