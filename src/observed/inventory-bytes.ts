@@ -107,30 +107,30 @@ function cleanListing(
 }
 
 /**
- * The clean PKGNAME a line starts with: where it ends (the first space, or
- * `end`) and its last '-', or undefined when it is not one diagnosePkgName
- * accepts. The one name rule of both byte readers.
+ * Where the clean PKGNAME a line starts with ends (the first space, or
+ * `end`), or -1 when it is not one diagnosePkgName accepts. The one name rule
+ * of both byte readers; a number, not an object: it runs once per installed
+ * package of the fleet.
  */
-function cleanName(b: Buffer, start: number, end: number): { sp: number; dash: number } | undefined {
+function cleanNameEnd(b: Buffer, start: number, end: number): number {
   let dash = -1;
   let sp = start;
   for (; sp < end; sp++) {
     const c = b[sp]!;
     if (c === 0x20) break;
-    if (!isPkgNameChar(c)) return undefined;
+    if (!isPkgNameChar(c)) return -1;
     if (c === 0x2d) dash = sp;
   }
   // BASE-VERSION: a non-empty base, and a version that starts with a digit.
-  if (dash <= start || dash + 1 >= sp || !isPkgNameStart(b[start]!)) return undefined;
+  if (dash <= start || dash + 1 >= sp || !isPkgNameStart(b[start]!)) return -1;
   const v = b[dash + 1]!;
-  if (v < 0x30 || v > 0x39) return undefined;
-  return { sp, dash };
+  return v < 0x30 || v > 0x39 ? -1 : sp;
 }
 
 function cleanLine(b: Buffer, start: number, end: number, withComment: boolean): InstalledPackage | undefined {
-  const name = cleanName(b, start, end);
-  if (!name) return undefined;
-  const { sp, dash } = name;
+  const sp = cleanNameEnd(b, start, end);
+  if (sp < 0) return undefined;
+  const dash = b.lastIndexOf(0x2d, sp - 1);
   const nameLen = sp - start;
   const want = (nameLen < NAME_FIELD ? NAME_FIELD - nameLen : 0) + 1;
   let cs = sp;
@@ -163,8 +163,8 @@ export function pkgnamesFromBytes(b: Buffer): string[] | undefined {
   for (let pos = 0; pos < stop;) {
     let eol = b.indexOf(0x0a, pos);
     if (eol < 0 || eol > stop) eol = stop;
-    const sp = cleanName(b, pos, eol)?.sp;
-    if (sp === undefined || sp === eol) return undefined;
+    const sp = cleanNameEnd(b, pos, eol);
+    if (sp < 0 || sp === eol) return undefined;
     const name = b.toString('latin1', pos, sp);
     const before = seen.size;
     if (seen.add(name).size === before) return undefined;
