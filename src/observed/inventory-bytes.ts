@@ -150,26 +150,155 @@ function text(b: Buffer, start: number, end: number): string {
 }
 
 /**
- * Only the PKGNAMEs of a `pkg_info` listing, for readers that need nothing
- * else (the vulnerability audit): the same clean-or-nothing rule as
- * inventoryFromBytes, one string per line. Undefined when any line is not
- * plainly clean; the caller then reads the listing with inventoryFromBytes.
+ * Calls `visit(start, end)` with each line's PKGNAME, in order, and says
+ * whether every line was plainly clean (a name, then a space) and `visit`
+ * accepted each: the one clean-or-nothing walk of the names-only readers.
  */
-export function pkgnamesFromBytes(b: Buffer): string[] | undefined {
-  if (b.indexOf(0) >= 0) return undefined;
-  const out: string[] = [];
-  const seen = new Set<string>();
+function eachCleanName(b: Buffer, visit: (start: number, end: number) => boolean): boolean {
+  if (b.indexOf(0) >= 0) return false;
   const stop = contentEnd(b);
   for (let pos = 0; pos < stop;) {
-    let eol = b.indexOf(0x0a, pos);
-    if (eol < 0 || eol > stop) eol = stop;
-    const sp = cleanNameEnd(b, pos, eol);
-    if (sp < 0 || sp === eol) return undefined;
-    const name = b.toString('latin1', pos, sp);
-    const before = seen.size;
-    if (seen.add(name).size === before) return undefined;
-    out.push(name);
-    pos = eol + 1;
+    // Bounded by the content, not the line: a name runs to a space, and '\n' or '\r' is no name character.
+    const sp = cleanNameEnd(b, pos, stop);
+    if (sp < 0 || sp === stop || !visit(pos, sp)) return false;
+    const eol = b.indexOf(0x0a, sp);
+    pos = eol < 0 ? stop : eol + 1;
   }
-  return out;
+  return true;
+}
+
+/**
+ * Only the PKGNAMEs of a `pkg_info` listing, for readers that need nothing
+ * else: the same clean-or-nothing rule as inventoryFromBytes, one string per
+ * line. Undefined when any line is not plainly clean (or a name repeats);
+ * the caller then reads the listing with inventoryFromBytes.
+ */
+export function pkgnamesFromBytes(b: Buffer): string[] | undefined {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const clean = eachCleanName(b, (start, end) => {
+    const name = b.toString('latin1', start, end);
+    const before = seen.size;
+    out.push(name);
+    return seen.add(name).size !== before;
+  });
+  return clean ? out : undefined;
+}
+
+/**
+ * pkgnamesFromBytes as ids in `table`, for the fleet audit: a fleet installs
+ * the same few ten thousand PKGNAMEs at every site, so a name is made a
+ * string once per table, not once per installed package.
+ */
+export function pkgnameIdsFromBytes(b: Buffer, table: PkgnameTable): Uint32Array | undefined {
+  // Every clean line has a name of 3 bytes or more and a space after it.
+  const ids = table.startListing((b.length >> 2) + 1);
+  let n = 0;
+  const clean = eachCleanName(b, (start, end) => {
+    const id = table.intern(b, start, end);
+    if (!table.firstInListing(id)) return false;
+    ids[n++] = id;
+    return true;
+  });
+  return clean ? ids.slice(0, n) : undefined;
+}
+
+/**
+ * Distinct PKGNAMEs by their bytes (open addressing over FNV-1a hashes),
+ * each made a string once. ids are dense, from 0, in first-seen order.
+ */
+export class PkgnameTable {
+  /** Each name, by id. */
+  readonly names: string[] = [];
+  private slots = new Int32Array(1 << 14); // id + 1; 0 is empty
+  private hashes = new Uint32Array(1 << 12);
+  private ends = new Uint32Array(1 << 12); // name id's bytes are pool[ends[id - 1] ?? 0, ends[id])
+  private pool = Buffer.allocUnsafe(1 << 16);
+  private seenIn = new Uint32Array(1 << 12); // the listing an id was last seen in
+  private listing = 0;
+  private scratch = new Uint32Array(0);
+
+  /** The id of the name b[start, end), a new one for a name not seen before. */
+  intern(b: Buffer, start: number, end: number): number {
+    let h = 0x811c9dc5;
+    for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+    h >>>= 0;
+    const mask = this.slots.length - 1;
+    for (let s = h & mask; ; s = (s + 1) & mask) {
+      const v = this.slots[s]!;
+      if (v === 0) return this.add(b, start, end, h, s);
+      if (this.hashes[v - 1] === h && this.equals(v - 1, b, start, end)) return v - 1;
+    }
+  }
+
+  /** The id of a name given as a string (a stored observation's); the table keeps that very string. */
+  internName(name: string): number {
+    const b = Buffer.from(name, 'utf8');
+    const before = this.names.length;
+    const id = this.intern(b, 0, b.length);
+    if (this.names.length > before) this.names[id] = name; // not ASCII: latin1 would not give it back
+    return id;
+  }
+
+  /** A fresh listing of up to `lines` names begins: scratch room for their ids. */
+  startListing(lines: number): Uint32Array {
+    this.listing++;
+    if (this.scratch.length < lines) this.scratch = new Uint32Array(lines);
+    return this.scratch;
+  }
+
+  /** False when `id` was already seen in the current listing. */
+  firstInListing(id: number): boolean {
+    if (this.seenIn[id] === this.listing) return false;
+    this.seenIn[id] = this.listing;
+    return true;
+  }
+
+  private equals(id: number, b: Buffer, start: number, end: number): boolean {
+    const from = id === 0 ? 0 : this.ends[id - 1]!;
+    if (this.ends[id]! - from !== end - start) return false;
+    for (let i = 0; i < end - start; i++) if (this.pool[from + i] !== b[start + i]) return false;
+    return true;
+  }
+
+  private add(b: Buffer, start: number, end: number, h: number, slot: number): number {
+    const id = this.names.length;
+    const from = id === 0 ? 0 : this.ends[id - 1]!;
+    if (from + end - start > this.pool.length) this.pool = grow(this.pool, from + end - start);
+    if (id === this.ends.length) {
+      this.hashes = growU32(this.hashes);
+      this.ends = growU32(this.ends);
+      this.seenIn = growU32(this.seenIn);
+    }
+    b.copy(this.pool, from, start, end);
+    this.ends[id] = from + end - start;
+    this.hashes[id] = h;
+    this.names.push(b.toString('latin1', start, end));
+    this.slots[slot] = id + 1;
+    if (this.names.length * 2 > this.slots.length) this.rehash();
+    return id;
+  }
+
+  private rehash(): void {
+    const slots = new Int32Array(this.slots.length * 2);
+    const mask = slots.length - 1;
+    for (let id = 0; id < this.names.length; id++) {
+      let s = this.hashes[id]! & mask;
+      while (slots[s] !== 0) s = (s + 1) & mask;
+      slots[s] = id + 1;
+    }
+    this.slots = slots;
+  }
+}
+
+function growU32(a: Uint32Array<ArrayBuffer>): Uint32Array<ArrayBuffer> {
+  const b = new Uint32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+function grow(a: Buffer<ArrayBuffer>, need: number): Buffer<ArrayBuffer> {
+  const b = Buffer.allocUnsafe(Math.max(need, a.length * 2));
+  a.copy(b);
+  return b;
 }

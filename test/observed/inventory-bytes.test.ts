@@ -3,7 +3,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { summaryPackages } from '../../src/catalog/summary-packages.js';
-import { inventoryFromBytes, pkgnamesFromBytes } from '../../src/observed/inventory-bytes.js';
+import {
+  inventoryFromBytes,
+  PkgnameTable,
+  pkgnameIdsFromBytes,
+  pkgnamesFromBytes,
+} from '../../src/observed/inventory-bytes.js';
 import { inventoryFromPkgInfo } from '../../src/observed/inventory.js';
 import type { Inventory } from '../../src/observed/types.js';
 import { parsePkgSummary } from '../../src/pkgsrc/pkg-summary.js';
@@ -121,6 +126,44 @@ describe('pkgnamesFromBytes', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('pkgnameIdsFromBytes', () => {
+  it('gives the names pkgnamesFromBytes gives, as ids a table shares across listings, or declines as it does', () => {
+    fc.assert(
+      fc.property(fc.array(listing, { minLength: 1, maxLength: 6 }), (texts) => {
+        const table = new PkgnameTable();
+        const idOf = new Map<string, number>();
+        for (const text of texts) {
+          const bytes = Buffer.from(text);
+          const names = pkgnamesFromBytes(bytes);
+          const ids = pkgnameIdsFromBytes(bytes, table);
+          expect(ids === undefined).toBe(names === undefined);
+          if (!ids) continue;
+          expect([...ids].map((id) => table.names[id])).toEqual(names);
+          // One id per name, whichever listing it came from.
+          ids.forEach((id, i) => {
+            expect(idOf.get(names![i]!) ?? id).toBe(id);
+            idOf.set(names![i]!, id);
+          });
+        }
+        expect(new Set(table.names).size).toBe(table.names.length);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('tells thousands of names apart as the table grows', () => {
+    const table = new PkgnameTable();
+    const names = Array.from({ length: 50_000 }, (_, i) => `p${i % 977}-lib${i}-${i % 13}.${i}`);
+    const bytes = Buffer.from(names.map((n) => `${n} comment\n`).join(''));
+    expect([...pkgnameIdsFromBytes(bytes, table)!].map((id) => table.names[id])).toEqual(names);
+    // Read again: every name is known, nothing is added.
+    expect([...pkgnameIdsFromBytes(bytes, table)!]).toEqual(names.map((_, i) => i));
+    expect(table.names.length).toBe(names.length);
+    expect(table.internName('p1-lib1-1.1')).toBe(1);
+    expect(table.names[table.internName('ü-1.0')]).toBe('ü-1.0');
   });
 });
 
