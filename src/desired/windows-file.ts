@@ -54,7 +54,10 @@ export function readWindows(
     const timezone = w.timezone ?? 'UTC';
     const bad = scheduleProblem(w.schedule, timezone);
     if (bad)
-      problems.push({ location: locate(src, ['windows', i, bad.startsWith('unknown time zone') ? 'timezone' : 'schedule']), message: bad });
+      problems.push({
+        location: locate(src, ['windows', i, bad.startsWith('unknown time zone') ? 'timezone' : 'schedule']),
+        message: bad,
+      });
     checkSiteSelectors(src, ['windows', i], w, sites, problems);
     return {
       name: w.name,
@@ -69,5 +72,9 @@ export function readWindows(
   });
   if (problems.length !== before) return undefined;
   const d = value?.downtimes;
-  return { file, windows, ...(d ? { downtimes: { source: d.source, location: locate(src, ['downtimes', 'source']) } } : {}) };
+  return {
+    file,
+    windows,
+    ...(d ? { downtimes: { source: d.source, location: locate(src, ['downtimes', 'source']) } } : {}),
+  };
 }

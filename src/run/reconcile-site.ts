@@ -229,8 +229,7 @@ export function deferredNow(ctx: RunContext, site: ResolvedSite, announce = true
   const g = ctx.gate?.(site);
   if (!g) return undefined;
   if (g.open) {
-    if (announce)
-      for (const note of g.notes) ctx.emit({ site: site.name, kind: 'planned', detail: `note: ${note}` });
+    if (announce) for (const note of g.notes) ctx.emit({ site: site.name, kind: 'planned', detail: `note: ${note}` });
     return undefined;
   }
   return { site: site.name, status: 'deferred', detail: g.reason, ...(g.until ? { until: g.until } : {}) };

@@ -65,20 +65,29 @@ export async function loadDowntimes(source: string, opts: DowntimeSourceOptions)
   return fallBack(source, shown, read.error, opts);
 }
 
-async function fallBack(source: string, shown: string, why: string, opts: DowntimeSourceOptions): Promise<LoadedDowntimes> {
+async function fallBack(
+  source: string,
+  shown: string,
+  why: string,
+  opts: DowntimeSourceOptions,
+): Promise<LoadedDowntimes> {
   const kept = await readKept(opts.stateDir, source);
   const parsed = kept ? parseGocdbDowntimes(kept.xml) : undefined;
   if (!kept || !parsed?.ok)
     return {
       downtimes: [],
       from: 'none',
-      warnings: [`downtimes: cannot read ${shown}: ${why}; no copy kept in ${keptDir(opts.stateDir)} yet, so no downtime is known this run`],
+      warnings: [
+        `downtimes: cannot read ${shown}: ${why}; no copy kept in ${keptDir(opts.stateDir)} yet, so no downtime is known this run`,
+      ],
     };
   return {
     downtimes: parsed.downtimes,
     from: 'kept',
     readAt: kept.readAt,
-    warnings: [`downtimes: cannot read ${shown}: ${why}; using the last good copy, kept in ${keptDir(opts.stateDir)}, read ${kept.readAt}`],
+    warnings: [
+      `downtimes: cannot read ${shown}: ${why}; using the last good copy, kept in ${keptDir(opts.stateDir)}, read ${kept.readAt}`,
+    ],
   };
 }
 
@@ -91,7 +100,10 @@ async function readSource(source: string, opts: DowntimeSourceOptions): Promise<
   }
   let res: Response;
   try {
-    res = await fetch(source, { signal: AbortSignal.timeout(opts.timeoutMs ?? 20_000), headers: { accept: 'application/xml, text/xml' } });
+    res = await fetch(source, {
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 20_000),
+      headers: { accept: 'application/xml, text/xml' },
+    });
   } catch (e) {
     throw new Error(fetchFailureCause(e));
   }

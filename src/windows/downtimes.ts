@@ -29,7 +29,7 @@ export function downtimeState(downtimes: readonly Downtime[], site: GatedSite, n
   if (now_.length > 0) {
     let until = now_[0]!.end;
     // An outage that starts before (or as) this one ends keeps the site closed.
-    for (let grew = true; grew; ) {
+    for (let grew = true; grew;) {
       grew = false;
       for (const d of outages)
         if (d.start <= until && d.end > until) {

@@ -53,7 +53,9 @@ export function siteGate(input: GateInput, site: GatedSite, now: number): SiteGa
     const open = ws.until === undefined ? undefined : reopens(input, site, ws.until);
     const when = open === undefined ? 'not within a year' : `until ${iso(open)}`;
     const reason =
-      ws.kind === 'deny' ? `in deny window '${ws.window}' ${when}` : `outside its allow windows ('${ws.window}') ${when}`;
+      ws.kind === 'deny'
+        ? `in deny window '${ws.window}' ${when}`
+        : `outside its allow windows ('${ws.window}') ${when}`;
     return {
       open: false,
       reason,
@@ -65,7 +67,8 @@ export function siteGate(input: GateInput, site: GatedSite, now: number): SiteGa
   const closes = ws.closes
     ? {
         at: ws.closes.at,
-        what: ws.closes.kind === 'deny' ? `deny window '${ws.closes.window}'` : `allow window '${ws.closes.window}' ends`,
+        what:
+          ws.closes.kind === 'deny' ? `deny window '${ws.closes.window}'` : `allow window '${ws.closes.window}' ends`,
       }
     : undefined;
   const outage = ds.nextOutage

@@ -26,9 +26,9 @@ export function parseGocdbDowntimes(xml: string): ParsedDowntimes {
   if (valid !== true) return { ok: false, error: `not XML: ${valid.err.msg} (line ${valid.err.line})` };
   const doc = parser.parse(xml) as Element;
   const root = Object.entries(doc).find(([k]) => k !== '?xml');
-  if (!root || typeof root[1] !== 'object' || root[1] === null)
-    return { ok: false, error: 'no root element; expected the <results> of a GOCDB get_downtime query' };
-  const body = root[1] as Element;
+  if (!root) return { ok: false, error: 'no root element; expected the <results> of a GOCDB get_downtime query' };
+  // An answer with no downtime is an empty <results/>.
+  const body = (typeof root[1] === 'object' && root[1] !== null ? root[1] : {}) as Element;
   if (body.error !== undefined) return { ok: false, error: `GOCDB answered with an error: ${text(body.error)}` };
   const downtimes: Downtime[] = [];
   const skipped: string[] = [];
@@ -44,7 +44,8 @@ function toDowntime(el: Element): Downtime | string {
   const id = text(el['@ID']);
   if (!id) return 'no ID attribute';
   const severity = text(el.SEVERITY).toUpperCase();
-  if (severity !== 'OUTAGE' && severity !== 'WARNING') return `downtime ${id}: SEVERITY '${severity}' is neither OUTAGE nor WARNING`;
+  if (severity !== 'OUTAGE' && severity !== 'WARNING')
+    return `downtime ${id}: SEVERITY '${severity}' is neither OUTAGE nor WARNING`;
   const start = seconds(el.START_DATE);
   const end = seconds(el.END_DATE);
   if (start === undefined || end === undefined) return `downtime ${id}: START_DATE and END_DATE must be unix seconds`;

@@ -32,7 +32,11 @@ export async function applyRollout(
   const known = new Map<string, Promise<DesiredState>>();
   const catalog = stringOpt(args, 'catalog');
   let stateFailed = false;
-  const gate = await runGate(head, io, { stateDir: stateDirFromArgs(args), dryRun: flag(args, 'dry-run'), now: Date.now() });
+  const gate = await runGate(head, io, {
+    stateDir: stateDirFromArgs(args),
+    dryRun: flag(args, 'dry-run'),
+    now: Date.now(),
+  });
   const run = await withState(args, async (state) => {
     const r = await driveRollout({
       state,
