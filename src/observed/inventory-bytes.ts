@@ -263,119 +263,19 @@ export function pkgnamesFromBytes(b: Buffer): string[] | undefined {
 }
 
 /**
- * pkgnamesFromBytes as ids in `table`, for the fleet audit: a fleet installs
- * the same few ten thousand PKGNAMEs at every site, so a name is made a
- * string once per table, not once per installed package.
+ * pkgnamesFromBytes as entries of `table`, for the fleet audit: a fleet
+ * installs the same few ten thousand PKGNAMEs at every site, so a name is
+ * made a string once per table, not once per installed package. Undefined
+ * where pkgnamesFromBytes declines, and when the table is full.
  */
 export function pkgnameIdsFromBytes(b: Buffer, table: PkgnameTable): Uint32Array | undefined {
-  // Every clean line has a name of 3 bytes or more and a space after it.
-  const ids = table.startListing((b.length >> 2) + 1);
-  let n = 0;
+  table.newListing();
+  const ids: number[] = [];
   const clean = eachCleanName(b, (start, end) => {
-    const id = table.intern(b, start, end);
-    if (!table.firstInListing(id)) return false;
-    ids[n++] = id;
+    const e = table.find(b, start, end, b.lastIndexOf(0x2d, end - 1));
+    if (e < 0 || !table.see(e, ids.length)) return false;
+    ids.push(e);
     return true;
   });
-  return clean ? ids.slice(0, n) : undefined;
-}
-
-/**
- * Distinct PKGNAMEs by their bytes (open addressing over FNV-1a hashes),
- * each made a string once. ids are dense, from 0, in first-seen order.
- */
-export class PkgnameTable {
-  /** Each name, by id. */
-  readonly names: string[] = [];
-  private slots = new Int32Array(1 << 14); // id + 1; 0 is empty
-  private hashes = new Uint32Array(1 << 12);
-  private ends = new Uint32Array(1 << 12); // name id's bytes are pool[ends[id - 1] ?? 0, ends[id])
-  private pool = Buffer.allocUnsafe(1 << 16);
-  private seenIn = new Uint32Array(1 << 12); // the listing an id was last seen in
-  private listing = 0;
-  private scratch = new Uint32Array(0);
-
-  /** The id of the name b[start, end), a new one for a name not seen before. */
-  intern(b: Buffer, start: number, end: number): number {
-    let h = 0x811c9dc5;
-    for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
-    h >>>= 0;
-    const mask = this.slots.length - 1;
-    for (let s = h & mask; ; s = (s + 1) & mask) {
-      const v = this.slots[s]!;
-      if (v === 0) return this.add(b, start, end, h, s);
-      if (this.hashes[v - 1] === h && this.equals(v - 1, b, start, end)) return v - 1;
-    }
-  }
-
-  /** The id of a name given as a string (a stored observation's); the table keeps that very string. */
-  internName(name: string): number {
-    const b = Buffer.from(name, 'utf8');
-    const before = this.names.length;
-    const id = this.intern(b, 0, b.length);
-    if (this.names.length > before) this.names[id] = name; // not ASCII: latin1 would not give it back
-    return id;
-  }
-
-  /** A fresh listing of up to `lines` names begins: scratch room for their ids. */
-  startListing(lines: number): Uint32Array {
-    this.listing++;
-    if (this.scratch.length < lines) this.scratch = new Uint32Array(lines);
-    return this.scratch;
-  }
-
-  /** False when `id` was already seen in the current listing. */
-  firstInListing(id: number): boolean {
-    if (this.seenIn[id] === this.listing) return false;
-    this.seenIn[id] = this.listing;
-    return true;
-  }
-
-  private equals(id: number, b: Buffer, start: number, end: number): boolean {
-    const from = id === 0 ? 0 : this.ends[id - 1]!;
-    if (this.ends[id]! - from !== end - start) return false;
-    for (let i = 0; i < end - start; i++) if (this.pool[from + i] !== b[start + i]) return false;
-    return true;
-  }
-
-  private add(b: Buffer, start: number, end: number, h: number, slot: number): number {
-    const id = this.names.length;
-    const from = id === 0 ? 0 : this.ends[id - 1]!;
-    if (from + end - start > this.pool.length) this.pool = grow(this.pool, from + end - start);
-    if (id === this.ends.length) {
-      this.hashes = growU32(this.hashes);
-      this.ends = growU32(this.ends);
-      this.seenIn = growU32(this.seenIn);
-    }
-    b.copy(this.pool, from, start, end);
-    this.ends[id] = from + end - start;
-    this.hashes[id] = h;
-    this.names.push(b.toString('latin1', start, end));
-    this.slots[slot] = id + 1;
-    if (this.names.length * 2 > this.slots.length) this.rehash();
-    return id;
-  }
-
-  private rehash(): void {
-    const slots = new Int32Array(this.slots.length * 2);
-    const mask = slots.length - 1;
-    for (let id = 0; id < this.names.length; id++) {
-      let s = this.hashes[id]! & mask;
-      while (slots[s] !== 0) s = (s + 1) & mask;
-      slots[s] = id + 1;
-    }
-    this.slots = slots;
-  }
-}
-
-function growU32(a: Uint32Array<ArrayBuffer>): Uint32Array<ArrayBuffer> {
-  const b = new Uint32Array(a.length * 2);
-  b.set(a);
-  return b;
-}
-
-function grow(a: Buffer<ArrayBuffer>, need: number): Buffer<ArrayBuffer> {
-  const b = Buffer.allocUnsafe(Math.max(need, a.length * 2));
-  a.copy(b);
-  return b;
+  return clean ? Uint32Array.from(ids) : undefined;
 }

@@ -7,7 +7,8 @@
 // each once and this one receives it once.
 import { readFile, stat } from 'node:fs/promises';
 import { InputError, type Problem } from '../errors.js';
-import { PkgnameTable, pkgnameIdsFromBytes } from '../observed/inventory-bytes.js';
+import { pkgnameIdsFromBytes } from '../observed/inventory-bytes.js';
+import { PkgnameTable } from '../observed/pkgname-table.js';
 import { observedSiteFiles } from '../observed/observed-dir.js';
 import { readInventory } from '../observed/store.js';
 
@@ -40,15 +41,19 @@ export interface ReadResult {
 type Raw = Exclude<SiteRead, { kind: 'ids' }> | { kind: 'ids'; ids: Uint32Array; observedAt: string };
 
 export class SiteReader {
+  /** Listings' names, found from their bytes. */
   private readonly table = new PkgnameTable();
-  private sent = 0;
+  /** Stored observations' names, already strings: found by them. */
+  private readonly stored = { pkgnames: [] as string[], ids: new Map<string, number>() };
+  private readonly sent = { 'observed-dir': 0, state: 0 };
 
-  constructor(private readonly tableId: number) {}
+  /** `thread`: this thread's number, unique in the process. */
+  constructor(private readonly thread: number) {}
 
   async read(task: ReadTask): Promise<ReadResult> {
     const { source } = task;
     const raw = await Promise.all(
-      task.sites.map((s) => (source.kind === 'state' ? this.stored(source.dir, s) : this.listing(source.dir, s))),
+      task.sites.map((s) => (source.kind === 'state' ? this.observation(source.dir, s) : this.listing(source.dir, s))),
     );
     const ids = new Uint32Array(raw.reduce((n, r) => n + (r.kind === 'ids' ? r.ids.length : 0), 0));
     let offset = 0;
@@ -58,9 +63,12 @@ export class SiteReader {
       offset += r.ids.length;
       return { kind: 'ids', offset: offset - r.ids.length, length: r.ids.length, observedAt: r.observedAt };
     });
-    const firstNew = this.sent;
-    this.sent = this.table.names.length;
-    return { table: this.tableId, firstNew, names: this.table.names.slice(firstNew), ids, sites };
+    const names = source.kind === 'state' ? this.stored.pkgnames : this.table.pkgnames;
+    const firstNew = this.sent[source.kind];
+    this.sent[source.kind] = names.length;
+    // Two tables per thread, one per kind of source.
+    const table = 2 * this.thread + (source.kind === 'state' ? 1 : 0);
+    return { table, firstNew, names: names.slice(firstNew), ids, sites };
   }
 
   /** `<SITE>.pkg_info` in DIR; its mtime is the observation time. */
@@ -74,24 +82,34 @@ export class SiteReader {
       return { kind: 'problems', problems: [{ location: { file }, message: `cannot read: ${(e as Error).message}` }] };
     }
     const ids = pkgnameIdsFromBytes(bytes, this.table);
-    if (!ids) return { kind: 'unclean' };
+    if (!ids) return { kind: 'unclean' }; // or the table is full: the inventory reader makes the strings
+
     const st = await stat(file).catch(() => undefined);
     return { kind: 'ids', ids, observedAt: (st?.mtime ?? new Date(0)).toISOString() };
   }
 
   /** The site's latest observation in state/. */
-  private async stored(dir: string, site: string): Promise<Raw> {
+  private async observation(dir: string, site: string): Promise<Raw> {
     try {
       const inv = await readInventory(dir, site);
       if (!inv) return { kind: 'absent' };
       return {
         kind: 'ids',
-        ids: Uint32Array.from(inv.packages, (p) => this.table.internName(p.pkgname)),
+        ids: Uint32Array.from(inv.packages, (p) => this.storedId(p.pkgname)),
         observedAt: inv.observedAt,
       };
     } catch (e) {
       if (e instanceof InputError) return { kind: 'problems', problems: [...e.problems] };
       throw e;
     }
+  }
+
+  private storedId(pkgname: string): number {
+    let id = this.stored.ids.get(pkgname);
+    if (id === undefined) {
+      this.stored.ids.set(pkgname, (id = this.stored.pkgnames.length));
+      this.stored.pkgnames.push(pkgname);
+    }
+    return id;
   }
 }
