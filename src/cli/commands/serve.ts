@@ -21,7 +21,8 @@ import { readSecretsFile } from '../../site-report/secrets.js';
 import { flag, stringOpt, type ParsedArgs } from '../args.js';
 import { desiredOptions, loggerFromArgs, stateDirFromArgs, stateFromArgs, tagsFromArgs } from '../common.js';
 import type { Logger } from 'pino';
-import { parseConcurrency } from './apply.js';
+import { parseConcurrency, queueNotifications } from './apply.js';
+import { rolloutRun } from './apply-rollout.js';
 import type { CommandResult, Io } from '../io.js';
 
 /** How often the served HTML report reloads itself: the cache makes a reload cheap. */
@@ -132,13 +133,24 @@ async function reconcileLoop(
           io.out(`${e.site}: ${e.kind === 'done' ? '' : `${e.kind}: `}${e.detail}`);
         },
       };
-      const results = await applySites(desired.sites, options);
+      // The run `apply --yes` makes: a rollout policy decides which sites run now; the run's events are queued.
+      const results = desired.rollout
+        ? (
+            await rolloutRun(args, io, state, desired, desired.rollout, {
+              emit: options.emit,
+              say: (line) => (log.info(line), io.out(line)),
+              started,
+            })
+          ).results
+        : await applySites(desired.sites, options);
       // As apply does: what the journal left open at sites sites.yaml no longer has is closed.
-      const removed = state.failure() ? [] : await closeRemovedSiteTransactions(desired.sites, options);
+      const removed =
+        state.failure() || desired.rollout ? [] : await closeRemovedSiteTransactions(desired.sites, options);
       if (removed.length > 0) {
         log.info({ removed }, removedSitesSummary(removed));
         io.out(removedSitesSummary(removed));
       }
+      if (!desired.rollout) await queueNotifications(io, desired, state.journal, state.localDir, results, started);
       const changed = results.filter((r) => r.status === 'changed').length;
       const failed = results.filter((r) => r.status === 'failed').length;
       log.info({ changed, failed, sites: results.length }, 'run finished');
