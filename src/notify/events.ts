@@ -92,7 +92,8 @@ function drifted(tx: Transaction, history: readonly Transaction[]): boolean {
   let previous: Transaction | undefined;
   for (const t of history) {
     if (t.txid === tx.txid) break;
-    if (t.site === tx.site && t.end && t.begin.kind !== 'probe') previous = t;
+    // A job that found the site changed (stale) or never ran (busy) did nothing there: it is not the last state reconcile left.
+    if (t.site === tx.site && t.end && t.begin.kind !== 'probe' && !DID_NOTHING.has(t.end.status)) previous = t;
   }
   return (
     previous !== undefined &&
@@ -102,4 +103,5 @@ function drifted(tx: Transaction, history: readonly Transaction[]): boolean {
   );
 }
 
+const DID_NOTHING: ReadonlySet<string> = new Set(['stale', 'busy']);
 const short = (rev: string) => rev.slice(0, 12);

@@ -23,6 +23,7 @@ import { desiredOptions, loggerFromArgs, stateDirFromArgs, stateFromArgs, tagsFr
 import type { Logger } from 'pino';
 import { parseConcurrency, queueNotifications } from './apply.js';
 import { rolloutRun } from './apply-rollout.js';
+import { rolloutLines } from '../../rollout/describe.js';
 import type { CommandResult, Io } from '../io.js';
 
 /** How often the served HTML report reloads itself: the cache makes a reload cheap. */
@@ -134,15 +135,12 @@ async function reconcileLoop(
         },
       };
       // The run `apply --yes` makes: a rollout policy decides which sites run now; the run's events are queued.
-      const results = desired.rollout
-        ? (
-            await rolloutRun(args, io, state, desired, desired.rollout, {
-              emit: options.emit,
-              say: (line) => (log.info(line), io.out(line)),
-              started,
-            })
-          ).results
-        : await applySites(desired.sites, options);
+      const say = (line: string) => (log.info(line), io.out(line));
+      const rollout = desired.rollout
+        ? await rolloutRun(args, io, state, desired, desired.rollout, { emit: options.emit, say, started })
+        : undefined;
+      if (rollout?.summary) rolloutLines(rollout.summary).forEach(say);
+      const results = rollout ? rollout.results : await applySites(desired.sites, options);
       // As apply does: what the journal left open at sites sites.yaml no longer has is closed.
       const removed =
         state.failure() || desired.rollout ? [] : await closeRemovedSiteTransactions(desired.sites, options);
