@@ -23,6 +23,7 @@ import { desiredOptions, loggerFromArgs, stateDirFromArgs, stateFromArgs, tagsFr
 import type { Logger } from 'pino';
 import { parseConcurrency, queueNotifications } from './apply.js';
 import { rolloutRun } from './apply-rollout.js';
+import { runGate } from '../gate.js';
 import { rolloutLines } from '../../rollout/describe.js';
 import type { CommandResult, Io } from '../io.js';
 
@@ -140,7 +141,13 @@ async function reconcileLoop(
         ? await rolloutRun(args, io, state, desired, desired.rollout, { emit: options.emit, say, started })
         : undefined;
       if (rollout?.summary) rolloutLines(rollout.summary).forEach(say);
-      const results = rollout ? rollout.results : await applySites(desired.sites, options);
+      // Maintenance windows and downtimes, as for apply (the rollout's run reads them itself).
+      const gate = rollout
+        ? undefined
+        : await runGate(desired, io, { stateDir: state.localDir, dryRun: false, now: Date.now() });
+      const results = rollout
+        ? rollout.results
+        : await applySites(desired.sites, { ...options, ...(gate ? { gate: gate.gate } : {}) });
       // As apply does: what the journal left open at sites sites.yaml no longer has is closed.
       const removed =
         state.failure() || desired.rollout ? [] : await closeRemovedSiteTransactions(desired.sites, options);
