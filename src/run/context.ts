@@ -1,6 +1,7 @@
 // What the reconcile loop needs from its surroundings, passed explicitly:
 // the stores and executors of ports.ts, the clock, and what this run is.
 import type { ListCache } from '../vuln/list-store.js';
+import type { JobSlots } from './job-slots.js';
 import type { Clock, Executors, HoldStore, JournalStore, ObservationStore, SiteLocks } from './ports.js';
 
 export type SiteEventKind =
@@ -45,4 +46,6 @@ export interface RunContext {
   emit(e: SiteEvent): void;
   /** The run's vulnerability lists (asked once per run); absent: jobs audit against the site's own list. */
   vulnLists?: ListCache;
+  /** Bounds the jobs out at once (--concurrency), each slot held from submission to the job's end; absent: no bound. */
+  jobSlots?: JobSlots;
 }
