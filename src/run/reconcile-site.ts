@@ -10,6 +10,7 @@ import type { Transaction } from '../state/records.js';
 import { observationDigest } from '../plan-file/digests.js';
 import type { LockOwner } from '../state/site-lock.js';
 import type { RunContext } from './context.js';
+import type { SlotRelease } from './job-slots.js';
 import { recordWithoutJob, resumeTransaction, startTransaction, type TxOutcome } from './transaction.js';
 import { sameDesired } from '../rollback/fingerprint.js';
 import { describeHold, isManual } from '../rollback/holds.js';
@@ -27,6 +28,8 @@ export interface ReviewedSitePlan {
 
 export type SiteResult =
   | { site: string; status: 'in-sync' | 'dry-run' | 'held'; detail: string }
+  /** A window or downtime closed the site when its job was due: nothing was submitted; a later run reaches it. */
+  | { site: string; status: 'deferred'; detail: string; until?: string }
   | { site: string; status: 'changed'; detail: string; txid: string }
   | {
       site: string;
@@ -44,7 +47,9 @@ const MAX_PLANS = 3;
 /** Probe a site: what does it have now? Same lock and journal as apply. */
 export async function observeSite(ctx: RunContext, site: ResolvedSite): Promise<SiteResult> {
   return underLock(ctx, site, 'observe', async () => {
-    const probe = await startTransaction(ctx, site, emptyPlan(site.name), 'probe');
+    const go = await slotIfOpen(ctx, site);
+    if (go.closed) return go.closed;
+    const probe = await startTransaction(ctx, site, emptyPlan(site.name), 'probe', undefined, {}, go.slot);
     const inventory = probe.kind === 'ended' ? probe.inventory : undefined;
     if (!inventory) return probeFailed(site, probe);
     return { site: site.name, status: 'in-sync', detail: `observed ${inventory.packages.length} packages` };
@@ -109,6 +114,8 @@ async function planAndApply(
 ): Promise<SiteResult> {
   const held = await checkHold(ctx, site);
   if (held) return held;
+  const closed = deferredNow(ctx, site);
+  if (closed) return closed;
   let inventory = await ctx.observations.read(site.name);
   // Checked again under the lock: another controller may have run since the plan was checked.
   if (reviewed?.observation === null)
@@ -126,7 +133,9 @@ async function planAndApply(
   for (let attempt = 1; attempt <= MAX_PLANS; attempt++) {
     if (!inventory) {
       ctx.emit({ site: site.name, kind: 'probing', detail: 'no observation yet: probing the site' });
-      const probe = await startTransaction(ctx, site, emptyPlan(site.name), 'probe');
+      const go = await slotIfOpen(ctx, site, false);
+      if (go.closed) return go.closed;
+      const probe = await startTransaction(ctx, site, emptyPlan(site.name), 'probe', undefined, {}, go.slot);
       if (probe.kind !== 'ended' || !probe.inventory) return probeFailed(site, probe);
       inventory = probe.inventory;
     }
@@ -154,8 +163,13 @@ async function planAndApply(
       kind: 'planned',
       detail: describe(plan) || `nothing to change; validating with ${site.checks.length} checks`,
     });
+    // Asked again at submission: a probe or the wait for a slot takes time, and a window may have closed meanwhile.
+    const go = await slotIfOpen(ctx, site, false);
+    if (go.closed) return go.closed;
     const expected = inventory.packages.map((p) => p.pkgname);
-    const outcome = await startTransaction(ctx, site, plan, 'apply', expected);
+    const notes = gateNotes(ctx, site);
+    const extra = notes.length > 0 ? { notes } : {};
+    const outcome = await startTransaction(ctx, site, plan, 'apply', expected, extra, go.slot);
     if (outcome.kind === 'recorded')
       return { site: site.name, status: 'dry-run', detail: `${describe(plan)}; job script written to ${outcome.file}` };
     if (outcome.status === 'succeeded' && plan.actions.length === 0)
@@ -208,6 +222,46 @@ async function checkHold(ctx: RunContext, site: ResolvedSite): Promise<SiteResul
     status: 'held',
     detail: `held since the rollback to ${hold.tag} (${hold.txid}, ${hold.at}); left alone until the desired state equals ${hold.tag}'s or 'reconcile release ${site.name}'`,
   };
+}
+
+/**
+ * The site's windows or downtimes close it now: no job goes there. Asked
+ * right before each submission, never while a job runs (a window that opens
+ * mid-job does not stop it). Ongoing WARNING downtimes are announced.
+ */
+export function deferredNow(ctx: RunContext, site: ResolvedSite, announce = true): SiteResult | undefined {
+  const g = ctx.gate?.(site);
+  if (!g) return undefined;
+  if (g.open) {
+    if (announce) for (const note of g.notes) ctx.emit({ site: site.name, kind: 'planned', detail: `note: ${note}` });
+    return undefined;
+  }
+  return { site: site.name, status: 'deferred', detail: g.reason, ...(g.until ? { until: g.until } : {}) };
+}
+
+/**
+ * Wait for one of the run's job slots, then ask the site's gate: the slot to
+ * submit the job under, or why no job goes there now (the slot given back).
+ * In this order, as a window may close while the site waits for its slot.
+ */
+export async function slotIfOpen(
+  ctx: RunContext,
+  site: ResolvedSite,
+  announce = true,
+): Promise<{ slot?: SlotRelease; closed?: SiteResult }> {
+  const slot = await ctx.jobSlots?.acquire();
+  const closed = deferredNow(ctx, site, announce);
+  if (closed) {
+    slot?.();
+    return { closed };
+  }
+  return slot ? { slot } : {};
+}
+
+/** What the journal keeps of the site's gate with the transaction: its WARNING downtimes. */
+export function gateNotes(ctx: RunContext, site: ResolvedSite): string[] {
+  const g = ctx.gate?.(site);
+  return g ? g.notes : [];
 }
 
 /** Transactions this site's journal left open: wait for their jobs rather than submit again. */

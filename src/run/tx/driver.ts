@@ -17,6 +17,8 @@ import { verifyJob } from './verdict.js';
 /** What a new job needs beside its begin record: the vulnerability list its audit is given (not journalled in full). */
 export interface JobExtras {
   vulnerabilities?: string;
+  /** The job slot the caller already holds for it (job-slots.ts); without one the driver waits for one before submitting. */
+  slot?: SlotRelease;
 }
 
 export async function driveTransaction(
@@ -36,7 +38,7 @@ export async function driveTransaction(
   if (state.phase === 'waiting') announceResume(ctx, site, state);
   let jobState: string | undefined;
   // The run's job slot, held from this transaction's submission to its job's end (job-slots.ts).
-  let slot: SlotRelease | undefined;
+  let slot: SlotRelease | undefined = extras.slot;
   try {
     for (;;) {
       if (event?.type === 'poll-result' && event.poll.state !== jobState) {
@@ -78,12 +80,13 @@ export async function driveTransaction(
 }
 
 /**
- * The phases in which this controller's submission may have a job out: its
- * slot is kept through them. Fetching the output, verifying, holding and
- * journalling the end need no slot; a job left by another controller
- * (resumed) takes none either: it is out already, whatever this run's bound.
+ * The phases in which this controller's submission is due or may have a job
+ * out: its slot is kept through them. Fetching the output, verifying,
+ * holding and journalling the end need no slot; a job left by another
+ * controller (resumed) takes none either: it is out already, whatever this
+ * run's bound.
  */
-const JOB_OUT: ReadonlySet<TxState['phase']> = new Set(['submitting', 'finding', 'waiting', 'stopping']);
+const JOB_OUT: ReadonlySet<TxState['phase']> = new Set(['new', 'submitting', 'finding', 'waiting', 'stopping']);
 
 function announceResume(ctx: RunContext, site: ResolvedSite, s: Extract<TxState, { phase: 'waiting' }>): void {
   ctx.emit({
