@@ -24,7 +24,12 @@ export function planSite(
   site: ResolvedSite,
   inventory: Inventory | undefined,
   catalog: Catalog | Error,
-  opts: { kept?: 'full' | 'counts'; replace?: ReadonlyMap<string, Replacement> } = {},
+  opts: {
+    kept?: 'full' | 'counts';
+    replace?: ReadonlyMap<string, Replacement>;
+    /** What the catalog offers for each installed package (inventory order), when already known: saves the look-ups. */
+    offered?: readonly (CatalogPackage | null)[];
+  } = {},
 ): SitePlan {
   if (!inventory) {
     return {
@@ -46,7 +51,13 @@ export function planSite(
       observed,
     };
   }
-  const p = new SitePlanner(site, inventory, new SiteCatalog(catalog), opts.kept !== 'counts', opts.replace);
+  const p = new SitePlanner(
+    site,
+    inventory,
+    new SiteCatalog(catalog, opts.offered ? { packages: inventory.packages, offered: opts.offered } : undefined),
+    opts.kept !== 'counts',
+    opts.replace,
+  );
   p.plan();
   const actions = p.actions();
   const notes = p.notes();
