@@ -14,7 +14,7 @@ import { readlinkSync } from 'node:fs';
 import { mkdir, readFile, readlink, rm, stat, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { replaceFile } from './replace-file.js';
 import { siteStateFile } from './site-paths.js';
 
 export interface LockOwner {
@@ -57,8 +57,8 @@ export async function tryLockSite(
   const held = { lock: p.lock, compromised: false };
   lease.held.add(held);
   const full: LockOwner = { ...owner, controller: controllerId(), pid: process.pid, since: new Date().toISOString() };
-  // Only says who holds the lock (reports read it leniently): no fsync.
-  await writeFileAtomic(p.owner, `${JSON.stringify(full)}\n`, { fsync: false });
+  // Not fsynced: it only names the holder for reports; after a crash the lock is stale whatever it says.
+  await replaceFile(p.owner, `${JSON.stringify(full)}\n`, { durable: false });
   const lost = () => held.compromised || !pointsTo(p.lock, lease.link);
   const done = async () => {
     lease.held.delete(held);
