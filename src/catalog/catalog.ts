@@ -169,6 +169,12 @@ function better(a: CatalogPackage, b: CatalogPackage): boolean {
   return c > 0 || (c === 0 && a.pkgname < b.pkgname);
 }
 
+/** What a catalog offers for each of some packages, worked out before planning (see SiteCatalog). */
+export interface KnownOffers {
+  packages: readonly { pkgname: string }[];
+  offered: readonly (CatalogPackage | null)[];
+}
+
 /**
  * A shared catalog as one site's planning sees it: the same answers, with
  * the site's look-ups by PKGNAME remembered. Planning asks about each
@@ -180,7 +186,19 @@ function better(a: CatalogPackage, b: CatalogPackage): boolean {
 export class SiteCatalog implements CatalogLookup {
   private readonly seen = new Map<string, CatalogPackage | null>();
 
-  constructor(private readonly shared: Catalog) {}
+  /**
+   * `known`: look-ups already answered, e.g. for the site's installed
+   * packages: `offered[i]` is what `shared.get(packages[i].pkgname)` gives
+   * (null for undefined).
+   */
+  constructor(
+    private readonly shared: Catalog,
+    known?: KnownOffers,
+  ) {
+    if (!known) return;
+    const { packages, offered } = known;
+    for (let i = 0; i < packages.length; i++) this.seen.set(packages[i]!.pkgname, offered[i]!);
+  }
 
   get location(): string {
     return this.shared.location;

@@ -29,7 +29,7 @@ export function planPaint(on: boolean): Paint {
   };
 }
 
-/** A progress line: a failure red, a change green, a held site yellow. */
+/** A progress line: a failure red, a change green, a held or deferred site yellow. */
 export function statusPaint(on: boolean): (line: string, status?: string) => string {
   if (!on) return (l) => l;
   return (l, status) => {
@@ -38,7 +38,7 @@ export function statusPaint(on: boolean): (line: string, status?: string) => str
         ? CODES.red
         : status === 'changed'
           ? CODES.green
-          : status === 'held'
+          : status === 'held' || status === 'deferred'
             ? CODES.yellow
             : undefined;
     return code ? wrap(code, l) : l;

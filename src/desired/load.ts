@@ -10,6 +10,7 @@ import { PROTOTYPE, ProfileResolver, type ProfileDoc } from './profiles.js';
 import { checkSchema, type SchemaName } from './schema-check.js';
 import { readNotifications, type NotifyConfig } from '../notify/config.js';
 import { readRolloutPolicy, ROLLOUT_FILE } from './rollout-file.js';
+import { readWindows, WINDOWS_FILE } from './windows-file.js';
 import { readSites, type SiteRecord } from './sites.js';
 import { openSource, type DesiredSource, type SourceOptions } from './source.js';
 import { parseCacheIn, type ParseCache } from './parse-cache.js';
@@ -61,6 +62,9 @@ export async function loadDesiredStateWithInfo(opts: LoadOptions): Promise<LoadR
   const rolloutText = await source.read(ROLLOUT_FILE);
   const rollout =
     rolloutText === undefined ? undefined : readRolloutPolicy(display(ROLLOUT_FILE), rolloutText, records, problems);
+  const windowsText = await source.read(WINDOWS_FILE);
+  const windows =
+    windowsText === undefined ? undefined : readWindows(display(WINDOWS_FILE), windowsText, records, problems);
   const resolver = new ProfileResolver(docs, problems);
   const checkResolver = new CheckResolver(checks, resolver, PROTOTYPE, problems);
   const sites: ResolvedSite[] = [];
@@ -95,6 +99,7 @@ export async function loadDesiredStateWithInfo(opts: LoadOptions): Promise<LoadR
   if (notifications) state.notifications = notifications;
   if (source.commit) state.commit = source.commit;
   if (rollout) state.rollout = rollout;
+  if (windows) state.windows = windows;
   if (memo && source.tree) {
     const entries: TreeBody['sites'] = sites.map((s, i) => ({
       site: withoutPackages(s),

@@ -75,10 +75,8 @@ function fromTree(
     known.set(resolved, { digest, list });
     return resolved;
   });
-  const state: DesiredState = { revision: source.revision, dir, sites, profiles: body.profiles };
-  if (body.notifications) state.notifications = body.notifications;
+  const state: DesiredState = { revision: source.revision, dir, ...body.state, sites };
   if (source.commit) state.commit = source.commit;
-  if (body.rollout) state.rollout = body.rollout;
   return state;
 }
 

@@ -23,7 +23,7 @@ import type { DesiredPackage, DesiredState, ResolvedSite } from './types.js';
 export const RESOLVE_VERSION = 1;
 
 const INDEX_FORMAT = 'vo-reconcile-desired-resolved/1';
-const TREE_FORMAT = 'vo-reconcile-desired-tree/1';
+const TREE_FORMAT = 'vo-reconcile-desired-tree/2';
 const LIST_FORMAT = 'vo-reconcile-desired-list/1';
 /** Trees kept (each a few hundred KiB for a thousand sites); lists not used by the last runs that wrote go. */
 const TREES_KEPT = 4;
@@ -40,11 +40,13 @@ interface IndexBody {
   lists: Record<string, ListInfo & { gen: number }>;
 }
 
-/** A resolved state as a tree entry keeps it: everything but the packages. */
+/**
+ * A resolved state as a tree entry keeps it: everything but the packages,
+ * and but what names the commit and directory it was read as.
+ */
 export interface TreeBody {
-  profiles: string[];
-  notifications?: DesiredState['notifications'];
-  rollout?: DesiredState['rollout'];
+  /** Every other field of the DesiredState (profiles, rollout, notifications, windows, ...). */
+  state: Omit<DesiredState, 'sites' | 'revision' | 'commit' | 'dir'>;
   sites: { site: Omit<ResolvedSite, 'packages'>; digest: string; list: string }[];
 }
 
@@ -118,7 +120,7 @@ export class ResolveMemo {
     if (!entry || entry.header.key !== key) return undefined;
     try {
       const body = JSON.parse(entry.body) as TreeBody;
-      return Array.isArray(body.sites) && Array.isArray(body.profiles) ? body : undefined;
+      return Array.isArray(body.sites) && Array.isArray(body.state?.profiles) ? body : undefined;
     } catch {
       return undefined;
     }
@@ -126,9 +128,8 @@ export class ResolveMemo {
 
   /** Keep the state read from a tree; not when it holds anything JSON would not give back. */
   recordTree(key: string, state: DesiredState, sites: TreeBody['sites']): void {
-    const body: TreeBody = { profiles: state.profiles, sites };
-    if (state.notifications) body.notifications = state.notifications;
-    if (state.rollout) body.rollout = state.rollout;
+    const { sites: _sites, revision: _revision, commit: _commit, dir: _dir, ...rest } = state;
+    const body: TreeBody = { state: rest, sites };
     if (isPlainData(body)) this.pendingTree = { key, body };
   }
 

@@ -70,11 +70,25 @@ function checkSelectors(
       location: locate(src, ['waves', i]),
       message: `wave ${i + 1} selects no site; give it sites (names or globs), tags, or a percent of the remaining sites`,
     });
+  checkSiteSelectors(src, ['waves', i], w, sites, problems);
+}
+
+/**
+ * Every name, glob and tag of a selector (a wave's, a window's) must match a
+ * site of sites.yaml: one that matches none is a typo, reported at its place.
+ */
+export function checkSiteSelectors(
+  src: YamlSource,
+  at: (string | number)[],
+  w: { sites?: string[]; tags?: string[] },
+  sites: readonly Pick<SiteRecord, 'name' | 'tags'>[],
+  problems: Problem[],
+): void {
   (w.sites ?? []).forEach((p, j) => {
     const glob = /[*?[]/.test(p) ? compileGlob(p) : undefined;
     if (sites.some((s) => (glob ? globMatch(glob, s.name) : s.name === p))) return;
     problems.push({
-      location: locate(src, ['waves', i, 'sites', j]),
+      location: locate(src, [...at, 'sites', j]),
       message: `${glob ? `glob '${p}' matches no site` : `unknown site '${p}'`}; sites.yaml has: ${sites.map((s) => s.name).join(', ')}`,
     });
   });
@@ -82,7 +96,7 @@ function checkSelectors(
     if (sites.some((s) => s.tags.includes(t))) return;
     const known = [...new Set(sites.flatMap((s) => s.tags))].sort();
     problems.push({
-      location: locate(src, ['waves', i, 'tags', j]),
+      location: locate(src, [...at, 'tags', j]),
       message: `no site has tag '${t}'; the tags in sites.yaml are: ${known.join(', ') || 'none'}`,
     });
   });

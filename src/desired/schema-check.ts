@@ -7,7 +7,7 @@ import type { Problem } from '../errors.js';
 import { locate, type YamlSource } from './yaml-source.js';
 
 type Schema = Record<string, unknown>;
-export type SchemaName = 'sites' | 'profile' | 'notifications' | 'rollout';
+export type SchemaName = 'sites' | 'profile' | 'notifications' | 'rollout' | 'windows';
 
 const schemaDir = fileURLToPath(new URL('../../schemas/', import.meta.url));
 const cache = new Map<SchemaName, { schema: Schema; validate: ValidateFunction }>();

@@ -70,6 +70,7 @@ export function readSites(src: YamlSource, problems: Problem[]): SiteRecord[] {
       autoremove: (merged.autoremove as boolean | undefined) ?? false,
       protect: [...new Set([...ALWAYS_PROTECTED, ...((merged.protect as string[] | undefined) ?? [])])],
       job_time_limit: (merged.job_time_limit as number | undefined) ?? DEFAULT_JOB_TIME_LIMIT,
+      ...optional(raw, ['gocdb_name']),
       ...optional(merged, ['endpoint', 'bootstrap', 'account', 'qos']),
       ...(vulnerabilities ? { vulnerabilities } : {}),
       location,

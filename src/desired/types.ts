@@ -70,6 +70,8 @@ export interface ResolvedSite {
   job_time_limit: number;
   account?: string;
   qos?: string;
+  /** The site's name in EGI GOCDB, when it differs from `name` (downtimes are matched by it, or by the CE's host). */
+  gocdb_name?: string;
   /** The vulnerability list the site is audited against, its age limit and accepted risks. */
   vulnerabilities?: SiteVulnConfig;
   /** Desired packages by base name, sorted by name. */
@@ -94,6 +96,8 @@ export interface DesiredState {
   notifications?: import('../notify/config.js').NotifyConfig;
   /** rollout.yaml: how a new revision reaches the sites in waves (absent: all at once). */
   rollout?: RolloutPolicy;
+  /** windows.yaml: maintenance windows and where GOCDB downtimes are read (absent: sites may be touched any time). */
+  windows?: import('../windows/types.js').WindowsConfig;
 }
 
 /** Seconds a check may take unless it says otherwise. */

@@ -6,6 +6,7 @@
 import { InputError } from '../errors.js';
 import { observedInventory, observedSiteFiles } from '../observed/observed-dir.js';
 import { observedFile, parseStoredInventory } from '../observed/store.js';
+import type { PkgnameTable } from '../observed/pkgname-table.js';
 import type { Inventory } from '../observed/types.js';
 import { PLANNER_VERSION } from '../plan/planner-version.js';
 import { sha256 } from '../plan-cache/digest.js';
@@ -24,7 +25,8 @@ export interface InventoryInput {
   files: FileRead[];
   /** Undefined when there is no inventory (the site is unobserved). */
   key: string | undefined;
-  inventory(): Inventory | undefined;
+  /** `names`: a table the reader finds names in (see PkgnameTable); the answer is the same without. */
+  inventory(names?: PkgnameTable): Inventory | undefined;
 }
 
 /** Every file a site's inventory is made of, in a fixed order. */
@@ -57,7 +59,7 @@ export async function readInventoryInput(origin: InventoryOrigin, site: string):
     r ? { file: names[i]!, stamp: r.stamp, digest: sha256(r.bytes) } : { file: names[i]!, digest: 'absent' },
   );
   const key = inventoryKey(origin, files, reads[0]?.stamp.mtimeNs);
-  const inventory = (): Inventory | undefined => {
+  const inventory = (table?: PkgnameTable): Inventory | undefined => {
     const [main, user, depends] = reads;
     if (!main) return undefined;
     if (origin.kind === 'state') return parseStoredInventory(names[0]!, site, main.bytes.toString('utf8'));
@@ -69,7 +71,7 @@ export async function readInventoryInput(origin: InventoryOrigin, site: string):
         userInstalled: { file: names[1]!, bytes: user?.bytes },
         depends: { file: names[2]!, bytes: depends?.bytes },
       },
-      { comments: false },
+      { comments: false, ...(table ? { names: table } : {}) },
     );
   };
   return { files, key, inventory };

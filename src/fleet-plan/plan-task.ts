@@ -3,10 +3,12 @@
 // it and keep it there. The same code runs in a worker thread and in the
 // main thread, so the path taken never changes the answer. planSite itself
 // is a black box here: only its explicit inputs make the key.
-import type { Catalog } from '../catalog/catalog.js';
+import type { Catalog, CatalogPackage } from '../catalog/catalog.js';
+import type { Inventory } from '../observed/types.js';
 import { catalogFromFile } from '../catalog/load.js';
 import type { ResolvedSite } from '../desired/types.js';
 import { InputError, type Problem } from '../errors.js';
+import { PkgnameTable } from '../observed/pkgname-table.js';
 import { planSite } from '../plan/plan-site.js';
 import { PLANNER_VERSION } from '../plan/planner-version.js';
 import type { SitePlan } from '../plan/types.js';
@@ -52,6 +54,8 @@ export function planJson(plan: SitePlan, kept: Kept): string {
 
 export class SitePlanning {
   private readonly parsed = new Map<string, Promise<Catalog | Error>>();
+  /** The installed names of every site this thread reads, made once (the sites share most of them). */
+  private readonly names = new PkgnameTable();
 
   constructor(private readonly inputs: FleetInputs) {}
 
@@ -74,23 +78,35 @@ export class SitePlanning {
       const hit = await readPlanEntry(cacheDir, key);
       if (hit) return { ...hit, files: input.files, key, cached: true };
     }
+    const parsed = await this.catalog(catalog);
+    // From here on synchronous: the names table describes the listing read last.
     let inventory;
     try {
-      inventory = input.inventory();
+      inventory = input.inventory(this.names);
     } catch (e) {
       if (e instanceof InputError) return { problems: [...e.problems], files: input.files };
       throw e;
     }
-    const parsed = await this.catalog(catalog);
     if (parsed instanceof InputError && this.inputs.catalogIsInput)
       return { problems: [...parsed.problems], files: input.files };
-    const plan = planSite(site, inventory, parsed, { kept });
+    const plan = planSite(site, inventory, parsed, { kept, ...this.offered(inventory, parsed) });
     const json = planJson(plan, kept);
     const counts = countsOf(plan);
     // A cache that cannot be written (a read-only state/) only costs the next run its shortcut.
     if (key !== undefined && cacheDir !== undefined)
       await writePlanEntry(cacheDir, key, json, counts).catch(() => undefined);
     return { json, counts, files: input.files, ...(key !== undefined ? { key } : {}), cached: false };
+  }
+
+  /**
+   * What the catalog offers for each installed package, from the names
+   * table (one look-up per name and thread, not per site), when the table
+   * read this very listing.
+   */
+  private offered(inventory: Inventory | undefined, catalog: Catalog | Error): { offered?: (CatalogPackage | null)[] } {
+    const entries = inventory && this.names.entriesOf(inventory.packages);
+    if (!entries || catalog instanceof Error) return {};
+    return { offered: this.names.offeredIn(catalog, entries, (p) => catalog.get(p)) };
   }
 
   private catalog(c: CatalogInput): Promise<Catalog | Error> {

@@ -10,6 +10,7 @@ import { inventoryFromPkgInfo, type RawInventory } from './inventory.js';
 import type { InstalledPackage, Inventory } from './types.js';
 import { parsePkgInfoDepends } from '../pkgsrc/pkg-info.js';
 import { isPkgNameChar, isPkgNameStart } from '../pkgsrc/pkgname.js';
+import type { PkgnameTable } from './pkgname-table.js';
 
 export interface RawInventoryBytes extends Omit<RawInventory, 'pkgInfo' | 'userInstalled' | 'depends'> {
   pkgInfo: { bytes: Buffer; file: string };
@@ -24,22 +25,17 @@ const NAME_FIELD = 19;
 /**
  * With `comments: false` every package's comment is '' (unless the listing
  * has to go to the text reader): for the planner, which never reads them
- * and would otherwise decode thousands per site.
+ * and would otherwise decode thousands per site. With `names` the names'
+ * strings come from that table (a reader of many listings makes each once).
  */
-export function inventoryFromBytes(raw: RawInventoryBytes, opts: { comments?: boolean } = {}): Inventory {
-  const listing = cleanListing(raw.pkgInfo.bytes, opts.comments !== false);
-  // Of `pkg_info -u` only the names matter; a line that reader declines sends both to the text reader.
-  const user = raw.userInstalled ? pkgnamesFromBytes(raw.userInstalled.bytes) : undefined;
-  if (!listing || (raw.userInstalled && !user)) return viaText(raw);
-  const { packages, byPkgname } = listing;
-  if (user) {
-    for (const p of packages) p.automatic = true;
-    for (const u of user) {
-      const p = byPkgname.get(u);
-      if (!p) return viaText(raw); // not a subset: the text reader says so
-      p.automatic = false;
-    }
-  }
+export function inventoryFromBytes(
+  raw: RawInventoryBytes,
+  opts: { comments?: boolean; names?: PkgnameTable } = {},
+): Inventory {
+  const packages = opts.names
+    ? tableListing(raw, opts.names, opts.comments !== false)
+    : mapListing(raw, opts.comments !== false);
+  if (!packages) return viaText(raw);
   if (raw.depends) {
     const deps = parsePkgInfoDepends(raw.depends.bytes.toString('utf8'), { file: raw.depends.file });
     for (const p of packages) {
@@ -50,11 +46,87 @@ export function inventoryFromBytes(raw: RawInventoryBytes, opts: { comments?: bo
   return {
     site: raw.site,
     packages,
-    userListKnown: user !== undefined,
+    userListKnown: raw.userInstalled !== undefined,
     observedAt: raw.observedAt,
     source: raw.source,
     origin: raw.origin ?? raw.pkgInfo.file,
   };
+}
+
+/** The listed packages, automatic unless `pkg_info -u` lists them; undefined when the text reader must decide. */
+function mapListing(raw: RawInventoryBytes, withComments: boolean): InstalledPackage[] | undefined {
+  const listing = cleanListing(raw.pkgInfo.bytes, withComments);
+  // Of `pkg_info -u` only the names matter; a line that reader declines sends both to the text reader.
+  const user = raw.userInstalled ? pkgnamesFromBytes(raw.userInstalled.bytes) : undefined;
+  if (!listing || (raw.userInstalled && !user)) return undefined;
+  const { packages, byPkgname } = listing;
+  if (user) {
+    for (const p of packages) p.automatic = true;
+    for (const u of user) {
+      const p = byPkgname.get(u);
+      if (!p) return undefined; // not a subset: the text reader says so
+      p.automatic = false;
+    }
+  }
+  return packages;
+}
+
+/**
+ * mapListing with the names found in `names`: the same lines accepted and
+ * declined, the same packages, but each name's strings made once per table.
+ */
+function tableListing(
+  raw: RawInventoryBytes,
+  names: PkgnameTable,
+  withComments: boolean,
+): InstalledPackage[] | undefined {
+  const b = raw.pkgInfo.bytes;
+  if (b.indexOf(0) >= 0) return undefined;
+  names.newListing();
+  const packages: InstalledPackage[] = [];
+  const stop = contentEnd(b);
+  for (let pos = 0; pos < stop;) {
+    let eol = b.indexOf(0x0a, pos);
+    if (eol < 0 || eol > stop) eol = stop;
+    const end = eol > pos && b[eol - 1] === 0x0d ? eol - 1 : eol;
+    const sp = cleanNameEnd(b, pos, end);
+    if (sp < 0) return undefined;
+    const dash = b.lastIndexOf(0x2d, sp - 1);
+    const e = names.find(b, pos, sp, dash);
+    // A full table, or a name listed twice: the text reader decides.
+    if (e < 0 || !names.see(e, packages.length)) return undefined;
+    packages.push({
+      pkgname: names.pkgnames[e]!,
+      name: names.names[e]!,
+      version: names.versions[e]!,
+      comment: withComments ? comment(b, pos, sp, end) : '',
+      automatic: false,
+    });
+    pos = eol + 1;
+  }
+  if (raw.userInstalled && !markUser(raw.userInstalled.bytes, names, packages)) return undefined;
+  names.finishListing(packages);
+  return packages;
+}
+
+/** Mark what `pkg_info -u` lists as not automatic, the rest as automatic; false when the text reader must decide. */
+function markUser(b: Buffer, names: PkgnameTable, packages: InstalledPackage[]): boolean {
+  if (b.indexOf(0) >= 0) return false;
+  for (const p of packages) p.automatic = true;
+  const stop = contentEnd(b);
+  for (let pos = 0; pos < stop;) {
+    let eol = b.indexOf(0x0a, pos);
+    if (eol < 0 || eol > stop) eol = stop;
+    const sp = cleanNameEnd(b, pos, eol);
+    if (sp < 0 || sp === eol) return false;
+    const e = names.find(b, pos, sp, b.lastIndexOf(0x2d, sp - 1));
+    const at = e < 0 ? -1 : names.positionOf(e);
+    // Not in the listing (not a subset), or listed twice: the text reader says which.
+    if (at < 0 || !packages[at]!.automatic) return false;
+    packages[at]!.automatic = false;
+    pos = eol + 1;
+  }
+  return true;
 }
 
 function viaText(raw: RawInventoryBytes): Inventory {
@@ -131,17 +203,22 @@ function cleanLine(b: Buffer, start: number, end: number, withComment: boolean):
   const sp = cleanNameEnd(b, start, end);
   if (sp < 0) return undefined;
   const dash = b.lastIndexOf(0x2d, sp - 1);
-  const nameLen = sp - start;
-  const want = (nameLen < NAME_FIELD ? NAME_FIELD - nameLen : 0) + 1;
-  let cs = sp;
-  while (cs < end && cs - sp < want && b[cs] === 0x20) cs++;
   return {
     pkgname: b.toString('latin1', start, sp),
     name: b.toString('latin1', start, dash),
     version: b.toString('latin1', dash + 1, sp),
-    comment: withComment ? text(b, cs, end) : '',
+    comment: withComment ? comment(b, start, sp, end) : '',
     automatic: false,
   };
+}
+
+/** The comment of a line whose name is b[start, sp): past the padding to the name field and the one space after it. */
+function comment(b: Buffer, start: number, sp: number, end: number): string {
+  const nameLen = sp - start;
+  const want = (nameLen < NAME_FIELD ? NAME_FIELD - nameLen : 0) + 1;
+  let cs = sp;
+  while (cs < end && cs - sp < want && b[cs] === 0x20) cs++;
+  return text(b, cs, end);
 }
 
 function text(b: Buffer, start: number, end: number): string {

@@ -5,6 +5,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../errors.js';
 import { inventoryFromBytes } from './inventory-bytes.js';
+import type { PkgnameTable } from './pkgname-table.js';
 import type { Inventory } from './types.js';
 
 export async function checkObservedDir(dir: string): Promise<void> {
@@ -48,11 +49,11 @@ export async function readObservedSite(dir: string, site: string): Promise<Inven
   });
 }
 
-/** The inventory the files make, or undefined without a listing (`comments`: see inventoryFromBytes). */
+/** The inventory the files make, or undefined without a listing (`comments`, `names`: see inventoryFromBytes). */
 export function observedInventory(
   site: string,
   files: ObservedFiles,
-  opts: { comments?: boolean } = {},
+  opts: { comments?: boolean; names?: PkgnameTable } = {},
 ): Inventory | undefined {
   const { pkgInfo, userInstalled, depends } = files;
   if (pkgInfo.bytes === undefined) return undefined;

@@ -42,6 +42,8 @@ export interface FitContext {
   declared: ReadonlyMap<string, DesiredPackage>;
   mobility: (p: InstalledPackage) => Mobility;
   dependsOf: (pkgname: string) => readonly string[];
+  /** Those of `installed` whose dependsOf is not their catalog entry's DEPENDS (DependencyIndex.notFromCatalog). */
+  notFromCatalog: (installed: readonly InstalledPackage[]) => InstalledPackage[];
 }
 
 type Final = { pkgname: string; installed?: InstalledPackage; change?: PlanAction };
@@ -204,12 +206,9 @@ class InstalledDependants {
   private readonly others: OwnerPatternIndex<InstalledPackage>;
 
   constructor(private readonly ctx: FitContext) {
-    const others: InstalledPackage[] = [];
-    ctx.installed.forEach((p, i) => {
-      if (!this.at.has(p.pkgname)) this.at.set(p.pkgname, i);
-      if (ctx.dependsOf(p.pkgname) !== ctx.catalog.get(p.pkgname)?.depends) others.push(p);
-    });
-    this.others = new OwnerPatternIndex(others, (p) => ctx.dependsOf(p.pkgname));
+    // Backwards, so that the first position of a PKGNAME is the one kept.
+    for (let i = ctx.installed.length - 1; i >= 0; i--) this.at.set(ctx.installed[i]!.pkgname, i);
+    this.others = new OwnerPatternIndex(ctx.notFromCatalog(ctx.installed), (p) => ctx.dependsOf(p.pkgname));
   }
 
   /** The (owner, pattern) pairs matching `pkgname` that pass `keep`, in site order. */

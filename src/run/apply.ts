@@ -8,6 +8,8 @@ import type { BackendName, ResolvedSite } from '../desired/types.js';
 import type { StateStore } from '../state/store.js';
 import type { SiteEvent } from './context.js';
 import { runContext } from './world.js';
+import type { Clock } from './ports.js';
+import type { GateInput } from '../windows/gate.js';
 import { observeSite, reconcileSite, type ReviewedSitePlan, type SiteResult } from './reconcile-site.js';
 import { rollbackSite } from './rollback-site.js';
 import { retryWhileBusy } from './busy-retry.js';
@@ -31,6 +33,9 @@ export interface ApplyOptions {
   /** Use these instead of the built-in backends (how tests inject backend faults). */
   backends?: Partial<Record<BackendName, Backend>>;
   emit(e: SiteEvent): void;
+  /** The run's maintenance windows and GOCDB downtimes: a site they close is deferred, decided at each submission. */
+  gate?: GateInput;
+  clock?: Clock;
   /** Sites whose reviewed plan is carried out as it is instead of planning them (src/plan-file/). */
   reviewed?: ReadonlyMap<string, ReviewedSitePlan>;
 }
@@ -96,7 +101,12 @@ async function forEachSite(
         site: s.name,
         kind: 'done',
         status: result.status,
-        detail: result.status === 'failed' ? `FAILED: ${result.detail}` : result.detail,
+        detail:
+          result.status === 'failed'
+            ? `FAILED: ${result.detail}`
+            : result.status === 'deferred'
+              ? `DEFERRED: ${result.detail}`
+              : result.detail,
       });
       return result;
     }),

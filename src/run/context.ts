@@ -1,6 +1,8 @@
 // What the reconcile loop needs from its surroundings, passed explicitly:
 // the stores and executors of ports.ts, the clock, and what this run is.
+import type { ResolvedSite } from '../desired/types.js';
 import type { ListCache } from '../vuln/list-store.js';
+import type { SiteGate } from '../windows/gate.js';
 import type { Clock, Executors, HoldStore, JournalStore, ObservationStore, SiteLocks } from './ports.js';
 
 export type SiteEventKind =
@@ -20,7 +22,7 @@ export type SiteEventKind =
   | 'closed';
 
 /** How a site's run ended: a closed set (the detail is for people). */
-export type SiteStatus = 'in-sync' | 'dry-run' | 'held' | 'changed' | 'failed';
+export type SiteStatus = 'in-sync' | 'dry-run' | 'held' | 'deferred' | 'changed' | 'failed';
 
 export interface SiteEvent {
   site: string;
@@ -45,4 +47,6 @@ export interface RunContext {
   emit(e: SiteEvent): void;
   /** The run's vulnerability lists (asked once per run); absent: jobs audit against the site's own list. */
   vulnLists?: ListCache;
+  /** Whether a job may go to the site now (windows.yaml windows, GOCDB downtimes); absent: always. Asked before each submission. */
+  gate?: (site: ResolvedSite) => SiteGate;
 }

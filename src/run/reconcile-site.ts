@@ -27,6 +27,8 @@ export interface ReviewedSitePlan {
 
 export type SiteResult =
   | { site: string; status: 'in-sync' | 'dry-run' | 'held'; detail: string }
+  /** A window or downtime closed the site when its job was due: nothing was submitted; a later run reaches it. */
+  | { site: string; status: 'deferred'; detail: string; until?: string }
   | { site: string; status: 'changed'; detail: string; txid: string }
   | {
       site: string;
@@ -44,6 +46,8 @@ const MAX_PLANS = 3;
 /** Probe a site: what does it have now? Same lock and journal as apply. */
 export async function observeSite(ctx: RunContext, site: ResolvedSite): Promise<SiteResult> {
   return underLock(ctx, site, 'observe', async () => {
+    const closed = deferredNow(ctx, site);
+    if (closed) return closed;
     const probe = await startTransaction(ctx, site, emptyPlan(site.name), 'probe');
     const inventory = probe.kind === 'ended' ? probe.inventory : undefined;
     if (!inventory) return probeFailed(site, probe);
@@ -109,6 +113,8 @@ async function planAndApply(
 ): Promise<SiteResult> {
   const held = await checkHold(ctx, site);
   if (held) return held;
+  const closed = deferredNow(ctx, site);
+  if (closed) return closed;
   let inventory = await ctx.observations.read(site.name);
   // Checked again under the lock: another controller may have run since the plan was checked.
   if (reviewed?.observation === null)
@@ -154,8 +160,12 @@ async function planAndApply(
       kind: 'planned',
       detail: describe(plan) || `nothing to change; validating with ${site.checks.length} checks`,
     });
+    // Asked again at submission: a probe takes time, and a window may have closed meanwhile.
+    const late = deferredNow(ctx, site, false);
+    if (late) return late;
     const expected = inventory.packages.map((p) => p.pkgname);
-    const outcome = await startTransaction(ctx, site, plan, 'apply', expected);
+    const notes = gateNotes(ctx, site);
+    const outcome = await startTransaction(ctx, site, plan, 'apply', expected, notes.length > 0 ? { notes } : {});
     if (outcome.kind === 'recorded')
       return { site: site.name, status: 'dry-run', detail: `${describe(plan)}; job script written to ${outcome.file}` };
     if (outcome.status === 'succeeded' && plan.actions.length === 0)
@@ -208,6 +218,27 @@ async function checkHold(ctx: RunContext, site: ResolvedSite): Promise<SiteResul
     status: 'held',
     detail: `held since the rollback to ${hold.tag} (${hold.txid}, ${hold.at}); left alone until the desired state equals ${hold.tag}'s or 'reconcile release ${site.name}'`,
   };
+}
+
+/**
+ * The site's windows or downtimes close it now: no job goes there. Asked
+ * right before each submission, never while a job runs (a window that opens
+ * mid-job does not stop it). Ongoing WARNING downtimes are announced.
+ */
+export function deferredNow(ctx: RunContext, site: ResolvedSite, announce = true): SiteResult | undefined {
+  const g = ctx.gate?.(site);
+  if (!g) return undefined;
+  if (g.open) {
+    if (announce) for (const note of g.notes) ctx.emit({ site: site.name, kind: 'planned', detail: `note: ${note}` });
+    return undefined;
+  }
+  return { site: site.name, status: 'deferred', detail: g.reason, ...(g.until ? { until: g.until } : {}) };
+}
+
+/** What the journal keeps of the site's gate with the transaction: its WARNING downtimes. */
+export function gateNotes(ctx: RunContext, site: ResolvedSite): string[] {
+  const g = ctx.gate?.(site);
+  return g ? g.notes : [];
 }
 
 /** Transactions this site's journal left open: wait for their jobs rather than submit again. */

@@ -12,7 +12,7 @@ import { desiredFingerprint } from '../rollback/fingerprint.js';
 import { planRestore } from '../rollback/plan-rollback.js';
 import { restorePoint } from '../rollback/restore-point.js';
 import type { RunContext } from './context.js';
-import { describe, emptyPlan, failedWith, underLock, type SiteResult } from './reconcile-site.js';
+import { deferredNow, describe, emptyPlan, failedWith, underLock, type SiteResult } from './reconcile-site.js';
 import { describeHold, isManual } from '../rollback/holds.js';
 import { jobChecks, recordWithoutJob, startTransaction } from './transaction.js';
 
@@ -40,6 +40,8 @@ export async function rollbackSite(
         status: 'held',
         detail: `${describeHold(hold)}; not rolled back: 'reconcile release ${site.name}' first`,
       };
+    const closed = deferredNow(ctx, site);
+    if (closed) return { ...closed, detail: `${closed.detail}; not rolled back yet` };
     if (catalog instanceof Error) return { site: site.name, status: 'failed', detail: catalog.message };
     const point = restorePoint(await ctx.journal.transactions(), site.name, target.commit);
     if (!point && !target.siteAtTag)

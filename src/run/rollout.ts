@@ -93,23 +93,35 @@ async function steps(opts: RolloutOptions, clock: Clock): Promise<RolloutRun> {
         // Each site's outcome is kept as it ends: a controller killed mid-wave resumes with the rest.
         emit: (e) => {
           opts.emit(e);
-          if (e.kind === 'done' && e.status && !opts.dryRun)
+          if (e.kind === 'done' && e.status && e.status !== 'deferred' && !opts.dryRun)
             store.queue((r) => recordSite(r, step.wave, e.site, record(e.status!, e.detail, clock), clock.now()));
         },
       });
       results.push(...ran);
       if (opts.dryRun) break;
       for (const res of [...ran, ...sites.gone])
-        store.queue((r) => recordSite(r, step.wave, res.site, record(res.status, res.detail, clock), clock.now()));
+        if (res.status !== 'deferred')
+          store.queue((r) => recordSite(r, step.wave, res.site, record(res.status, res.detail, clock), clock.now()));
       await store.flush();
+      // A deferred site is no outcome: the wave waits for it (README "Maintenance windows and downtimes").
+      const deferred = ran.filter((res) => res.status === 'deferred').map((res) => res.site);
+      if (deferred.length > 0) {
+        opts.say(
+          `Wave ${step.wave + 1} (${wave.name}) waits for ${deferred.length} deferred site${deferred.length === 1 ? '' : 's'} (${deferred.join(', ')}): a later run reaches them once their windows or downtimes allow`,
+        );
+        break;
+      }
       continue;
     }
     if (step.kind === 'rollback' && !opts.dryRun) {
       const restored = await restoreSites(opts, desired, store.rollout.revision, step.sites);
       results.push(...restored);
       for (const res of restored)
-        store.queue((r) => recordRollback(r, step.wave, res.site, record(res.status, res.detail, clock)));
+        if (res.status !== 'deferred')
+          store.queue((r) => recordRollback(r, step.wave, res.site, record(res.status, res.detail, clock)));
       await store.flush();
+      // A restore a window or downtime put off is tried again by a later run, not recorded as done.
+      if (restored.some((res) => res.status === 'deferred')) break;
       continue;
     }
     break;
@@ -157,7 +169,7 @@ async function restoreSites(
 }
 
 async function runOptions(opts: RolloutOptions, desired: DesiredState): Promise<ApplyOptions> {
-  const { head: _h, policy: _p, desiredAt: _d, tagsAt, say: _s, clock: _c, ...rest } = opts;
+  const { head: _h, policy: _p, desiredAt: _d, tagsAt, say: _s, ...rest } = opts;
   return { ...rest, revision: desired.revision, tags: desired.commit ? await tagsAt(desired.commit) : [] };
 }
 

@@ -7,7 +7,7 @@ import { ArcBackend } from '../backends/arc.js';
 import { LocalBackend } from '../backends/local.js';
 import { SlurmBackend } from '../backends/slurm.js';
 import type { Backend } from '../backends/types.js';
-import type { BackendName } from '../desired/types.js';
+import type { BackendName, ResolvedSite } from '../desired/types.js';
 import { FileObservations, FileState } from '../state/file-stores.js';
 import type { StateStore } from '../state/store.js';
 import { controllerId } from '../state/site-lock.js';
@@ -16,6 +16,7 @@ import type { RunContext, SiteEvent } from './context.js';
 import { dryRunWorld, type Stores } from './dry-run.js';
 import { executorRegistry } from './executors.js';
 import { systemClock, type Clock } from './ports.js';
+import { siteGate, type GateInput } from '../windows/gate.js';
 
 export interface WorldOptions {
   /** The local state directory: job scripts, observations, caches (and, without `state`, everything). */
@@ -29,6 +30,8 @@ export interface WorldOptions {
   /** Use these instead of the built-in backends (how tests inject backend faults). */
   backends?: Partial<Record<BackendName, Backend>>;
   clock?: Clock;
+  /** The run's maintenance windows and downtimes (read once per run); absent: no site is ever deferred. */
+  gate?: GateInput;
   emit(e: SiteEvent): void;
 }
 
@@ -47,10 +50,13 @@ export function runContext(opts: WorldOptions): RunContext {
     observations: new FileObservations(opts.stateDir),
     holds: state.holds,
   };
+  const clock = opts.clock ?? systemClock;
+  const gate = opts.gate;
   return {
     ...(opts.dryRun ? dryRunWorld(stores, opts.stateDir) : stores),
     locks: state.locks,
-    clock: opts.clock ?? systemClock,
+    clock,
+    ...(gate ? { gate: (site: ResolvedSite) => siteGate(gate, site, clock.now()) } : {}),
     revision: opts.revision,
     tags: opts.tags,
     controller,

@@ -30,6 +30,8 @@ export interface BeginRecord {
   checks?: JobCheck[];
   /** The verified vulnerability list the job carried, and the controller's findings for the set it expected. */
   vulnerabilities?: JobVulnRecord;
+  /** What the controller knew of the site when it began, such as an ongoing GOCDB WARNING downtime. */
+  notes?: string[];
   /** For a rollback: the tag, its commit, and the transactions whose package sets it restores. */
   rollback?: { tag: string; commit: string; restores: string[]; /** desiredFingerprint at the tag, for the hold. */ desired: string };
 }

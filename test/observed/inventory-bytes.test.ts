@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { summaryPackages } from '../../src/catalog/summary-packages.js';
 import { inventoryFromBytes, pkgnamesFromBytes } from '../../src/observed/inventory-bytes.js';
 import { inventoryFromPkgInfo } from '../../src/observed/inventory.js';
+import { PkgnameTable } from '../../src/observed/pkgname-table.js';
 import type { Inventory } from '../../src/observed/types.js';
 import { parsePkgSummary } from '../../src/pkgsrc/pkg-summary.js';
 
@@ -98,6 +99,36 @@ describe('inventoryFromBytes', () => {
         expect(blank(without)).toEqual(blank(outcome(() => inventoryFromBytes(bytes))));
       }),
       { numRuns: 1000 },
+    );
+  });
+
+  it("with a names table shared by many listings gives what it gives without, and names each listing's entries", () => {
+    // One table for every run, as a worker thread keeps one for all its sites.
+    const table = new PkgnameTable();
+    fc.assert(
+      fc.property(
+        listing,
+        fc.option(fc.subarray([0, 1, 2, 3, 4, 5, 6, 7]), { nil: undefined }),
+        fc.boolean(),
+        (text, pick, comments) => {
+          const lines = text.split('\n');
+          const user = pick?.map((i) => lines[i] ?? 'stray-1.0').join('\n');
+          const bytes = {
+            ...META,
+            pkgInfo: { bytes: Buffer.from(text), file: 'a' },
+            ...(user !== undefined ? { userInstalled: { bytes: Buffer.from(user), file: 'a-u' } } : {}),
+          };
+          const withTable = outcome(() => inventoryFromBytes(bytes, { comments, names: table }));
+          expect(withTable).toEqual(outcome(() => inventoryFromBytes(bytes, { comments })));
+          if (!('ok' in withTable)) return;
+          const entries = table.entriesOf(withTable.ok.packages);
+          // Either the table read this listing (then its entries are the packages), or it says nothing.
+          if (entries)
+            expect(entries.map((e) => table.pkgnames[e])).toEqual(withTable.ok.packages.map((p) => p.pkgname));
+          else expect(table.entriesOf([])).toBeUndefined();
+        },
+      ),
+      { numRuns: 2000 },
     );
   });
 

@@ -368,4 +368,18 @@ describe('planner properties', () => {
       { numRuns: 100 },
     );
   });
+
+  it('gives the same plan when told what the catalog offers for the installed packages', () => {
+    fc.assert(
+      fc.property(world, (w) => {
+        const s = site(desiredOf(w), { userpkgs: w.userpkgs, autoremove: w.autoremove });
+        const catalog = new Catalog('/cat', catalogEntries(w));
+        const inventory = inventoryOf(w);
+        const offered = inventory.packages.map((p) => catalog.get(p.pkgname) ?? null);
+        const told = planSite(s, inventory, catalog, { kept: 'full', offered });
+        expect(JSON.stringify(told)).toBe(JSON.stringify(planSite(s, inventoryOf(w), catalog, { kept: 'full' })));
+      }),
+      { numRuns: 200 },
+    );
+  });
 });

@@ -15,6 +15,8 @@ import { desiredOptions, loggerFromArgs, saidStateFailure, stateDirFromArgs, wit
 import type { CommandResult, Io } from '../io.js';
 import { progressPrinter } from '../progress.js';
 import { parseConcurrency } from './apply.js';
+import { runGate } from '../gate.js';
+import { deferredSummary } from '../../windows/summary.js';
 
 export async function applyRollout(
   args: ParsedArgs,
@@ -30,9 +32,15 @@ export async function applyRollout(
   const known = new Map<string, Promise<DesiredState>>();
   const catalog = stringOpt(args, 'catalog');
   let stateFailed = false;
+  const gate = await runGate(head, io, {
+    stateDir: stateDirFromArgs(args),
+    dryRun: flag(args, 'dry-run'),
+    now: Date.now(),
+  });
   const run = await withState(args, async (state) => {
     const r = await driveRollout({
       state,
+      ...(gate ? { gate: gate.gate } : {}),
       head,
       policy,
       stateDir: stateDirFromArgs(args),
@@ -57,9 +65,10 @@ export async function applyRollout(
   else {
     if (summary) for (const line of rolloutLines(summary)) io.out(line);
     io.out(
-      `Apply: ${count('changed')} changed, ${count('in-sync')} in sync${count('held') ? `, ${count('held')} held` : ''}${count('dry-run') ? `, ${count('dry-run')} dry-run` : ''}, ${failed} failed of ${results.length} site${results.length === 1 ? '' : 's'} run in ${((Date.now() - started) / 1000).toFixed(1)}s.`,
+      `Apply: ${count('changed')} changed, ${count('in-sync')} in sync${count('held') ? `, ${count('held')} held` : ''}${count('deferred') ? `, ${count('deferred')} deferred` : ''}${count('dry-run') ? `, ${count('dry-run')} dry-run` : ''}, ${failed} failed of ${results.length} site${results.length === 1 ? '' : 's'} run in ${((Date.now() - started) / 1000).toFixed(1)}s.`,
     );
   }
+  if (!json) for (const line of deferredSummary(results)) io.out(line);
   // A halted rollout needs a person: every run says so until a new revision starts another.
   return { exitCode: failed > 0 || stateFailed || summary?.status === 'halted' ? 1 : 0 };
 }

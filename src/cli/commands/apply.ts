@@ -32,6 +32,8 @@ import { confirmed, planForReview, reviewedPlans } from '../review.js';
 import type { ReviewedSitePlan, SiteResult } from '../../run/reconcile-site.js';
 import type { JournalStore } from '../../run/ports.js';
 import { notifyRun } from '../../notify/notify-run.js';
+import { runGate } from '../gate.js';
+import { deferredSummary } from '../../windows/summary.js';
 
 export async function applyCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   if (args.positionals.length > 1)
@@ -115,8 +117,14 @@ export async function runApply(
   );
   let stateFailed = false;
   let removed: RemovedSiteTx[] = [];
+  const gate = await runGate(run.desired, io, {
+    stateDir: stateDirFromArgs(args),
+    dryRun: flag(args, 'dry-run'),
+    now: Date.now(),
+  });
   const results = await withState(args, async (state) => {
     const options = {
+      ...(gate ? { gate: gate.gate } : {}),
       state,
       stateDir: stateDirFromArgs(args),
       revision: run.revision,
@@ -140,9 +148,10 @@ export async function runApply(
   if (json) io.out(JSON.stringify({ revision: run.revision, results, ...(removed.length > 0 ? { removed } : {}) }));
   else {
     io.out(
-      `Apply: ${count('changed')} changed, ${count('in-sync')} in sync${count('held') ? `, ${count('held')} held` : ''}${count('dry-run') ? `, ${count('dry-run')} dry-run` : ''}, ${failed} failed of ${results.length} site${results.length === 1 ? '' : 's'} in ${((Date.now() - started) / 1000).toFixed(1)}s.`,
+      `Apply: ${count('changed')} changed, ${count('in-sync')} in sync${count('held') ? `, ${count('held')} held` : ''}${count('deferred') ? `, ${count('deferred')} deferred` : ''}${count('dry-run') ? `, ${count('dry-run')} dry-run` : ''}, ${failed} failed of ${results.length} site${results.length === 1 ? '' : 's'} in ${((Date.now() - started) / 1000).toFixed(1)}s.`,
     );
   }
+  if (!json) for (const line of deferredSummary(results)) io.out(line);
   const busy = busySummary(results);
   if (!json && busy) io.out(busy);
   if (!json && removed.length > 0) io.out(removedSitesSummary(removed));
