@@ -3,9 +3,7 @@
 // it; the others are planned by worker threads (or in this thread, with one
 // worker or only a few sites to plan). Results come back in site order with
 // a bounded number in flight, so a thousand plans never sit in memory at once.
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import Tinypool from 'tinypool';
 import { readCatalogFile } from '../catalog/load.js';
 import type { ResolvedSite } from '../desired/types.js';
 import { InputError } from '../errors.js';
@@ -16,6 +14,7 @@ import { stampNow } from '../plan-cache/file-stamp.js';
 import { readPlanEntrySync } from '../plan-cache/plan-store.js';
 import { nowNs } from '../plan-cache/stat-index.js';
 import { inventoryFiles, inventoryKey, type FileRead, type InventoryOrigin } from './inventory-input.js';
+import { startPool } from './pool.js';
 import {
   planKey,
   SitePlanning,
@@ -71,7 +70,7 @@ export async function* planFleet(opts: FleetPlanOptions): AsyncGenerator<Planned
       ? Math.min(opts.workers, toPlan.length)
       : Math.min(availableParallelism(), Math.floor(toPlan.length / SITES_PER_WORKER));
   const local = toPlan.length > 0 ? new SitePlanning(planning) : undefined;
-  const pool = workers > 1 && existsSync(WORKER) ? startPool(planning, workers) : undefined;
+  const pool = workers > 1 ? startPool(WORKER, workers, planning) : undefined;
   const planAt = (j: number): Promise<SiteOutcome> => (pool ? (pool.run(j) as Promise<SiteOutcome>) : local!.plan(j));
   const position = new Map(toPlan.map((i, j) => [i, j]));
   const start = (i: number): Promise<SiteOutcome> => {
@@ -200,20 +199,5 @@ async function remember(
   return changed;
 }
 
-/**
- * The worker's module, built. Run from the TypeScript sources (the tests'
- * in-process runs) it does not exist, and sites are planned in this thread:
- * the same code, so the same answer.
- */
+/** The worker's module, built; without it (the TypeScript sources) sites are planned in this thread. */
 const WORKER = new URL('./plan-worker.js', import.meta.url);
-
-function startPool(inputs: FleetInputs, threads: number): Tinypool {
-  return new Tinypool({
-    filename: WORKER.href,
-    minThreads: threads,
-    maxThreads: threads,
-    // Two sites per thread: one reads or writes files while the other is planned.
-    concurrentTasksPerWorker: 2,
-    workerData: inputs,
-  });
-}

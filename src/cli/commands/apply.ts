@@ -31,7 +31,7 @@ import type { CommandResult, Io } from '../io.js';
 import { confirmed, planForReview, reviewedPlans } from '../review.js';
 import type { ReviewedSitePlan, SiteResult } from '../../run/reconcile-site.js';
 import type { JournalStore } from '../../run/ports.js';
-import { notifyRun } from '../../notify/notify-run.js';
+import { notifyRun, type RolloutTransition } from '../../notify/notify-run.js';
 import { runGate } from '../gate.js';
 import { deferredSummary } from '../../windows/summary.js';
 
@@ -170,9 +170,10 @@ export async function queueNotifications(
   localDir: string,
   results: readonly SiteResult[],
   started: number,
+  rollout?: RolloutTransition,
 ): Promise<void> {
   const txids = new Set(results.flatMap((r) => ('txid' in r && r.txid ? [r.txid] : [])));
-  await notifyRun(desired, journal, localDir, txids, new Date(started).toISOString()).catch((e: Error) =>
+  await notifyRun(desired, journal, localDir, txids, new Date(started).toISOString(), rollout).catch((e: Error) =>
     io.err(`reconcile: notifications not queued: ${e.message}`),
   );
 }
