@@ -98,6 +98,8 @@ export class VulnIndex {
     const { ids, names } = pkgnames;
     let row = this.byTable.get(names);
     if (!row) this.byTable.set(names, (row = []));
+    // Grown in order, never with gaps: an array with holes far apart turns into a slow dictionary.
+    while (row.length < names.length) row.push(undefined);
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       let hits = row[id];
