@@ -1,6 +1,7 @@
-// The reconcile loop over the selected sites: a p-queue bounds how many
-// sites are in flight; each site runs alone under its lock; a failing,
-// slow or busy (locked by another controller) site never holds up the others.
+// The reconcile loop over the selected sites: job slots bound how many jobs
+// are out (--concurrency), a p-queue how many sites are under way; each
+// site runs alone under its lock; a failing, slow or busy (locked by
+// another controller) site never holds up the others.
 import PQueue from 'p-queue';
 import type { Backend } from '../backends/types.js';
 import { CatalogCache } from '../catalog/load.js';
@@ -91,7 +92,9 @@ async function forEachSite(
   opts: ApplyOptions,
   work: (s: ResolvedSite) => Promise<SiteResult>,
 ): Promise<SiteResult[]> {
-  const queue = new PQueue({ concurrency: opts.concurrency });
+  // The job slots (job-slots.ts) bound the jobs; this bounds the sites locked at once. Twice as many: while
+  // a slot's job runs, the site that gets it next is locked and planned, and the one before is finishing.
+  const queue = new PQueue({ concurrency: sitesInFlight(opts.concurrency) });
   const attempt = async (s: ResolvedSite): Promise<SiteResult> => {
     let r: SiteResult;
     try {
@@ -139,4 +142,9 @@ async function forEachSite(
     }),
   );
   return all.filter((r): r is SiteResult => r !== undefined);
+}
+
+/** Sites under way at once for `concurrency` jobs out: per slot, its job's site and one more, being readied for the slot or finishing. */
+export function sitesInFlight(concurrency: number): number {
+  return 2 * concurrency;
 }
