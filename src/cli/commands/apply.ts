@@ -3,6 +3,7 @@
 // reviewed plan instead (apply-plan-file.ts). On a terminal the plan is
 // shown and confirmed first, unless --yes.
 import { UsageError } from '../../errors.js';
+import { parseConcurrency } from '../concurrency.js';
 import {
   busySummary,
   applySites,
@@ -177,14 +178,7 @@ export async function queueNotifications(
   );
 }
 
-export function parseConcurrency(v: string | undefined): number {
-  if (v === undefined) return 8;
-  const n = Number(v);
-  // Grid jobs mostly wait in queues, and their polls are batched: a fleet's every site may be in flight at once.
-  if (!Number.isInteger(n) || n < 1 || n > 100_000)
-    throw new UsageError(`--concurrency must be a whole number from 1 to 100000, got '${v}'`);
-  return n;
-}
+export { parseConcurrency } from '../concurrency.js';
 
 /** With --since REV: only the sites whose resolved desired state changed since REV (a push's old commit). */
 async function changedOnly(
