@@ -86,25 +86,24 @@ function jobCount() {
 }
 
 const repo = setup();
+const applyArgs = [
+  cli,
+  'apply',
+  '--desired',
+  path.join(repo, 'desired-state'),
+  '--state',
+  path.join(out, 'state'),
+  '--concurrency',
+  String(CONCURRENCY),
+  '--json',
+];
+// --setup-only: write the fleet and print the command, to profile or trace the apply by hand.
+if (process.argv.includes('--setup-only')) {
+  console.log([process.execPath, ...applyArgs].join(' '));
+  process.exit(0);
+}
 const t0 = performance.now();
-const r = spawnSync(
-  process.execPath,
-  [
-    cli,
-    'apply',
-    '--desired',
-    path.join(repo, 'desired-state'),
-    '--state',
-    path.join(out, 'state'),
-    '--concurrency',
-    String(CONCURRENCY),
-    '--json',
-  ],
-  {
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-  },
-);
+const r = spawnSync(process.execPath, applyArgs, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
 const makespan = performance.now() - t0;
 if (r.status !== 0) {
   console.error(r.stderr.slice(0, 2000));

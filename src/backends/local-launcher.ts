@@ -10,7 +10,7 @@ import { shq } from '../jobs/shell.js';
 export class Launcher {
   private sh: ChildProcess | undefined;
   private readonly pids = new Map<string, (pid: number) => void>();
-  private readonly ends = new Map<string, () => void>();
+  private readonly ends = new Map<string, (exitCode: number) => void>();
 
   /** Start `sh ./job.sh` in `dir`; resolves with the job's process group id. */
   launch(id: string, dir: string): Promise<number> {
@@ -22,7 +22,9 @@ export class Launcher {
       'sh ./job.sh > output 2>&1 &',
       'job=$!',
       'while :; do wait "$job"; rc=$?; kill -0 "$job" 2>/dev/null || break; done',
-      `echo "$rc" > rc.tmp && mv rc.tmp rc; echo "end ${id}"`,
+      // One short write, so rc is either empty or whole (readers take an empty one as not yet written);
+      // the exit code also comes with the end line, so this controller need not read it back.
+      `echo "$rc" > rc; echo "end ${id} $rc"`,
     ].join('\n');
     // The subshell exits at once, so the job is re-parented to init (no
     // zombie that looks alive); the pid file is written before anything can
@@ -35,8 +37,8 @@ export class Launcher {
     });
   }
 
-  /** Resolves when a job this launcher started has ended (its exit code is in rc). */
-  ended(id: string): Promise<void> {
+  /** Resolves with the exit code of a job this launcher started once it has ended (and its rc file is written). */
+  ended(id: string): Promise<number> {
     return new Promise((resolve) => {
       this.ends.set(id, resolve);
       this.holdWhileWaiting();
@@ -71,12 +73,12 @@ export class Launcher {
   }
 
   private onLine(line: string): void {
-    const [word, id, pid] = line.split(' ');
+    const [word, id, n] = line.split(' ');
     if (word === 'pid' && id) {
-      this.pids.get(id)?.(Number(pid));
+      this.pids.get(id)?.(Number(n));
       this.pids.delete(id);
     } else if (word === 'end' && id) {
-      this.ends.get(id)?.();
+      this.ends.get(id)?.(Number(n));
       this.ends.delete(id);
     }
     this.holdWhileWaiting();

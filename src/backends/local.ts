@@ -13,8 +13,12 @@ import type { Backend, JobHandle, JobPoll, JobRequest } from './types.js';
 export class LocalBackend implements Backend {
   readonly name = 'local' as const;
 
-  /** Jobs this process started, resolved when their wrapper exits. */
-  private readonly exits = new Map<string, Promise<void>>();
+  /**
+   * Jobs this process started: the wrapper's pid, and its exit code once the
+   * launcher has announced the end. Polls of them need no file: the end comes
+   * as an event, and until then the process is asked directly whether it lives.
+   */
+  private readonly own = new Map<string, { pid: number; ended: Promise<number>; exitCode?: number }>();
 
   private readonly launcher = new Launcher();
 
@@ -29,20 +33,25 @@ export class LocalBackend implements Backend {
     await mkdir(dir, { recursive: true });
     await writeFile(path.join(dir, 'job.sh'), req.script, { mode: 0o755 });
     const ended = this.launcher.ended(req.jobName);
-    await this.launcher.launch(req.jobName, path.resolve(dir));
-    this.exits.set(req.jobName, ended);
+    const pid = await this.launcher.launch(req.jobName, path.resolve(dir));
+    const job: { pid: number; ended: Promise<number>; exitCode?: number } = { pid, ended };
+    void ended.then((exitCode) => (job.exitCode = exitCode));
+    this.own.set(req.jobName, job);
     return { backend: 'local', id: req.jobName, site: req.site.name, submittedAt: new Date().toISOString() };
   }
 
   async poll(job: JobHandle): Promise<JobPoll> {
+    const own = this.own.get(job.id);
+    if (own?.exitCode !== undefined) return { state: 'done', exitCode: own.exitCode };
+    if (own && alive(own.pid)) return { state: 'running' };
     const dir = this.dir(job.id);
-    const rc = await readFile(path.join(dir, 'rc'), 'utf8').catch(() => undefined);
-    if (rc !== undefined) return { state: 'done', exitCode: Number(rc.trim()) };
-    const pid = await this.pid(job);
+    const rc = await readExitCode(dir);
+    if (rc !== undefined) return { state: 'done', exitCode: rc };
+    const pid = own?.pid ?? (await this.pid(job));
     if (pid !== undefined && alive(pid)) return { state: 'running' };
     // Read again: the job may have finished between the two looks.
-    const late = await readFile(path.join(dir, 'rc'), 'utf8').catch(() => undefined);
-    if (late !== undefined) return { state: 'done', exitCode: Number(late.trim()) };
+    const late = await readExitCode(dir);
+    if (late !== undefined) return { state: 'done', exitCode: late };
     return {
       state: 'lost',
       detail: pid === undefined ? 'the job never started' : `process ${pid} ended without an exit code (killed)`,
@@ -56,12 +65,14 @@ export class LocalBackend implements Backend {
   }
 
   waitFor(job: JobHandle): Promise<JobPoll> | undefined {
-    const exit = this.exits.get(job.id);
-    return exit?.then(() => this.poll(job));
+    return this.own.get(job.id)?.ended.then((exitCode): JobPoll => ({ state: 'done', exitCode }));
   }
 
   async fetchOutput(job: JobHandle): Promise<string> {
-    return readFile(path.join(this.dir(job.id), 'output'), 'utf8').catch(() => '');
+    const output = await readFile(path.join(this.dir(job.id), 'output'), 'utf8').catch(() => '');
+    // Its output read, the job is over for this controller: a long-running serve must not keep every job's entry.
+    if (this.own.get(job.id)?.exitCode !== undefined) this.own.delete(job.id);
+    return output;
   }
 
   /**
@@ -87,6 +98,13 @@ export class LocalBackend implements Backend {
     const pid = Number(text?.trim());
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   }
+}
+
+/** The job's exit code from its rc file; undefined while there is none, or it is still empty (being written). */
+async function readExitCode(dir: string): Promise<number | undefined> {
+  const text = await readFile(path.join(dir, 'rc'), 'utf8').catch(() => undefined);
+  const m = text === undefined ? null : /^(\d+)\n?$/.exec(text);
+  return m ? Number(m[1]) : undefined;
 }
 
 /**

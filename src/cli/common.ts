@@ -2,14 +2,13 @@
 // and choosing the sites they act on.
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import { loadDesiredStateWithInfo, type LoadResult } from '../desired/load.js';
+import type { LoadResult } from '../desired/load.js';
 import type { DesiredState, ResolvedSite } from '../desired/types.js';
 import { flag, listOpt, stringOpt, type ParsedArgs } from './args.js';
 import type { Io } from './io.js';
 import type { Logger } from 'pino';
 import { createLogger } from '../log.js';
 import type { LogLevel } from '../log-levels.js';
-import { tagsAt } from '../desired/tags.js';
 import { siteMatcher } from '../desired/site-words.js';
 import { closest } from './did-you-mean.js';
 import { isDatabaseUrl, openState, stateSpec, type StateStore } from '../state/store.js';
@@ -29,6 +28,8 @@ export async function desiredWithCacheFromArgs(
   opts: { cached: boolean },
 ): Promise<LoadResult> {
   const cacheDir = opts.cached ? path.join(stateDirFromArgs(args), 'desired-cache') : undefined;
+  // Loaded here, not at start-up: plan reads the desired state through its memo (plan-load.ts) instead.
+  const { loadDesiredStateWithInfo } = await import('../desired/load.js');
   const loaded = await loadDesiredStateWithInfo({
     ...desiredOptions(args),
     ...(cacheDir ? { cacheDir } : {}),
@@ -127,7 +128,8 @@ export function matchSites(desired: DesiredState, words: string[]): ResolvedSite
 }
 
 /** The tags pointing at the desired-state commit (from --git-dir when given). */
-export function tagsFromArgs(args: ParsedArgs, desired: DesiredState): Promise<string[]> {
+export async function tagsFromArgs(args: ParsedArgs, desired: DesiredState): Promise<string[]> {
+  const { tagsAt } = await import('../desired/tags.js');
   return tagsAt(stringOpt(args, 'git-dir') ?? desired.dir, desired.commit);
 }
 

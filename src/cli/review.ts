@@ -10,7 +10,7 @@ import { PlanFileRecorder, type PlanFileMeta } from '../plan-file/make.js';
 import type { PlanFile } from '../plan-file/plan-file.js';
 import { reviewSummary } from '../plan-file/summary.js';
 import type { ReviewedSitePlan } from '../run/reconcile-site.js';
-import { vulnPass } from './commands/plan.js';
+import { vulnPass } from './vuln-pass.js';
 import type { Io } from './io.js';
 
 /** The fleet's plan as `plan --out` would write it, kept in memory. */

@@ -15,11 +15,22 @@ import { readSites, type SiteRecord } from './sites.js';
 import { openSource, type DesiredSource, type SourceOptions } from './source.js';
 import { parseCacheIn, type ParseCache } from './parse-cache.js';
 import type { DesiredCheck, DesiredState, ResolvedSite } from './types.js';
+import { deferPackages, ResolveMemo, type ListInfo, type TreeBody } from './resolve-memo.js';
+import { siteDigestWith, withoutPackages } from '../plan-cache/digest.js';
 import { locate, parseYamlSource, type YamlSource } from './yaml-source.js';
 
 export interface LoadOptions extends SourceOptions {
   /** Keep what each file parses to here (state/desired-cache), by the digest of its text. */
   cacheDir?: string;
+  /** The source, already opened (openSource of these options). */
+  source?: DesiredSource;
+  /**
+   * Keep what profiles resolve to (resolve-memo.ts); a list known there is
+   * not resolved again unless `resolveAll`, and its sites' packages are
+   * deferred. The result then carries every site's digest.
+   */
+  memo?: ResolveMemo;
+  resolveAll?: boolean;
 }
 
 export interface LoadResult {
@@ -28,6 +39,8 @@ export interface LoadResult {
   dirty: boolean;
   /** Write what the files parsed to into the cache (a no-op without one); call once the run accepted its inputs. */
   keepParsed(): Promise<void>;
+  /** With a memo: per site of `state.sites`, its digest (siteDigest) and the key of its package list. */
+  memoized?: { digests: string[]; lists: string[] };
 }
 
 export async function loadDesiredState(opts: LoadOptions): Promise<DesiredState> {
@@ -35,11 +48,11 @@ export async function loadDesiredState(opts: LoadOptions): Promise<DesiredState>
 }
 
 export async function loadDesiredStateWithInfo(opts: LoadOptions): Promise<LoadResult> {
-  const source = await openSource(opts);
+  const source = opts.source ?? (await openSource(opts));
   const problems: Problem[] = [];
   const display = (rel: string) => path.join(opts.dir, rel);
   const cache = opts.cacheDir ? parseCacheIn(opts.cacheDir) : undefined;
-  const files: FileReader = { source, display, problems, cache };
+  const files: FileReader = { source, display, problems, cache, texts: new Map() };
 
   const [records, { docs, broken, checks }] = await Promise.all([
     readParsed(files, 'sites.yaml', 'sites', readSites).then((r) => r ?? []),
@@ -55,13 +68,30 @@ export async function loadDesiredStateWithInfo(opts: LoadOptions): Promise<LoadR
   const resolver = new ProfileResolver(docs, problems);
   const checkResolver = new CheckResolver(checks, resolver, PROTOTYPE, problems);
   const sites: ResolvedSite[] = [];
+  const memo = opts.memo;
+  const listKey = memo ? listKeys(files, docs, resolver) : undefined;
+  const memoized = { digests: [] as string[], lists: [] as string[] };
   for (const r of records) {
     const filtered: ResolvedSite['filtered'] = [];
     const names = r.profiles.map((p) => p.name);
-    const packages = resolver.resolveSite(names, r.platform, filtered);
+    const key = listKey?.(r.platform, names);
+    let info: ListInfo | undefined = key && !opts.resolveAll ? memo!.list(key) : undefined;
+    let packages: ResolvedSite['packages'] | undefined;
+    if (info) filtered.push(...info.filtered);
+    else {
+      packages = resolver.resolveSite(names, r.platform, filtered);
+      if (packages && key) info = memo!.recordList(key, packages, filtered);
+    }
     const siteChecks = checkResolver.resolveSite(names);
     if (siteChecks) checkTimeBudget(r, siteChecks, problems);
-    if (packages && siteChecks) sites.push(toResolved(r, packages, siteChecks, filtered));
+    if (!(packages || info) || !siteChecks) continue;
+    const site = toResolved(r, packages ?? [], siteChecks, filtered);
+    if (!packages) deferPackages(site);
+    sites.push(site);
+    if (info && key) {
+      memoized.digests.push(siteDigestWith(site, info.digest));
+      memoized.lists.push(key);
+    }
   }
   const notifications = await readNotificationsFile(files, sites);
   if (problems.length > 0) throw new InputError(sortProblems(problems));
@@ -70,7 +100,55 @@ export async function loadDesiredStateWithInfo(opts: LoadOptions): Promise<LoadR
   if (source.commit) state.commit = source.commit;
   if (rollout) state.rollout = rollout;
   if (windows) state.windows = windows;
-  return { state, dirty: source.dirty ?? false, keepParsed: () => cache?.keep() ?? Promise.resolve() };
+  if (memo && source.tree) {
+    const entries: TreeBody['sites'] = sites.map((s, i) => ({
+      site: withoutPackages(s),
+      digest: memoized.digests[i]!,
+      list: memoized.lists[i]!,
+    }));
+    memo.recordTree(ResolveMemo.treeKey(source.tree, opts.dir), state, entries);
+  }
+  return {
+    state,
+    dirty: source.dirty ?? false,
+    keepParsed: async () => {
+      await cache?.keep();
+      await memo?.keep();
+    },
+    ...(memo ? { memoized } : {}),
+  };
+}
+
+/**
+ * A list's key from the texts of the profiles it may be made of (those it
+ * names, their ancestors, ALL), worked out once per platform and profiles.
+ */
+function listKeys(
+  files: FileReader,
+  docs: Map<string, ProfileDoc>,
+  resolver: ProfileResolver,
+): (platform: string, names: string[]) => string {
+  const all = [...docs.keys()].sort();
+  const known = new Map<string, string>();
+  return (platform, names) => {
+    const id = `${platform}\0${names.join('\0')}`;
+    let key = known.get(id);
+    if (key === undefined) {
+      const from = new Set<string>(docs.has(PROTOTYPE) ? [PROTOTYPE] : []);
+      for (const n of names) {
+        if (!docs.has(n)) continue;
+        from.add(n);
+        for (const a of resolver.ancestors(n)) from.add(a);
+      }
+      const texts = [...from].sort().map((n): [string, string] => {
+        const rel = `profiles/${n}.yaml`;
+        return [files.display(rel), files.texts.get(rel) ?? ''];
+      });
+      key = ResolveMemo.listKey(platform, names, texts, all);
+      known.set(id, key);
+    }
+    return key;
+  };
 }
 
 /** The optional notifications.yaml (webhook receivers); undefined when absent or invalid (reported). */
@@ -86,6 +164,8 @@ interface FileReader {
   display: (rel: string) => string;
   problems: Problem[];
   cache: ParseCache | undefined;
+  /** The text of every file read, by its path in desired-state/. */
+  texts: Map<string, string>;
 }
 
 /**
@@ -111,6 +191,7 @@ async function readParsed<T>(
     });
     return undefined;
   }
+  files.texts.set(rel, text);
   const hit = (await cache?.get(schema, file, text)) as T | undefined;
   if (hit !== undefined) return hit;
   const problems: Problem[] = [];

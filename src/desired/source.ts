@@ -15,6 +15,8 @@ export interface DesiredSource {
   list(rel: string): Promise<string[]>;
   /** True when the work tree differs from the revision being read. */
   dirty?: boolean;
+  /** The git tree id of the desired-state directory at the commit: a content address of every file read. */
+  tree?: string;
 }
 
 export interface SourceOptions {
@@ -70,6 +72,13 @@ function notFound(e: NodeJS.ErrnoException): undefined {
 }
 
 async function gitSource(dir: string, shown: string, rev: string): Promise<DesiredSource> {
+  // Prefix, commit and the directory's tree in one process; anything unusual takes the long way, which says what is wrong.
+  const quick = rev.startsWith('-')
+    ? undefined
+    : await git(dir, ['rev-parse', '--show-prefix', `${rev}^{commit}`, `${rev}^{commit}:./`]).catch(() => undefined);
+  const [quickPrefix, commit, tree] = (quick?.toString('utf8') ?? '').split('\n');
+  if (quickPrefix !== undefined && isOid(commit) && isOid(tree))
+    return gitRevision(dir, quickPrefix, shown, rev, true, { commit, tree });
   let prefix: string;
   try {
     prefix = (await git(dir, ['rev-parse', '--show-prefix'])).toString('utf8').trim();
@@ -83,10 +92,16 @@ async function gitSource(dir: string, shown: string, rev: string): Promise<Desir
   return gitRevision(dir, prefix, shown, rev, true);
 }
 
+function isOid(s: string | undefined): s is string {
+  return s !== undefined && /^[0-9a-f]{40,64}$/.test(s);
+}
+
 /**
  * The files at a commit, read with a handful of git processes whatever their
  * number: one listing of the tree, one batch for the contents of sites.yaml
  * and the profiles (a process per file is most of the cost of a small run).
+ * Neither runs until a file is asked for: a caller that knows the tree
+ * (a cache keyed by it) may need none.
  */
 async function gitRevision(
   cwd: string,
@@ -94,21 +109,12 @@ async function gitRevision(
   shown: string,
   rev: string,
   hasWorktree: boolean,
+  known?: { commit: string; tree: string },
 ): Promise<DesiredSource> {
-  const commit = (
-    await git(cwd, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`]).catch(() =>
-      Buffer.alloc(0),
-    )
-  )
-    .toString('utf8')
-    .trim();
-  if (!/^[0-9a-f]{40,64}$/.test(commit)) {
-    throw new InputError({
-      location: { file: shown },
-      message: `unknown revision '${rev}'; expected a commit, branch or tag of the repository holding ${shown}`,
-    });
-  }
-  const status = hasWorktree ? await git(cwd, ['status', '--porcelain', '--', '.']).catch(() => Buffer.alloc(0)) : '';
+  // Whether the work tree differs is asked at once, beside the rest.
+  const status = hasWorktree ? git(cwd, ['status', '--porcelain', '--', '.']).catch(() => Buffer.alloc(0)) : undefined;
+  const ids = known ?? (await revisionIds(cwd, prefix, shown, rev));
+  const { commit } = ids;
   let tree: Promise<TreeEntry[]> | undefined;
   const entries = () =>
     (tree ??= git(cwd, ['ls-tree', '--full-tree', '-r', '-t', '-z', `${commit}:${prefix}`])
@@ -127,7 +133,8 @@ async function gitRevision(
   return {
     revision: commit,
     commit,
-    dirty: rev === 'HEAD' && status.toString().trim() !== '',
+    ...(ids.tree ? { tree: ids.tree } : {}),
+    dirty: rev === 'HEAD' && ((await status)?.toString().trim() ?? '') !== '',
     read: async (rel) => {
       const entry = (await entries()).find((e) => e.path === rel && e.type === 'blob');
       if (!entry) return undefined;
@@ -142,6 +149,34 @@ async function gitRevision(
         .sort();
     },
   };
+}
+
+/** The commit `rev` names and the tree of the desired-state directory in it (absent when it has none). */
+async function revisionIds(
+  cwd: string,
+  prefix: string,
+  shown: string,
+  rev: string,
+): Promise<{ commit: string; tree?: string }> {
+  const quick = rev.startsWith('-')
+    ? undefined
+    : await git(cwd, ['rev-parse', `${rev}^{commit}`, `${rev}^{commit}:${prefix}`]).catch(() => undefined);
+  const [quickCommit, tree] = (quick?.toString('utf8') ?? '').split('\n');
+  if (isOid(quickCommit) && isOid(tree)) return { commit: quickCommit, tree };
+  const commit = (
+    await git(cwd, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`]).catch(() =>
+      Buffer.alloc(0),
+    )
+  )
+    .toString('utf8')
+    .trim();
+  if (!isOid(commit)) {
+    throw new InputError({
+      location: { file: shown },
+      message: `unknown revision '${rev}'; expected a commit, branch or tag of the repository holding ${shown}`,
+    });
+  }
+  return { commit };
 }
 
 interface TreeEntry {

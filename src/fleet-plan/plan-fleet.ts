@@ -3,9 +3,7 @@
 // it; the others are planned by worker threads (or in this thread, with one
 // worker or only a few sites to plan). Results come back in site order with
 // a bounded number in flight, so a thousand plans never sit in memory at once.
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import Tinypool from 'tinypool';
 import { readCatalogFile } from '../catalog/load.js';
 import type { ResolvedSite } from '../desired/types.js';
 import { InputError } from '../errors.js';
@@ -16,6 +14,7 @@ import { stampNow } from '../plan-cache/file-stamp.js';
 import { readPlanEntrySync } from '../plan-cache/plan-store.js';
 import { nowNs } from '../plan-cache/stat-index.js';
 import { inventoryFiles, inventoryKey, type FileRead, type InventoryOrigin } from './inventory-input.js';
+import { startPool } from './pool.js';
 import {
   planKey,
   SitePlanning,
@@ -35,6 +34,10 @@ export interface FleetPlanOptions {
   cacheDir?: string;
   /** Threads that plan; 1 plans in this thread. Default: one per core. */
   workers?: number;
+  /** Each site's digest (siteDigest), when the caller knows it already. */
+  digestOf?: (site: ResolvedSite) => string;
+  /** Load the packages of the sites that must be planned (they may be deferred: plan-load.ts). */
+  loadPackages?: (sites: readonly ResolvedSite[]) => Promise<void>;
 }
 
 export interface PlannedSite {
@@ -55,23 +58,28 @@ export async function* planFleet(opts: FleetPlanOptions): AsyncGenerator<Planned
   const runStarted = nowNs();
   const inputs = await fleetInputs(opts);
   const index = opts.cacheDir !== undefined ? await CacheIndex.load(opts.cacheDir) : undefined;
-  const known = inputs.sites.map((_, i) => (index ? knownKey(inputs, i, index) : undefined));
-  const toPlan = known.filter((k) => k === undefined).length;
+  // The sites whose plan is in the cache under keys known from file stamps alone are answered
+  // first: what is left decides whether threads are worth starting, and which packages to load.
+  const hits = inputs.sites.map((_, i) => cachedOutcome(inputs, i, index));
+  const toPlan = hits.flatMap((h, i) => (h ? [] : [i]));
+  await opts.loadPackages?.(toPlan.map((i) => inputs.sites[i]!));
+  const planning = subset(inputs, toPlan);
   // Asked for, the threads are started for any work; by default only when there is enough.
   const workers =
     opts.workers !== undefined
-      ? Math.min(opts.workers, toPlan)
-      : Math.min(availableParallelism(), Math.floor(toPlan / SITES_PER_WORKER));
-  const local = new SitePlanning(inputs);
-  const pool = workers > 1 && existsSync(WORKER) ? startPool(inputs, workers) : undefined;
-  const planAt = (i: number): Promise<SiteOutcome> => (pool ? (pool.run(i) as Promise<SiteOutcome>) : local.plan(i));
-  const start = async (i: number): Promise<SiteOutcome> => {
-    const key = known[i];
-    const hit = key !== undefined && opts.cacheDir !== undefined ? readPlanEntrySync(opts.cacheDir, key) : undefined;
-    return hit ? { ...hit, files: [], key, cached: true } : planAt(i);
+      ? Math.min(opts.workers, toPlan.length)
+      : Math.min(availableParallelism(), Math.floor(toPlan.length / SITES_PER_WORKER));
+  const local = toPlan.length > 0 ? new SitePlanning(planning) : undefined;
+  const pool = workers > 1 ? startPool(WORKER, workers, planning) : undefined;
+  const planAt = (j: number): Promise<SiteOutcome> => (pool ? (pool.run(j) as Promise<SiteOutcome>) : local!.plan(j));
+  const position = new Map(toPlan.map((i, j) => [i, j]));
+  const start = (i: number): Promise<SiteOutcome> => {
+    const hit = hits[i];
+    return hit ? Promise.resolve(hit) : planAt(position.get(i)!);
   };
   const pending = new Map<number, Promise<SiteOutcome>>();
   let scheduled = 0;
+  let changed = false;
   try {
     for (let i = 0; i < inputs.sites.length; i++) {
       for (; scheduled < inputs.sites.length && scheduled < i + WINDOW; scheduled++) {
@@ -81,8 +89,11 @@ export async function* planFleet(opts: FleetPlanOptions): AsyncGenerator<Planned
       }
       const outcome = await pending.get(i)!;
       pending.delete(i);
+      hits[i] = undefined;
       if ('problems' in outcome) throw new InputError(outcome.problems);
-      if (index) await remember(index, inputs.sites[i]!.name, outcome.files, outcome.key, runStarted);
+      if (index && !outcome.cached) changed = true;
+      if (index && (await remember(index, inputs.sites[i]!.name, outcome.files, outcome.key, runStarted)))
+        changed = true;
       const catalog = inputs.catalogs[inputs.catalogOf[i]!]!;
       yield {
         site: inputs.sites[i]!,
@@ -92,10 +103,29 @@ export async function* planFleet(opts: FleetPlanOptions): AsyncGenerator<Planned
         catalogDigest: 'digest' in catalog ? catalog.digest : undefined,
       };
     }
-    await index?.save().catch(() => undefined);
+    // Nothing new learnt (a warm run): the index on disk is already this one.
+    if (changed) await index?.save().catch(() => undefined);
   } finally {
     await pool?.destroy();
   }
+}
+
+/** A site's plan from the cache, when its key is known from file stamps and the entry is intact. */
+function cachedOutcome(inputs: FleetInputs, i: number, index: CacheIndex | undefined): SiteOutcome | undefined {
+  if (!index || inputs.cacheDir === undefined) return undefined;
+  const key = knownKey(inputs, i, index);
+  const hit = key !== undefined ? readPlanEntrySync(inputs.cacheDir, key) : undefined;
+  return hit ? { ...hit, files: [], key, cached: true } : undefined;
+}
+
+/** The inputs of the sites at `at` only: what the threads are given (a deferred site cannot be sent). */
+function subset(inputs: FleetInputs, at: readonly number[]): FleetInputs {
+  return {
+    ...inputs,
+    sites: at.map((i) => inputs.sites[i]!),
+    siteDigests: at.map((i) => inputs.siteDigests[i]!),
+    catalogOf: at.map((i) => inputs.catalogOf[i]!),
+  };
 }
 
 async function fleetInputs(opts: FleetPlanOptions): Promise<FleetInputs> {
@@ -107,7 +137,7 @@ async function fleetInputs(opts: FleetPlanOptions): Promise<FleetInputs> {
   const at = new Map(locations.map((l, i) => [l, i]));
   return {
     sites: opts.sites,
-    siteDigests: opts.sites.map(siteDigest),
+    siteDigests: opts.sites.map(opts.digestOf ?? siteDigest),
     catalogOf: opts.sites.map((s) => at.get(opts.catalogOverride ?? s.pkg_path)!),
     catalogs,
     catalogIsInput: opts.catalogOverride !== undefined,
@@ -151,34 +181,23 @@ function knownKey(inputs: FleetInputs, i: number, index: CacheIndex): string | u
   return inv === undefined ? undefined : planKey(inputs.siteDigests[i]!, inv, catalog.digest, inputs.kept);
 }
 
+/** Note what a site's planning read and which key it used; whether the index changed. */
 async function remember(
   index: CacheIndex,
   site: string,
   files: readonly FileRead[],
   key: string | undefined,
   runStarted: bigint,
-): Promise<void> {
+): Promise<boolean> {
+  let changed = false;
   for (const f of files) {
-    if (f.stamp && f.digest !== 'absent') index.stats.record(f.file, f.stamp, f.digest, runStarted);
-    else index.stats.forget(f.file);
+    if (f.stamp && f.digest !== 'absent')
+      changed = index.stats.record(f.file, f.stamp, f.digest, runStarted) || changed;
+    else changed = index.stats.forget(f.file) || changed;
   }
-  if (key !== undefined) await index.use(site, key).catch(() => undefined);
+  if (key !== undefined) changed = (await index.use(site, key).catch(() => true)) || changed;
+  return changed;
 }
 
-/**
- * The worker's module, built. Run from the TypeScript sources (the tests'
- * in-process runs) it does not exist, and sites are planned in this thread:
- * the same code, so the same answer.
- */
+/** The worker's module, built; without it (the TypeScript sources) sites are planned in this thread. */
 const WORKER = new URL('./plan-worker.js', import.meta.url);
-
-function startPool(inputs: FleetInputs, threads: number): Tinypool {
-  return new Tinypool({
-    filename: WORKER.href,
-    minThreads: threads,
-    maxThreads: threads,
-    // Two sites per thread: one reads or writes files while the other is planned.
-    concurrentTasksPerWorker: 2,
-    workerData: inputs,
-  });
-}

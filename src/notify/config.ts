@@ -6,8 +6,18 @@ import { siteMatcher } from '../desired/site-words.js';
 import type { ResolvedSite } from '../desired/types.js';
 import { locate, type YamlSource } from '../desired/yaml-source.js';
 
-export const EVENT_TYPES = ['transaction.failed', 'transaction.not-validated', 'rollback.done', 'drift.found'] as const;
+/** Events of one site's transaction. */
+export const TRANSACTION_EVENTS = [
+  'transaction.failed',
+  'transaction.not-validated',
+  'rollback.done',
+  'drift.found',
+] as const;
+/** Events of a staged rollout (rollout.yaml). */
+export const ROLLOUT_EVENTS = ['wave.halted', 'rollout.completed'] as const;
+export const EVENT_TYPES = [...TRANSACTION_EVENTS, ...ROLLOUT_EVENTS] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
+export type RolloutEventType = (typeof ROLLOUT_EVENTS)[number];
 
 export interface Receiver {
   name: string;
@@ -61,7 +71,12 @@ export function readNotifications(src: YamlSource, problems: Problem[], sites: r
   return { receivers };
 }
 
-/** Whether a receiver wants an event of this type at this site. */
-export function wants(r: Receiver, type: EventType, site: Pick<ResolvedSite, 'name' | 'tags'>): boolean {
-  return r.events.includes(type) && (r.sites === undefined || r.sites.some((w) => siteMatcher(w)(site)));
+/** Whether a receiver wants an event of this type at this site (a rollout's event: at any of its sites). */
+export function wants(
+  r: Receiver,
+  type: EventType,
+  sites: Pick<ResolvedSite, 'name' | 'tags'> | readonly Pick<ResolvedSite, 'name' | 'tags'>[],
+): boolean {
+  const any = Array.isArray(sites) ? sites : [sites as Pick<ResolvedSite, 'name' | 'tags'>];
+  return r.events.includes(type) && (r.sites === undefined || r.sites.some((w) => any.some(siteMatcher(w))));
 }

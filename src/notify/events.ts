@@ -7,12 +7,18 @@
 // scheduled run finds).
 import type { ResolvedSite } from '../desired/types.js';
 import { isInstalled, type Transaction } from '../state/records.js';
-import type { EventType } from './config.js';
+import type { TRANSACTION_EVENTS } from './config.js';
+import type { RolloutEvent } from './rollout-events.js';
 
-export interface NotifyEvent {
+type TransactionEventType = (typeof TRANSACTION_EVENTS)[number];
+
+/** What a receiver is sent: a site's transaction's event, or a rollout's (rollout-events.ts). */
+export type NotifyEvent = TransactionEvent | RolloutEvent;
+
+export interface TransactionEvent {
   format: 'vo-reconcile-event/1';
   id: string;
-  type: EventType;
+  type: TransactionEventType;
   at: string;
   site: string;
   siteTags: string[];
@@ -36,11 +42,11 @@ export function eventsOf(
   ended: readonly Transaction[],
   history: readonly Transaction[],
   sites: ReadonlyMap<string, Pick<ResolvedSite, 'name' | 'tags'>>,
-): NotifyEvent[] {
-  const out: NotifyEvent[] = [];
+): TransactionEvent[] {
+  const out: TransactionEvent[] = [];
   for (const tx of ended) {
     if (!tx.end || tx.begin.kind === 'probe') continue;
-    const base = (type: EventType, summary: string): NotifyEvent => ({
+    const base = (type: TransactionEventType, summary: string): TransactionEvent => ({
       format: 'vo-reconcile-event/1',
       id: `${tx.txid}.${type}`,
       type,
@@ -86,7 +92,8 @@ function drifted(tx: Transaction, history: readonly Transaction[]): boolean {
   let previous: Transaction | undefined;
   for (const t of history) {
     if (t.txid === tx.txid) break;
-    if (t.site === tx.site && t.end && t.begin.kind !== 'probe') previous = t;
+    // A job that found the site changed (stale) or never ran (busy) did nothing there: it is not the last state reconcile left.
+    if (t.site === tx.site && t.end && t.begin.kind !== 'probe' && !DID_NOTHING.has(t.end.status)) previous = t;
   }
   return (
     previous !== undefined &&
@@ -96,4 +103,5 @@ function drifted(tx: Transaction, history: readonly Transaction[]): boolean {
   );
 }
 
+const DID_NOTHING: ReadonlySet<string> = new Set(['stale', 'busy']);
 const short = (rev: string) => rev.slice(0, 12);

@@ -227,26 +227,55 @@ function text(b: Buffer, start: number, end: number): string {
 }
 
 /**
- * Only the PKGNAMEs of a `pkg_info` listing, for readers that need nothing
- * else (the vulnerability audit): the same clean-or-nothing rule as
- * inventoryFromBytes, one string per line. Undefined when any line is not
- * plainly clean; the caller then reads the listing with inventoryFromBytes.
+ * Calls `visit(start, end)` with each line's PKGNAME, in order, and says
+ * whether every line was plainly clean (a name, then a space) and `visit`
+ * accepted each: the one clean-or-nothing walk of the names-only readers.
  */
-export function pkgnamesFromBytes(b: Buffer): string[] | undefined {
-  if (b.indexOf(0) >= 0) return undefined;
-  const out: string[] = [];
-  const seen = new Set<string>();
+function eachCleanName(b: Buffer, visit: (start: number, end: number) => boolean): boolean {
+  if (b.indexOf(0) >= 0) return false;
   const stop = contentEnd(b);
   for (let pos = 0; pos < stop;) {
-    let eol = b.indexOf(0x0a, pos);
-    if (eol < 0 || eol > stop) eol = stop;
-    const sp = cleanNameEnd(b, pos, eol);
-    if (sp < 0 || sp === eol) return undefined;
-    const name = b.toString('latin1', pos, sp);
-    const before = seen.size;
-    if (seen.add(name).size === before) return undefined;
-    out.push(name);
-    pos = eol + 1;
+    // Bounded by the content, not the line: a name runs to a space, and '\n' or '\r' is no name character.
+    const sp = cleanNameEnd(b, pos, stop);
+    if (sp < 0 || sp === stop || !visit(pos, sp)) return false;
+    const eol = b.indexOf(0x0a, sp);
+    pos = eol < 0 ? stop : eol + 1;
   }
-  return out;
+  return true;
+}
+
+/**
+ * Only the PKGNAMEs of a `pkg_info` listing, for readers that need nothing
+ * else: the same clean-or-nothing rule as inventoryFromBytes, one string per
+ * line. Undefined when any line is not plainly clean (or a name repeats);
+ * the caller then reads the listing with inventoryFromBytes.
+ */
+export function pkgnamesFromBytes(b: Buffer): string[] | undefined {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const clean = eachCleanName(b, (start, end) => {
+    const name = b.toString('latin1', start, end);
+    const before = seen.size;
+    out.push(name);
+    return seen.add(name).size !== before;
+  });
+  return clean ? out : undefined;
+}
+
+/**
+ * pkgnamesFromBytes as entries of `table`, for the fleet audit: a fleet
+ * installs the same few ten thousand PKGNAMEs at every site, so a name is
+ * made a string once per table, not once per installed package. Undefined
+ * where pkgnamesFromBytes declines, and when the table is full.
+ */
+export function pkgnameIdsFromBytes(b: Buffer, table: PkgnameTable): Uint32Array | undefined {
+  table.newListing();
+  const ids: number[] = [];
+  const clean = eachCleanName(b, (start, end) => {
+    const e = table.find(b, start, end, b.lastIndexOf(0x2d, end - 1));
+    if (e < 0 || !table.see(e, ids.length)) return false;
+    ids.push(e);
+    return true;
+  });
+  return clean ? Uint32Array.from(ids) : undefined;
 }

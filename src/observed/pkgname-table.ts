@@ -10,8 +10,11 @@
 const MAX_ENTRIES = 1 << 20;
 
 export class PkgnameTable {
-  /** Open addressing: entry index + 1, 0 for an empty slot. */
-  private slots = new Int32Array(1 << 15);
+  /**
+   * Open addressing, two ints a slot: entry index + 1 (0: empty) and the
+   * name's hash, side by side so a probe touches one place in memory.
+   */
+  private slots = new Int32Array(2 << 15);
   private readonly hashes: number[] = [];
   readonly pkgnames: string[] = [];
   readonly names: string[] = [];
@@ -34,10 +37,10 @@ export class PkgnameTable {
   find(b: Uint8Array, start: number, end: number, dash: number): number {
     let h = 0x811c9dc5;
     for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
-    const mask = this.slots.length - 1;
+    const mask = (this.slots.length >> 1) - 1;
     let s = h & mask;
-    for (let e = this.slots[s]! - 1; e >= 0; e = this.slots[s]! - 1) {
-      if (this.hashes[e] === h && sameBytes(this.pkgnames[e]!, b, start, end)) return e;
+    for (let e = this.slots[2 * s]! - 1; e >= 0; e = this.slots[2 * s]! - 1) {
+      if (this.slots[2 * s + 1] === h && sameBytes(this.pkgnames[e]!, b, start, end)) return e;
       s = (s + 1) & mask;
     }
     const e = this.pkgnames.length;
@@ -47,8 +50,9 @@ export class PkgnameTable {
     this.names.push(text.toString('latin1', start, dash));
     this.versions.push(text.toString('latin1', dash + 1, end));
     this.hashes.push(h);
-    this.slots[s] = e + 1;
-    if (2 * (e + 1) > this.slots.length) this.rehash();
+    this.slots[2 * s] = e + 1;
+    this.slots[2 * s + 1] = h;
+    if (4 * (e + 1) > this.slots.length) this.rehash();
     if (e >= this.seenIn.length) this.growSeen();
     return e;
   }
@@ -102,11 +106,12 @@ export class PkgnameTable {
 
   private rehash(): void {
     const slots = new Int32Array(this.slots.length * 2);
-    const mask = slots.length - 1;
+    const mask = (slots.length >> 1) - 1;
     for (let e = 0; e < this.hashes.length; e++) {
       let s = this.hashes[e]! & mask;
-      while (slots[s] !== 0) s = (s + 1) & mask;
-      slots[s] = e + 1;
+      while (slots[2 * s] !== 0) s = (s + 1) & mask;
+      slots[2 * s] = e + 1;
+      slots[2 * s + 1] = this.hashes[e]!;
     }
     this.slots = slots;
   }

@@ -2,10 +2,10 @@
 // atomically so a crash leaves the previous one intact.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import { mkdir } from 'node:fs/promises';
 import { InputError } from '../errors.js';
 import type { Inventory } from './types.js';
+import { replaceFile } from '../state/replace-file.js';
 import { siteStateFile } from '../state/site-paths.js';
 
 /** The file of a site's observation; a name that could leave state/ is refused. */
@@ -17,7 +17,7 @@ export async function writeInventory(stateDir: string, inv: Inventory): Promise<
   const file = observedFile(stateDir, inv.site);
   await mkdir(path.dirname(file), { recursive: true });
   const packages = [...inv.packages].sort((a, b) => (a.pkgname < b.pkgname ? -1 : a.pkgname > b.pkgname ? 1 : 0));
-  await writeFileAtomic(file, `${JSON.stringify({ ...inv, packages }, null, 1)}\n`, { fsync: true });
+  await replaceFile(file, `${JSON.stringify({ ...inv, packages }, null, 1)}\n`, { durable: true });
   return file;
 }
 

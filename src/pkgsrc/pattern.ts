@@ -142,22 +142,42 @@ function matchRecursive(pattern: string, pkg: string): boolean {
  * when the quick reject lets the name through, but never matches either way).
  */
 export function compilePattern(pattern: string): Matcher {
+  return compileWithPrefixes(pattern).match;
+}
+
+/** Why compilePattern would throw for this pattern (its PatternError), or undefined: without compiling it. */
+export function patternMalformation(pattern: string): PatternError | undefined {
   const bad = unclosedBrace(pattern);
-  if (bad >= 0) {
-    throw new PatternError(
-      pattern,
-      `Malformed alternate \`${pattern}': unbalanced '{' at offset ` +
-        `${bad}, expected a matching '}' (pkg_admin exits 1 for this pattern)`,
-    );
-  }
+  return bad < 0
+    ? undefined
+    : new PatternError(
+        pattern,
+        `Malformed alternate \`${pattern}': unbalanced '{' at offset ` +
+          `${bad}, expected a matching '}' (pkg_admin exits 1 for this pattern)`,
+      );
+}
+
+/**
+ * compilePattern, and the literal prefix of each alternative (what
+ * patternPrefix gives for that alternative alone), or undefined when the
+ * expansions are too many to list: for indexes that compile a pattern once
+ * and key it by its alternatives, without expanding it again.
+ */
+export function compileWithPrefixes(pattern: string): { match: Matcher; prefixes: string[] | undefined } {
+  const bad = patternMalformation(pattern);
+  if (bad) throw bad;
   const leaves = expand(pattern);
-  if (!leaves) return (pkg) => matchRecursive(pattern, pkg);
+  if (!leaves) return { match: (pkg) => matchRecursive(pattern, pkg), prefixes: undefined };
   const compiledLeaves = leaves.map(compileLeaf);
+  const prefixes = compiledLeaves.map((l) => l.prefix);
   const [only] = compiledLeaves;
-  if (compiledLeaves.length === 1 && only) return (pkg) => matchLeaf(only, pkg);
-  return (pkg) => {
-    for (const l of compiledLeaves) if (matchLeaf(l, pkg)) return true;
-    return false;
+  if (compiledLeaves.length === 1 && only) return { match: (pkg) => matchLeaf(only, pkg), prefixes };
+  return {
+    match: (pkg) => {
+      for (const l of compiledLeaves) if (matchLeaf(l, pkg)) return true;
+      return false;
+    },
+    prefixes,
   };
 }
 

@@ -35,11 +35,17 @@ export class CacheIndex {
     return new CacheIndex(cacheDir, new StatIndex(body?.files ?? {}), new Map(Object.entries(body?.recent ?? {})));
   }
 
-  /** Note that `site` was planned under `key`; removes the entries it no longer keeps. */
-  async use(site: string, key: string): Promise<void> {
-    const keys = [key, ...(this.recent.get(site) ?? []).filter((k) => k !== key)];
+  /**
+   * Note that `site` was planned under `key`; removes the entries it no
+   * longer keeps. Whether that changed the index (not when `key` was its latest).
+   */
+  async use(site: string, key: string): Promise<boolean> {
+    const before = this.recent.get(site) ?? [];
+    if (before[0] === key) return false;
+    const keys = [key, ...before.filter((k) => k !== key)];
     this.recent.set(site, keys.slice(0, KEYS_PER_SITE));
     for (const old of keys.slice(KEYS_PER_SITE)) await removePlanEntry(this.cacheDir, old);
+    return true;
   }
 
   async save(): Promise<void> {

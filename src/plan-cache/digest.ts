@@ -24,7 +24,7 @@ function packageDigest(p: DesiredPackage): string {
   return d;
 }
 
-function packagesDigest(list: readonly DesiredPackage[]): string {
+export function packagesDigest(list: readonly DesiredPackage[]): string {
   let d = listDigests.get(list);
   if (d === undefined) listDigests.set(list, (d = sha256(...list.map(packageDigest))));
   return d;
@@ -32,6 +32,20 @@ function packagesDigest(list: readonly DesiredPackage[]): string {
 
 /** The digest of a site's whole resolved desired state (everything planSite is given of it). */
 export function siteDigest(site: ResolvedSite): string {
-  const { packages, ...rest } = site;
-  return sha256('site', JSON.stringify(rest), packagesDigest(packages));
+  return siteDigestWith(site, packagesDigest(site.packages));
+}
+
+/**
+ * siteDigest from the digest of its packages (packagesDigest), known
+ * already: the packages themselves are not read (they may not be loaded).
+ */
+export function siteDigestWith(site: ResolvedSite, packages: string): string {
+  return sha256('site', JSON.stringify(withoutPackages(site)), packages);
+}
+
+/** The site's other fields, in their order, without reading `packages`. */
+export function withoutPackages(site: ResolvedSite): Omit<ResolvedSite, 'packages'> {
+  const rest: Record<string, unknown> = {};
+  for (const k of Object.keys(site)) if (k !== 'packages') rest[k] = (site as unknown as Record<string, unknown>)[k];
+  return rest as Omit<ResolvedSite, 'packages'>;
 }

@@ -25,14 +25,21 @@ export class StatIndex {
     return e && sameStamp(e.stamp, stamp) ? e.digest : undefined;
   }
 
-  /** Remember what a read found; `readStartedNs` is the clock (ns since the epoch) before the read. */
-  record(file: string, stamp: FileStamp, digest: string, readStartedNs: bigint): void {
-    if (isSettled(stamp, readStartedNs)) this.entries.set(file, { stamp, digest });
-    else this.entries.delete(file);
+  /**
+   * Remember what a read found; `readStartedNs` is the clock (ns since the
+   * epoch) before the read. Whether that changed what the index holds.
+   */
+  record(file: string, stamp: FileStamp, digest: string, readStartedNs: bigint): boolean {
+    if (!isSettled(stamp, readStartedNs)) return this.entries.delete(file);
+    const e = this.entries.get(file);
+    if (e && e.digest === digest && sameStamp(e.stamp, stamp)) return false;
+    this.entries.set(file, { stamp, digest });
+    return true;
   }
 
-  forget(file: string): void {
-    this.entries.delete(file);
+  /** Whether there was anything to forget. */
+  forget(file: string): boolean {
+    return this.entries.delete(file);
   }
 
   toJSON(): Record<string, StatEntry> {

@@ -12,7 +12,7 @@ import { matcherFor, matchesAll } from '../catalog/catalog.js';
 import type { DesiredPackage } from '../desired/types.js';
 import { formatLocation } from '../errors.js';
 import type { InstalledPackage } from '../observed/types.js';
-import { cachedPatternBase, OwnerPatternIndex, patternKeys } from '../pkgsrc/name-index.js';
+import { cachedPatternBase, OwnerPatternIndex, patternKey, patternKeys } from '../pkgsrc/name-index.js';
 import { compareParsed, parseVersionCached } from '../pkgsrc/version.js';
 import type { PlanAction, PlanProblem } from './types.js';
 
@@ -42,6 +42,8 @@ export interface FitContext {
   declared: ReadonlyMap<string, DesiredPackage>;
   mobility: (p: InstalledPackage) => Mobility;
   dependsOf: (pkgname: string) => readonly string[];
+  /** Those of `installed` whose dependsOf is not their catalog entry's DEPENDS (DependencyIndex.notFromCatalog). */
+  notFromCatalog: (installed: readonly InstalledPackage[]) => InstalledPackage[];
 }
 
 type Final = { pkgname: string; installed?: InstalledPackage; change?: PlanAction };
@@ -62,6 +64,7 @@ export function fitDependants(ctx: FitContext, changes: PlanAction[]): PlanProbl
 class Fitter {
   private reverse: InstalledDependants | undefined;
   private readonly refused = new Set<string>();
+  private unoffered: string[] | undefined;
 
   constructor(
     private readonly ctx: FitContext,
@@ -171,8 +174,31 @@ class Fitter {
       const f = this.final.get(base);
       return f !== undefined && m(f.pkgname);
     }
-    for (const f of this.final.values()) if (m(f.pkgname)) return true;
+    const key = patternKey(dep);
+    if (key === undefined) {
+      for (const f of this.final.values()) if (m(f.pkgname)) return true;
+      return false;
+    }
+    // A match starts with `<key>-`, and so the name of what holds it is <key> or starts with `<key>-`:
+    // a name the catalog offers (its index, shared by every site, has them), or one of the site's few others.
+    for (const c of this.ctx.catalog.candidates(dep)) {
+      const f = this.final.get(c.name);
+      if (f !== undefined && m(f.pkgname)) return true;
+    }
+    const prefix = `${key}-`;
+    for (const name of this.unofferedNames()) {
+      if (name !== key && !name.startsWith(prefix)) continue;
+      const f = this.final.get(name);
+      if (f !== undefined && m(f.pkgname)) return true;
+    }
     return false;
+  }
+
+  /** Names of installed packages of which the catalog offers no version (every planned change is of an offered one). */
+  private unofferedNames(): string[] {
+    return (this.unoffered ??= [
+      ...new Set(this.ctx.installed.filter((p) => this.ctx.catalog.versionsOf(p.name).length === 0).map((p) => p.name)),
+    ]);
   }
 
   /** One problem per package: the first reason it cannot be made to fit. */
@@ -204,12 +230,9 @@ class InstalledDependants {
   private readonly others: OwnerPatternIndex<InstalledPackage>;
 
   constructor(private readonly ctx: FitContext) {
-    const others: InstalledPackage[] = [];
-    ctx.installed.forEach((p, i) => {
-      if (!this.at.has(p.pkgname)) this.at.set(p.pkgname, i);
-      if (ctx.dependsOf(p.pkgname) !== ctx.catalog.get(p.pkgname)?.depends) others.push(p);
-    });
-    this.others = new OwnerPatternIndex(others, (p) => ctx.dependsOf(p.pkgname));
+    // Backwards, so that the first position of a PKGNAME is the one kept.
+    for (let i = ctx.installed.length - 1; i >= 0; i--) this.at.set(ctx.installed[i]!.pkgname, i);
+    this.others = new OwnerPatternIndex(ctx.notFromCatalog(ctx.installed), (p) => ctx.dependsOf(p.pkgname));
   }
 
   /** The (owner, pattern) pairs matching `pkgname` that pass `keep`, in site order. */

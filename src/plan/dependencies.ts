@@ -46,6 +46,24 @@ export class DependencyIndex {
     return (this.catalog.get(pkgname) ?? this.standInFor(pkgname))?.depends ?? [];
   };
 
+  /**
+   * Those of `packages` (installed ones) whose dependsOf is not the DEPENDS
+   * of their catalog entry: recorded ones, and those the catalog does not
+   * offer. The same answer, and the same note in the plan, as asking
+   * dependsOf of each, without working out the stand-ins.
+   */
+  notFromCatalog = (packages: readonly InstalledPackage[]): InstalledPackage[] => {
+    const out: InstalledPackage[] = [];
+    for (const p of packages) {
+      const own = this.recorded.get(p.pkgname);
+      if (own === undefined) this.asked ||= this.installed.has(p.pkgname);
+      const offered = this.catalog.get(p.pkgname);
+      // dependsOf gives `own` when recorded, else the offered package's DEPENDS, else a stand-in's (never those).
+      if (own !== undefined ? own !== offered?.depends : offered === undefined) out.push(p);
+    }
+    return out;
+  };
+
   /** The offered package whose DEPENDS stand in for an installed version no longer offered. */
   private standInFor(pkgname: string) {
     const base = pkgname.slice(0, pkgname.lastIndexOf('-'));

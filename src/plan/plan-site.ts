@@ -6,7 +6,7 @@ import { matcherFor, matchesAll, SiteCatalog } from '../catalog/catalog.js';
 import { formatLocation } from '../errors.js';
 import type { DesiredPackage, ResolvedSite } from '../desired/types.js';
 import type { InstalledPackage, Inventory } from '../observed/types.js';
-import { cachedPatternBase, NameIndex } from '../pkgsrc/name-index.js';
+import { cachedPatternBase, patternKey } from '../pkgsrc/name-index.js';
 import { compareParsed, parseVersionCached } from '../pkgsrc/version.js';
 import { DependencyIndex, pulledBy, type Staying } from './dependencies.js';
 import { findConflicts, pulledButUnwanted } from './conflicts.js';
@@ -114,7 +114,8 @@ class SitePlanner {
   private readonly undeclared: InstalledPackage[] = [];
   private readonly automaticUndeclared: InstalledPackage[] = [];
   private readonly absentRemovals: { pkg: InstalledPackage; action: PlanAction }[] = [];
-  private installedIndex: NameIndex<InstalledPackage> | undefined;
+  /** Installed packages the catalog does not offer (worked out when first needed). */
+  private unoffered: InstalledPackage[] | undefined;
   private deps: DependencyIndex | undefined;
   /** What pkg_add will pull in for the changes. */
   private pulled: string[] = [];
@@ -158,6 +159,7 @@ class SitePlanner {
             userpkgs: this.site.userpkgs,
           }),
         dependsOf: this.deps.dependsOf,
+        notFromCatalog: this.deps.notFromCatalog,
       },
       this.changes,
     );
@@ -436,8 +438,15 @@ class SitePlanner {
     const m = matcherFor(pattern);
     const base = cachedPatternBase(pattern);
     if (base !== undefined) return (this.installed.get(base) ?? []).some((p) => m(p.pkgname));
-    this.installedIndex ??= new NameIndex(this.inventory.packages);
-    return this.installedIndex.candidates(pattern).some((p) => m(p.pkgname));
+    const key = patternKey(pattern);
+    if (key === undefined) return this.inventory.packages.some((p) => m(p.pkgname));
+    // Every match starts with `<key>-`: among the offered ones, the catalog's own index (shared by
+    // every site) has them; only the few installed packages the catalog does not offer are looked at here.
+    for (const c of this.catalog.candidates(pattern))
+      if (m(c.pkgname) && this.installed.get(c.name)?.some((p) => p.pkgname === c.pkgname)) return true;
+    this.unoffered ??= this.inventory.packages.filter((p) => !this.catalog.get(p.pkgname));
+    const prefix = `${key}-`;
+    return this.unoffered.some((p) => p.pkgname.startsWith(prefix) && m(p.pkgname));
   }
 }
 

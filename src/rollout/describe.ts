@@ -1,7 +1,7 @@
 // A rollout as status, plan, the HTML report and /metrics show it: one
 // summary (data), and its wording, so every surface says the same
 // "halted at wave N" with the same failing sites and reasons.
-import { failures, nextStep, type Failure } from './progress.js';
+import { failures, nextStep, notStarted, type Failure } from './progress.js';
 import type { Rollout, RolloutStatus, SiteRecord } from './types.js';
 
 export type WaveState = 'done' | 'running' | 'soaking' | 'gated' | 'halted' | 'untouched';
@@ -18,6 +18,8 @@ export interface RolloutSummary {
   needsPromotion?: boolean;
   /** The halted wave's failed sites and why. */
   failures?: Failure[];
+  /** The halted wave's sites never started: the wave stopped once over its budget. */
+  notStarted?: string[];
   rolledBack?: ({ site: string } & SiteRecord)[];
   /** A newer revision that waits for this rollout to end. */
   waiting?: string;
@@ -57,6 +59,8 @@ export function summarizeRollout(r: Rollout, now: number, waiting?: string): Rol
   if (r.status === 'halted') {
     const p = r.progress[r.haltedAt!]!;
     s.failures = failures(r, r.haltedAt!);
+    const left = notStarted(r, r.haltedAt!);
+    if (left.length > 0) s.notStarted = left;
     const rb = Object.entries(p.rolledBack ?? {}).map(([site, rec]) => ({ site, ...rec }));
     if (rb.length > 0 || r.waves[r.haltedAt!]!.onFailure === 'rollback') s.rolledBack = rb;
   }
@@ -68,6 +72,7 @@ export function summarizeRollout(r: Rollout, now: number, waiting?: string): Rol
 export function rolloutLines(s: RolloutSummary): string[] {
   const lines = [s.headline];
   for (const f of s.failures ?? []) lines.push(`  ${f.site}: ${f.detail}`);
+  if (s.notStarted) lines.push(`  not started (left as they are): ${s.notStarted.join(', ')}`);
   for (const r of s.rolledBack ?? [])
     lines.push(`  ${r.site} ${r.outcome === 'ok' ? 'restored' : 'NOT restored'}: ${r.detail}`);
   if (s.waiting) lines.push(`  ${short(s.waiting)} waits until this rollout has completed or halted`);
@@ -83,7 +88,8 @@ function headline(r: Rollout, s: RolloutSummary): string {
   if (r.status === 'halted') {
     const untouched = s.waves.length - n;
     const restore = r.waves[n - 1]!.onFailure === 'rollback' ? rollbackState(s) : '';
-    return `${of} halted at ${name}: ${w!.failed} of ${w!.sites.length} sites failed (${w!.allowedFailures} allowed)${restore}; ${untouched === 0 ? 'no later wave' : `${untouched} later wave${untouched === 1 ? '' : 's'} untouched`}`;
+    const left = s.notStarted ? `; ${s.notStarted.length} not started` : '';
+    return `${of} halted at ${name}: ${w!.failed} of ${w!.sites.length} sites failed (${w!.allowedFailures} allowed)${restore}${left}; ${untouched === 0 ? 'no later wave' : `${untouched} later wave${untouched === 1 ? '' : 's'} untouched`}`;
   }
   if (s.soakUntil) return `${of} at ${name}: waits until ${s.soakUntil} (wave ${n - 1} soaking)`;
   if (s.needsPromotion) return `${of} at ${name}: waits for 'reconcile promote'`;

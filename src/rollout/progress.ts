@@ -94,6 +94,12 @@ export function promote(r: Rollout, now: number): { rollout: Rollout; wave: numb
   return { rollout: withProgress(r, wave, (p) => ({ ...p, promotedAt: iso(now) })), wave };
 }
 
+/** The sites of a wave with no outcome: not started (or cut short) when the wave halted early. */
+export function notStarted(r: Rollout, wave: number): string[] {
+  const p = r.progress[wave]!;
+  return r.waves[wave]!.sites.filter((s) => !(s in p.sites));
+}
+
 /** The failed sites of a wave, in wave order (not the order they ended in). */
 export function failures(r: Rollout, wave: number): Failure[] {
   const p = r.progress[wave]!;
@@ -111,12 +117,17 @@ function unrestored(r: Rollout, wave: number): string[] {
     .filter((s) => !(s in done));
 }
 
-/** Once every site of the wave has an outcome: over budget halts, else the wave is finished. */
+/**
+ * Over budget halts at once, with sites of the wave still to start (Ansible's
+ * max_fail_percentage, not Argo's "finish the step first"): they stay
+ * untouched. Once every site has an outcome within budget the wave is finished.
+ */
 function settle(r: Rollout, wave: number, now: number): Rollout {
   const w = r.waves[wave]!;
   const p = r.progress[wave]!;
-  if (r.status !== 'running' || p.finishedAt !== undefined || !w.sites.every((s) => s in p.sites)) return r;
+  if (r.status !== 'running' || p.finishedAt !== undefined) return r;
   if (overBudget(w, failures(r, wave).length)) return { ...r, status: 'halted', haltedAt: wave, endedAt: iso(now) };
+  if (!w.sites.every((s) => s in p.sites)) return r;
   const finished = withProgress(r, wave, (x) => ({ ...x, finishedAt: iso(now) }));
   return wave === r.waves.length - 1 ? { ...finished, status: 'completed', endedAt: iso(now) } : finished;
 }

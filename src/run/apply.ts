@@ -1,6 +1,7 @@
-// The reconcile loop over the selected sites: a p-queue bounds how many
-// sites are in flight; each site runs alone under its lock; a failing,
-// slow or busy (locked by another controller) site never holds up the others.
+// The reconcile loop over the selected sites: job slots bound how many jobs
+// are out (--concurrency), a p-queue how many sites are under way; each
+// site runs alone under its lock; a failing, slow or busy (locked by
+// another controller) site never holds up the others.
 import PQueue from 'p-queue';
 import type { Backend } from '../backends/types.js';
 import { CatalogCache } from '../catalog/load.js';
@@ -12,7 +13,7 @@ import type { Clock } from './ports.js';
 import type { GateInput } from '../windows/gate.js';
 import { observeSite, reconcileSite, type ReviewedSitePlan, type SiteResult } from './reconcile-site.js';
 import { rollbackSite } from './rollback-site.js';
-import { retryWhileBusy } from './busy-retry.js';
+import { isBusy, retryWhileBusy } from './busy-retry.js';
 import { closeRemovedSites, type RemovedSiteTx } from './removed-sites.js';
 
 export { busySummary, stayedBusy } from './busy-retry.js';
@@ -38,6 +39,13 @@ export interface ApplyOptions {
   clock?: Clock;
   /** Sites whose reviewed plan is carried out as it is instead of planning them (src/plan-file/). */
   reviewed?: ReadonlyMap<string, ReviewedSitePlan>;
+  /**
+   * Asked as a site gets its slot: false leaves it untouched (no job, no
+   * result). With `settled`, how a rollout stops a wave over its budget.
+   */
+  mayStart?(site: string): boolean;
+  /** A site's final result, told before its slot goes to the next site (so `mayStart` already knows it). */
+  settled?(r: SiteResult): void;
 }
 
 export async function applySites(sites: readonly ResolvedSite[], opts: ApplyOptions): Promise<SiteResult[]> {
@@ -84,19 +92,41 @@ async function forEachSite(
   opts: ApplyOptions,
   work: (s: ResolvedSite) => Promise<SiteResult>,
 ): Promise<SiteResult[]> {
-  const queue = new PQueue({ concurrency: opts.concurrency });
+  // The job slots (job-slots.ts) bound the jobs; this bounds the sites locked at once. Twice as many: while
+  // a slot's job runs, the site that gets it next is locked and planned, and the one before is finishing.
+  const queue = new PQueue({ concurrency: sitesInFlight(opts.concurrency) });
   const attempt = async (s: ResolvedSite): Promise<SiteResult> => {
+    let r: SiteResult;
     try {
-      return await work(s);
+      r = await work(s);
     } catch (e) {
       // One site's surprise is that site's failure, never the fleet's.
-      return { site: s.name, status: 'failed', detail: `internal error: ${(e as Error).message}` };
+      r = { site: s.name, status: 'failed', detail: `internal error: ${(e as Error).message}` };
     }
+    if (!isBusy(r)) opts.settled?.(r);
+    return r;
   };
-  return Promise.all(
+  const untouched = Symbol('untouched');
+  const inSlot = (s: ResolvedSite) =>
+    queue.add(async (): Promise<SiteResult | typeof untouched> =>
+      opts.mayStart && !opts.mayStart(s.name) ? untouched : attempt(s),
+    ) as Promise<SiteResult | typeof untouched>;
+  const all = await Promise.all(
     sites.map(async (s) => {
       // A busy site waits outside the queue between tries (busy-retry.ts): it holds no slot then.
-      const result = await retryWhileBusy(s, () => queue.add(() => attempt(s)) as Promise<SiteResult>, opts.emit);
+      let skipped = false;
+      const result = await retryWhileBusy(
+        s,
+        async () => {
+          const r = await inSlot(s);
+          if (r !== untouched) return r;
+          skipped = true;
+          return { site: s.name, status: 'in-sync', detail: 'not started' } as SiteResult;
+        },
+        opts.emit,
+      );
+      if (skipped) return undefined;
+      if (isBusy(result)) opts.settled?.(result);
       opts.emit({
         site: s.name,
         kind: 'done',
@@ -111,4 +141,10 @@ async function forEachSite(
       return result;
     }),
   );
+  return all.filter((r): r is SiteResult => r !== undefined);
+}
+
+/** Sites under way at once for `concurrency` jobs out: per slot, its job's site and one more, being readied for the slot or finishing. */
+export function sitesInFlight(concurrency: number): number {
+  return 2 * concurrency;
 }

@@ -3,6 +3,7 @@
 import type { ResolvedSite } from '../desired/types.js';
 import type { ListCache } from '../vuln/list-store.js';
 import type { SiteGate } from '../windows/gate.js';
+import type { JobSlots } from './job-slots.js';
 import type { Clock, Executors, HoldStore, JournalStore, ObservationStore, SiteLocks } from './ports.js';
 
 export type SiteEventKind =
@@ -49,4 +50,6 @@ export interface RunContext {
   vulnLists?: ListCache;
   /** Whether a job may go to the site now (windows.yaml windows, GOCDB downtimes); absent: always. Asked before each submission. */
   gate?: (site: ResolvedSite) => SiteGate;
+  /** Bounds the jobs out at once (--concurrency), each slot held from submission to the job's end; absent: no bound. */
+  jobSlots?: JobSlots;
 }

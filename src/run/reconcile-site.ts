@@ -10,6 +10,7 @@ import type { Transaction } from '../state/records.js';
 import { observationDigest } from '../plan-file/digests.js';
 import type { LockOwner } from '../state/site-lock.js';
 import type { RunContext } from './context.js';
+import type { SlotRelease } from './job-slots.js';
 import { recordWithoutJob, resumeTransaction, startTransaction, type TxOutcome } from './transaction.js';
 import { sameDesired } from '../rollback/fingerprint.js';
 import { describeHold, isManual } from '../rollback/holds.js';
@@ -46,9 +47,9 @@ const MAX_PLANS = 3;
 /** Probe a site: what does it have now? Same lock and journal as apply. */
 export async function observeSite(ctx: RunContext, site: ResolvedSite): Promise<SiteResult> {
   return underLock(ctx, site, 'observe', async () => {
-    const closed = deferredNow(ctx, site);
-    if (closed) return closed;
-    const probe = await startTransaction(ctx, site, emptyPlan(site.name), 'probe');
+    const go = await slotIfOpen(ctx, site);
+    if (go.closed) return go.closed;
+    const probe = await startTransaction(ctx, site, emptyPlan(site.name), 'probe', undefined, {}, go.slot);
     const inventory = probe.kind === 'ended' ? probe.inventory : undefined;
     if (!inventory) return probeFailed(site, probe);
     return { site: site.name, status: 'in-sync', detail: `observed ${inventory.packages.length} packages` };
@@ -132,7 +133,9 @@ async function planAndApply(
   for (let attempt = 1; attempt <= MAX_PLANS; attempt++) {
     if (!inventory) {
       ctx.emit({ site: site.name, kind: 'probing', detail: 'no observation yet: probing the site' });
-      const probe = await startTransaction(ctx, site, emptyPlan(site.name), 'probe');
+      const go = await slotIfOpen(ctx, site, false);
+      if (go.closed) return go.closed;
+      const probe = await startTransaction(ctx, site, emptyPlan(site.name), 'probe', undefined, {}, go.slot);
       if (probe.kind !== 'ended' || !probe.inventory) return probeFailed(site, probe);
       inventory = probe.inventory;
     }
@@ -160,12 +163,13 @@ async function planAndApply(
       kind: 'planned',
       detail: describe(plan) || `nothing to change; validating with ${site.checks.length} checks`,
     });
-    // Asked again at submission: a probe takes time, and a window may have closed meanwhile.
-    const late = deferredNow(ctx, site, false);
-    if (late) return late;
+    // Asked again at submission: a probe or the wait for a slot takes time, and a window may have closed meanwhile.
+    const go = await slotIfOpen(ctx, site, false);
+    if (go.closed) return go.closed;
     const expected = inventory.packages.map((p) => p.pkgname);
     const notes = gateNotes(ctx, site);
-    const outcome = await startTransaction(ctx, site, plan, 'apply', expected, notes.length > 0 ? { notes } : {});
+    const extra = notes.length > 0 ? { notes } : {};
+    const outcome = await startTransaction(ctx, site, plan, 'apply', expected, extra, go.slot);
     if (outcome.kind === 'recorded')
       return { site: site.name, status: 'dry-run', detail: `${describe(plan)}; job script written to ${outcome.file}` };
     if (outcome.status === 'succeeded' && plan.actions.length === 0)
@@ -233,6 +237,25 @@ export function deferredNow(ctx: RunContext, site: ResolvedSite, announce = true
     return undefined;
   }
   return { site: site.name, status: 'deferred', detail: g.reason, ...(g.until ? { until: g.until } : {}) };
+}
+
+/**
+ * Wait for one of the run's job slots, then ask the site's gate: the slot to
+ * submit the job under, or why no job goes there now (the slot given back).
+ * In this order, as a window may close while the site waits for its slot.
+ */
+export async function slotIfOpen(
+  ctx: RunContext,
+  site: ResolvedSite,
+  announce = true,
+): Promise<{ slot?: SlotRelease; closed?: SiteResult }> {
+  const slot = await ctx.jobSlots?.acquire();
+  const closed = deferredNow(ctx, site, announce);
+  if (closed) {
+    slot?.();
+    return { closed };
+  }
+  return slot ? { slot } : {};
 }
 
 /** What the journal keeps of the site's gate with the transaction: its WARNING downtimes. */

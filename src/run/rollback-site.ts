@@ -12,7 +12,15 @@ import { desiredFingerprint } from '../rollback/fingerprint.js';
 import { planRestore } from '../rollback/plan-rollback.js';
 import { restorePoint } from '../rollback/restore-point.js';
 import type { RunContext } from './context.js';
-import { deferredNow, describe, emptyPlan, failedWith, underLock, type SiteResult } from './reconcile-site.js';
+import {
+  deferredNow,
+  describe,
+  emptyPlan,
+  failedWith,
+  slotIfOpen,
+  underLock,
+  type SiteResult,
+} from './reconcile-site.js';
 import { describeHold, isManual } from '../rollback/holds.js';
 import { jobChecks, recordWithoutJob, startTransaction } from './transaction.js';
 
@@ -53,7 +61,10 @@ export async function rollbackSite(
     const how = point
       ? `restoring the package set of ${point.txid}${point.validated ? '' : `, which was never validated: no transaction that applied ${target.tag} here passed its checks`}`
       : `${target.tag} never reached this site: planned from the desired state at ${target.tag}`;
-    let inventory = await currentInventory(ctx, site);
+    const current = await currentInventory(ctx, site);
+    if (current && 'closed' in current)
+      return { ...current.closed, detail: `${current.closed.detail}; not rolled back yet` };
+    let inventory = current;
     for (let attempt = 1; attempt <= MAX_PLANS && inventory; attempt++) {
       const unflagged = point
         ? planRestore(site, point, inventory, catalog)
@@ -80,17 +91,20 @@ export async function rollbackSite(
         detail: `rollback to ${target.tag}: ${how}; ${describe(plan) || 'nothing to change'}`,
       });
       // Like apply, a rollback that installs nothing still runs a job when there are checks: the restored set is live only once they pass.
-      const outcome =
-        plan.actions.length === 0 && (extra.checks ?? site.checks).length === 0
-          ? await recordWithoutJob(ctx, site, plan, 'rollback', inventory, extra)
-          : await startTransaction(
-              ctx,
-              site,
-              plan,
-              'rollback',
-              inventory.packages.map((p) => p.pkgname),
-              extra,
-            );
+      const needsJob = plan.actions.length > 0 || (extra.checks ?? site.checks).length > 0;
+      const go = needsJob ? await slotIfOpen(ctx, site, false) : {};
+      if (go.closed) return { ...go.closed, detail: `${go.closed.detail}; not rolled back yet` };
+      const outcome = needsJob
+        ? await startTransaction(
+            ctx,
+            site,
+            plan,
+            'rollback',
+            inventory.packages.map((p) => p.pkgname),
+            extra,
+            go.slot,
+          )
+        : await recordWithoutJob(ctx, site, plan, 'rollback', inventory, extra);
       if (outcome.kind === 'recorded')
         return {
           site: site.name,
@@ -133,10 +147,16 @@ function planFromTag(siteAtTag: ResolvedSite, inventory: Inventory, catalog: Cat
   return { ok: true, plan };
 }
 
-async function currentInventory(ctx: RunContext, site: ResolvedSite): Promise<Inventory | undefined> {
+async function currentInventory(
+  ctx: RunContext,
+  site: ResolvedSite,
+): Promise<Inventory | { closed: SiteResult } | undefined> {
   const known = await ctx.observations.read(site.name);
   if (known) return known;
   ctx.emit({ site: site.name, kind: 'probing', detail: 'no observation yet: probing the site' });
-  const probe = await startTransaction(ctx, site, emptyPlan(site.name), 'probe');
+  const go = await slotIfOpen(ctx, site, false);
+  // A window that closed while the site waited for its slot: no probe, and so no rollback now.
+  if (go.closed) return { closed: go.closed };
+  const probe = await startTransaction(ctx, site, emptyPlan(site.name), 'probe', undefined, {}, go.slot);
   return probe.kind === 'ended' ? probe.inventory : undefined;
 }

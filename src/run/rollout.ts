@@ -6,18 +6,18 @@
 // serve --interval, a hook) carries on, so no controller sleeps for hours.
 import type { DesiredState, ResolvedSite } from '../desired/types.js';
 import { summarizeRollout, type RolloutSummary } from '../rollout/describe.js';
-import { nextStep, recordRollback, recordSite, startRollout, startWave } from '../rollout/progress.js';
+import { failures, nextStep, recordRollback, recordSite, startRollout, startWave } from '../rollout/progress.js';
 import { restoreTarget } from '../rollout/restore-target.js';
 import { decideRevision } from '../rollout/revision.js';
 import type { Rollout, RolloutPolicy, SiteRecord } from '../rollout/types.js';
-import { planWaves } from '../rollout/waves.js';
+import { overBudget, planWaves } from '../rollout/waves.js';
 import { Journal } from '../state/journal.js';
 import { foldTransactions } from '../state/records.js';
 import { readRollout, rolloutDir, writeRollout } from '../state/rollout-file.js';
 import { LOCK_LEASE_MS, lockSite } from '../state/site-lock.js';
 import { applySites, rollbackSites, type ApplyOptions } from './apply.js';
 import { systemClock, type Clock } from './ports.js';
-import type { SiteResult } from './reconcile-site.js';
+import type { ReviewedSitePlan, SiteResult } from './reconcile-site.js';
 
 export interface RolloutOptions extends Omit<ApplyOptions, 'revision' | 'tags'> {
   /** The desired state at HEAD (or --rev), whose rollout.yaml this is. */
@@ -26,15 +26,33 @@ export interface RolloutOptions extends Omit<ApplyOptions, 'revision' | 'tags'> 
   /** The desired state at another commit: the rollout's own revision, a restore target's. */
   desiredAt(commit: string): Promise<DesiredState>;
   tagsAt(commit: string): Promise<string[]>;
+  /**
+   * Shown what the run would touch first (at `desired`, the rollout's revision), before anything is recorded:
+   * false cancels the run; a map is the reviewed plans to carry out (the run
+   * then stops before another wave starts); undefined goes on unreviewed.
+   */
+  review?(work: RolloutWork, desired: DesiredState): Promise<ReadonlyMap<string, ReviewedSitePlan> | false | undefined>;
   /** A line about the rollout for the person watching. */
   say(line: string): void;
   clock?: Clock;
 }
 
+/** The sites a rollout's next step applies the desired state to, or restores (on_failure: rollback). */
+export interface RolloutWork {
+  kind: 'apply' | 'restore';
+  sites: ResolvedSite[];
+  /** 0-based; absent for the drift repair of a completed rollout. */
+  wave?: number;
+}
+
 export interface RolloutRun {
   results: SiteResult[];
+  /** The person asked said no: nothing was done or recorded. */
+  cancelled?: boolean;
   /** Undefined when another controller is driving the rollout. */
   summary?: RolloutSummary;
+  /** The rollout as this run found it and left it (not for a dry run): what its events are made from. */
+  transition?: { before?: Rollout; after: Rollout; tags: string[] };
 }
 
 export async function driveRollout(opts: RolloutOptions): Promise<RolloutRun> {
@@ -74,34 +92,54 @@ async function steps(opts: RolloutOptions, clock: Clock): Promise<RolloutRun> {
     );
   } else r = current!;
   const desired = r.revision === opts.head.revision ? opts.head : await opts.desiredAt(r.revision);
+  const waiting = decision.action === 'continue' ? decision.waiting : undefined;
+  // A rollout that had completed before this run: its revision is everywhere, so drift is repaired at once, as without a policy.
+  const repair = nextStep(r, clock.now()).kind === 'completed' && decision.action === 'continue' && !waiting;
+  // Asked before anything is recorded: a "no" leaves no trace, not even a started rollout.
+  const firstWork = repair ? { kind: 'apply' as const, sites: desired.sites } : work(r, desired, clock);
+  const reviewed = firstWork && opts.review ? await opts.review(firstWork, desired) : undefined;
+  if (reviewed === false)
+    return { results: [], cancelled: true, ...(current ? { summary: summarizeRollout(current, clock.now()) } : {}) };
   const store = new Store(opts, r);
   if (decision.action === 'start') await store.save(r);
-  const waiting = decision.action === 'continue' ? decision.waiting : undefined;
   const results: SiteResult[] = [];
-  // A rollout that had completed before this run: its revision is everywhere, so drift is repaired at once, as without a policy.
-  if (nextStep(r, clock.now()).kind === 'completed' && decision.action === 'continue' && !waiting)
-    results.push(...(await applySites(desired.sites, await runOptions(opts, desired))));
-  for (;;) {
+  const withReview = async () => ({
+    ...(await runOptions(opts, desired)),
+    ...(reviewed instanceof Map ? { reviewed } : {}),
+  });
+  if (repair) results.push(...(await applySites(desired.sites, await withReview())));
+  for (let waves = 0; ;) {
     const step = nextStep(store.rollout, clock.now());
+    // What was shown is what runs: after a reviewed wave, the next one waits for the next run.
+    if (step.kind === 'run-wave' && reviewed !== undefined && waves > 0) break;
     if (step.kind === 'run-wave') {
+      waves++;
       await store.save(startWave(store.rollout, step.wave, clock.now()));
       const wave = store.rollout.waves[step.wave]!;
       opts.say(`Wave ${step.wave + 1} (${wave.name}): ${step.sites.length} of ${wave.sites.length} sites to run`);
       const sites = pick(desired, step.sites);
+      // Counted as sites end, before their slots are given again: once over budget no further site starts.
+      let failed = failures(store.rollout, step.wave).length;
       const ran = await applySites(sites.present, {
-        ...(await runOptions(opts, desired)),
-        // Each site's outcome is kept as it ends: a controller killed mid-wave resumes with the rest.
-        emit: (e) => {
-          opts.emit(e);
-          if (e.kind === 'done' && e.status && e.status !== 'deferred' && !opts.dryRun)
-            store.queue((r) => recordSite(r, step.wave, e.site, record(e.status!, e.detail, clock), clock.now()));
-        },
+        ...(await withReview()),
+        ...(opts.dryRun
+          ? {}
+          : {
+              mayStart: () => !overBudget(wave, failed),
+              // Each site's outcome is kept as it ends: a controller killed mid-wave resumes with the rest.
+              settled: (res: SiteResult) => {
+                // A deferred site is no outcome: the wave waits for it.
+                if (res.status === 'deferred') return;
+                const rec = record(res.status, res.detail, clock);
+                if (rec.outcome === 'failed') failed++;
+                store.queue((r) => recordSite(r, step.wave, res.site, rec, clock.now()));
+              },
+            }),
       });
       results.push(...ran);
       if (opts.dryRun) break;
-      for (const res of [...ran, ...sites.gone])
-        if (res.status !== 'deferred')
-          store.queue((r) => recordSite(r, step.wave, res.site, record(res.status, res.detail, clock), clock.now()));
+      for (const res of sites.gone)
+        store.queue((r) => recordSite(r, step.wave, res.site, record(res.status, res.detail, clock), clock.now()));
       await store.flush();
       // A deferred site is no outcome: the wave waits for it (README "Maintenance windows and downtimes").
       const deferred = ran.filter((res) => res.status === 'deferred').map((res) => res.site);
@@ -127,7 +165,17 @@ async function steps(opts: RolloutOptions, clock: Clock): Promise<RolloutRun> {
     break;
   }
   const summary = summarizeRollout(store.rollout, clock.now(), waiting);
-  return { results, summary };
+  if (opts.dryRun) return { results, summary };
+  const tags = desired.commit ? await opts.tagsAt(desired.commit) : [];
+  return { results, summary, transition: { ...(current ? { before: current } : {}), after: store.rollout, tags } };
+}
+
+/** What the rollout's next step would touch first (a review shows it); undefined when it waits or rests. */
+function work(r: Rollout, desired: DesiredState, clock: Clock): RolloutWork | undefined {
+  const step = nextStep(r, clock.now());
+  if (step.kind === 'run-wave') return { kind: 'apply', sites: pick(desired, step.sites).present, wave: step.wave };
+  if (step.kind === 'rollback') return { kind: 'restore', sites: pick(desired, step.sites).present, wave: step.wave };
+  return undefined;
 }
 
 /**
@@ -169,7 +217,7 @@ async function restoreSites(
 }
 
 async function runOptions(opts: RolloutOptions, desired: DesiredState): Promise<ApplyOptions> {
-  const { head: _h, policy: _p, desiredAt: _d, tagsAt, say: _s, ...rest } = opts;
+  const { head: _h, policy: _p, desiredAt: _d, tagsAt, say: _s, review: _r, ...rest } = opts;
   return { ...rest, revision: desired.revision, tags: desired.commit ? await tagsAt(desired.commit) : [] };
 }
 

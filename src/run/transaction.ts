@@ -10,6 +10,7 @@ import type { SitePlan } from '../plan/types.js';
 import type { BeginRecord, Transaction, TransactionKind } from '../state/records.js';
 import { holdAfterRollback } from '../rollback/holds.js';
 import type { RunContext } from './context.js';
+import type { SlotRelease } from './job-slots.js';
 import { driveTransaction } from './tx/driver.js';
 import { jobChecks } from './tx/job-request.js';
 import { foldTx, newTx, rollbackHold, step, type TxOutcome } from './tx/machine.js';
@@ -28,8 +29,14 @@ export async function startTransaction(
   kind: TransactionKind,
   expected?: string[],
   extra: Partial<BeginRecord> = {},
+  /** The job slot the caller holds for this transaction's job (reconcile-site.ts slotIfOpen), handed on. */
+  slot?: SlotRelease,
 ): Promise<TxOutcome> {
-  const vulns = await jobVulnList(ctx.vulnLists, site, expected);
+  // A slot handed in is given back on every way out, this one included.
+  const vulns = await jobVulnList(ctx.vulnLists, site, expected).catch((e: unknown) => {
+    slot?.();
+    throw e;
+  });
   const begin: BeginRecord = {
     ...beginRecord(ctx, site, plan, kind),
     nonce: newNonce(),
@@ -38,7 +45,10 @@ export async function startTransaction(
     ...(vulns ? { vulnerabilities: vulns.record } : {}),
     ...extra,
   };
-  return driveTransaction(ctx, site, newTx(begin), vulns ? { vulnerabilities: vulns.text } : {});
+  return driveTransaction(ctx, site, newTx(begin), {
+    ...(vulns ? { vulnerabilities: vulns.text } : {}),
+    ...(slot ? { slot } : {}),
+  });
 }
 
 /** Carry a transaction the journal left open to its end: wait for its job rather than submit again. */

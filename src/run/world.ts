@@ -15,6 +15,7 @@ import { ListCache } from '../vuln/list-store.js';
 import type { RunContext, SiteEvent } from './context.js';
 import { dryRunWorld, type Stores } from './dry-run.js';
 import { executorRegistry } from './executors.js';
+import { JobSlots } from './job-slots.js';
 import { systemClock, type Clock } from './ports.js';
 import { siteGate, type GateInput } from '../windows/gate.js';
 
@@ -27,6 +28,8 @@ export interface WorldOptions {
   tags: string[];
   dryRun: boolean;
   pollMs?: number;
+  /** Jobs out at once (job-slots.ts); absent: no bound. */
+  concurrency?: number;
   /** Use these instead of the built-in backends (how tests inject backend faults). */
   backends?: Partial<Record<BackendName, Backend>>;
   clock?: Clock;
@@ -63,5 +66,6 @@ export function runContext(opts: WorldOptions): RunContext {
     pollMs: opts.pollMs ?? 2000,
     emit: opts.emit,
     vulnLists: new ListCache(opts.stateDir),
+    ...(opts.concurrency !== undefined ? { jobSlots: new JobSlots(opts.concurrency) } : {}),
   };
 }

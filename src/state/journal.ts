@@ -64,15 +64,25 @@ export class Journal {
     this.flushing = undefined;
   }
 
+  /** The journal's size after this instance's last write: while it still is, the file ends with our newline. */
+  private ownEnd = -1;
+
   private async writeDurably(text: string): Promise<void> {
-    mkdirSync(path.dirname(this.file), { recursive: true });
-    const fh = await open(this.file, 'a+');
+    const fh = await open(this.file, 'a+').catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+      mkdirSync(path.dirname(this.file), { recursive: true });
+      return open(this.file, 'a+');
+    });
     try {
       // A torn previous line must not swallow this record: start on a fresh line.
-      const prefix = (await endsWithoutNewline(fh)) ? '\n' : '';
-      await fh.write(prefix + text);
+      const { size } = await fh.stat();
+      const prefix = size !== this.ownEnd && (await endsWithoutNewline(fh, size)) ? '\n' : '';
+      const bytes = Buffer.from(prefix + text);
+      await fh.write(bytes);
       await fh.sync();
       this.syncs++;
+      // Appends land at the end: unless another process wrote meanwhile, this is where the file ends.
+      this.ownEnd = size + bytes.length;
     } finally {
       await fh.close();
     }
@@ -136,8 +146,7 @@ export function parseJournal(text: string): JournalRead {
   return { records, damaged };
 }
 
-async function endsWithoutNewline(fh: FileHandle): Promise<boolean> {
-  const { size } = await fh.stat();
+async function endsWithoutNewline(fh: FileHandle, size: number): Promise<boolean> {
   if (size === 0) return false;
   const buf = Buffer.alloc(1);
   await fh.read(buf, 0, 1, size - 1);

@@ -7,7 +7,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
-import writeFileAtomic from 'write-file-atomic';
+import { replaceFile } from './replace-file.js';
 import { siteStateFile } from './site-paths.js';
 
 export interface LockOwner {
@@ -60,7 +60,8 @@ export async function tryLockSite(stateDir: string, site: string, owner: Omit<Lo
     throw e;
   }
   const full: LockOwner = { ...owner, controller: controllerId(), pid: process.pid, since: new Date().toISOString() };
-  await writeFileAtomic(p.owner, `${JSON.stringify(full)}\n`);
+  // Not fsynced: it only names the holder for reports; after a crash the lock is stale whatever it says.
+  await replaceFile(p.owner, `${JSON.stringify(full)}\n`, { durable: false });
   const done = async () => {
     // A lock taken from us is not ours to remove, nor is its owner file.
     if (compromised) return;

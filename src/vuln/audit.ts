@@ -6,9 +6,9 @@
 // advisories skipped. Entries are indexed by the package base every match
 // starts with, so a package is tested against a handful of entries rather
 // than the whole list. Pure.
-import { compilePattern, leavesOf, type Matcher } from '../pkgsrc/pattern.js';
-import { patternKey } from '../pkgsrc/name-index.js';
+import { compileWithPrefixes, type Matcher } from '../pkgsrc/pattern.js';
 import type { VulnEntry } from './list-file.js';
+import type { PkgnameIds } from './site-audit.js';
 
 /** One installed package marked by one entry of the list. */
 export interface Finding {
@@ -48,14 +48,14 @@ export class VulnIndex {
   constructor(entries: readonly VulnEntry[]) {
     this.size = entries.length;
     entries.forEach((entry, index) => {
-      let match: Matcher;
+      let compiled: ReturnType<typeof compileWithPrefixes>;
       try {
-        match = compilePattern(entry.pattern);
+        compiled = compileWithPrefixes(entry.pattern);
       } catch {
         return; // malformed: matches nothing (reported when the list was read)
       }
-      const c: Compiled = { entry, index, match };
-      const keys = entryKeys(entry.pattern);
+      const c: Compiled = { entry, index, match: compiled.match };
+      const keys = entryKeys(compiled.prefixes);
       if (!keys) this.anywhere.push(c);
       else for (const k of keys) this.push(k, c);
     });
@@ -80,6 +80,31 @@ export class VulnIndex {
       this.memo.set(pkgname, hit);
     }
     return hit;
+  }
+
+  // Per table of interned PKGNAMEs, auditDefault of each id: a site's packages are then found by index, not hashed.
+  private readonly byTable = new WeakMap<readonly string[], (readonly Finding[] | undefined)[]>();
+
+  /** auditDefault of each package that has a finding, in order; the answers are shared, do not change them. */
+  findingsOf(pkgnames: readonly string[] | PkgnameIds): (readonly Finding[])[] {
+    const out: (readonly Finding[])[] = [];
+    if (!('ids' in pkgnames)) {
+      for (const p of pkgnames) {
+        const hits = this.auditDefault(p);
+        if (hits.length > 0) out.push(hits);
+      }
+      return out;
+    }
+    const { ids, names } = pkgnames;
+    let row = this.byTable.get(names);
+    if (!row) this.byTable.set(names, (row = []));
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      let hits = row[id];
+      if (hits === undefined) row[id] = hits = this.auditDefault(names[id]!);
+      if (hits.length > 0) out.push(hits);
+    }
+    return out;
   }
 
   /** audit_package for one PKGNAME: its findings in file order. */
@@ -109,17 +134,18 @@ export class VulnIndex {
 }
 
 /**
- * The bases an entry's matches can start with, one per csh alternative, or
- * undefined when some alternative has none (`*-foo<1`).
+ * The keys an entry's matches can start with (`<key>-`, see
+ * pkgsrc/name-index.ts patternKey), one per csh alternative from its
+ * literal prefix, or undefined when some alternative has none (`*-foo<1`)
+ * or the alternatives are too many to list.
  */
-function entryKeys(pattern: string): string[] | undefined {
-  const leaves = leavesOf(pattern);
-  if (!leaves) return undefined;
+function entryKeys(prefixes: readonly string[] | undefined): string[] | undefined {
+  if (!prefixes) return undefined;
   const keys = new Set<string>();
-  for (const leaf of leaves) {
-    const k = patternKey(leaf);
-    if (k === undefined) return undefined;
-    keys.add(k);
+  for (const prefix of prefixes) {
+    const dash = prefix.lastIndexOf('-');
+    if (dash <= 0) return undefined;
+    keys.add(prefix.slice(0, dash));
   }
   return [...keys];
 }

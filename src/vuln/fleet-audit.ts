@@ -48,22 +48,29 @@ export async function auditFleet(
   // Read a few inventories ahead while auditing the current one.
   const ahead: Promise<AuditInput | undefined>[] = [];
   const READ_AHEAD = 8;
-  for (let i = 0; i < Math.min(READ_AHEAD, sites.length); i++) ahead.push(inventory(sites[i]!));
+  const read = (s: ResolvedSite) => {
+    const p = inventory(s);
+    p.catch(() => undefined); // its error is thrown when the site's turn comes, not as an unhandled rejection before
+    ahead.push(p);
+  };
+  for (let i = 0; i < Math.min(READ_AHEAD, sites.length); i++) read(sites[i]!);
+  // Every list is fetched, checked and indexed before the first inventory is awaited: meanwhile they are read.
+  for (const s of sites) {
+    const v = s.vulnerabilities;
+    if (!v || states.has(v.list)) continue;
+    const state = await lists.get(v.list, v.maxAgeDays);
+    states.set(v.list, { state, sites: [], ...(state.current ? { index: vulnIndexOf(state.current) } : {}) });
+  }
   for (const [i, s] of sites.entries()) {
     const v = s.vulnerabilities;
     const inv = await ahead[i]!;
     delete ahead[i];
-    if (i + READ_AHEAD < sites.length) ahead.push(inventory(sites[i + READ_AHEAD]!));
+    if (i + READ_AHEAD < sites.length) read(sites[i + READ_AHEAD]!);
     if (!v) {
       audits.push(auditSite(s.name, inv, undefined, [], now, 'not-configured'));
       continue;
     }
-    let entry = states.get(v.list);
-    if (!entry) {
-      const state = await lists.get(v.list, v.maxAgeDays);
-      entry = { state, sites: [], ...(state.current ? { index: vulnIndexOf(state.current) } : {}) };
-      states.set(v.list, entry);
-    }
+    const entry = states.get(v.list)!;
     entry.sites.push(s.name);
     audits.push(auditSite(s.name, inv, entry.index, v.ignore, now));
   }

@@ -8,8 +8,7 @@
 // but can never match (an empty or malformed pattern) is a warning.
 // Pure: bytes in (already decompressed), a verdict out.
 import { createHash } from 'node:crypto';
-import { PatternError } from '../errors.js';
-import { compilePattern } from '../pkgsrc/pattern.js';
+import { patternMalformation } from '../pkgsrc/pattern.js';
 
 /** One advisory: installed packages matching `pattern` have `kind` (e.g. "eol"), see `url`. */
 export interface VulnEntry {
@@ -267,11 +266,6 @@ function readEntry(text: string, no: number): VulnEntry {
 /** Why an entry the tool accepts can never match anything, or undefined. */
 function patternProblem(pattern: string): string | undefined {
   if (pattern === '') return 'the line starts with a blank, so its pattern is empty and matches nothing';
-  try {
-    compilePattern(pattern);
-    return undefined;
-  } catch (e) {
-    if (e instanceof PatternError) return `pattern matches nothing: ${e.message}`;
-    throw e;
-  }
+  const bad = patternMalformation(pattern);
+  return bad ? `pattern matches nothing: ${bad.message}` : undefined;
 }

@@ -14,8 +14,19 @@ export interface SiteFinding extends Finding {
 
 /** What the audit needs of an observation. */
 export interface AuditInput {
-  pkgnames: readonly string[];
+  /** The installed PKGNAMEs in the observation's order: strings, or ids into a table the fleet's sites share. */
+  pkgnames: readonly string[] | PkgnameIds;
   observedAt: string;
+}
+
+/** PKGNAMEs as ids: `names[ids[i]]` is the i-th (src/observed/inventory-bytes.ts PkgnameTable). */
+export interface PkgnameIds {
+  ids: Uint32Array;
+  names: readonly string[];
+}
+
+function packageCount(p: AuditInput['pkgnames']): number {
+  return 'ids' in p ? p.ids.length : p.length;
 }
 
 export type SiteAuditStatus = 'audited' | 'unobserved' | 'no-list' | 'not-configured';
@@ -49,7 +60,8 @@ export function auditSite(
   now: Date,
   status: Exclude<SiteAuditStatus, 'audited' | 'unobserved'> | undefined = undefined,
 ): SiteAudit {
-  const empty = { site, packages: inv?.pkgnames.length ?? 0, findings: [], vulnerable: 0, accepted: 0 };
+  const packages = inv ? packageCount(inv.pkgnames) : 0;
+  const empty = { site, packages, findings: [], vulnerable: 0, accepted: 0 };
   const at = inv ? { observedAt: inv.observedAt } : {};
   if (status) return { ...empty, ...at, status };
   if (!inv) return { ...empty, status: 'unobserved' };
@@ -57,8 +69,8 @@ export function auditSite(
   const open: SiteFinding[] = [];
   const accepted: SiteFinding[] = [];
   const vulnerable = new Set<string>();
-  for (const pkgname of inv.pkgnames) {
-    for (const f of index.auditDefault(pkgname)) {
+  for (const hits of index.findingsOf(inv.pkgnames)) {
+    for (const f of hits) {
       if (acceptances.length === 0) {
         open.push(f);
         vulnerable.add(f.pkgname);
@@ -85,7 +97,7 @@ export function auditSite(
     site,
     status: 'audited',
     observedAt: inv.observedAt,
-    packages: inv.pkgnames.length,
+    packages,
     findings: [...open, ...accepted],
     vulnerable: vulnerable.size,
     accepted: accepted.length,

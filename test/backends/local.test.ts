@@ -1,7 +1,7 @@
 // The local backend with real processes: output and exit code come back,
 // cancel kills the whole process group, a killed job is "lost", and a job
 // is found again by its name.
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalBackend } from '../../src/backends/local.js';
@@ -54,6 +54,18 @@ describe('LocalBackend', () => {
     expect((await successor.poll(job)).state).toBe('running');
     await new Promise((r) => setTimeout(r, 800));
     expect(await successor.poll(job)).toEqual({ state: 'done', exitCode: 0 });
+  });
+
+  // The wrapper writes rc in one short write, no rename: a successor that looks in between must not read exit code 0.
+  it('takes an empty rc file as no exit code yet', async () => {
+    const dir = tempDir();
+    const job = await new LocalBackend(dir).submit(req('tx-e', 'exit 4\n'));
+    const successor = new LocalBackend(dir);
+    for (let i = 0; i < 200 && !existsSync(path.join(dir, 'tx-e', 'rc')); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(await successor.poll(job)).toEqual({ state: 'done', exitCode: 4 });
+    writeFileSync(path.join(dir, 'tx-e', 'rc'), '');
+    expect(await successor.poll(job)).toMatchObject({ state: 'lost' });
   });
 
   it('rejects job ids that could leave the jobs directory', async () => {

@@ -81,6 +81,15 @@ describe('eventsOf', () => {
     expect(eventsOf([newCommit], history, sites)).toEqual([]);
     expect(eventsOf([first], history, sites)).toEqual([]);
   });
+
+  it('drift found by a job: the run whose job went stale on the changed site and replanned', () => {
+    // What a scheduled run finds: the observation said in sync, the job found the site changed and did nothing...
+    const first = tx('A', 'apply', 'r1', { status: 'succeeded' });
+    const stale = tx('A', 'apply', 'r1', { status: 'stale' });
+    // ... and the plan made from what the job found brought it back.
+    const repair = tx('A', 'apply', 'r1', { status: 'succeeded' });
+    expect(eventsOf([repair], [first, stale, repair], sites).map((e) => e.type)).toEqual(['drift.found']);
+  });
 });
 
 describe('receivers and signatures', () => {

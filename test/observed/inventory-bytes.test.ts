@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { summaryPackages } from '../../src/catalog/summary-packages.js';
-import { inventoryFromBytes, pkgnamesFromBytes } from '../../src/observed/inventory-bytes.js';
+import { inventoryFromBytes, pkgnameIdsFromBytes, pkgnamesFromBytes } from '../../src/observed/inventory-bytes.js';
 import { inventoryFromPkgInfo } from '../../src/observed/inventory.js';
 import { PkgnameTable } from '../../src/observed/pkgname-table.js';
 import type { Inventory } from '../../src/observed/types.js';
@@ -152,6 +152,42 @@ describe('pkgnamesFromBytes', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('pkgnameIdsFromBytes', () => {
+  it('gives the names pkgnamesFromBytes gives, as ids a table shares across listings, or declines as it does', () => {
+    fc.assert(
+      fc.property(fc.array(listing, { minLength: 1, maxLength: 6 }), (texts) => {
+        const table = new PkgnameTable();
+        const idOf = new Map<string, number>();
+        for (const text of texts) {
+          const bytes = Buffer.from(text);
+          const names = pkgnamesFromBytes(bytes);
+          const ids = pkgnameIdsFromBytes(bytes, table);
+          expect(ids === undefined).toBe(names === undefined);
+          if (!ids) continue;
+          expect([...ids].map((id) => table.pkgnames[id])).toEqual(names);
+          // One id per name, whichever listing it came from.
+          ids.forEach((id, i) => {
+            expect(idOf.get(names![i]!) ?? id).toBe(id);
+            idOf.set(names![i]!, id);
+          });
+        }
+        expect(new Set(table.pkgnames).size).toBe(table.pkgnames.length);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('tells thousands of names apart as the table grows', () => {
+    const table = new PkgnameTable();
+    const names = Array.from({ length: 50_000 }, (_, i) => `p${i % 977}-lib${i}-${i % 13}.${i}`);
+    const bytes = Buffer.from(names.map((n) => `${n} comment\n`).join(''));
+    expect([...pkgnameIdsFromBytes(bytes, table)!].map((id) => table.pkgnames[id])).toEqual(names);
+    // Read again: every name is known, nothing is added.
+    expect([...pkgnameIdsFromBytes(bytes, table)!]).toEqual(names.map((_, i) => i));
+    expect(table.pkgnames.length).toBe(names.length);
   });
 });
 

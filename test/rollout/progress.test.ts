@@ -102,6 +102,29 @@ describe('nextStep', () => {
     expect(rolloutMetrics(s)).toContain('vo_reconcile_rollout_failed_site{site="B",wave="2"} 1');
   });
 
+  it('halts as soon as the budget is exceeded: sites of the wave still without an outcome are not started', () => {
+    let r = (promote(runWave(rollout(), 0, { A: ok }, T0), T0) as { rollout: Rollout }).rollout;
+    r = runWave(r, 1, { B: bad('b broke') }, T0 + 61 * S);
+    expect(r.status).toBe('running');
+    expect(nextStep(r, T0 + 61 * S)).toEqual({ kind: 'run-wave', wave: 1, sites: ['C', 'D'] });
+    r = recordSite(r, 1, 'D', bad('d broke'), T0 + 62 * S);
+    expect(r).toMatchObject({ status: 'halted', haltedAt: 1 });
+    // C is never run, not by this controller nor by the next.
+    expect(nextStep(r, T0 + 99 * S).kind).toBe('halted');
+    const s = summarizeRollout(r, T0 + 99 * S);
+    expect(s.notStarted).toEqual(['C']);
+    expect(rolloutLines(s)).toEqual([
+      'Rollout of aaaaaaaaaaaa halted at wave 2 (t2): 2 of 3 sites failed (1 allowed); 1 not started; 1 later wave untouched',
+      '  B: b broke',
+      '  D: d broke',
+      '  not started (left as they are): C',
+    ]);
+    // A site that was still running when the wave halted keeps its outcome.
+    const late = recordSite(r, 1, 'C', ok, T0 + 63 * S);
+    expect(late.status).toBe('halted');
+    expect(summarizeRollout(late, T0 + 99 * S).notStarted).toBeUndefined();
+  });
+
   it('with on_failure: rollback, a halted wave restores its failed sites before it rests', () => {
     const r0 = startRollout('b'.repeat(40), [W('one', ['A', 'B'], { onFailure: 'rollback' }), W('two', ['C'])], T0);
     let r = runWave(r0, 0, { A: bad('x'), B: ok }, T0);

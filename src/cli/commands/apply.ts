@@ -3,6 +3,7 @@
 // reviewed plan instead (apply-plan-file.ts). On a terminal the plan is
 // shown and confirmed first, unless --yes.
 import { UsageError } from '../../errors.js';
+import { parseConcurrency } from '../concurrency.js';
 import {
   busySummary,
   applySites,
@@ -30,7 +31,7 @@ import type { CommandResult, Io } from '../io.js';
 import { confirmed, planForReview, reviewedPlans } from '../review.js';
 import type { ReviewedSitePlan, SiteResult } from '../../run/reconcile-site.js';
 import type { JournalStore } from '../../run/ports.js';
-import { notifyRun } from '../../notify/notify-run.js';
+import { notifyRun, type RolloutTransition } from '../../notify/notify-run.js';
 import { runGate } from '../gate.js';
 import { deferredSummary } from '../../windows/summary.js';
 
@@ -169,21 +170,15 @@ export async function queueNotifications(
   localDir: string,
   results: readonly SiteResult[],
   started: number,
+  rollout?: RolloutTransition,
 ): Promise<void> {
   const txids = new Set(results.flatMap((r) => ('txid' in r && r.txid ? [r.txid] : [])));
-  await notifyRun(desired, journal, localDir, txids, new Date(started).toISOString()).catch((e: Error) =>
+  await notifyRun(desired, journal, localDir, txids, new Date(started).toISOString(), rollout).catch((e: Error) =>
     io.err(`reconcile: notifications not queued: ${e.message}`),
   );
 }
 
-export function parseConcurrency(v: string | undefined): number {
-  if (v === undefined) return 8;
-  const n = Number(v);
-  // Grid jobs mostly wait in queues, and their polls are batched: a fleet's every site may be in flight at once.
-  if (!Number.isInteger(n) || n < 1 || n > 100_000)
-    throw new UsageError(`--concurrency must be a whole number from 1 to 100000, got '${v}'`);
-  return n;
-}
+export { parseConcurrency } from '../concurrency.js';
 
 /** With --since REV: only the sites whose resolved desired state changed since REV (a push's old commit). */
 async function changedOnly(

@@ -4,33 +4,41 @@
 // not be audited for want of a verified list, as `pkg_admin audit` exits 1.
 import writeFileAtomic from 'write-file-atomic';
 import { checkObservedDir } from '../../observed/observed-dir.js';
-import { listingAuditInput, storedAuditInput } from '../../vuln/audit-input.js';
+import { AuditReads, type AuditSource } from '../../vuln/audit-input.js';
 import { auditFleet, type FleetAudit } from '../../vuln/fleet-audit.js';
 import { ListCache } from '../../vuln/list-store.js';
-import { renderAuditHtml, renderAuditText } from '../../vuln/render-audit.js';
-import { formatOpt, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
+import { renderAuditHtml, renderAuditJson, renderAuditText } from '../../vuln/render-audit.js';
+import { formatOpt, listOpt, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
 import { desiredFromArgs, selectSites, stateDirFromArgs } from '../common.js';
 import type { CommandResult, Io } from '../io.js';
 
 export async function auditCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   noPositionals(args);
   const format = formatOpt(args);
-  const desired = await desiredFromArgs(args, io);
-  const sites = selectSites(desired, args);
   const stateDir = stateDirFromArgs(args);
   const observedDir = stringOpt(args, 'observed');
-  if (observedDir) await checkObservedDir(observedDir);
-  const report = await auditFleet(
-    sites,
-    (s) => (observedDir ? listingAuditInput(observedDir, s.name) : storedAuditInput(stateDir, s.name)),
-    new ListCache(stateDir, { refresh: true }),
-    new Date(),
-  );
+  const source: AuditSource = observedDir
+    ? { kind: 'observed-dir', dir: observedDir }
+    : { kind: 'state', dir: stateDir };
+  // Without --site every observation the source holds is read, on the other cores, while the desired state loads.
+  let reads = listOpt(args, 'site').length === 0 ? AuditReads.prefetch(source) : undefined;
+  let report: FleetAudit;
+  try {
+    const desired = await desiredFromArgs(args, io);
+    const sites = selectSites(desired, args);
+    if (observedDir) await checkObservedDir(observedDir);
+    reads ??= AuditReads.start(source, sites.length);
+    reads.want(sites.map((s) => s.name));
+    const r = reads;
+    report = await auditFleet(sites, (s) => r.input(s.name), new ListCache(stateDir, { refresh: true }), new Date());
+  } finally {
+    await reads?.close();
+  }
   for (const p of report.problems) io.err(p);
   // A thousand sites' findings make a large report: it goes out in pieces, never as one string.
   const chunks =
     format === 'json'
-      ? auditJsonChunks(report)
+      ? renderAuditJson(report)
       : format === 'html'
         ? [renderAuditHtml(report).replace(/\n$/, '')]
         : renderAuditText(report);
@@ -41,14 +49,4 @@ export async function auditCommand(args: ParsedArgs, io: Io): Promise<CommandRes
   } else for (const c of chunks) io.out(c);
   const bad = report.sites.some((a) => a.vulnerable > 0 || a.status === 'no-list');
   return { exitCode: bad ? 1 : 0 };
-}
-
-/** The FleetAudit as JSON, one line per site (a JSON document once joined; sites first). */
-function auditJsonChunks(r: FleetAudit): string[] {
-  const { sites, ...rest } = r;
-  return [
-    '{"sites":[',
-    ...sites.map((s, i) => `${i > 0 ? ',' : ''}${JSON.stringify(s)}`),
-    `],${JSON.stringify(rest).slice(1)}`,
-  ];
 }

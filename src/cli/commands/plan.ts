@@ -4,35 +4,30 @@
 // thousand sites with thousands of packages each never sit in memory together.
 import path from 'node:path';
 import { checkObservedDir } from '../../observed/observed-dir.js';
-import { planFleet, type PlannedSite } from '../../fleet-plan/plan-fleet.js';
-import { addCounts, countsOf, type SiteCounts } from '../../plan-cache/site-counts.js';
+import { planFleet } from '../../fleet-plan/plan-fleet.js';
+import { addCounts, type SiteCounts } from '../../plan-cache/site-counts.js';
 import type { ResolvedSite } from '../../desired/types.js';
-import { planKnowingVulns, withVulnFlags } from '../../vuln/job-list.js';
-import { fixesAnything } from '../../vuln/fixes.js';
-import { CatalogCache } from '../../catalog/load.js';
-import { readInventoryInput, type InventoryOrigin } from '../../fleet-plan/inventory-input.js';
-import { planJson } from '../../fleet-plan/plan-task.js';
-import { ListCache } from '../../vuln/list-store.js';
-import { describeHold, isManual, type Hold } from '../../rollback/holds.js';
-import { renderSitePlan, renderSummary } from '../../plan/render.js';
+import type { InventoryOrigin } from '../../fleet-plan/inventory-input.js';
+import type { Hold } from '../../rollback/holds.js';
 import type { SitePlan } from '../../plan/types.js';
 import { emptySummary } from '../../plan/types.js';
 import { colourOn, planPaint } from '../colour.js';
 import { flag, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
-import { desiredWithCacheFromArgs, selectSites, stateDirFromArgs, tagsFromArgs, withState } from '../common.js';
+import { desiredOptions, selectSites, stateDirFromArgs, tagsFromArgs, withState } from '../common.js';
 import type { DesiredState } from '../../desired/types.js';
+import { loadDesiredForPlan, type PlanDesired } from '../../desired/plan-load.js';
 import { appliedKey, idleWork } from '../../plan/site-work.js';
 import type { JournalStore } from '../../run/ports.js';
 import type { StateStore } from '../../state/store.js';
 import type { CommandResult, Io } from '../io.js';
-import { parseConcurrency } from './apply.js';
+import { parseConcurrency } from '../concurrency.js';
 import { UsageError } from '../../errors.js';
-import { PlanFileRecorder } from '../../plan-file/make.js';
-import { writePlanFile } from '../../plan-file/plan-file.js';
+import type { PlanFileRecorder } from '../../plan-file/make.js';
 import { rolloutLines, summarizeRollout, type RolloutSummary } from '../../rollout/describe.js';
 import { readRollout } from '../../state/rollout-file.js';
 import { siteGate } from '../../windows/gate.js';
 import { runGate } from '../gate.js';
+import type { PlannedSite } from '../../fleet-plan/plan-fleet.js';
 
 async function rolloutSummary(stateDir: string, head: string): Promise<RolloutSummary | undefined> {
   const r = await readRollout(stateDir);
@@ -45,14 +40,25 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   return withState(args, (state) => plan(args, io, state));
 }
 
+/** The desired state with the resolve memo in state/desired-cache (see plan-load.ts). */
+async function desiredForPlan(args: ParsedArgs, io: Io, stateDir: string): Promise<PlanDesired> {
+  const loaded = await loadDesiredForPlan({ ...desiredOptions(args), cacheDir: path.join(stateDir, 'desired-cache') });
+  if (loaded.dirty)
+    io.err(
+      `note: ${loaded.state.dir} has uncommitted changes; using commit ${loaded.state.commit!.slice(0, 12)} (--worktree uses the edited files)`,
+    );
+  return loaded;
+}
+
 async function plan(args: ParsedArgs, io: Io, state: StateStore): Promise<CommandResult> {
   const workers =
     stringOpt(args, 'concurrency') !== undefined ? parseConcurrency(stringOpt(args, 'concurrency')) : undefined;
-  const { state: desired, keepParsed } = await desiredWithCacheFromArgs(args, io, { cached: true });
+  const stateDir = stateDirFromArgs(args);
+  const loaded = await desiredForPlan(args, io, stateDir);
+  const { state: desired } = loaded;
   const sites = selectSites(desired, args);
   const observedDir = stringOpt(args, 'observed');
   if (observedDir) await checkObservedDir(observedDir);
-  const stateDir = stateDirFromArgs(args);
   const json = flag(args, 'json');
   const verbose = flag(args, 'verbose');
   const catalogOverride = stringOpt(args, 'catalog');
@@ -67,6 +73,8 @@ async function plan(args: ParsedArgs, io: Io, state: StateStore): Promise<Comman
         await tagsFromArgs(args, desired),
       )
     : undefined;
+  // A reviewed plan records, and the vulnerability pass reads, every site's packages.
+  if (out || sites.some((s) => s.vulnerabilities)) await loaded.loadPackages(sites);
   await recorder?.start(sites);
   const origin: InventoryOrigin = observedDir
     ? { kind: 'observed-dir', dir: observedDir }
@@ -79,6 +87,8 @@ async function plan(args: ParsedArgs, io: Io, state: StateStore): Promise<Comman
     kept,
     cacheDir: path.join(stateDir, 'plan-cache'),
     ...(workers !== undefined ? { workers } : {}),
+    digestOf: loaded.digestOf,
+    loadPackages: loaded.loadPackages,
   });
 
   // One listing of the holds rather than a look-up per site.
@@ -95,8 +105,17 @@ async function plan(args: ParsedArgs, io: Io, state: StateStore): Promise<Comman
   const rollout = await rolloutSummary(stateDir, desired.revision);
   if (rollout && !json) for (const line of rolloutLines(rollout)) io.out(line);
   if (json) io.out(`{"format":"vo-reconcile-plan/1","revision":${JSON.stringify(desired.revision)},"sites":[`);
-  const withVulns = vulnPass(sites, { stateDir, origin, ...(catalogOverride ? { catalogOverride } : {}), kept });
+  const withVulns = sites.some((s) => s.vulnerabilities)
+    ? (await import('../vuln-pass.js')).vulnPass(sites, {
+        stateDir,
+        origin,
+        ...(catalogOverride ? { catalogOverride } : {}),
+        kept,
+      })
+    : (raw: PlannedSite) => Promise.resolve(raw);
+  const holdWords = holds.size > 0 ? await import('../../rollback/holds.js') : undefined;
   const paint = planPaint(colourOn(io, args));
+  const { renderSitePlan, renderSummary } = json ? noRender : await import('../../plan/render.js');
   const checksOnly = checksOnlyJobs(args, desired, state.journal);
   let i = 0;
   for await (const raw of planned) {
@@ -108,7 +127,7 @@ async function plan(args: ParsedArgs, io: Io, state: StateStore): Promise<Comman
     const deferred = closedNow(p.site);
     if (deferred) deferredSites++;
     const extra = {
-      ...(hold ? { held: heldJson(hold) } : {}),
+      ...(hold ? { held: heldJson(hold, holdWords!) } : {}),
       ...(checks ? { checksOnly: true } : {}),
       ...(deferred ? { deferred } : {}),
     };
@@ -116,7 +135,7 @@ async function plan(args: ParsedArgs, io: Io, state: StateStore): Promise<Comman
     else {
       const plan = parsePlan(p.json);
       for (const line of renderSitePlan(plan, verbose)) io.out(paint(line));
-      if (hold) io.out(`  (${heldLine(hold, p.site.name)})`);
+      if (hold) io.out(`  (${heldLine(hold, p.site.name, holdWords!)})`);
       if (checks) io.out(`  * ${checksOnlyLine(p.site, plan)}`);
       if (deferred) io.out(`  (deferred: ${deferred.reason}; an apply now submits nothing there)`);
     }
@@ -138,39 +157,17 @@ async function plan(args: ParsedArgs, io: Io, state: StateStore): Promise<Comman
       );
       return { exitCode: 1 };
     }
-    await writePlanFile(out, made.plan);
+    await (await import('../../plan-file/plan-file.js')).writePlanFile(out, made.plan);
     (json ? io.err : io.out)(
       `Plan written to ${out}; 'reconcile apply ${out}' carries it out while nothing it was made from changes.`,
     );
   }
   // Only now: a run refused for its inputs (exit 2) writes nothing to state/.
-  await keepParsed();
+  await loaded.keepParsed();
 
   if (summary.failed > 0) return { exitCode: 1 };
   if (flag(args, 'detailed-exitcode') && summary.changed + summary.checksOnly > 0) return { exitCode: 3 };
   return { exitCode: 0 };
-}
-
-/**
- * The pass over each planned site that knows the run's vulnerability lists:
- * vulnerable targets are flagged after planning, so cached plans stay the
- * planner's own; a site where fix_vulnerable applies is planned again.
- */
-export function vulnPass(
-  sites: readonly ResolvedSite[],
-  opts: { stateDir: string; origin: InventoryOrigin; catalogOverride?: string; kept: 'full' | 'counts' },
-): (raw: PlannedSite) => Promise<PlannedSite> {
-  const lists = sites.some((s) => s.vulnerabilities) ? new ListCache(opts.stateDir) : undefined;
-  if (!lists) return (raw) => Promise.resolve(raw);
-  const replan = {
-    lists,
-    origin: opts.origin,
-    catalogs: new CatalogCache(),
-    catalogOverride: opts.catalogOverride,
-    kept: opts.kept,
-  };
-  return async (raw) =>
-    !raw.site.vulnerabilities ? raw : fixesAnything(raw.site) ? fixed(replan, raw) : flagged(lists, raw);
 }
 
 /** A reviewed plan is made from a commit and the observations apply will use. */
@@ -190,39 +187,11 @@ async function reviewRecorder(
     throw new UsageError(
       `--out plans from state/observed, what apply uses; --observed ${observedDir} cannot be applied`,
     );
+  const { PlanFileRecorder } = await import('../../plan-file/make.js');
   return new PlanFileRecorder(
     { revision: commit, rev: stringOpt(args, 'rev') ?? 'HEAD', tags, ...(catalogOverride ? { catalogOverride } : {}) },
     stateDir,
   );
-}
-
-async function flagged<T extends { site: ResolvedSite; json: string; counts: SiteCounts }>(
-  lists: ListCache,
-  p: T,
-): Promise<T> {
-  const before = JSON.parse(p.json) as SitePlan;
-  const after = await withVulnFlags(lists, p.site, before);
-  return after === before ? p : { ...p, json: JSON.stringify(after), counts: countsOf(after) };
-}
-
-/**
- * A site where fix_vulnerable applies, planned again here knowing its list
- * (the cached plans know none): rare, and only such sites pay for it.
- */
-async function fixed<T extends { site: ResolvedSite; json: string; counts: SiteCounts }>(
-  r: {
-    lists: ListCache;
-    origin: InventoryOrigin;
-    catalogs: CatalogCache;
-    catalogOverride?: string;
-    kept: 'full' | 'counts';
-  },
-  p: T,
-): Promise<T> {
-  const inventory = (await readInventoryInput(r.origin, p.site.name)).inventory();
-  const catalog = await r.catalogs.getOrError(r.catalogOverride ?? p.site.pkg_path);
-  const plan = await planKnowingVulns(r.lists, p.site, inventory, catalog, { kept: r.kept });
-  return { ...p, json: planJson(plan, r.kept), counts: countsOf(plan) };
 }
 
 /** A site's plan from its JSON; without -v the JSON has no kept list. */
@@ -261,14 +230,21 @@ function checksOnlyLine(site: ResolvedSite, plan: SitePlan): string {
   return `apply runs a job with no actions for ${n === 1 ? 'its check' : `its ${n} checks`} (${site.checks.map((c) => c.name).join(', ')}): this revision is not validated here yet${plan.bootstrap !== undefined ? `; it bootstraps pkgsrc from ${plan.bootstrap} first` : ''}`;
 }
 
+const noRender = {
+  renderSitePlan: (): string[] => [],
+  renderSummary: (): string => '',
+};
+
+type HoldWords = typeof import('../../rollback/holds.js');
+
 /** How --json shows a hold: a rollback's tag and transaction, or a manual hold's reason. */
-function heldJson(h: Hold): object {
+function heldJson(h: Hold, { isManual }: HoldWords): object {
   return isManual(h)
     ? { manual: true, reason: h.reason, at: h.at, ...(h.by ? { by: h.by } : {}) }
     : { tag: h.tag, txid: h.txid, at: h.at };
 }
 
-function heldLine(h: Hold, site: string): string {
+function heldLine(h: Hold, site: string, { describeHold, isManual }: HoldWords): string {
   return isManual(h)
     ? `${describeHold(h)}; apply leaves it alone until 'reconcile release ${site}'`
     : `held since the rollback to ${h.tag}, ${h.txid}: apply leaves it alone until the desired state equals ${h.tag}'s or 'reconcile release ${site}'`;

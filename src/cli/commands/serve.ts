@@ -21,7 +21,10 @@ import { readSecretsFile } from '../../site-report/secrets.js';
 import { flag, stringOpt, type ParsedArgs } from '../args.js';
 import { desiredOptions, loggerFromArgs, stateDirFromArgs, stateFromArgs, tagsFromArgs } from '../common.js';
 import type { Logger } from 'pino';
-import { parseConcurrency } from './apply.js';
+import { parseConcurrency, queueNotifications } from './apply.js';
+import { rolloutRun } from './apply-rollout.js';
+import { runGate } from '../gate.js';
+import { rolloutLines } from '../../rollout/describe.js';
 import type { CommandResult, Io } from '../io.js';
 
 /** How often the served HTML report reloads itself: the cache makes a reload cheap. */
@@ -132,13 +135,27 @@ async function reconcileLoop(
           io.out(`${e.site}: ${e.kind === 'done' ? '' : `${e.kind}: `}${e.detail}`);
         },
       };
-      const results = await applySites(desired.sites, options);
+      // The run `apply --yes` makes: a rollout policy decides which sites run now; the run's events are queued.
+      const say = (line: string) => (log.info(line), io.out(line));
+      const rollout = desired.rollout
+        ? await rolloutRun(args, io, state, desired, desired.rollout, { emit: options.emit, say, started })
+        : undefined;
+      if (rollout?.summary) rolloutLines(rollout.summary).forEach(say);
+      // Maintenance windows and downtimes, as for apply (the rollout's run reads them itself).
+      const gate = rollout
+        ? undefined
+        : await runGate(desired, io, { stateDir: state.localDir, dryRun: false, now: Date.now() });
+      const results = rollout
+        ? rollout.results
+        : await applySites(desired.sites, { ...options, ...(gate ? { gate: gate.gate } : {}) });
       // As apply does: what the journal left open at sites sites.yaml no longer has is closed.
-      const removed = state.failure() ? [] : await closeRemovedSiteTransactions(desired.sites, options);
+      const removed =
+        state.failure() || desired.rollout ? [] : await closeRemovedSiteTransactions(desired.sites, options);
       if (removed.length > 0) {
         log.info({ removed }, removedSitesSummary(removed));
         io.out(removedSitesSummary(removed));
       }
+      if (!desired.rollout) await queueNotifications(io, desired, state.journal, state.localDir, results, started);
       const changed = results.filter((r) => r.status === 'changed').length;
       const failed = results.filter((r) => r.status === 'failed').length;
       log.info({ changed, failed, sites: results.length }, 'run finished');

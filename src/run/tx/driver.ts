@@ -7,6 +7,7 @@ import { TransientBackendError, type JobHandle } from '../../backends/types.js';
 import type { ResolvedSite } from '../../desired/types.js';
 import { holdAfterRollback } from '../../rollback/holds.js';
 import type { RunContext } from '../context.js';
+import type { SlotRelease } from '../job-slots.js';
 import { isoAt, type Executor } from '../ports.js';
 import { jobRequest } from './job-request.js';
 import { commandOf, step, type TxCommand, type TxEventBody, type TxOutcome, type TxState } from './machine.js';
@@ -16,6 +17,8 @@ import { verifyJob } from './verdict.js';
 /** What a new job needs beside its begin record: the vulnerability list its audit is given (not journalled in full). */
 export interface JobExtras {
   vulnerabilities?: string;
+  /** The job slot the caller already holds for it (job-slots.ts); without one the driver waits for one before submitting. */
+  slot?: SlotRelease;
 }
 
 export async function driveTransaction(
@@ -34,6 +37,8 @@ export async function driveTransaction(
     executor instanceof Error ? { type: 'executor-missing', message: executor.message } : undefined;
   if (state.phase === 'waiting') announceResume(ctx, site, state);
   let jobState: string | undefined;
+  // The run's job slot, held from this transaction's submission to its job's end (job-slots.ts).
+  let slot: SlotRelease | undefined = extras.slot;
   try {
     for (;;) {
       if (event?.type === 'poll-result' && event.poll.state !== jobState) {
@@ -60,13 +65,28 @@ export async function driveTransaction(
         state = r.state;
         command = r.command;
       }
+      if (slot && !JOB_OUT.has(state.phase)) {
+        slot();
+        slot = undefined;
+      }
       if (command.do === 'stop') return await settle(ctx, site, first, command.outcome);
+      if (command.do === 'submit' && !slot && ctx.jobSlots) slot = await ctx.jobSlots.acquire();
       event = await carryOut(ctx, site, state, command, executor as Executor, watch, extras);
     }
   } finally {
+    slot?.();
     watch.close();
   }
 }
+
+/**
+ * The phases in which this controller's submission is due or may have a job
+ * out: its slot is kept through them. Fetching the output, verifying,
+ * holding and journalling the end need no slot; a job left by another
+ * controller (resumed) takes none either: it is out already, whatever this
+ * run's bound.
+ */
+const JOB_OUT: ReadonlySet<TxState['phase']> = new Set(['new', 'submitting', 'finding', 'waiting', 'stopping']);
 
 function announceResume(ctx: RunContext, site: ResolvedSite, s: Extract<TxState, { phase: 'waiting' }>): void {
   ctx.emit({
