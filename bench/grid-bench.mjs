@@ -123,7 +123,11 @@ const env = {
   X509_USER_PROXY: proxy,
   BENCH_RSS_FILE: rssFile,
 };
+// BENCH_GRID_CPU_PROF=DIR: the controller runs under node --cpu-prof, its profile in DIR
+// (bench/profile-summary.mjs summarises it).
+const prof = process.env.BENCH_GRID_CPU_PROF;
 const args = [
+  ...(prof ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(prof)] : []),
   '--import',
   PROBE,
   cli,
@@ -144,9 +148,10 @@ child.stdout.on('data', (d) => (stdout += d));
 child.stderr.on('data', (d) => (stderr += d));
 const samples = [];
 let released;
-const callsLog = path.join(sim, 'calls.log');
+// One line per job submitted (an arcsub call submits many).
+const submittedLog = path.join(sim, 'submitted');
 const submittedSoFar = () =>
-  existsSync(callsLog) ? (readFileSync(callsLog, 'utf8').match(/ (sbatch|arcsub) /g) ?? []).length : 0;
+  existsSync(submittedLog) ? (readFileSync(submittedLog, 'utf8').match(/\n/g) ?? []).length : 0;
 const sampler = setInterval(() => {
   try {
     samples.push({ t: Date.now(), cpu: cpuMs(child.pid) });

@@ -1,17 +1,24 @@
 // Top self-time functions of a V8 .cpuprofile (from `node --cpu-prof`):
-//   node bench/profile-summary.mjs FILE.cpuprofile [N]
+//   node bench/profile-summary.mjs FILE.cpuprofile [N] [FROM_S TO_S]
+// FROM_S TO_S: only the samples taken that many seconds after the profile began.
 // Self time of a node = its share of the samples; nodes of one function
 // (same name, file, line, column) are added up.
 import { readFileSync } from 'node:fs';
 
-const [file, n = '15'] = process.argv.slice(2);
+const [file, n = '15', fromS, toS] = process.argv.slice(2);
 if (!file) {
-  console.error('usage: node bench/profile-summary.mjs FILE.cpuprofile [N]');
+  console.error('usage: node bench/profile-summary.mjs FILE.cpuprofile [N] [FROM_S TO_S]');
   process.exit(2);
 }
 const prof = JSON.parse(readFileSync(file, 'utf8'));
 const dt = new Map(); // node id -> microseconds
-prof.samples.forEach((id, i) => dt.set(id, (dt.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0)));
+const from = fromS === undefined ? -Infinity : Number(fromS) * 1e6;
+const to = toS === undefined ? Infinity : Number(toS) * 1e6;
+let at = 0;
+prof.samples.forEach((id, i) => {
+  at += prof.timeDeltas[i] ?? 0;
+  if (at >= from && at < to) dt.set(id, (dt.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0));
+});
 const total = [...dt.values()].reduce((a, b) => a + b, 0);
 const byFn = new Map();
 for (const node of prof.nodes) {

@@ -16,6 +16,56 @@ export function parseSubmitted(stdout: string): string | undefined {
   return /^Job submitted with jobid:\s*(\S+)\s*$/m.exec(stdout)?.[1];
 }
 
+/** What one arcsub of several descriptions said: the ids in the order submitted, and the names of the jobs it did not submit. */
+export interface ArcSubmission {
+  ids: string[];
+  notSubmitted: string[];
+}
+
+/**
+ * arcsub prints "Job submitted with jobid: <id>" as each job goes in, in
+ * the order of the descriptions, then (for more than one) a summary whose
+ * list of jobs not submitted names each by its JobName: ARC 6.17 as
+ * " * Job nr. 1:" and a "JobName: <name>" line, later clients as
+ * "Job nr. 2: <name>".
+ */
+export function parseSubmission(stdout: string): ArcSubmission {
+  const ids: string[] = [];
+  const notSubmitted: string[] = [];
+  let inFailures = false;
+  for (const line of stdout.split('\n')) {
+    const id = /^Job submitted with jobid:\s*(\S+)\s*$/.exec(line)?.[1];
+    if (id) ids.push(id);
+    else if (/^The following .*not submitted/.test(line)) inFailures = true;
+    else if (inFailures) {
+      const name = (/^\s*JobName:\s*(.*\S)\s*$/.exec(line) ?? /^\s*\*?\s*Job nr\.\s*\d+:\s*(.*\S)\s*$/.exec(line))?.[1];
+      if (name) notSubmitted.push(name);
+    }
+  }
+  return { ids, notSubmitted };
+}
+
+export type SubmitMatch = { outcome: 'submitted'; id: string } | { outcome: 'failed' | 'unclear'; id?: undefined };
+
+/**
+ * Which id is whose, for descriptions submitted in one call under distinct
+ * names: the jobs named as not submitted failed, and the others took the
+ * ids in order, but only when the counts add up. Otherwise no job's id is
+ * certain (unclear): the caller must look for them by name.
+ */
+export function matchSubmitted(names: readonly string[], answer: ArcSubmission): SubmitMatch[] {
+  const failed = new Set(answer.notSubmitted);
+  const known = answer.notSubmitted.every((n) => names.includes(n)) && failed.size === answer.notSubmitted.length;
+  const submitted = names.filter((n) => !failed.has(n));
+  const certain = known && new Set(names).size === names.length && submitted.length === answer.ids.length;
+  let next = 0;
+  return names.map((n): SubmitMatch => {
+    if (failed.has(n) && known) return { outcome: 'failed' };
+    if (!certain) return { outcome: 'unclear' };
+    return { outcome: 'submitted', id: answer.ids[next++]! };
+  });
+}
+
 /** arcstat prints one block per job: "Job: <id>", then indented "Key: value" lines. */
 export function parseArcstat(text: string): ArcJobStatus[] {
   const jobs: ArcJobStatus[] = [];

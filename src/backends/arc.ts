@@ -6,23 +6,35 @@
 // Every submission first checks the grid proxy against the job's time limit.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedSite } from '../desired/types.js';
 import {
   endpointOfJob,
+  matchSubmitted,
   parseArcstat,
   parseArcstatJson,
-  parseSubmitted,
+  parseSubmission,
   pollFromArc,
   renderXrsl,
 } from './arc-output.js';
 import { BatchPoller, type BatchAnswer, type PollSchedule } from './batch-poller.js';
+import { CallQueue, type CallLimits } from './call-queue.js';
 import { complaint, runTool, toolFailure, type ToolResult } from './client-tool.js';
 import { checkProxy, proxyPath } from './grid-proxy.js';
 import { checkedJobName } from './job-name.js';
-import { requirePollSchedule } from './poll-settings.js';
-import type { Backend, JobHandle, JobPoll, JobRequest } from './types.js';
+import { ARC_CALL_LIMITS, requirePollSchedule } from './poll-settings.js';
+import { TransientBackendError, type Backend, type JobHandle, type JobPoll, type JobRequest } from './types.js';
+
+interface ArcSubmit {
+  req: JobRequest;
+  xrsl: string;
+}
+
+interface ArcFetch {
+  job: JobHandle;
+  download: string;
+}
 
 /** A job the CE does not know yet may just not have reached its information system. */
 const UNKNOWN_GRACE_MS = 120_000;
@@ -37,11 +49,25 @@ export class ArcBackend implements Backend {
   private readonly notFetched = new Set<string>();
   private readonly dir: string;
   private readonly jobList: string;
+  /** Submissions per CE, many descriptions a call. */
+  readonly submits: CallQueue<ArcSubmit, string>;
+  /** Output retrievals per CE and job list, many jobs a call. */
+  readonly fetches: CallQueue<ArcFetch, true>;
+  /** What the arcget that fetched a job said, for the error when it brought nothing. */
+  private readonly lastGet = new Map<string, ToolResult>();
+  private getSeq = 0;
 
-  constructor(jobsDir: string, controller: string, schedule: PollSchedule = requirePollSchedule('arc')) {
+  constructor(
+    jobsDir: string,
+    controller: string,
+    schedule: PollSchedule = requirePollSchedule('arc'),
+    limits: { submit: CallLimits; fetch: CallLimits } = ARC_CALL_LIMITS,
+  ) {
     this.dir = path.resolve(jobsDir, 'arc');
     this.jobList = path.join(this.dir, `joblist-${controller.replace(/[^A-Za-z0-9._-]/g, '_')}.dat`);
     this.poller = new BatchPoller((group, jobs) => this.pollMany(group, jobs), schedule);
+    this.submits = new CallQueue((endpoint, jobs) => this.submitMany(endpoint, jobs), limits.submit);
+    this.fetches = new CallQueue((group, jobs) => this.fetchMany(group, jobs), limits.fetch);
   }
 
   private jobDir(jobName: string): string {
@@ -65,9 +91,7 @@ export class ArcBackend implements Backend {
       xrsl,
       renderXrsl({ jobName: req.jobName, script, walltimeMinutes: Math.max(1, Math.ceil(req.timeLimit / 60)) }),
     );
-    const r = await runTool('arcsub', ['-C', endpoint, '-T', 'arcrest', '-j', this.jobList, xrsl]);
-    const id = parseSubmitted(r.stdout);
-    if (r.exitCode !== 0 || !id) throw failure(`arcsub to ${endpoint} failed for site ${req.site.name}`, r);
+    const id = await this.submits.call(endpoint, { req, xrsl });
     return {
       backend: 'arc',
       id,
@@ -77,6 +101,35 @@ export class ArcBackend implements Backend {
       jobList: this.jobList,
       endpoint,
     };
+  }
+
+  /**
+   * One arcsub for the job descriptions gathered for a CE. Its answer names
+   * the ids in the order of the descriptions and the jobs it did not submit
+   * by name (matchSubmitted): a job it did not submit fails; a job whose id
+   * cannot be told for sure is unclear (transient), so the transaction looks
+   * for it by name before trying again, as after any doubtful submission.
+   */
+  private async submitMany(endpoint: string, jobs: readonly ArcSubmit[]): Promise<(string | Error)[]> {
+    const r = await runTool('arcsub', [
+      '-C',
+      endpoint,
+      '-T',
+      'arcrest',
+      '-j',
+      this.jobList,
+      ...jobs.map((j) => j.xrsl),
+    ]);
+    const names = jobs.map((j) => j.req.jobName);
+    return matchSubmitted(names, parseSubmission(r.stdout)).map((m, i) => {
+      const site = jobs[i]!.req.site.name;
+      if (m.id && (r.exitCode === 0 || jobs.length > 1)) return m.id;
+      if (m.outcome === 'unclear' && jobs.length > 1)
+        return new TransientBackendError(
+          `arcsub to ${endpoint} submitted ${jobs.length} jobs at once and its answer does not say which id is site ${site}'s: ${complaint(r)}`,
+        );
+      return failure(`arcsub to ${endpoint} failed for site ${site}`, r);
+    });
   }
 
   /** The job's state as of the next arcstat of its CE (one call for all its jobs in flight). */
@@ -100,7 +153,9 @@ export class ArcBackend implements Backend {
     const r = await runTool('arcstat', ['-J', '-j', list, '-i', idsFile]);
     const answer = parseArcstatJson(r.stdout, r.stderr);
     const byId = new Map(answer.jobs.map((s) => [s.id, s]));
-    const said = `${r.stderr}\n${r.stdout}`;
+    const notInList = new Set(answer.notInList);
+    const unreachable = new Set(answer.unreachable);
+    const transient = TRANSIENT.test(`${r.stderr}\n${r.stdout}`);
     const answers = new Map<string, JobPoll | Error>();
     for (const job of jobs) {
       const status = byId.get(job.id);
@@ -112,12 +167,12 @@ export class ArcBackend implements Backend {
           await writeFile(path.join(this.jobDir(job.name), 'poll.json'), JSON.stringify(poll));
         }
         answers.set(job.id, poll);
-      } else if (answer.notInList.includes(job.id))
+      } else if (notInList.has(job.id))
         answers.set(job.id, {
           state: 'lost',
           detail: `job ${job.id} is not in the ARC job list ${list} (cleaned, or never recorded)`,
         });
-      else if (answer.unreachable.includes(job.id) || TRANSIENT.test(said))
+      else if (unreachable.has(job.id) || transient)
         answers.set(job.id, failure(`arcstat could not reach the CE for job ${job.id}`, r));
       else if (Date.now() - Date.parse(job.submittedAt) < UNKNOWN_GRACE_MS)
         answers.set(job.id, { state: 'queued', detail: 'not yet known to the CE' });
@@ -134,10 +189,36 @@ export class ArcBackend implements Backend {
     if (kept !== undefined) return kept;
     this.notFetched.delete(job.id);
     await mkdir(download, { recursive: true });
-    const r = await runTool('arcget', ['-j', listOf(job), '-D', download, job.id]);
+    await this.fetches.call(`${job.endpoint ?? endpointOfJob(job.id)} ${listOf(job)}`, { job, download });
     const output = await readOutput(download);
-    if (output === undefined) throw failure(`arcget of job ${job.id} brought no output`, r);
+    if (output === undefined)
+      throw failure(`arcget of job ${job.id} brought no output`, this.lastGet.get(job.id) ?? NO_ANSWER);
+    this.lastGet.delete(job.id);
     return output;
+  }
+
+  /**
+   * One arcget for the finished jobs of a CE seen together: each job's files
+   * land in <batch dir>/<its id on the CE>/ and move to its own download
+   * directory, where a single job's arcget would have put them.
+   */
+  private async fetchMany(group: string, jobs: readonly ArcFetch[]): Promise<(true | Error)[]> {
+    const batch = path.join(
+      this.dir,
+      `get-${createHash('sha256').update(group).digest('hex').slice(0, 16)}-${process.pid}-${++this.getSeq}`,
+    );
+    await mkdir(batch, { recursive: true });
+    const r = await runTool('arcget', ['-j', listOf(jobs[0]!.job), '-D', batch, ...jobs.map((j) => j.job.id)]);
+    const moved = await Promise.all(
+      jobs.map(async ({ job, download }) => {
+        const ceId = job.id.slice(job.id.lastIndexOf('/') + 1);
+        await rename(path.join(batch, ceId), path.join(download, ceId)).catch(() => undefined);
+        this.lastGet.set(job.id, r);
+        return true as const;
+      }),
+    );
+    await rm(batch, { recursive: true, force: true });
+    return moved;
   }
 
   async cancel(job: JobHandle): Promise<void> {
@@ -208,6 +289,8 @@ async function readOutput(download: string): Promise<string | undefined> {
   }
   return undefined;
 }
+
+const NO_ANSWER: ToolResult = { exitCode: 1, stdout: '', stderr: '' };
 
 const TRANSIENT =
   /Failed to establish connection|Failed to connect|Connection refused|timed out|Temporarily unavailable|gave no answer|no resource returned any information/i;

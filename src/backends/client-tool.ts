@@ -2,7 +2,7 @@
 // arcsub, ...). One place decides what a failure to run one means: a
 // missing program is a setup error the user must fix, a hang is cut short,
 // and everything else is handed back for the backend to read.
-import { spawn } from 'node:child_process';
+import { launch } from './client-launcher.js';
 import { TransientBackendError } from './types.js';
 
 export interface ToolResult {
@@ -15,42 +15,19 @@ export interface ToolResult {
 const TIMEOUT_MS = 120_000;
 
 /**
- * Run a client to its end. node:child_process directly, not execa: a grid
- * run starts thousands of these, and execa cost about 4 ms of controller
- * CPU per call against 1.7 ms for the bare spawn (Node 20, measured for
- * the grid bench), which a poll cycle pays once per endpoint.
+ * Run a client to its end, through the shared launcher (client-launcher.ts):
+ * a grid run starts thousands of these, and each fork of the controller
+ * itself cost it ~3 ms of CPU and ~10 ms of a blocked event loop.
  */
-export function runTool(command: string, args: string[]): Promise<ToolResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, TIMEOUT_MS);
-    child.once('error', (e: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(
-        e.code === 'ENOENT'
-          ? new Error(
-              `'${command}' was not found in PATH: install its client tools on this host (${process.env.PATH ?? ''})`,
-            )
-          : e,
-      );
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      const stdout = Buffer.concat(out).toString('utf8');
-      const stderr = Buffer.concat(err).toString('utf8');
-      if (timedOut)
-        resolve({ exitCode: 124, stdout, stderr: `'${command}' gave no answer within ${TIMEOUT_MS / 1000}s` });
-      else resolve({ exitCode: code ?? (signal ? 128 : 1), stdout, stderr });
-    });
-  });
+export async function runTool(command: string, args: string[]): Promise<ToolResult> {
+  const r = await launch(command, args, TIMEOUT_MS);
+  if (r.notFound)
+    throw new Error(
+      `'${command}' was not found in PATH: install its client tools on this host (${process.env.PATH ?? ''})`,
+    );
+  if (r.timedOut)
+    return { exitCode: 124, stdout: r.stdout, stderr: `'${command}' gave no answer within ${TIMEOUT_MS / 1000}s` };
+  return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** The last few meaningful lines of a client's complaint, on one line. */

@@ -19,17 +19,27 @@ export function proxyPath(env: NodeJS.ProcessEnv = process.env): string {
 
 /** Seconds until the first certificate in the proxy file's chain expires (negative when expired). */
 export function secondsLeft(pem: string, now: Date): number | Error {
+  const end = chainEnd(pem);
+  return end instanceof Error ? end : Math.floor((end - now.getTime()) / 1000);
+}
+
+/** The last proxy read, and when its chain ends: 2,000 submissions read one proxy, parsed once. */
+let lastChain: { pem: string; end: number | Error } | undefined;
+
+function chainEnd(pem: string): number | Error {
+  if (lastChain?.pem === pem) return lastChain.end;
   const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
-  if (blocks.length === 0) return new Error('it holds no certificate');
-  let end = Infinity;
+  let end: number | Error = blocks.length === 0 ? new Error('it holds no certificate') : Infinity;
   for (const b of blocks) {
     try {
-      end = Math.min(end, Date.parse(new X509Certificate(b).validTo));
+      end = Math.min(end as number, Date.parse(new X509Certificate(b).validTo));
     } catch {
-      return new Error('a certificate in it cannot be read');
+      end = new Error('a certificate in it cannot be read');
+      break;
     }
   }
-  return Math.floor((end - now.getTime()) / 1000);
+  lastChain = { pem, end };
+  return end;
 }
 
 export async function checkProxy(path: string, jobSeconds: number, now = new Date()): Promise<ProxyCheck> {

@@ -3,6 +3,7 @@
 // per cycle costs the same for 1 job as for 2,000, so the interval is a
 // matter of how soon a finished job is noticed against how often a CE is asked.
 import type { PollSchedule } from './batch-poller.js';
+import type { CallLimits } from './call-queue.js';
 
 export type PolledBackend = 'slurm' | 'arc';
 
@@ -38,3 +39,17 @@ export function requirePollSchedule(backend: PolledBackend, env: NodeJS.ProcessE
   if (s instanceof Error) throw s;
   return s;
 }
+
+/**
+ * How the other client calls go to one endpoint (call-queue.ts). ARC: up to
+ * 100 job descriptions in one arcsub and 100 jobs in one arcget, four calls
+ * to a CE at a time (a CE stages each job's input in turn, so more calls
+ * side by side finish a large submission sooner). Slurm: sbatch takes one
+ * job a call; 32 of them side by side per partition keep a submission of
+ * hundreds short without flooding slurmctld (it serves RPCs in threads).
+ */
+export const ARC_CALL_LIMITS: { submit: CallLimits; fetch: CallLimits } = {
+  submit: { concurrency: 4, maxBatch: 100, gatherMs: 100 },
+  fetch: { concurrency: 4, maxBatch: 100, gatherMs: 50 },
+};
+export const SLURM_SUBMIT_LIMITS: CallLimits = { concurrency: 32, maxBatch: 1, gatherMs: 0 };

@@ -7,9 +7,10 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedSite } from '../desired/types.js';
 import { BatchPoller, type BatchAnswer, type PollSchedule } from './batch-poller.js';
+import { CallQueue, type CallLimits } from './call-queue.js';
 import { runTool, toolFailure, type ToolResult } from './client-tool.js';
 import { checkedJobName } from './job-name.js';
-import { requirePollSchedule } from './poll-settings.js';
+import { requirePollSchedule, SLURM_SUBMIT_LIMITS } from './poll-settings.js';
 import {
   parseCompletionLog,
   parseSqueue,
@@ -30,12 +31,16 @@ export class SlurmBackend implements Backend {
   readonly name = 'slurm' as const;
   readonly pollsOnOwnSchedule = true;
   readonly poller: BatchPoller;
+  /** sbatch calls per partition, side by side up to a bound. */
+  readonly submits: CallQueue<string[], ToolResult>;
 
   constructor(
     private readonly jobsDir: string,
     schedule: PollSchedule = requirePollSchedule('slurm'),
+    submitLimits: CallLimits = SLURM_SUBMIT_LIMITS,
   ) {
     this.poller = new BatchPoller((_, jobs) => this.pollMany(jobs), schedule);
+    this.submits = new CallQueue((_, calls) => Promise.all(calls.map((args) => runTool('sbatch', args))), submitLimits);
   }
 
   private get dir(): string {
@@ -52,7 +57,10 @@ export class SlurmBackend implements Backend {
     const script = this.file(req.jobName, 'sh');
     await mkdir(path.dirname(script), { recursive: true });
     await writeFile(script, req.script, { mode: 0o755 });
-    const r = await runTool('sbatch', sbatchArgs(req, script, this.file(req.jobName, 'out')));
+    const r = await this.submits.call(
+      req.site.endpoint ?? DEFAULT_PARTITION,
+      sbatchArgs(req, script, this.file(req.jobName, 'out')),
+    );
     const id = /^(\d+)(;\S*)?\s*$/.exec(r.stdout)?.[1];
     if (r.exitCode !== 0 || !id) throw failure(`sbatch refused the job for site ${req.site.name}`, r);
     return {

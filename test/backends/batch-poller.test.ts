@@ -33,7 +33,9 @@ describe('BatchPoller', () => {
     const t0 = Date.now();
     const p = new BatchPoller(async (group, jobs) => {
       starts.push([group, Date.now() - t0]);
-      return new Map(jobs.map((j) => [j.id, { state: 'running' } as JobPoll]));
+      // Each cycle has news for every job (an unchanged answer would not wake its poller).
+      const n = starts.filter(([g]) => g === group).length;
+      return new Map(jobs.map((j) => [j.id, { state: 'running', detail: `cycle ${n}` } as JobPoll]));
     }, schedule);
     // Three jobs at each of two endpoints, each polled three times in a row, as their drivers do.
     const follow = async (group: string, id: string) => {
@@ -66,7 +68,7 @@ describe('BatchPoller', () => {
     const p = new BatchPoller(
       async (_, jobs) => {
         sizes.push(jobs.length);
-        return new Map(jobs.map((j) => [j.id, { state: 'running' } as JobPoll]));
+        return new Map(jobs.map((j) => [j.id, { state: 'running', detail: `cycle ${sizes.length}` } as JobPoll]));
       },
       { intervalMs: 60_000, jitter: 0, gatherMs: 10 },
     );
@@ -76,6 +78,39 @@ describe('BatchPoller', () => {
     await Promise.all([p.poll('g', job('1')), p.poll('g', job('2'), Date.now() + 100)]);
     expect(Date.now() - t).toBeLessThan(1000);
     expect(sizes).toEqual([1, 2]);
+  });
+
+  it('a job whose answer did not change stays waiting, until it changes or its deadline comes', async () => {
+    const states = ['queued', 'queued', 'queued', 'running', 'running', 'done'];
+    let cycle = 0;
+    const p = new BatchPoller(async (_, jobs) => {
+      const state = states[Math.min(cycle++, states.length - 1)]!;
+      return new Map(jobs.map((j) => [j.id, { state } as JobPoll]));
+    }, schedule);
+    const seen: string[] = [];
+    for (let i = 0; i < 3; i++) seen.push((await p.poll('g', job('1'))).state);
+    expect(seen).toEqual(['queued', 'running', 'done']);
+    expect(p.calls.get('g')).toBe(6);
+    // Unchanged, but the deadline is near: answered by then with the same state.
+    const q = new BatchPoller(async (_, jobs) => new Map(jobs.map((j) => [j.id, { state: 'running' } as JobPoll])), {
+      intervalMs: 60_000,
+      jitter: 0,
+      gatherMs: 10,
+    });
+    await q.poll('g', job('1'));
+    const t = Date.now();
+    await expect(q.poll('g', job('1'), Date.now() + 150)).resolves.toEqual({ state: 'running' });
+    expect(Date.now() - t).toBeLessThan(1000);
+    // Errors are always told: the transaction counts them.
+    let fail = true;
+    const r = new BatchPoller(async (_, jobs) => {
+      if (fail) throw new TransientBackendError('squeue: Socket timed out');
+      return new Map(jobs.map((j) => [j.id, { state: 'running' } as JobPoll]));
+    }, schedule);
+    await expect(r.poll('g', job('1'))).rejects.toThrow('Socket timed out');
+    await expect(r.poll('g', job('1'))).rejects.toThrow('Socket timed out');
+    fail = false;
+    await expect(r.poll('g', job('1'))).resolves.toEqual({ state: 'running' });
   });
 
   it('the same job polled twice in one cycle is asked about once', async () => {
@@ -90,7 +125,7 @@ describe('BatchPoller', () => {
 });
 
 describe('nextCycleDelay', () => {
-  it('stays within the jittered interval after the last start, and never below the gathering pause', () => {
+  it('never comes sooner than the interval after the last start, at most the jitter later, and never below the gathering pause', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1000, max: 300_000 }),
@@ -102,7 +137,8 @@ describe('nextCycleDelay', () => {
           const s = { intervalMs, jitter, gatherMs };
           const d = nextCycleDelay(s, 0, elapsed, random);
           expect(d).toBeGreaterThanOrEqual(gatherMs);
-          expect(elapsed + d).toBeGreaterThanOrEqual(Math.min(elapsed + gatherMs, intervalMs * (1 - jitter)) - 1e-6);
+          expect(elapsed + d).toBeGreaterThanOrEqual(Math.min(elapsed + gatherMs, intervalMs) - 1e-6);
+          expect(elapsed + d).toBeGreaterThanOrEqual(intervalMs - 1e-6);
           expect(elapsed + d).toBeLessThanOrEqual(Math.max(elapsed + gatherMs, intervalMs * (1 + jitter)) + 1e-6);
         },
       ),
