@@ -11,6 +11,8 @@
 //   audit  node dist/cli/main.js audit --observed DIR --format json
 //   awk    bench/name-diff.awk over the same inventories, one process
 //
+// with each process's CPU time and the load average beside its wall time.
+//
 // Target: audit/awk <= 1.0. The audit's findings for a sample of packages
 // are checked against a brute-force match of every entry (not timed).
 // Figures go to stdout and bench/out/audit-bench.json.
@@ -117,17 +119,29 @@ const sites = readdirSync(namesDir)
 const pairs = sites.flatMap((s) => [path.join(namesDir, `${s}.txt`), path.join(observedDir, `${s}.pkg_info`)]);
 const awkCmd = { file: 'awk', args: ['-f', path.join(ROOT, 'bench/name-diff.awk'), ...pairs] };
 
+// Wall time, and the CPU time (user + system, every thread) the process used,
+// from bash's `time`: on a shared machine the wall figures are noisy, and CPU
+// time says whether a change saved work or only moved it to another core.
 function timed(cmd, stdoutFile) {
   const fd = openSync(stdoutFile, 'w');
   const start = performance.now();
-  const child = spawn(cmd.file, cmd.args, { stdio: ['ignore', fd, 'pipe'] });
+  const child = spawn('bash', ['-c', 'TIMEFORMAT="@cpu %U %S"; time "$@"', 'bash', cmd.file, ...cmd.args], {
+    stdio: ['ignore', fd, 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr.length < 65536 ? (stderr += d) : undefined));
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => {
       closeSync(fd);
-      resolve({ ms: performance.now() - start, code, stderr });
+      const cpu = /@cpu ([\d.]+) ([\d.]+)\s*$/.exec(stderr);
+      resolve({
+        ms: performance.now() - start,
+        cpuMs: cpu ? 1000 * (Number(cpu[1]) + Number(cpu[2])) : NaN,
+        load: os.loadavg()[0],
+        code,
+        stderr,
+      });
     });
   });
 }
@@ -135,6 +149,8 @@ function timed(cmd, stdoutFile) {
 log('warm-up: one awk over every inventory (page cache)');
 await timed(awkCmd, path.join(OUT, 'audit-awk.txt'));
 const times = { audit: [], awk: [] };
+const cpu = { audit: [], awk: [] };
+const loads = [];
 for (let run = 1; run <= RUNS; run++) {
   rmSync(state, { recursive: true, force: true });
   const a = await timed(auditCmd, auditOut);
@@ -144,7 +160,13 @@ for (let run = 1; run <= RUNS; run++) {
   const w = await timed(awkCmd, path.join(OUT, 'audit-awk.txt'));
   if (w.code !== 0) fail(`awk exited with ${w.code}:\n${w.stderr.slice(0, 4000)}`);
   times.awk.push(w.ms);
-  log(`run ${run}/${RUNS}: audit ${sec(a.ms)}, awk ${sec(w.ms)}`);
+  cpu.audit.push(a.cpuMs);
+  cpu.awk.push(w.cpuMs);
+  loads.push(a.load);
+  log(
+    `run ${run}/${RUNS}: audit ${sec(a.ms)} (cpu ${sec(a.cpuMs)}), awk ${sec(w.ms)} (cpu ${sec(w.cpuMs)}), ` +
+      `ratio ${(a.ms / w.ms).toFixed(2)}, load ${a.load.toFixed(2)}`,
+  );
 }
 
 // ---- is the audit right? (not timed) -----------------------------------------
@@ -183,6 +205,9 @@ const rows = [
   [`audit wall time (median of ${RUNS})`, sec(auditMs)],
   [`awk wall time (median of ${RUNS})`, sec(awkMs)],
   ['ratio audit/awk', `${ratio.toFixed(2)}   target <= ${TARGET.toFixed(1)}   ${ratio <= TARGET ? 'PASS' : 'FAIL'}`],
+  [`audit CPU time (median)`, `${sec(median(cpu.audit))} (user + system, all threads)`],
+  [`awk CPU time (median)`, sec(median(cpu.awk))],
+  ['load average (1 min) at each run', `${loads.map((l) => l.toFixed(2)).join(', ')} on ${os.cpus().length} cpus`],
 ];
 const width = Math.max(...rows.map((x) => x[0].length));
 console.log('\nvo-reconcile audit benchmark');
@@ -200,6 +225,8 @@ writeFileSync(
       vulnerable,
       agrees,
       timesMs: Object.fromEntries(Object.entries(times).map(([k, v]) => [k, v.map(Math.round)])),
+      cpuMs: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, v.map(Math.round)])),
+      loads: loads.map((l) => Number(l.toFixed(2))),
       auditMs: Math.round(auditMs),
       awkMs: Math.round(awkMs),
       ratio: Number(ratio.toFixed(3)),

@@ -5,7 +5,7 @@
 // names that table gained since its last task. A thousand sites install the
 // same few ten thousand PKGNAMEs, so the other thread makes a string of
 // each once and this one receives it once.
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import { InputError, type Problem } from '../errors.js';
 import { pkgnameIdsFromBytes } from '../observed/inventory-bytes.js';
 import { PkgnameTable } from '../observed/pkgname-table.js';
@@ -52,9 +52,10 @@ export class SiteReader {
 
   async read(task: ReadTask): Promise<ReadResult> {
     const { source } = task;
-    const raw = await Promise.all(
-      task.sites.map((s) => (source.kind === 'state' ? this.observation(source.dir, s) : this.listing(source.dir, s))),
-    );
+    const raw =
+      source.kind === 'state'
+        ? await Promise.all(task.sites.map((s) => this.observation(source.dir, s)))
+        : task.sites.map((s) => this.listing(source.dir, s));
     const ids = new Uint32Array(raw.reduce((n, r) => n + (r.kind === 'ids' ? r.ids.length : 0), 0));
     let offset = 0;
     const sites = raw.map((r): SiteRead => {
@@ -72,20 +73,21 @@ export class SiteReader {
   }
 
   /** `<SITE>.pkg_info` in DIR; its mtime is the observation time. */
-  private async listing(dir: string, site: string): Promise<Raw> {
+  // Synchronous reads: on a worker thread nothing else waits for them, and a
+  // promise, a file handle and a stat call per site cost more than the read.
+  // (In this thread only fleets too small for a worker are read.)
+  private listing(dir: string, site: string): Raw {
     const file = observedSiteFiles(dir, site).pkgInfo;
     let bytes: Buffer;
     try {
-      bytes = await readFile(file);
+      bytes = readFileSync(file);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'absent' };
       return { kind: 'problems', problems: [{ location: { file }, message: `cannot read: ${(e as Error).message}` }] };
     }
     const ids = pkgnameIdsFromBytes(bytes, this.table);
     if (!ids) return { kind: 'unclean' }; // or the table is full: the inventory reader makes the strings
-
-    const st = await stat(file).catch(() => undefined);
-    return { kind: 'ids', ids, observedAt: (st?.mtime ?? new Date(0)).toISOString() };
+    return { kind: 'ids', ids, observedAt: mtimeOf(file).toISOString() };
   }
 
   /** The site's latest observation in state/. */
@@ -111,5 +113,14 @@ export class SiteReader {
       this.stored.pkgnames.push(pkgname);
     }
     return id;
+  }
+}
+
+/** The listing's mtime, its observation time; the epoch when it cannot be had, as the text reader's path does. */
+function mtimeOf(file: string): Date {
+  try {
+    return statSync(file).mtime;
+  } catch {
+    return new Date(0);
   }
 }

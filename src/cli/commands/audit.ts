@@ -36,7 +36,7 @@ export async function auditCommand(args: ParsedArgs, io: Io): Promise<CommandRes
   }
   for (const p of report.problems) io.err(p);
   // A thousand sites' findings make a large report: it goes out in pieces, never as one string.
-  const chunks =
+  const chunks: Iterable<string> =
     format === 'json'
       ? renderAuditJson(report)
       : format === 'html'
@@ -44,7 +44,7 @@ export async function auditCommand(args: ParsedArgs, io: Io): Promise<CommandRes
         : renderAuditText(report);
   const output = stringOpt(args, 'output');
   if (output) {
-    await writeFileAtomic(output, chunks.map((c) => `${c}\n`).join(''));
+    await writeFileAtomic(output, Array.from(chunks, (c) => `${c}\n`).join(''));
     io.out(`wrote ${output}`);
   } else for (const c of chunks) io.out(c);
   const bad = report.sites.some((a) => a.vulnerable > 0 || a.status === 'no-list');
