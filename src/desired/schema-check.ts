@@ -1,36 +1,44 @@
 // JSON-Schema validation of desired-state files (ajv, draft 2020-12), with
 // ajv's errors turned into located messages that say what was expected.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import type { Problem } from '../errors.js';
 import { locate, type YamlSource } from './yaml-source.js';
+import { schemaAjv, schemaTextDigest } from './schema-ajv.js';
 
 type Schema = Record<string, unknown>;
 export type SchemaName = 'sites' | 'profile' | 'notifications' | 'rollout' | 'windows';
 
 const schemaDir = fileURLToPath(new URL('../../schemas/', import.meta.url));
 const cache = new Map<SchemaName, { schema: Schema; validate: ValidateFunction }>();
+const require = createRequire(import.meta.url);
 
 function compiled(name: SchemaName): { schema: Schema; validate: ValidateFunction } {
   let entry = cache.get(name);
   if (!entry) {
-    const schema = JSON.parse(readFileSync(`${schemaDir}${name}.schema.json`, 'utf8')) as Schema;
-    // Checking our own schemas against the 2020-12 meta-schema costs more than all the rest of
-    // a `validate` run (the pre-receive hook runs one per push); test/desired/schemas.test.ts does it.
-    const ajv = new Ajv2020({
-      allErrors: true,
-      verbose: true,
-      strict: true,
-      allowUnionTypes: true,
-      validateSchema: false,
-    });
-    // Annotation only: the human wording of what a pattern/enum expects.
-    ajv.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
-    entry = { schema, validate: ajv.compile(schema) };
+    const text = readFileSync(`${schemaDir}${name}.schema.json`, 'utf8');
+    const schema = JSON.parse(text) as Schema;
+    entry = { schema, validate: built(name, text) ?? compileNow(schema) };
     cache.set(name, entry);
   }
   return entry;
+}
+
+/** The validator the build made (scripts/build-validators.mjs), if there is one of this very schema. */
+function built(name: SchemaName, text: string): ValidateFunction | undefined {
+  let mod: { default?: ValidateFunction; schemaDigest?: string };
+  try {
+    mod = require(`./validators/${name}.cjs`) as typeof mod;
+  } catch {
+    return undefined; // run from the sources, or not built
+  }
+  return mod.schemaDigest === schemaTextDigest(text) ? mod.default : undefined;
+}
+
+function compileNow(schema: Schema): ValidateFunction {
+  return schemaAjv().compile(schema);
 }
 
 export function checkSchema(name: SchemaName, src: YamlSource): Problem[] {

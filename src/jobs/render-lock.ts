@@ -46,11 +46,15 @@ vo_release() {
   fi
 }
 
+# The owner file is one line; read by the shell itself (no grep process per job).
 vo_release_now() {
-  if grep -q " txn=$VO_TXN " "$LOCK_DIR/owner" 2>/dev/null; then
-    vo_discard released
-    vo_mark "unlocked"
-  fi
+  vo_line=
+  { IFS= read -r vo_line < "$LOCK_DIR/owner"; } 2>/dev/null
+  case $vo_line in
+    *" txn=$VO_TXN "*)
+      vo_discard released
+      vo_mark "unlocked" ;;
+  esac
 }
 
 # Out of the way in one rename, so the lock never exists without its owner
@@ -65,7 +69,11 @@ vo_take_lock() {
     rm -rf "$LOCK_DIR"
     return 1
   fi
-  rm -rf "$LOCK_DIR".gone.* 2>/dev/null || :
+  # Only when there is something to remove: most jobs find nothing, and need no rm process for it.
+  for vo_gone in "$LOCK_DIR".gone.*; do
+    if [ -e "$vo_gone" ]; then rm -rf "$LOCK_DIR".gone.* 2>/dev/null || :; fi
+    break
+  done
 }
 
 # A lock whose holder outlived its lease is broken (its job was killed or

@@ -179,16 +179,23 @@ vo_precheck() {
 # The plan was made from exactly these packages; anything else means the
 # site changed since it was observed, and the plan must be made again.
 VO_EXPECTED=${shq(expected.join('\n'))}
+# One awk compares the listing's names with the expected ones as sets
+# (each name once, nothing missing, nothing more); the sorted lists are
+# made only to show how they differ.
 vo_precheck() {
   "$PREFIX/sbin/pkg_info" -a > "$LOCK_DIR/listing" || { echo "pkg_info -a failed: cannot tell what the site has"; return 2; }
-  vo_current=$(awk '{ print $1 }' "$LOCK_DIR/listing" | LC_ALL=C sort)
-  if [ "$vo_current" = "$VO_EXPECTED" ]; then
+  printf '%s\\n' "$VO_EXPECTED" > "$LOCK_DIR/expected"
+  if awk 'FILENAME == ARGV[1] { if ($1 != "") { want[$1] = 1; w++ }; next }
+    $1 == "" { next }
+    ($1 in seen) || !($1 in want) { bad = 1; exit }
+    { seen[$1] = 1; n++ }
+    END { exit (bad || n != w) }' "$LOCK_DIR/expected" "$LOCK_DIR/listing"; then
     echo "site is as observed (${expected.length} packages)"
     return 0
   fi
   echo "site changed since it was observed; only there (>) or only expected (<):"
-  printf '%s\\n' "$vo_current" > "$LOCK_DIR/current"
-  printf '%s\\n' "$VO_EXPECTED" | LC_ALL=C comm -3 - "$LOCK_DIR/current" | awk '/^\\t/ { sub(/^\\t/, ""); print "> " $0; next } { print "< " $0 }'
+  awk '{ print $1 }' "$LOCK_DIR/listing" | LC_ALL=C sort > "$LOCK_DIR/current"
+  LC_ALL=C comm -3 "$LOCK_DIR/expected" "$LOCK_DIR/current" | awk '/^\\t*$/ { next } /^\\t/ { sub(/^\\t/, ""); print "> " $0; next } { print "< " $0 }'
   return 1
 }`;
 }

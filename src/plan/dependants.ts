@@ -180,7 +180,7 @@ class Fitter {
       return false;
     }
     // A match starts with `<key>-`, and so the name of what holds it is <key> or starts with `<key>-`:
-    // a name the catalog offers (its index, shared by every site, has them), or one of the site's few others.
+    // a name the catalog offers (its index, shared by every site, has them), or one of the site's few unoffered ones.
     for (const c of this.ctx.catalog.candidates(dep)) {
       const f = this.final.get(c.name);
       if (f !== undefined && m(f.pkgname)) return true;
@@ -194,10 +194,15 @@ class Fitter {
     return false;
   }
 
-  /** Names of installed packages of which the catalog offers no version (every planned change is of an offered one). */
+  /**
+   * Names of installed packages whose version the catalog does not offer:
+   * among them every name it has no version of at all (each planned change
+   * is of an offered one). Asked by PKGNAME, which the site's view of the
+   * catalog already knows for installed packages.
+   */
   private unofferedNames(): string[] {
     return (this.unoffered ??= [
-      ...new Set(this.ctx.installed.filter((p) => this.ctx.catalog.versionsOf(p.name).length === 0).map((p) => p.name)),
+      ...new Set(this.ctx.installed.filter((p) => !this.ctx.catalog.get(p.pkgname)).map((p) => p.name)),
     ]);
   }
 

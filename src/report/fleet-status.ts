@@ -79,6 +79,8 @@ export interface SiteStatus {
   counts: Record<CellState, number>;
   /** The site's plan in brief: drift is a plan with actions or errors, as `plan` itself says. */
   plan?: { status: SitePlan['status']; actions: number; errors: number };
+  /** With windows.yaml: whether a job may go there now (windows, GOCDB downtimes), and what changes next. */
+  window?: import('../windows/gate.js').SiteGate;
 }
 
 /** The one definition of drift: the site's plan would change something, or cannot be made. */
@@ -98,6 +100,8 @@ export interface FleetStatus {
   vulnerabilities?: { lists: ListSummary[]; matrix: MatrixRow[]; problems: string[] };
   /** Where the current rollout stands (rollout.yaml), halted at which wave and why. */
   rollout?: RolloutSummary;
+  /** Where the GOCDB downtimes were read from and how (fresh, the kept copy, none), when windows.yaml names a source. */
+  downtimes?: { source: string; from: 'fresh' | 'kept' | 'none'; readAt?: string };
 }
 
 export interface StatusInputs {

@@ -10,6 +10,7 @@ import { grid, type GridData } from './html-grid.js';
 import { GRID_SCRIPT } from './html-script.js';
 import { liveness, vulnFlag } from './render-text.js';
 import { rolloutLines } from '../rollout/describe.js';
+import { describeGate } from '../windows/gate.js';
 import { listLine, matrixTable } from '../vuln/render-audit.js';
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -66,7 +67,7 @@ table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:2px 6px;white
 .sym{display:inline-block;width:1.1em;font-weight:bold}
 .legend td{border:none;padding:1px 6px}.legend td:first-child{border:1px solid #ccc;text-align:center}
 .vulns td.vuln{background:#f8c6c6;font-weight:normal;color:inherit}.vulns td.accepted{background:#eee}
-.site{margin:.3em 0}.held,.busy,.vuln,.unvalidated,.failed{font-weight:bold;color:#a40}
+.site{margin:.3em 0}.held,.busy,.vuln,.unvalidated,.failed,.deferred{font-weight:bold;color:#a40}
 .attention li{margin:.2em 0}.ok{color:#363}.summary{font-weight:bold}
 #recent td.failed{background:#f8c6c6}#recent td.succeeded{background:#e6f4e6}`;
 
@@ -126,6 +127,8 @@ function attention(s: FleetStatus): string {
     if (site.busy)
       items.push(`<li class="busy">↻ ${name}: busy (${esc(site.busy.command)} by ${esc(site.busy.controller)})</li>`);
     if (!site.observed) items.push(`<li>? ${name}: not observed yet</li>`);
+    if (site.window && !site.window.open)
+      items.push(`<li class="deferred">⏸ ${name}: ${esc(describeGate(site.window))}</li>`);
   }
   if (items.length === 0)
     return `<h2>Needs attention</h2>\n<p class="attention ok">✓ Nothing: no failure, hold or finding.</p>`;
@@ -163,6 +166,7 @@ function siteBlock(site: SiteStatus): string {
     site.last?.status === 'failed' ? '<span class="failed">✗ failed</span>' : '',
     site.held ? `<span class="held">‖ held (${esc(heldLabel(site.held))})</span>` : '',
     site.busy ? '<span class="busy">↻ busy</span>' : '',
+    site.window && !site.window.open ? '<span class="deferred">⏸ deferred</span>' : '',
     vulnFlag(site) ? `<span class="vuln">⚠ ${esc(vulnFlag(site))}</span>` : '',
     site.installed && site.validated?.txid !== site.installed.txid
       ? '<span class="unvalidated">⚠ not validated</span>'
@@ -172,6 +176,7 @@ function siteBlock(site: SiteStatus): string {
 <ul><li>${esc(site.backend)}, ${esc(site.platform)}; ${site.observed ? `observed ${time(site.observed.at)} (${esc(site.observed.source)}, ${site.observed.packages} packages)` : 'not observed'}</li>
 <li>${last}</li>
 ${site.installed ? `<li>${esc(liveness(site).slice(2))}</li>` : ''}
+${site.window ? `<li>windows and downtimes: ${esc(describeGate(site.window))}</li>` : ''}
 ${reportedItem(site)}${site.busy ? `<li>busy: ${esc(site.busy.command)} by ${esc(site.busy.controller)} since ${time(site.busy.since)}</li>` : ''}
 ${siteAuditItem(site)}${site.vulnerabilities.map((v) => `<li>${esc(v.pkgname)}: ${esc(v.kind)} — ${esc(v.url)}</li>`).join('')}
 </ul></details>`;

@@ -2,18 +2,21 @@
 import { heldLabel, type FleetStatus, type SiteStatus, type TxRef } from './fleet-status.js';
 import { listLine, matrixText } from '../vuln/render-audit.js';
 import { rolloutLines } from '../rollout/describe.js';
+import { describeGate } from '../windows/gate.js';
 
 export function renderStatusText(s: FleetStatus): string[] {
   const lines = [
     `Fleet status at ${s.generatedAt} (desired state ${s.revision === 'worktree' ? 'work tree' : s.revision.slice(0, 12)})`,
   ];
   if (s.rollout) lines.push(...rolloutLines(s.rollout));
+  if (s.downtimes) lines.push(downtimesLine(s.downtimes));
   for (const site of s.sites) {
     const c = site.counts;
     const flags = [
       site.held ? `HELD (${heldLabel(site.held)})` : '',
       site.busy ? `BUSY (${site.busy.command} by ${site.busy.controller})` : '',
       vulnFlag(site),
+      site.window ? `window: ${describeGate(site.window)}` : '',
     ]
       .filter(Boolean)
       .join(', ');
@@ -101,4 +104,10 @@ export function liveness(site: SiteStatus): string {
   if (!site.installed) return '';
   if (site.validated?.txid === site.installed.txid) return `; installed and validated ${ref(site.installed)}`;
   return `; installed ${ref(site.installed)} NOT VALIDATED (${site.validated ? `last validated ${ref(site.validated)} by ${site.validated.txid}` : 'never validated'})`;
+}
+
+/** Where the downtimes shown come from: a stale copy is said to be one. */
+export function downtimesLine(d: NonNullable<FleetStatus['downtimes']>): string {
+  if (d.from === 'none') return `GOCDB downtimes: none known (${d.source} could not be read and no copy is kept)`;
+  return `GOCDB downtimes from ${d.source}, ${d.from === 'kept' ? `the last good copy, read ${d.readAt} (the source could not be read now)` : `read ${d.readAt}`}`;
 }

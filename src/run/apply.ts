@@ -40,8 +40,9 @@ export interface ApplyOptions {
   /** Sites whose reviewed plan is carried out as it is instead of planning them (src/plan-file/). */
   reviewed?: ReadonlyMap<string, ReviewedSitePlan>;
   /**
-   * Asked as a site gets its slot: false leaves it untouched (no job, no
-   * result). With `settled`, how a rollout stops a wave over its budget.
+   * Asked as a site is taken up and again with a job slot in hand, before
+   * each submission: false leaves it untouched (no job, no result). With
+   * `settled`, how a rollout stops a wave over its budget.
    */
   mayStart?(site: string): boolean;
   /** A site's final result, told before its slot goes to the next site (so `mayStart` already knows it). */
@@ -103,29 +104,23 @@ async function forEachSite(
       // One site's surprise is that site's failure, never the fleet's.
       r = { site: s.name, status: 'failed', detail: `internal error: ${(e as Error).message}` };
     }
-    if (!isBusy(r)) opts.settled?.(r);
+    if (!isBusy(r) && r.status !== 'not-started') opts.settled?.(r);
     return r;
   };
-  const untouched = Symbol('untouched');
-  const inSlot = (s: ResolvedSite) =>
-    queue.add(async (): Promise<SiteResult | typeof untouched> =>
-      opts.mayStart && !opts.mayStart(s.name) ? untouched : attempt(s),
-    ) as Promise<SiteResult | typeof untouched>;
+  const notStarted = (s: ResolvedSite): SiteResult => ({ site: s.name, status: 'not-started', detail: 'not started' });
   const all = await Promise.all(
     sites.map(async (s) => {
       // A busy site waits outside the queue between tries (busy-retry.ts): it holds no slot then.
-      let skipped = false;
       const result = await retryWhileBusy(
         s,
-        async () => {
-          const r = await inSlot(s);
-          if (r !== untouched) return r;
-          skipped = true;
-          return { site: s.name, status: 'in-sync', detail: 'not started' } as SiteResult;
-        },
+        () =>
+          queue.add(() =>
+            opts.mayStart && !opts.mayStart(s.name) ? notStarted(s) : attempt(s),
+          ) as Promise<SiteResult>,
         opts.emit,
       );
-      if (skipped) return undefined;
+      // Left untouched: no outcome, no line, not in the results (the rollout names the wave's sites not started).
+      if (result.status === 'not-started') return undefined;
       if (isBusy(result)) opts.settled?.(result);
       opts.emit({
         site: s.name,
@@ -141,7 +136,7 @@ async function forEachSite(
       return result;
     }),
   );
-  return all.filter((r): r is SiteResult => r !== undefined);
+  return all.filter((r) => r !== undefined) as SiteResult[];
 }
 
 /** Sites under way at once for `concurrency` jobs out: per slot, its job's site and one more, being readied for the slot or finishing. */

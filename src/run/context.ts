@@ -50,6 +50,8 @@ export interface RunContext {
   vulnLists?: ListCache;
   /** Whether a job may go to the site now (windows.yaml windows, GOCDB downtimes); absent: always. Asked before each submission. */
   gate?: (site: ResolvedSite) => SiteGate;
+  /** Whether the site may still get a job in this run (a rollout's wave over its budget says no); asked with a job slot in hand. */
+  mayStart?(site: string): boolean;
   /** Bounds the jobs out at once (--concurrency), each slot held from submission to the job's end; absent: no bound. */
   jobSlots?: JobSlots;
 }

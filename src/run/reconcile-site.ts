@@ -31,6 +31,8 @@ export type SiteResult =
   /** A window or downtime closed the site when its job was due: nothing was submitted; a later run reaches it. */
   | { site: string; status: 'deferred'; detail: string; until?: string }
   | { site: string; status: 'changed'; detail: string; txid: string }
+  /** The run stopped starting sites (a rollout's wave over its budget) before this one got a job: left untouched. */
+  | { site: string; status: 'not-started'; detail: string }
   | {
       site: string;
       status: 'failed';
@@ -250,6 +252,13 @@ export async function slotIfOpen(
   announce = true,
 ): Promise<{ slot?: SlotRelease; closed?: SiteResult }> {
   const slot = await ctx.jobSlots?.acquire();
+  // Asked with the slot in hand: a wave's failure that freed it is already counted.
+  if (ctx.mayStart && !ctx.mayStart(site.name)) {
+    slot?.();
+    return {
+      closed: { site: site.name, status: 'not-started', detail: 'not started: the run stopped starting sites' },
+    };
+  }
   const closed = deferredNow(ctx, site, announce);
   if (closed) {
     slot?.();

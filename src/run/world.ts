@@ -35,6 +35,8 @@ export interface WorldOptions {
   clock?: Clock;
   /** The run's maintenance windows and downtimes (read once per run); absent: no site is ever deferred. */
   gate?: GateInput;
+  /** See RunContext.mayStart. */
+  mayStart?(site: string): boolean;
   emit(e: SiteEvent): void;
 }
 
@@ -66,6 +68,7 @@ export function runContext(opts: WorldOptions): RunContext {
     pollMs: opts.pollMs ?? 2000,
     emit: opts.emit,
     vulnLists: new ListCache(opts.stateDir),
+    ...(opts.mayStart ? { mayStart: opts.mayStart } : {}),
     ...(opts.concurrency !== undefined ? { jobSlots: new JobSlots(opts.concurrency) } : {}),
   };
 }

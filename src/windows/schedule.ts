@@ -29,6 +29,8 @@ export type WindowState =
 const HORIZON_MS = 400 * 86_400_000;
 /** Bounds on the steps of one search, so a schedule firing every second cannot stall a run. */
 const MAX_STEPS = 5000;
+/** Overlapping occurrences followed before a window counts as never closing. */
+const MAX_CHAIN = 100;
 
 /** The windows that apply to a site, by the rollout's own selector (names, globs, tags; all sites when none). */
 export function windowsFor(windows: readonly MaintenanceWindow[], site: GatedSite): MaintenanceWindow[] {
@@ -77,9 +79,9 @@ function search(ws: readonly MaintenanceWindow[], from: number, wantOpen: boolea
 function nextBoundary(ws: readonly MaintenanceWindow[], t: number): number | undefined {
   let best: number | undefined;
   for (const w of ws) {
-    const end = activeUntil(w, t);
-    const start = cron(w).nextRun(new Date(t))?.getTime();
-    for (const b of [end, start]) if (b !== undefined && b > t && (best === undefined || b < best)) best = b;
+    // While a window is open its next starts change nothing: only its end does.
+    const b = activeUntil(w, t) ?? cron(w).nextRun(new Date(t))?.getTime();
+    if (b !== undefined && b > t && (best === undefined || b < best)) best = b;
   }
   return best;
 }
@@ -94,15 +96,15 @@ export function activeUntil(w: MaintenanceWindow, t: number): number | undefined
   // The first start after t - d is the only one that can still be open at t.
   const first = c.nextRun(new Date(t - d))?.getTime();
   if (first === undefined || first > t) return undefined;
-  let start: number = first;
-  let end = start + d;
-  for (let i = 0; i < MAX_STEPS; i++) {
-    const next: number | undefined = c.nextRun(new Date(start))?.getTime();
-    if (next === undefined || next > end) break;
-    start = next;
-    end = Math.max(end, next + d);
+  let end = first + d;
+  // Jump to the last start before the current end: it extends the window furthest.
+  for (let i = 0; i < MAX_CHAIN; i++) {
+    const last = c.previousRuns(1, new Date(end + 1))[0]?.getTime();
+    if (last === undefined || last + d <= end) return end;
+    end = last + d;
   }
-  return end;
+  // Occurrences that overlap this often in a row (every minute for an hour, say): open for good.
+  return t + HORIZON_MS + 1;
 }
 
 const compiled = new WeakMap<MaintenanceWindow, Cron>();

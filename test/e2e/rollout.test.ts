@@ -150,8 +150,12 @@ describe('staged rollouts', () => {
       expect(json.rollout).toMatchObject({ revision: v2, status: 'halted', wave: 2 });
       expect(json.rollout.failures.map((x: { site: string }) => x.site)).toEqual(WAVE2);
       expect(json.rollout.waves.map((w: { state: string }) => w.state)).toEqual(['done', 'halted', 'untouched']);
-      expect((await run(f, 'status', '--format', 'html')).stdout).toMatch(/halted at wave 2 \(t2\)/);
-      expect((await run(f, 'plan')).stdout).toMatch(/halted at wave 2 \(t2\)/);
+      const html = (await run(f, 'status', '--format', 'html')).stdout;
+      expect(html).toMatch(/halted at wave 2 \(t2\)/);
+      expect(html).toMatch(/<li>S03: check (&#39;|&#x27;|')not-broken(&#39;|&#x27;|') exited 1/);
+      const plan = (await run(f, 'plan')).stdout;
+      expect(plan).toMatch(/halted at wave 2 \(t2\)/);
+      expect(plan).toMatch(/^ {2}S10: check 'not-broken' exited 1/m);
       const metrics = await served(f, '/metrics');
       expect(metrics).toMatch(/^vo_reconcile_rollout_halted\{revision="[0-9a-f]{12}",wave="2"\} 1$/m);
       expect(metrics).toMatch(/^vo_reconcile_rollout_failed_site\{site="S03",wave="2"\} 1$/m);

@@ -2,8 +2,9 @@
 // edits, `plan --json` prints the same bytes cold, warm, in one thread and
 // on several worker threads, and after the desired state, an inventory or
 // the catalog changed, the cached run equals a cold one. Damaged cache
-// entries (truncated, altered, copied over another) are never trusted.
-import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+// entries (truncated, altered, copied over another) are never trusted,
+// neither plans nor the resolved desired state (state/desired-cache).
+import { existsSync, rmSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
@@ -43,7 +44,7 @@ const fleet = fc.record({
     }),
     { minLength: 2, maxLength: 5 },
   ),
-  edit: fc.constantFrom('profile', 'inventory', 'catalog', 'damage'),
+  edit: fc.constantFrom('profile', 'sites', 'inventory', 'catalog', 'damage', 'damage-desired'),
 });
 type Fleet = typeof fleet extends fc.Arbitrary<infer T> ? T : never;
 
@@ -119,6 +120,25 @@ function entries(state: string): string[] {
   return readdirSync(dir).flatMap((d) => readdirSync(path.join(dir, d)).map((f) => path.join(dir, d, f)));
 }
 
+/** Every file of the resolved desired state kept in state/desired-cache (resolve-memo.ts). */
+function desiredEntries(state: string): string[] {
+  const dir = path.join(state, 'desired-cache');
+  return ['trees', 'lists'].flatMap((d) => {
+    const sub = path.join(dir, d);
+    return existsSync(sub) ? readdirSync(sub).map((f) => path.join(sub, f)) : [];
+  });
+}
+
+/** A tree entry truncated, a package list altered (its seal kept), another list copied over a third. */
+function damageDesired(state: string): void {
+  const trees = desiredEntries(state).filter((f) => f.includes(`${path.sep}trees${path.sep}`));
+  const lists = desiredEntries(state).filter((f) => f.includes(`${path.sep}lists${path.sep}`));
+  for (const t of trees) writeFileSync(t, readFileSync(t, 'utf8').slice(0, 60));
+  const [a, b] = lists;
+  if (a) writeFileSync(a, readFileSync(a, 'utf8').replace(/"state":"present"/, '"state":"absent"'));
+  if (a && b) writeFileSync(b, readFileSync(a));
+}
+
 function damage(state: string): void {
   const [a, b, c] = entries(state);
   if (a) writeFileSync(a, readFileSync(a, 'utf8').slice(0, 40));
@@ -145,6 +165,18 @@ describe('plan --json over generated fleets', () => {
 
         if (f.edit === 'profile')
           commitDesired(repo, { ...files, 'profiles/p0.yaml': profileYaml([['tool', '>=2.0']]) }, 'edit');
+        if (f.edit === 'sites')
+          commitDesired(
+            repo,
+            {
+              ...files,
+              'sites.yaml': files['sites.yaml']!.replace(
+                /userpkgs: (true|false)/,
+                (_, v) => `userpkgs: ${v === 'true' ? 'false' : 'true'}`,
+              ),
+            },
+            'edit sites',
+          );
         if (f.edit === 'inventory') {
           const listing = [{ pkgname: 'app-1.0', comment: 'y' }];
           writeFileSync(path.join(root, 'observed', 'S0.pkg_info'), formatPkgInfo(listing));
@@ -153,12 +185,19 @@ describe('plan --json over generated fleets', () => {
         if (f.edit === 'catalog')
           writeFileSync(path.join(root, 'All', 'pkg_summary.gz'), gzipSync('PKGNAME=tool-2.0\nCOMMENT=t\n'));
         if (f.edit === 'damage') damage(state);
+        if (f.edit === 'damage-desired') {
+          expect(desiredEntries(state).length).toBeGreaterThan(0);
+          damageDesired(state);
+          damageDesired(other);
+          // Without its plans, the other state must load packages, and meets the damaged lists.
+          rmSync(path.join(other, 'plan-cache'), { recursive: true, force: true });
+        }
         const fresh = await plan(root, repo, path.join(root, 'state-fresh'), 1);
         expect(await plan(root, repo, state, 1)).toBe(fresh);
         expect(await plan(root, repo, other, 3)).toBe(fresh);
-        if (f.edit === 'damage') expect(fresh).toBe(cold);
+        if (f.edit === 'damage' || f.edit === 'damage-desired') expect(fresh).toBe(cold);
       }),
-      { numRuns: 6, endOnFailure: true },
+      { numRuns: 8, endOnFailure: true },
     );
   }, 600_000);
 });

@@ -142,11 +142,15 @@ vo_release() {
   fi
 }
 
+# The owner file is one line; read by the shell itself (no grep process per job).
 vo_release_now() {
-  if grep -q " txn=$VO_TXN " "$LOCK_DIR/owner" 2>/dev/null; then
-    vo_discard released
-    vo_mark "unlocked"
-  fi
+  vo_line=
+  { IFS= read -r vo_line < "$LOCK_DIR/owner"; } 2>/dev/null
+  case $vo_line in
+    *" txn=$VO_TXN "*)
+      vo_discard released
+      vo_mark "unlocked" ;;
+  esac
 }
 
 # Out of the way in one rename, so the lock never exists without its owner
@@ -161,7 +165,11 @@ vo_take_lock() {
     rm -rf "$LOCK_DIR"
     return 1
   fi
-  rm -rf "$LOCK_DIR".gone.* 2>/dev/null || :
+  # Only when there is something to remove: most jobs find nothing, and need no rm process for it.
+  for vo_gone in "$LOCK_DIR".gone.*; do
+    if [ -e "$vo_gone" ]; then rm -rf "$LOCK_DIR".gone.* 2>/dev/null || :; fi
+    break
+  done
 }
 
 # A lock whose holder outlived its lease is broken (its job was killed or
@@ -247,16 +255,23 @@ vo_lost() {
 VO_EXPECTED='hdf5-1.12.3nb2
 pkg_install-20250417
 python27-2.7.18nb20'
+# One awk compares the listing's names with the expected ones as sets
+# (each name once, nothing missing, nothing more); the sorted lists are
+# made only to show how they differ.
 vo_precheck() {
   "$PREFIX/sbin/pkg_info" -a > "$LOCK_DIR/listing" || { echo "pkg_info -a failed: cannot tell what the site has"; return 2; }
-  vo_current=$(awk '{ print $1 }' "$LOCK_DIR/listing" | LC_ALL=C sort)
-  if [ "$vo_current" = "$VO_EXPECTED" ]; then
+  printf '%s\n' "$VO_EXPECTED" > "$LOCK_DIR/expected"
+  if awk 'FILENAME == ARGV[1] { if ($1 != "") { want[$1] = 1; w++ }; next }
+    $1 == "" { next }
+    ($1 in seen) || !($1 in want) { bad = 1; exit }
+    { seen[$1] = 1; n++ }
+    END { exit (bad || n != w) }' "$LOCK_DIR/expected" "$LOCK_DIR/listing"; then
     echo "site is as observed (3 packages)"
     return 0
   fi
   echo "site changed since it was observed; only there (>) or only expected (<):"
-  printf '%s\n' "$vo_current" > "$LOCK_DIR/current"
-  printf '%s\n' "$VO_EXPECTED" | LC_ALL=C comm -3 - "$LOCK_DIR/current" | awk '/^\t/ { sub(/^\t/, ""); print "> " $0; next } { print "< " $0 }'
+  awk '{ print $1 }' "$LOCK_DIR/listing" | LC_ALL=C sort > "$LOCK_DIR/current"
+  LC_ALL=C comm -3 "$LOCK_DIR/expected" "$LOCK_DIR/current" | awk '/^\t*$/ { next } /^\t/ { sub(/^\t/, ""); print "> " $0; next } { print "< " $0 }'
   return 1
 }
 

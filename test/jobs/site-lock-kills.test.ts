@@ -26,12 +26,14 @@ interface Point {
   stale?: boolean;
   /** Stop at the n-th matching command (default the first). */
   nth?: number;
+  /** A copy of an earlier lock, moved away and not yet removed, is there: taking the lock removes it (the only rm then). */
+  gone?: boolean;
 }
 
 const POINTS: Point[] = [
   { name: 'taking: lock made, owner not yet written', tool: 'mkdir', arg: `/${LOCK}$`, when: 'after' },
   { name: 'taking: while asking the time for the owner', tool: 'date', arg: '^\\+%s$', when: 'before' },
-  { name: 'taking: owner written', tool: 'rm', arg: `${LOCK}\\.gone\\.\\*$`, when: 'before' },
+  { name: 'taking: owner written', tool: 'rm', arg: `${LOCK}\\.gone\\.tx-old`, when: 'before', gone: true },
   { name: 'breaking: break lock made', tool: 'mkdir', arg: `${LOCK}\\.break$`, when: 'after', stale: true },
   { name: 'breaking: stale lock moved away', tool: 'mv', arg: '\\.broken$', when: 'after', stale: true },
   { name: 'breaking: new lock made', tool: 'mkdir', arg: `/${LOCK}$`, when: 'after', stale: true, nth: 2 },
@@ -139,13 +141,22 @@ exit "$rc"
       `controller=gone:1 txn=tx-old  time=${Math.floor(Date.now() / 1000) - 7200} lease=60\n`,
     );
   };
-  return { sw, run, leftovers, age, plantStale };
+  /** What a job killed between moving its lock away and removing it leaves. */
+  const plantGone = () => {
+    mkdirSync(path.join(sw, `${LOCK}.gone.tx-old.1.released`));
+    writeFileSync(path.join(sw, `${LOCK}.gone.tx-old.1.released`, 'owner'), 'controller=gone:1 txn=tx-old \n');
+  };
+  const plant = (point: Point) => {
+    if (point.stale) plantStale();
+    if (point.gone) plantGone();
+  };
+  return { sw, run, leftovers, age, plant, plantStale };
 }
 
 describe('the site lock, the job stopped while it takes, breaks or releases it', () => {
   it.each(POINTS)('TERM, $name: the job says killed and leaves no lock', (point) => {
     const site = makeSite();
-    if (point.stale) site.plantStale();
+    site.plant(point);
     const r = site.run({ point, signal: 'TERM' });
     expect({ rc: r.rc, status: r.parsed.status }, r.stdout).toEqual({ rc: 143, status: 'killed' });
     expect(site.leftovers()).toEqual([]);
@@ -155,7 +166,7 @@ describe('the site lock, the job stopped while it takes, breaks or releases it',
 
   it.each(POINTS)('KILL, $name: busy while young, broken once older than its lease', (point) => {
     const site = makeSite();
-    if (point.stale) site.plantStale();
+    site.plant(point);
     const r = site.run({ point, signal: 'KILL' });
     expect(r.signal ?? r.rc, r.stdout).not.toBe(0);
     expect(r.parsed.status).toBeUndefined();

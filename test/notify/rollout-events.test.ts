@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { wants, type Receiver } from '../../src/notify/config.js';
+import { outboxJson, outboxLines } from '../../src/notify/render.js';
 import { rolloutEvents } from '../../src/notify/rollout-events.js';
 import { recordRollback, recordSite, startRollout, startWave } from '../../src/rollout/progress.js';
 import type { PlannedWave, Rollout, SiteRecord } from '../../src/rollout/types.js';
@@ -107,5 +108,18 @@ describe('rolloutEvents', () => {
     expect(wants(r({ sites: ['C*'] }), 'wave.halted', wave)).toBe(true);
     expect(wants(r({ sites: ['A'] }), 'wave.halted', wave)).toBe(false);
     expect(wants(r({ events: ['rollout.completed'] }), 'wave.halted', wave)).toBe(false);
+  });
+
+  it('status names an undelivered wave event by its wave and rollout', () => {
+    const before = outcomes(start(), 0, { A: ok });
+    const [e] = rolloutEvents(before, outcomes(before, 1, { B: bad('b'), C: bad('c') }));
+    const receiver = { name: 'ops', url: 'https://u:p@hooks.example/x?token=t', secretFile: '/s', timeout: 5 };
+    const o = { waiting: 0, undelivered: [{ event: e!, receiver, attempts: 5, lastError: 'ECONNREFUSED' }] };
+    expect(outboxLines(o)).toEqual([
+      '',
+      'Notifications: 0 being sent, 1 undelivered',
+      '  UNDELIVERED wave.halted wave 2 (t2) of the rollout of ffffffffffff to ops (https://hooks.example/x) after 5 attempts: ECONNREFUSED',
+    ]);
+    expect(outboxJson(o).undelivered).toMatchObject([{ type: 'wave.halted', revision: REV, wave: 2, receiver: 'ops' }]);
   });
 });

@@ -21,6 +21,8 @@ import { progressPrinter } from '../progress.js';
 import { colourOn, statusPaint } from '../colour.js';
 import { parseConcurrency } from './apply.js';
 import { busySummary, observeSites } from '../../run/apply.js';
+import { deferredSummary } from '../../windows/summary.js';
+import { runGate } from '../gate.js';
 import { betweenTransactions } from '../../state/between-transactions.js';
 
 export async function observeCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
@@ -91,9 +93,12 @@ async function probeCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   const json = flag(args, 'json');
   const { emit } = progressPrinter(io, sites.length, json, loggerFromArgs(args), statusPaint(colourOn(io, args)));
   let stateFailed = false;
+  // A probe is a job too: none goes to a site that a window or outage closes.
+  const gate = await runGate(desired, io, { stateDir: stateDirFromArgs(args), dryRun: false, now: Date.now() });
   const results = await withState(args, async (state) => {
     const r = await observeSites(sites, {
       state,
+      ...(gate ? { gate: gate.gate } : {}),
       stateDir: stateDirFromArgs(args),
       revision: desired.revision,
       tags: await tagsFromArgs(args, desired),
@@ -107,7 +112,12 @@ async function probeCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
 
   const failed = results.filter((r) => r.status === 'failed').length;
   if (json) io.out(JSON.stringify({ results }));
-  else io.out(`Observe: ${results.length - failed} observed, ${failed} failed.`);
+  const deferred = results.filter((r) => r.status === 'deferred').length;
+  if (!json)
+    io.out(
+      `Observe: ${results.length - failed - deferred} observed, ${deferred ? `${deferred} deferred, ` : ''}${failed} failed.`,
+    );
+  if (!json) for (const line of deferredSummary(results)) io.out(line);
   const busy = busySummary(results);
   if (!json && busy) io.out(busy);
   return { exitCode: failed > 0 || stateFailed ? 1 : 0 };

@@ -25,6 +25,8 @@ import { UsageError } from '../../errors.js';
 import type { PlanFileRecorder } from '../../plan-file/make.js';
 import { rolloutLines, summarizeRollout, type RolloutSummary } from '../../rollout/describe.js';
 import { readRollout } from '../../state/rollout-file.js';
+import { siteGate } from '../../windows/gate.js';
+import { runGate } from '../gate.js';
 import type { PlannedSite } from '../../fleet-plan/plan-fleet.js';
 
 async function rolloutSummary(stateDir: string, head: string): Promise<RolloutSummary | undefined> {
@@ -91,6 +93,13 @@ async function plan(args: ParsedArgs, io: Io, state: StateStore): Promise<Comman
 
   // One listing of the holds rather than a look-up per site.
   const holds = new Map((await state.holds.list()).map((h) => [h.site, h]));
+  const now = Date.now();
+  const gate = await runGate(desired, io, { stateDir, dryRun: false, now });
+  const closedNow = (s: ResolvedSite) => {
+    const g = gate && siteGate(gate.gate, s, now);
+    return g && !g.open ? { reason: g.reason, ...(g.until ? { until: g.until } : {}) } : undefined;
+  };
+  let deferredSites = 0;
   const summary = emptySummary();
   // Where a rollout stands decides which of these plans the next apply carries out.
   const rollout = await rolloutSummary(stateDir, desired.revision);
@@ -115,18 +124,31 @@ async function plan(args: ParsedArgs, io: Io, state: StateStore): Promise<Comman
     const checks = !hold && (await checksOnly(p.site, p.counts));
     addCounts(summary, p.counts, { held: !!hold, checksOnly: checks });
     recorder?.add(p.site, p.json, p.catalogDigest, hold !== undefined);
-    const extra = { ...(hold ? { held: heldJson(hold, holdWords!) } : {}), ...(checks ? { checksOnly: true } : {}) };
+    const deferred = closedNow(p.site);
+    if (deferred) deferredSites++;
+    const extra = {
+      ...(hold ? { held: heldJson(hold, holdWords!) } : {}),
+      ...(checks ? { checksOnly: true } : {}),
+      ...(deferred ? { deferred } : {}),
+    };
     if (json) io.out(`${i > 0 ? ',' : ''}${withFields(p.json, extra)}`);
     else {
       const plan = parsePlan(p.json);
       for (const line of renderSitePlan(plan, verbose)) io.out(paint(line));
       if (hold) io.out(`  (${heldLine(hold, p.site.name, holdWords!)})`);
       if (checks) io.out(`  * ${checksOnlyLine(p.site, plan)}`);
+      if (deferred) io.out(`  (deferred: ${deferred.reason}; an apply now submits nothing there)`);
     }
     i++;
   }
   if (json) io.out(`],"summary":${JSON.stringify(summary)}${rollout ? `,"rollout":${JSON.stringify(rollout)}` : ''}}`);
-  else io.out(renderSummary(summary));
+  else {
+    io.out(renderSummary(summary));
+    if (deferredSites > 0)
+      io.out(
+        `${deferredSites} site${deferredSites === 1 ? '' : 's'} deferred now by windows or downtimes (windows.yaml): apply reaches ${deferredSites === 1 ? 'it' : 'them'} once open.`,
+      );
+  }
   if (recorder && out) {
     const made = await recorder.finish(summary);
     if ('observedMeanwhile' in made) {

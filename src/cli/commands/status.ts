@@ -8,6 +8,11 @@ import { desiredFromArgs, stateDirFromArgs, withState } from '../common.js';
 import { outboxState } from '../../notify/outbox.js';
 import { outboxJson, outboxLines } from '../../notify/render.js';
 import type { CommandResult, Io } from '../io.js';
+import type { DesiredState } from '../../desired/types.js';
+import type { FleetStatus } from '../../report/fleet-status.js';
+import { siteGate } from '../../windows/gate.js';
+import { runGate } from '../gate.js';
+import { redactUrl } from '../../state/redact-url.js';
 
 export async function statusCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
   noPositionals(args);
@@ -17,6 +22,7 @@ export async function statusCommand(args: ParsedArgs, io: Io): Promise<CommandRe
     gatherStatus(desired, state, stringOpt(args, 'catalog')),
   );
   for (const p of journalProblems) io.err(p);
+  await withWindows(status, desired, io, stateDirFromArgs(args));
   // Webhook events the deliverer gave up on stay listed until their files are removed.
   const outbox = await outboxState(stateDirFromArgs(args));
   const notifications =
@@ -35,4 +41,21 @@ export async function statusCommand(args: ParsedArgs, io: Io): Promise<CommandRe
     io.out(text.replace(/\n$/, ''));
   }
   return { exitCode: 0 };
+}
+
+/** Each site's windows and downtimes now, and where the downtimes came from (windows.yaml only). */
+async function withWindows(status: FleetStatus, desired: DesiredState, io: Io, stateDir: string): Promise<void> {
+  const now = Date.now();
+  const gate = await runGate(desired, io, { stateDir, dryRun: false, now });
+  if (!gate) return;
+  const byName = new Map(desired.sites.map((s) => [s.name, s]));
+  for (const site of status.sites) {
+    const s = byName.get(site.name);
+    if (s) site.window = siteGate(gate.gate, s, now);
+  }
+  if (gate.downtimes) {
+    const { source, from, readAt } = gate.downtimes;
+    const shown = /^https?:\/\//i.test(source) ? redactUrl(source) : source;
+    status.downtimes = { source: shown, from, ...(readAt ? { readAt } : {}) };
+  }
 }
