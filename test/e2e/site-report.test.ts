@@ -174,8 +174,12 @@ describe('reconcile report → reconcile serve', () => {
     expect(html).toMatch(/reported [^<]+ \(2 reports\)[^<]*: \+app-1\.0, \+libz-1\.3, −tool-2\.0, foo 1\.2 → 1\.4/);
     expect(collector.output()).not.toContain(SECRET_A);
 
-    const history = readdirSync(path.join(f.state, 'reports', 'A')).sort();
-    const record = JSON.parse(readFileSync(path.join(f.state, 'reports', 'A', history[1]!), 'utf8'));
+    // File names order reports by the second only; two reports within one
+    // second are told apart by their full timestamps, as lastReports does.
+    const records = readdirSync(path.join(f.state, 'reports', 'A'))
+      .map((name) => JSON.parse(readFileSync(path.join(f.state, 'reports', 'A', name), 'utf8')))
+      .sort((x, y) => Date.parse(x.receivedAt) - Date.parse(y.receivedAt));
+    const record = records[1];
     expect(record).toMatchObject({
       site: 'A',
       remote: '127.0.0.1',
