@@ -13,6 +13,7 @@ import { siteMatcher } from '../desired/site-words.js';
 import { closest } from './did-you-mean.js';
 import { isDatabaseUrl, openState, stateSpec, type StateStore } from '../state/store.js';
 import { redactUrl } from '../state/redact-url.js';
+import type { PlanDesired } from '../desired/plan-load.js';
 
 export async function desiredFromArgs(args: ParsedArgs, io: Io): Promise<DesiredState> {
   return (await desiredWithCacheFromArgs(args, io, { cached: false })).state;
@@ -34,6 +35,21 @@ export async function desiredWithCacheFromArgs(
     ...desiredOptions(args),
     ...(cacheDir ? { cacheDir } : {}),
   });
+  if (loaded.dirty)
+    io.err(
+      `note: ${loaded.state.dir} has uncommitted changes; using commit ${loaded.state.commit!.slice(0, 12)} (--worktree uses the edited files)`,
+    );
+  return loaded;
+}
+
+/**
+ * The desired state through the resolve memo in state/desired-cache (see
+ * plan-load.ts): when the desired-state tree was read before, no YAML is
+ * parsed and no profile resolved; each site's packages load on demand.
+ */
+export async function desiredWithMemoFromArgs(args: ParsedArgs, io: Io, stateDir: string): Promise<PlanDesired> {
+  const { loadDesiredForPlan } = await import('../desired/plan-load.js');
+  const loaded = await loadDesiredForPlan({ ...desiredOptions(args), cacheDir: path.join(stateDir, 'desired-cache') });
   if (loaded.dirty)
     io.err(
       `note: ${loaded.state.dir} has uncommitted changes; using commit ${loaded.state.commit!.slice(0, 12)} (--worktree uses the edited files)`,

@@ -10,7 +10,7 @@ import { inventoryFromPkgInfo, type RawInventory } from './inventory.js';
 import type { InstalledPackage, Inventory } from './types.js';
 import { parsePkgInfoDepends } from '../pkgsrc/pkg-info.js';
 import { isPkgNameChar, isPkgNameStart } from '../pkgsrc/pkgname.js';
-import type { PkgnameTable } from './pkgname-table.js';
+import { FNV_OFFSET, FNV_PRIME, type PkgnameTable } from './pkgname-table.js';
 
 export interface RawInventoryBytes extends Omit<RawInventory, 'pkgInfo' | 'userInstalled' | 'depends'> {
   pkgInfo: { bytes: Buffer; file: string };
@@ -91,8 +91,7 @@ function tableListing(
     const end = eol > pos && b[eol - 1] === 0x0d ? eol - 1 : eol;
     const sp = cleanNameEnd(b, pos, end);
     if (sp < 0) return undefined;
-    const dash = b.lastIndexOf(0x2d, sp - 1);
-    const e = names.find(b, pos, sp, dash);
+    const e = names.find(b, pos, sp, scanned.dash, scanned.hash);
     // A full table, or a name listed twice: the text reader decides.
     if (e < 0 || !names.see(e, packages.length)) return undefined;
     packages.push({
@@ -119,7 +118,7 @@ function markUser(b: Buffer, names: PkgnameTable, packages: InstalledPackage[]):
     if (eol < 0 || eol > stop) eol = stop;
     const sp = cleanNameEnd(b, pos, eol);
     if (sp < 0 || sp === eol) return false;
-    const e = names.find(b, pos, sp, b.lastIndexOf(0x2d, sp - 1));
+    const e = names.find(b, pos, sp, scanned.dash, scanned.hash);
     const at = e < 0 ? -1 : names.positionOf(e);
     // Not in the listing (not a subset), or listed twice: the text reader says which.
     if (at < 0 || !packages[at]!.automatic) return false;
@@ -182,22 +181,31 @@ function cleanListing(
  * Where the clean PKGNAME a line starts with ends (the first space, or
  * `end`), or -1 when it is not one diagnosePkgName accepts. The one name rule
  * of both byte readers; a number, not an object: it runs once per installed
- * package of the fleet.
+ * package of the fleet. The same pass leaves the name's last '-' and its
+ * PkgnameTable hash in `scanned`, so the table need not walk the bytes again.
  */
 function cleanNameEnd(b: Buffer, start: number, end: number): number {
   let dash = -1;
+  let h = FNV_OFFSET;
   let sp = start;
   for (; sp < end; sp++) {
     const c = b[sp]!;
     if (c === 0x20) break;
     if (!isPkgNameChar(c)) return -1;
     if (c === 0x2d) dash = sp;
+    h = Math.imul(h ^ c, FNV_PRIME);
   }
   // BASE-VERSION: a non-empty base, and a version that starts with a digit.
   if (dash <= start || dash + 1 >= sp || !isPkgNameStart(b[start]!)) return -1;
   const v = b[dash + 1]!;
-  return v < 0x30 || v > 0x39 ? -1 : sp;
+  if (v < 0x30 || v > 0x39) return -1;
+  scanned.dash = dash;
+  scanned.hash = h;
+  return sp;
 }
+
+/** What the last accepting cleanNameEnd found besides the end (module state: no object per line). */
+const scanned = { dash: -1, hash: 0 };
 
 function cleanLine(b: Buffer, start: number, end: number, withComment: boolean): InstalledPackage | undefined {
   const sp = cleanNameEnd(b, start, end);
@@ -272,7 +280,7 @@ export function pkgnameIdsFromBytes(b: Buffer, table: PkgnameTable): Uint32Array
   table.newListing();
   const ids: number[] = [];
   const clean = eachCleanName(b, (start, end) => {
-    const e = table.find(b, start, end, b.lastIndexOf(0x2d, end - 1));
+    const e = table.find(b, start, end, scanned.dash, scanned.hash);
     if (e < 0 || !table.see(e, ids.length)) return false;
     ids.push(e);
     return true;

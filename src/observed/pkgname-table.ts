@@ -31,12 +31,11 @@ export class PkgnameTable {
   private readonly offered = new WeakMap<object, (unknown | null)[]>();
 
   /**
-   * The entry of the PKGNAME in b[start, end) whose last '-' is at `dash`,
-   * added when new; -1 when it is new and the table is full.
+   * The entry of the PKGNAME in b[start, end) whose last '-' is at `dash`
+   * and whose hash (FNV_OFFSET, FNV_PRIME) is `h`, added when new; -1 when it is new and the
+   * table is full.
    */
-  find(b: Uint8Array, start: number, end: number, dash: number): number {
-    let h = 0x811c9dc5;
-    for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  find(b: Uint8Array, start: number, end: number, dash: number, h: number): number {
     const mask = (this.slots.length >> 1) - 1;
     let s = h & mask;
     for (let e = this.slots[2 * s]! - 1; e >= 0; e = this.slots[2 * s]! - 1) {
@@ -126,6 +125,10 @@ export class PkgnameTable {
     this.seenAt = seenAt;
   }
 }
+
+/** The hash `find` wants: FNV-1a over the name's bytes, computed by the reader as it scans them. */
+export const FNV_OFFSET = 0x811c9dc5;
+export const FNV_PRIME = 0x01000193;
 
 /** Whether a one-byte string holds exactly the bytes b[start, end). */
 function sameBytes(s: string, b: Uint8Array, start: number, end: number): boolean {

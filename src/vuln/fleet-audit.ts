@@ -53,14 +53,15 @@ export async function auditFleet(
     p.catch(() => undefined); // its error is thrown when the site's turn comes, not as an unhandled rejection before
     ahead.push(p);
   };
-  for (let i = 0; i < Math.min(READ_AHEAD, sites.length); i++) read(sites[i]!);
-  // Every list is fetched, checked and indexed before the first inventory is awaited: meanwhile they are read.
+  // Every list is fetched, checked and indexed before the first inventory is asked for: asking may
+  // make this thread read inventories itself (audit-input.ts), which must not delay the lists.
   for (const s of sites) {
     const v = s.vulnerabilities;
     if (!v || states.has(v.list)) continue;
     const state = await lists.get(v.list, v.maxAgeDays);
     states.set(v.list, { state, sites: [], ...(state.current ? { index: vulnIndexOf(state.current) } : {}) });
   }
+  for (let i = 0; i < Math.min(READ_AHEAD, sites.length); i++) read(sites[i]!);
   for (const [i, s] of sites.entries()) {
     const v = s.vulnerabilities;
     const inv = await ahead[i]!;

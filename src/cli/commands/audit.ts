@@ -9,7 +9,7 @@ import { auditFleet, type FleetAudit } from '../../vuln/fleet-audit.js';
 import { ListCache } from '../../vuln/list-store.js';
 import { renderAuditHtml, renderAuditJson, renderAuditText } from '../../vuln/render-audit.js';
 import { formatOpt, listOpt, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
-import { desiredFromArgs, selectSites, stateDirFromArgs } from '../common.js';
+import { desiredWithMemoFromArgs, selectSites, stateDirFromArgs } from '../common.js';
 import type { CommandResult, Io } from '../io.js';
 
 export async function auditCommand(args: ParsedArgs, io: Io): Promise<CommandResult> {
@@ -24,13 +24,19 @@ export async function auditCommand(args: ParsedArgs, io: Io): Promise<CommandRes
   let reads = listOpt(args, 'site').length === 0 ? AuditReads.prefetch(source) : undefined;
   let report: FleetAudit;
   try {
-    const desired = await desiredFromArgs(args, io);
+    // Memoized: cron audits often, the desired state rarely changes, and the audit needs no site's packages.
+    const loaded = await desiredWithMemoFromArgs(args, io, stateDir);
+    const desired = loaded.state;
     const sites = selectSites(desired, args);
     if (observedDir) await checkObservedDir(observedDir);
-    reads ??= AuditReads.start(source, sites.length);
+    reads ??= AuditReads.start(
+      source,
+      sites.map((s) => s.name),
+    );
     reads.want(sites.map((s) => s.name));
     const r = reads;
     report = await auditFleet(sites, (s) => r.input(s.name), new ListCache(stateDir, { refresh: true }), new Date());
+    await loaded.keepParsed();
   } finally {
     await reads?.close();
   }

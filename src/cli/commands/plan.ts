@@ -13,9 +13,8 @@ import type { SitePlan } from '../../plan/types.js';
 import { emptySummary } from '../../plan/types.js';
 import { colourOn, planPaint } from '../colour.js';
 import { flag, noPositionals, stringOpt, type ParsedArgs } from '../args.js';
-import { desiredOptions, selectSites, stateDirFromArgs, tagsFromArgs, withState } from '../common.js';
+import { desiredWithMemoFromArgs, selectSites, stateDirFromArgs, tagsFromArgs, withState } from '../common.js';
 import type { DesiredState } from '../../desired/types.js';
-import { loadDesiredForPlan, type PlanDesired } from '../../desired/plan-load.js';
 import { appliedKey, idleWork } from '../../plan/site-work.js';
 import type { JournalStore } from '../../run/ports.js';
 import type { StateStore } from '../../state/store.js';
@@ -40,21 +39,11 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<CommandResu
   return withState(args, (state) => plan(args, io, state));
 }
 
-/** The desired state with the resolve memo in state/desired-cache (see plan-load.ts). */
-async function desiredForPlan(args: ParsedArgs, io: Io, stateDir: string): Promise<PlanDesired> {
-  const loaded = await loadDesiredForPlan({ ...desiredOptions(args), cacheDir: path.join(stateDir, 'desired-cache') });
-  if (loaded.dirty)
-    io.err(
-      `note: ${loaded.state.dir} has uncommitted changes; using commit ${loaded.state.commit!.slice(0, 12)} (--worktree uses the edited files)`,
-    );
-  return loaded;
-}
-
 async function plan(args: ParsedArgs, io: Io, state: StateStore): Promise<CommandResult> {
   const workers =
     stringOpt(args, 'concurrency') !== undefined ? parseConcurrency(stringOpt(args, 'concurrency')) : undefined;
   const stateDir = stateDirFromArgs(args);
-  const loaded = await desiredForPlan(args, io, stateDir);
+  const loaded = await desiredWithMemoFromArgs(args, io, stateDir);
   const { state: desired } = loaded;
   const sites = selectSites(desired, args);
   const observedDir = stringOpt(args, 'observed');
