@@ -7,6 +7,8 @@ import { foldTransactions, type BeginRecord, type JournalRecord, type Transactio
 export class OpenTransactions {
   /** Records of transactions not (yet) seen to end, by txid. */
   private readonly open = new Map<string, JournalRecord[]>();
+  /** The open transactions' txids, by site (from their begin records): a site's question costs its own entries only. */
+  private readonly openBySite = new Map<string, Set<string>>();
   /** Per site, the desired-state revision its last successful transaction applied. */
   private readonly lastRevision = new Map<string, string>();
 
@@ -14,8 +16,8 @@ export class OpenTransactions {
 
   async forSite(site: string): Promise<Transaction[]> {
     await this.catchUp();
-    const mine = [...this.open.values()].filter((rs) => rs.some((r) => r.type === 'begin' && r.site === site));
-    return foldTransactions(mine.flat());
+    const txids = this.openBySite.get(site) ?? [];
+    return foldTransactions([...txids].flatMap((txid) => this.open.get(txid) ?? []));
   }
 
   /** The revision (and its tags, space-separated) the site's last successful apply or rollback brought it to. */
@@ -24,12 +26,37 @@ export class OpenTransactions {
     return this.lastRevision.get(site);
   }
 
-  /** The catch-up in progress: sites ask at once, and each record must be folded in exactly once. */
-  private reading: Promise<void> = Promise.resolve();
+  /** The journal read under way, if any. */
+  private inFlight: Promise<void> | undefined;
+  /** The read that starts when the one under way ends: every caller meanwhile waits for it and shares it. */
+  private queued: Promise<void> | undefined;
 
+  /**
+   * Resolves once every record appended before the call is folded in,
+   * each exactly once. Two thousand sites asking at once share a read or
+   * two: a read already under way may have begun before a caller's
+   * record was written, so latecomers share the next one rather than
+   * each queueing a read of its own (one after another, that was most of
+   * a 2,000-site submission's wall time).
+   */
   private catchUp(): Promise<void> {
-    this.reading = this.reading.then(() => this.readMore());
-    return this.reading;
+    if (this.queued) return this.queued;
+    if (!this.inFlight) return this.readOnce();
+    this.queued = this.inFlight
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        return this.readOnce();
+      });
+    return this.queued;
+  }
+
+  private readOnce(): Promise<void> {
+    const read: Promise<void> = this.readMore().finally(() => {
+      if (this.inFlight === read) this.inFlight = undefined;
+    });
+    this.inFlight = read;
+    return read;
   }
 
   private async readMore(): Promise<void> {
@@ -37,11 +64,18 @@ export class OpenTransactions {
     for (const r of records) {
       if (r.type !== 'end') {
         this.open.set(r.txid, [...(this.open.get(r.txid) ?? []), r]);
+        if (r.type === 'begin') {
+          let txids = this.openBySite.get(r.site);
+          if (!txids) this.openBySite.set(r.site, (txids = new Set()));
+          txids.add(r.txid);
+        }
         continue;
       }
       const begin = this.open.get(r.txid)?.find((x) => x.type === 'begin');
-      if (begin?.type === 'begin' && r.status === 'succeeded' && begin.kind !== 'probe')
-        this.lastRevision.set(r.site, appliedRevision(begin));
+      if (begin?.type === 'begin') {
+        if (r.status === 'succeeded' && begin.kind !== 'probe') this.lastRevision.set(r.site, appliedRevision(begin));
+        this.openBySite.get(begin.site)?.delete(r.txid);
+      }
       this.open.delete(r.txid);
     }
   }
