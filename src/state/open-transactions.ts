@@ -74,7 +74,10 @@ export class OpenTransactions {
       const begin = this.open.get(r.txid)?.find((x) => x.type === 'begin');
       if (begin?.type === 'begin') {
         if (r.status === 'succeeded' && begin.kind !== 'probe') this.lastRevision.set(r.site, appliedRevision(begin));
-        this.openBySite.get(begin.site)?.delete(r.txid);
+        const txids = this.openBySite.get(begin.site);
+        txids?.delete(r.txid);
+        // No entry per site ever seen for a long-running serve: only sites with a transaction open have one.
+        if (txids?.size === 0) this.openBySite.delete(begin.site);
       }
       this.open.delete(r.txid);
     }
