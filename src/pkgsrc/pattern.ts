@@ -31,6 +31,7 @@ export function isPkgPattern(s: string): boolean {
  * balanced.
  */
 function unclosedBrace(pattern: string): number {
+  if (!pattern.includes('{')) return -1;
   const open: number[] = [];
   for (let i = 0; i < pattern.length; i++) {
     if (pattern[i] === '{') open.push(i);
@@ -62,6 +63,8 @@ const EXPANSION_LIMIT = 4096;
 
 /** Every brace-free expansion, or null past EXPANSION_LIMIT distinct intermediate patterns. */
 function expand(pattern: string): string[] | null {
+  // Most patterns have no alternatives: no set, no search for a group.
+  if (!pattern.includes('{')) return [pattern];
   const seen = new Set<string>(); // `{,}{,}...` must not cost 2^n
   const leaves: string[] = [];
   for (const todo = [pattern]; todo.length > 0;) {

@@ -10,9 +10,10 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
+import { readChecked, writeChecked } from '../plan-cache/checked-file.js';
 import { decodePkgSummaryBytes } from '../pkgsrc/pkg-summary.js';
 import { fetchFailureCause } from '../util/fetch-cause.js';
-import { checkVulnerabilityList, type ListProblem, type VulnEntry } from './list-file.js';
+import { checkVulnerabilityList, type ListCheck, type ListProblem, type VulnEntry } from './list-file.js';
 
 /** What meta.json records of the copy in use. */
 export interface ListMeta {
@@ -130,7 +131,17 @@ export async function obtainList(
     );
   }
   const sha256 = createHash('sha256').update(text).digest('hex');
-  const check = checkVulnerabilityList(text);
+  // The same bytes as the copy in use, which passed the check when read above: the verdict stands.
+  const check: ListCheck =
+    current && meta?.sha256 === sha256
+      ? {
+          ok: true,
+          entries: current.entries,
+          verified: meta.verified,
+          warnings: current.warnings,
+          ...(meta.rcsId ? { rcsId: meta.rcsId } : {}),
+        }
+      : checkVulnerabilityList(text);
   if (!check.ok)
     return refuse(dir, base, current, meta, text, `${location}:${check.error.line}: ${check.error.message}`, now);
   const same = meta?.sha256 === sha256;
@@ -151,7 +162,10 @@ export async function obtainList(
     verified: check.verified,
   };
   await mkdir(dir, { recursive: true });
-  if (!same) await writeFileAtomic(path.join(dir, LIST_FILE), text, { fsync: true });
+  if (!same) {
+    await writeFileAtomic(path.join(dir, LIST_FILE), text, { fsync: true });
+    await writeParsed(dir, sha256, check);
+  }
   await writeMeta(dir, next);
   return finish(
     base,
@@ -239,8 +253,35 @@ async function writeMeta(dir: string, meta: ListMeta): Promise<void> {
 async function readCurrent(dir: string, meta: ListMeta): Promise<ListState['current']> {
   const file = path.join(dir, LIST_FILE);
   const text = await readFile(file).catch(() => undefined);
-  if (!text) return undefined;
+  // Other bytes than meta.json describes are not the copy it vouches for.
+  if (!text || sha(text) !== meta.sha256) return undefined;
+  const parsed = await readParsed(dir, meta.sha256);
+  if (parsed) return { file, meta, ...parsed };
   const check = checkVulnerabilityList(text);
   if (!check.ok) return undefined;
+  await writeParsed(dir, meta.sha256, check);
   return { file, meta, entries: check.entries, warnings: check.warnings };
+}
+
+// What the check of a copy gave, kept beside it: a cron run that finds the
+// same bytes (their SHA-256) reads it back instead of parsing the list again.
+const PARSED_FILE = 'entries.json';
+const PARSED_FORMAT = 'vo-reconcile-vuln-entries/1';
+
+type Parsed = { entries: VulnEntry[]; warnings: ListProblem[] };
+
+async function readParsed(dir: string, listSha256: string): Promise<Parsed | undefined> {
+  const got = await readChecked(path.join(dir, PARSED_FILE), PARSED_FORMAT);
+  if (!got || got.header.list !== listSha256) return undefined;
+  try {
+    return JSON.parse(got.body) as Parsed;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Best effort: without it the next run checks the copy again. */
+async function writeParsed(dir: string, listSha256: string, check: Parsed): Promise<void> {
+  const body = JSON.stringify({ entries: check.entries, warnings: check.warnings });
+  await writeChecked(path.join(dir, PARSED_FILE), PARSED_FORMAT, body, { list: listSha256 }).catch(() => undefined);
 }
