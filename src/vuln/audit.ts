@@ -8,6 +8,7 @@
 // than the whole list. Pure.
 import { compileWithPrefixes, type Matcher } from '../pkgsrc/pattern.js';
 import type { VulnEntry } from './list-file.js';
+import { MEMO_MAX_NAMES, type FindingsMemo } from './findings-memo.js';
 import type { PkgnameIds } from './site-audit.js';
 
 /** One installed package marked by one entry of the list. */
@@ -34,7 +35,6 @@ export interface AuditOptions {
 export const EOL_URL = 'http://ftp.NetBSD.org/pub/NetBSD/packages/vulns/eol-packages';
 
 interface Compiled {
-  entry: VulnEntry;
   index: number;
   match: Matcher;
 }
@@ -43,18 +43,28 @@ export class VulnIndex {
   private readonly byKey = new Map<string, Compiled[]>();
   /** Entries no base can be derived for: tried against every package. */
   private readonly anywhere: Compiled[] = [];
+  private built = false;
   readonly size: number;
+  /** Answers of earlier runs against the same list (findings-memo.ts), and those made in this one. */
+  private known: FindingsMemo = new Map();
+  private readonly learnt: FindingsMemo = new Map();
 
-  constructor(entries: readonly VulnEntry[]) {
+  constructor(private readonly entries: readonly VulnEntry[]) {
     this.size = entries.length;
-    entries.forEach((entry, index) => {
+  }
+
+  /** Compiled on first need: a repeat audit whose names are all known never needs it. */
+  private build(): void {
+    if (this.built) return;
+    this.built = true;
+    this.entries.forEach((entry, index) => {
       let compiled: ReturnType<typeof compileWithPrefixes>;
       try {
         compiled = compileWithPrefixes(entry.pattern);
       } catch {
         return; // malformed: matches nothing (reported when the list was read)
       }
-      const c: Compiled = { entry, index, match: compiled.match };
+      const c: Compiled = { index, match: compiled.match };
       const keys = entryKeys(compiled.prefixes);
       if (!keys) this.anywhere.push(c);
       else for (const k of keys) this.push(k, c);
@@ -67,6 +77,18 @@ export class VulnIndex {
     else if (list.at(-1) !== c) list.push(c);
   }
 
+  /** What auditDefault may answer from without matching (a memo read for this very list). */
+  remember(known: FindingsMemo): void {
+    this.known = known;
+  }
+
+  /** The memo to keep for the next run: undefined when this run learnt nothing new. */
+  memoToKeep(): FindingsMemo | undefined {
+    if (this.learnt.size === 0) return undefined;
+    if (this.known.size + this.learnt.size > MEMO_MAX_NAMES) return new Map(this.learnt);
+    return new Map([...this.known, ...this.learnt]);
+  }
+
   // A fleet installs the same few ten thousand PKGNAMEs at a thousand sites:
   // each is matched once (for the default options, which the central audit uses).
   private memo = new Map<string, readonly Finding[]>();
@@ -76,7 +98,12 @@ export class VulnIndex {
     let hit = this.memo.get(pkgname);
     if (!hit) {
       if (this.memo.size >= 500_000) this.memo = new Map();
-      hit = this.audit(pkgname);
+      let at = this.known.get(pkgname);
+      if (at === undefined) {
+        at = this.matching(pkgname);
+        if (this.learnt.size < MEMO_MAX_NAMES) this.learnt.set(pkgname, at);
+      }
+      hit = at.map((i) => findingOf(pkgname, this.entries[i]!));
       this.memo.set(pkgname, hit);
     }
     return hit;
@@ -109,30 +136,37 @@ export class VulnIndex {
     return out;
   }
 
-  /** audit_package for one PKGNAME: its findings in file order. */
-  audit(pkgname: string, opts: AuditOptions = {}): Finding[] {
-    const hits: Compiled[] = [];
+  /** The indices of the entries whose pattern matches the PKGNAME, in file order, each once. */
+  private matching(pkgname: string): number[] {
+    this.build();
+    const hits: number[] = [];
     for (let dash = pkgname.indexOf('-'); dash !== -1; dash = pkgname.indexOf('-', dash + 1)) {
       const list = this.byKey.get(pkgname.slice(0, dash));
-      if (list) for (const c of list) if (c.match(pkgname)) hits.push(c);
+      if (list) for (const c of list) if (c.match(pkgname)) hits.push(c.index);
     }
-    for (const c of this.anywhere) if (c.match(pkgname)) hits.push(c);
-    if (hits.length === 0) return [];
+    for (const c of this.anywhere) if (c.match(pkgname)) hits.push(c.index);
+    if (hits.length < 2) return hits;
     // An entry with alternatives of different bases sits under each; report it once, in file order.
-    const seen = new Set<number>();
+    return [...new Set(hits)].sort((a, b) => a - b);
+  }
+
+  /** audit_package for one PKGNAME: its findings in file order. */
+  audit(pkgname: string, opts: AuditOptions = {}): Finding[] {
     const eol = opts.eol ?? true;
     const out: Finding[] = [];
-    for (const c of hits.sort((a, b) => a.index - b.index)) {
-      if (seen.has(c.index)) continue;
-      seen.add(c.index);
-      const e = c.entry;
+    for (const i of this.matching(pkgname)) {
+      const e = this.entries[i]!;
       if (opts.ignoreUrls?.includes(e.url)) continue;
       if (opts.kind !== undefined && opts.kind !== e.kind) continue;
       if (e.kind === 'eol' && !eol) continue;
-      out.push({ pkgname, kind: e.kind, url: e.url, pattern: e.pattern, line: e.line });
+      out.push(findingOf(pkgname, e));
     }
     return out;
   }
+}
+
+function findingOf(pkgname: string, e: VulnEntry): Finding {
+  return { pkgname, kind: e.kind, url: e.url, pattern: e.pattern, line: e.line };
 }
 
 /**

@@ -4,8 +4,10 @@
 // audited too. Returns data: per list its freshness and what was wrong with
 // it, and per site its findings (vulnMatrix turns them into the advisory ×
 // site matrix for the reports that show it).
+import path from 'node:path';
 import type { ResolvedSite } from '../desired/types.js';
 import type { VulnIndex } from './audit.js';
+import { readFindingsMemo, writeFindingsMemo } from './findings-memo.js';
 import { vulnIndexOf } from './job-list.js';
 import type { ListCache, ListState } from './list-store.js';
 import { auditSite, type AuditInput, type SiteAudit } from './site-audit.js';
@@ -59,7 +61,9 @@ export async function auditFleet(
     const v = s.vulnerabilities;
     if (!v || states.has(v.list)) continue;
     const state = await lists.get(v.list, v.maxAgeDays);
-    states.set(v.list, { state, sites: [], ...(state.current ? { index: vulnIndexOf(state.current) } : {}) });
+    const index = state.current ? vulnIndexOf(state.current) : undefined;
+    if (state.current) index!.remember(await readFindingsMemo(...memoOf(state.current)));
+    states.set(v.list, { state, sites: [], ...(index ? { index } : {}) });
   }
   for (let i = 0; i < Math.min(READ_AHEAD, sites.length); i++) read(sites[i]!);
   for (const [i, s] of sites.entries()) {
@@ -75,6 +79,10 @@ export async function auditFleet(
     entry.sites.push(s.name);
     audits.push(auditSite(s.name, inv, entry.index, v.ignore, now));
   }
+  for (const { state, index } of states.values()) {
+    const keep = index?.memoToKeep();
+    if (keep) await writeFindingsMemo(memoOf(state.current!)[0], state.current!.meta.sha256, keep);
+  }
   const summaries = [...states.values()].map(({ state, sites }) => summarise(state, sites));
   return {
     generatedAt: now.toISOString(),
@@ -82,6 +90,11 @@ export async function auditFleet(
     sites: audits,
     problems: summaries.flatMap(listProblems),
   };
+}
+
+/** Where a verified copy's findings memo lives, and what it is keyed by. */
+function memoOf(cur: NonNullable<ListState['current']>): [dir: string, sha256: string, entries: number] {
+  return [path.dirname(cur.file), cur.meta.sha256, cur.entries.length];
 }
 
 function summarise(s: ListState, sites: string[]): ListSummary {
