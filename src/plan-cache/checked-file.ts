@@ -3,11 +3,10 @@
 // after it, then the body. A file that is truncated, torn or edited (in its
 // header too: the plan's counts live there) fails the check and is treated
 // as absent: a cache is only ever a shortcut, never a source of truth.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { sha256 } from './digest.js';
 
 export interface CheckedHeader {
   format: string;
@@ -20,8 +19,8 @@ export async function readChecked(
   file: string,
   format: string,
 ): Promise<{ header: CheckedHeader; body: string } | undefined> {
-  const text = await readFile(file, 'utf8').catch(() => undefined);
-  return text === undefined ? undefined : parseChecked(text, format);
+  const bytes = await readFile(file).catch(() => undefined);
+  return bytes === undefined ? undefined : parseChecked(bytes, format);
 }
 
 /**
@@ -29,34 +28,43 @@ export async function readChecked(
  * entries one after another, and four round trips each cost more than the read.
  */
 export function readCheckedSync(file: string, format: string): { header: CheckedHeader; body: string } | undefined {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch {
     return undefined;
   }
-  return parseChecked(text, format);
+  return parseChecked(bytes, format);
 }
 
-export function parseChecked(text: string, format: string): { header: CheckedHeader; body: string } | undefined {
-  const nl = text.indexOf('\n');
+/** The seal is checked over the bytes as read: no string of the whole file is made to hash it. */
+export function parseChecked(bytes: Buffer, format: string): { header: CheckedHeader; body: string } | undefined {
+  const nl = bytes.indexOf(0x0a);
   if (nl < 0) return undefined;
   let header: CheckedHeader;
   try {
-    header = JSON.parse(text.slice(0, nl)) as CheckedHeader;
+    header = JSON.parse(bytes.toString('utf8', 0, nl)) as CheckedHeader;
   } catch {
     return undefined;
   }
-  const body = text.slice(nl + 1);
   if (header?.format !== format) return undefined;
   const { sha256: claimed, ...rest } = header;
+  const body = bytes.subarray(nl + 1);
   if (claimed !== sealOf(rest, body)) return undefined;
-  return { header, body };
+  return { header, body: body.toString('utf8') };
 }
 
-/** What the header's sha256 covers: every other header field, in the order written, and the body. */
-function sealOf(fields: object, body: string): string {
-  return sha256(`${JSON.stringify(fields)}\n${body}`);
+/**
+ * What the header's sha256 covers: every other header field, in the order
+ * written, and the body, hashed as digest.ts's sha256 of their joined text.
+ */
+function sealOf(fields: object, body: string | Buffer): string {
+  const head = `${JSON.stringify(fields)}\n`;
+  const h = createHash('sha256');
+  h.update(`${Buffer.byteLength(head) + Buffer.byteLength(body)}:`);
+  h.update(head);
+  h.update(body);
+  return h.digest('hex');
 }
 
 /** Directories known to exist: a thousand entries share 256 of them. */
