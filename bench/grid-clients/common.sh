@@ -13,6 +13,5 @@ latency() { sleep "${GRID_SIM_LATENCY:-0.3}"; }
 nextid() { t=$(date +%s); id="$t$$"; }
 # The job's output, as the real job script writes it (captured once; its marker and transaction id filled in).
 render_output() { # script out
-  set -- "$1" "$2" $(sed -n "s/^VO_MARK='\(.*\)'\$/\1/p; s/^VO_TXN='\(.*\)'\$/\1/p" "$1")
-  sed -e "s|@@MARK@@|$3|g" -e "s|@@TXN@@|$4|g" "$HERE/job-output.template" > "$2"
+  awk -v template="$HERE/job-output.template" -v script="$1" -v out="$2" -f "$HERE/render.awk" -f "$HERE/render-one.awk"
 }

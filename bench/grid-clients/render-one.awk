@@ -1,0 +1,1 @@
+BEGIN { render(script, out); exit }
