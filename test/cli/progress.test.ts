@@ -5,7 +5,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { liveLine } from '../../src/cli/progress.js';
+import { liveLine, progressPrinter } from '../../src/cli/progress.js';
+import type { SiteEvent } from '../../src/run/context.js';
 import { bin, repoRoot } from '../helpers/cli.js';
 import { makeFleet } from '../helpers/fleet.js';
 
@@ -18,6 +19,26 @@ describe('progress of a run', () => {
       ['D', 'waiting'],
     ] as const);
     expect(liveLine(phases, 1, 5, 12_400)).toBe('1/5 sites done · 1 running · 1 queued · 1 failed · 12s');
+  });
+
+  it('stops only once every site is done, counting a site that ends twice once', () => {
+    const drawn: string[] = [];
+    const io = { out: () => undefined, err: (l: string) => drawn.push(l), isTTY: true };
+    const listeners = process.listenerCount('SIGINT');
+    const p = progressPrinter(io, 2, false);
+    const ev = (site: string, kind: SiteEvent['kind'], status?: SiteEvent['status']): void =>
+      p.emit({ site, kind, detail: kind === 'job-state' ? 'job running' : '', ...(status ? { status } : {}) });
+    ev('A', 'submitted');
+    ev('A', 'done', 'changed');
+    ev('A', 'released');
+    ev('A', 'done', 'failed');
+    expect(drawn.at(-1)).toContain('1/2 sites done · 0 running · 0 queued · 1 failed');
+    expect(process.listenerCount('SIGINT')).toBe(listeners + 1);
+    ev('B', 'job-state');
+    expect(drawn.at(-1)).toContain('1/2 sites done · 1 running');
+    ev('B', 'done', 'changed');
+    expect(drawn.at(-1)).toContain('2/2 sites done · 0 running');
+    expect(process.listenerCount('SIGINT')).toBe(listeners);
   });
 
   it('prints a line per state change of the job without a terminal', { timeout: 60_000 }, async () => {
